@@ -1,0 +1,35 @@
+# Thin wrapper over Meson: `make`, `make demo`, `make check`.
+BUILD ?= build
+SAN   ?= build-san
+MESON_SETUP = meson setup --wrap-mode=nodownload
+
+.PHONY: all deps demo check check-plain check-san clean
+
+all: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	$(MESON_SETUP) $(BUILD) >/dev/null
+
+$(SAN)/build.ninja:
+	$(MESON_SETUP) $(SAN) -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+
+demo: all
+	@bash scripts/demo.sh $(BUILD)
+
+# The tests, on a normal build and on an AddressSanitizer+UBSan build.
+check: deps check-plain check-san
+
+check-plain: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+	meson test -C $(BUILD) --print-errorlogs
+
+check-san: $(SAN)/build.ninja
+	ninja -C $(SAN)
+	meson test -C $(SAN) --print-errorlogs
+
+clean:
+	rm -rf $(BUILD) $(SAN)

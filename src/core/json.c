@@ -1,0 +1,153 @@
+/*
+ * json.c - streaming JSON writer (core layer) behind every --json output.
+ */
+#include "json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "banned.h"
+
+void json_init(struct json_writer *w, struct strbuf *out, int pretty)
+{
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->pretty = pretty;
+	w->first[0] = 1;
+}
+
+static void newline(struct json_writer *w)
+{
+	if (!w->pretty)
+		return;
+	strbuf_addch(w->out, '\n');
+	strbuf_addchars(w->out, ' ', (size_t)w->depth * 2);
+}
+
+/* Separator before a value or key at the current depth. */
+static void before_value(struct json_writer *w)
+{
+	if (w->after_key) {
+		w->after_key = 0;
+		return;
+	}
+	if (w->depth > 0) {
+		if (!w->first[w->depth])
+			strbuf_addch(w->out, ',');
+		newline(w);
+	}
+	w->first[w->depth] = 0;
+}
+
+static void open_(struct json_writer *w, char c)
+{
+	before_value(w);
+	strbuf_addch(w->out, c);
+	if (w->depth < JSON_MAX_DEPTH - 1)
+		w->depth++;
+	w->first[w->depth] = 1;
+}
+
+static void close_(struct json_writer *w, char c)
+{
+	int empty = w->first[w->depth];
+
+	if (w->depth > 0)
+		w->depth--;
+	if (!empty)
+		newline(w);
+	strbuf_addch(w->out, c);
+	if (w->depth == 0 && w->pretty)
+		strbuf_addch(w->out, '\n');
+}
+
+void json_obj_begin(struct json_writer *w) { open_(w, '{'); }
+void json_obj_end(struct json_writer *w) { close_(w, '}'); }
+void json_arr_begin(struct json_writer *w) { open_(w, '['); }
+void json_arr_end(struct json_writer *w) { close_(w, ']'); }
+
+void json_quote(struct strbuf *sb, const char *s, unsigned long len)
+{
+	struct strbuf clean = STRBUF_INIT;
+	size_t i;
+
+	strbuf_add_utf8_sanitized(&clean, s, len);
+	strbuf_addch(sb, '"');
+	for (i = 0; i < clean.len; i++) {
+		unsigned char c = (unsigned char)clean.buf[i];
+
+		switch (c) {
+		case '"': strbuf_addstr(sb, "\\\""); break;
+		case '\\': strbuf_addstr(sb, "\\\\"); break;
+		case '\t': strbuf_addstr(sb, "\\t"); break;
+		default: strbuf_addch(sb, c);
+		}
+	}
+	strbuf_addch(sb, '"');
+	strbuf_release(&clean);
+}
+
+void json_key(struct json_writer *w, const char *key)
+{
+	before_value(w);
+	json_quote(w->out, key, strlen(key));
+	strbuf_addstr(w->out, w->pretty ? ": " : ":");
+	w->after_key = 1;
+}
+
+void json_strn(struct json_writer *w, const char *s, unsigned long len)
+{
+	before_value(w);
+	if (!s)
+		strbuf_addstr(w->out, "null");
+	else
+		json_quote(w->out, s, len);
+}
+
+void json_str(struct json_writer *w, const char *s)
+{
+	json_strn(w, s, s ? strlen(s) : 0);
+}
+
+void json_int(struct json_writer *w, int64_t v)
+{
+	before_value(w);
+	strbuf_addf(w->out, "%lld", (long long)v);
+}
+
+void json_uint(struct json_writer *w, uint64_t v)
+{
+	before_value(w);
+	strbuf_addf(w->out, "%llu", (unsigned long long)v);
+}
+
+void json_double(struct json_writer *w, double v)
+{
+	before_value(w);
+	if (!isfinite(v))
+		strbuf_addstr(w->out, "null");
+	else if (v == (double)(long long)v && fabs(v) < 1e15)
+		strbuf_addf(w->out, "%lld", (long long)v);
+	else
+		strbuf_addf(w->out, "%.6g", v);
+}
+
+void json_bool(struct json_writer *w, int v)
+{
+	before_value(w);
+	strbuf_addstr(w->out, v ? "true" : "false");
+}
+
+void json_null(struct json_writer *w)
+{
+	before_value(w);
+	strbuf_addstr(w->out, "null");
+}
+
+void json_kstr(struct json_writer *w, const char *k, const char *s) { json_key(w, k); json_str(w, s); }
+void json_kint(struct json_writer *w, const char *k, int64_t v) { json_key(w, k); json_int(w, v); }
+void json_kuint(struct json_writer *w, const char *k, uint64_t v) { json_key(w, k); json_uint(w, v); }
+void json_kdouble(struct json_writer *w, const char *k, double v) { json_key(w, k); json_double(w, v); }
+void json_kbool(struct json_writer *w, const char *k, int v) { json_key(w, k); json_bool(w, v); }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The runner: version, help, unknown commands and options, exit codes.
+. "$(dirname "$0")/lib.sh"
+
+ok "--version prints a version" sh -c '"$PINCH" --version | grep -q "^pinch version [0-9]"'
+ok "help lists commands" sh -c '"$PINCH" help | grep -q "Commands:"'
+exit_status 2 "no command is a usage error" "$PINCH"
+exit_status 2 "unknown command exits 2" "$PINCH" frobnicate
+ok "unknown command names the problem" sh -c '"$PINCH" frobnicate 2>&1 | grep -q "pinch: .frobnicate. is not a pinch command"'
+ok "a near miss gets a suggestion" sh -c '"$PINCH" hlep 2>&1 | grep -q "did you mean .pinch help."'
+exit_status 2 "unknown global option exits 2" "$PINCH" --frob
+exit_status 2 "help on an unknown command exits 2" "$PINCH" help nosuch
+if [ -w /dev/full ]; then
+	exit_status 1 "a full disk on stdout is a failure" sh -c '"$PINCH" help >/dev/full'
+fi
+done_testing
