@@ -7,11 +7,15 @@
  */
 #include "cpuprof.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../core/hmap.h"
 #include "../core/strbuf.h"
@@ -525,4 +529,57 @@ out:
 	hmap_release(&b->comm_idx);
 	free(b);
 	return rc;
+}
+
+/* A CPU recording by its header (the rest is checked when it is read). */
+static int is_cpu_recording(int dirfd, const char *name)
+{
+	struct rec_file_header h;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, &h, sizeof(h));
+	close(fd);
+	return n == (ssize_t)sizeof(h) && !memcmp(h.magic, REC_MAGIC, 8) && h.kind == REC_KIND_CPU;
+}
+
+int cpuprof_find_newest(const char *dir, struct strbuf *path)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct strbuf best = STRBUF_INIT;
+	struct timespec best_t = { 0, 0 };
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		struct stat st;
+
+		if (len < 5 || strcmp(e->d_name + len - 4, ".rec"))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, 0) || !S_ISREG(st.st_mode))
+			continue;
+		if (best.len && (st.st_mtim.tv_sec < best_t.tv_sec ||
+				 (st.st_mtim.tv_sec == best_t.tv_sec &&
+				  st.st_mtim.tv_nsec <= best_t.tv_nsec)))
+			continue;
+		if (!is_cpu_recording(dirfd(d), e->d_name))
+			continue;
+		strbuf_reset(&best);
+		strbuf_addstr(&best, e->d_name);
+		best_t = st.st_mtim;
+	}
+	closedir(d);
+	if (!best.len) {
+		strbuf_release(&best);
+		return -ENOENT;
+	}
+	if (strcmp(dir, "."))
+		strbuf_addf(path, "%s/", dir);
+	strbuf_addstr(path, best.buf);
+	strbuf_release(&best);
+	return 0;
 }

@@ -51,4 +51,11 @@ struct cpuprof_stats {
 int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct profile **out,
 		  struct cpuprof_stats *st, struct strbuf *warnings, char *err, size_t errlen);
 
+/*
+ * Finds the newest (by modification time) CPU recording "*.rec" in dir
+ * and appends its path to path. Returns 0, -ENOENT when there is none,
+ * or -errno when dir cannot be read.
+ */
+int cpuprof_find_newest(const char *dir, struct strbuf *path);
+
 #endif
