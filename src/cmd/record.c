@@ -93,14 +93,14 @@ int cmd_record(int argc, char **argv)
 	uint64_t duration = 0, stack_bytes = 0;
 	int quiet = 0, nargs, rc, status = EXIT_OK;
 	struct opt opts[] = {
-		{ OPT_INT, 'F', "freq", &freq, "hz", "samples per CPU-second (default 999, max 100000)" },
-		{ OPT_STRING, 'o', "output", &output, "file", "recording to write (default pinch-YYYYMMDD-HHMMSS.rec)" },
-		{ OPT_STRING, 0, "call-graph", &call_graph, "fp|dwarf", "how stacks are unwound (default fp)" },
-		{ OPT_STRING, 0, "stack-size", &stack, "bytes", "user stack copied per sample (fp 512, dwarf 8k)" },
-		{ OPT_INT, 'p', "pid", &pid, "pid", "profile this running process (all its threads)" },
-		{ OPT_DURATION, 'd', "duration", &duration, "time", "stop after this long (e.g. 10s)" },
-		{ OPT_STRING, 0, "mode", &mode, "auto|perf|agent", "sampler: perf_event, the LD_PRELOAD agent, or auto" },
-		{ OPT_FLAG, 'q', "quiet", &quiet, NULL, "print nothing but errors" },
+		{ OPT_INT, 'F', "freq", &freq, "hz", "samples per CPU-second (default 999, max 100000)", NULL, 0 },
+		{ OPT_STRING, 'o', "output", &output, "file", "recording to write (default pinch-YYYYMMDD-HHMMSS.rec)", NULL, 0 },
+		{ OPT_STRING, 0, "call-graph", &call_graph, "fp|dwarf", "how stacks are unwound (default fp)", NULL, 0 },
+		{ OPT_STRING, 0, "stack-size", &stack, "bytes", "user stack copied per sample (fp 512, dwarf 8k)", NULL, 0 },
+		{ OPT_INT, 'p', "pid", &pid, "pid", "profile this running process (all its threads)", NULL, 0 },
+		{ OPT_DURATION, 'd', "duration", &duration, "time", "stop after this long (e.g. 10s)", NULL, 0 },
+		{ OPT_STRING, 0, "mode", &mode, "auto|perf|agent", "sampler: perf_event, the LD_PRELOAD agent, or auto", NULL, 0 },
+		{ OPT_FLAG, 'q', "quiet", &quiet, NULL, "print nothing but errors", NULL, 0 },
 		OPT_END_(),
 	};
 	struct cpu_record_config cfg;
