@@ -17,7 +17,4 @@ int fn(const struct profile *p, const struct view_opts *o, struct strbuf *out, \
 	return -ENOSYS; \
 }
 
-STUB(view_lines)
-STUB(view_callers)
-STUB(view_callees)
 STUB(view_flamegraph)
