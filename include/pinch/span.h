@@ -46,6 +46,13 @@ PINCH_API int pinch_span_end(uint64_t id);
 /* The id of the innermost scope open on the calling thread, 0 if none. */
 PINCH_API uint64_t pinch_span_current(void);
 
+/* Makes span id the calling thread's current span, so scopes opened from
+ * now on nest under it (e.g. an async request span while its handler runs
+ * on this thread), and returns the previous current id; restore that when
+ * done: prev = pinch_span_set_current(req); ...; pinch_span_set_current(prev).
+ * 0 means none. Never fails. */
+PINCH_API uint64_t pinch_span_set_current(uint64_t id);
+
 /* What PINCH_TIME_SCOPE keeps on the stack. Fields are private. */
 struct pinch_scope {
 	uint64_t id, parent, start_ns;

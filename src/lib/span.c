@@ -144,6 +144,14 @@ PINCH_API uint64_t pinch_span_current(void)
 	return tls_current;
 }
 
+PINCH_API uint64_t pinch_span_set_current(uint64_t id)
+{
+	uint64_t prev = tls_current;
+
+	tls_current = id;
+	return prev;
+}
+
 /* ---- explicit spans: a hash table of the open ones ---- */
 
 struct open_span {

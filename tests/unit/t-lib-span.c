@@ -78,7 +78,7 @@ static int check_nesting(json_t *events, int *n_x, int *n_async)
 			double pts = json_number_value(json_object_get(p, "ts"));
 			double pdur = json_number_value(json_object_get(p, "dur"));
 
-			if (pid != parent)
+			if (pid != parent || strcmp(json_string_value(json_object_get(p, "ph")), "X"))
 				continue;
 			if (j > i || ts < pts || ts + dur > pts + pdur + 0.001)
 				bad++;	/* parents come first and contain their children */
@@ -121,6 +121,16 @@ int main(void)
 	pthread_create(&t, NULL, end_elsewhere, &shared);
 	pthread_join(t, NULL);
 	is_int((int)shared, 0, "span ended on another thread");
+	is_uint(pinch_span_set_current(a), 0, "set_current returns the previous (none)");
+	{
+		PINCH_TIME_SCOPE("under_request");
+		uint64_t me = pinch_span_current();
+		struct pinch_scope probe = pinch_scope_enter(NULL, NULL);
+
+		is_uint(probe.parent, me, "nested scope's parent is the enclosing scope");
+		pinch_scope_leave(&probe);
+	}
+	is_uint(pinch_span_set_current(0), a, "current was the request span");
 	is_int(pinch_span_end(a), 0, "end root");
 	is_int(pinch_span_end(a), -ENOENT, "second end is -ENOENT");
 	is_int(pinch_span_end(123456789), -ENOENT, "end without begin is -ENOENT");
@@ -140,7 +150,17 @@ int main(void)
 	ok(strstr(json, "db.query ünïcode") != NULL, "UTF-8 written raw, not \\u-escaped");
 	is_int(check_nesting(json_object_get(root, "traceEvents"), &n_x, &n_async), 0,
 	       "children inside parents, parents first");
-	is_int(n_x, 3 * 2 + 1, "scope events: 3 outer + 3 inner + handler");
+	is_int(n_x, 3 * 2 + 2, "scope events: 3 outer + 3 inner + handler + under_request");
+	{
+		size_t k;
+		json_t *e;
+		json_int_t par = -1;
+
+		json_array_foreach(json_object_get(root, "traceEvents"), k, e)
+			if (!strcmp(json_string_value(json_object_get(e, "name")), "under_request"))
+				par = json_integer_value(json_object_get(json_object_get(e, "args"), "parent"));
+		is_int(par, (json_int_t)a, "a scope under set_current(request) has the request as parent");
+	}
 	is_int(n_async, 3, "async events: request, db.query, cache");
 	json_decref(root);
 	pinch_free(json);
