@@ -19,7 +19,7 @@
 /* Shortest %g form that reads back as the same double (Go's 'g', -1). */
 void lib_add_float(struct strbuf *sb, double v)
 {
-	char buf[40];
+	char buf[64];
 	int prec;
 
 	if (isnan(v)) {
@@ -34,6 +34,15 @@ void lib_add_float(struct strbuf *sb, double v)
 		snprintf(buf, sizeof(buf), "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
 			break;
+	}
+	/* Like Go's FormatFloat(v, 'g', -1): plain digits ("10", not
+	 * "1e+01") unless the exponent is < -4 or >= 21. */
+	if (strchr(buf, 'e') && fabs(v) >= 1e-4 && fabs(v) < 1e21) {
+		for (prec = 0; prec <= 17; prec++) {
+			snprintf(buf, sizeof(buf), "%.*f", prec, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
 	}
 	strbuf_addstr(sb, buf);
 }

@@ -130,6 +130,10 @@ static void test_prometheus(struct pinch_registry *r)
 			  "req_total{method=\"GET\"} 1000\nreq_total{method=\"POST\"} 42\n"), "counter family");
 	ok(contains(text, "# TYPE queue_depth gauge\nqueue_depth 7.5\n"), "gauge");
 	ok(contains(text, "temp_celsius 0.1\n"), "shortest float form");
+	pinch_gauge_set(g, 10);
+	pinch_free(text);
+	ok(pinch_registry_format(r, PINCH_FORMAT_PROMETHEUS, &text, &len) == 0, "format again");
+	ok(contains(text, "temp_celsius 10\n"), "10, not 1e+01");
 	ok(contains(text, "lat_seconds_bucket{le=\"0.01\"} 12\n"), "bucket 0.01: 0, 1..10 ms and 7 ms");
 	ok(contains(text, "lat_seconds_bucket{le=\"0.05\"} 52\n"), "bucket 0.05 cumulative");
 	ok(contains(text, "lat_seconds_bucket{le=\"0.1\"} 102\n"), "bucket 0.1 includes 100 ms exactly");
