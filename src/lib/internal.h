@@ -122,6 +122,12 @@ int lib_format_locked(struct pinch_registry *r, enum pinch_format fmt, struct st
  * (the Prometheus text format's spelling). */
 void lib_add_float(struct strbuf *sb, double v);
 
+/* ---- endpoint (serve.c) ---- */
+struct sockaddr_storage;
+/* Parses "HOST:PORT" / "[V6]:PORT" (IP or localhost); 0, -EINVAL, -EPERM. */
+int lib_parse_addr(const char *addr, int allow_remote, struct sockaddr_storage *ss,
+		   unsigned int *sslen);
+
 /* ---- process statistics (procstat.c) ---- */
 struct lib_procstat {
 	double cpu_seconds;		/* user + system */

@@ -29,8 +29,8 @@ struct pinch_server {
 };
 
 /* Parses "HOST:PORT" / "[V6]:PORT" into ss; 0, -EINVAL, or -EPERM. */
-static int parse_addr(const char *addr, int allow_remote, struct sockaddr_storage *ss,
-		      socklen_t *sslen)
+int lib_parse_addr(const char *addr, int allow_remote, struct sockaddr_storage *ss,
+		   socklen_t *sslen)
 {
 	char host[128];
 	const char *colon, *hs, *he;
@@ -277,7 +277,7 @@ PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *op
 	if (!out)
 		return lib_err(-EINVAL, "pinch_serve: NULL out");
 	*out = NULL;
-	rc = parse_addr(addr, opts && opts->allow_remote, &ss, &sslen);
+	rc = lib_parse_addr(addr, opts && opts->allow_remote, &ss, &sslen);
 	if (rc < 0)
 		return rc;
 	s = calloc(1, sizeof(*s));
