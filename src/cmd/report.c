@@ -369,6 +369,7 @@ int cmd_report(int argc, char **argv)
 		/* {"recording": {...}, "<view>": <the view's own JSON>} */
 		strbuf_addstr(&doc, "{\n\"recording\": ");
 		add_json_recording(&doc, p, path.buf, &st, &warnings);
+		strbuf_rtrim(&doc);
 		strbuf_addstr(&doc, ",\n\"report\": ");
 		strbuf_rtrim(&out);
 		strbuf_add(&doc, out.buf, out.len);
