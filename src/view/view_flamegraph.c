@@ -142,15 +142,6 @@ struct fg {
 	size_t n_names, names_alloc;
 };
 
-static int by_name(const void *ctx, const struct vtree_node *a, const struct vtree_node *b)
-{
-	const struct vctx *c = ctx;
-
-	if (a->func == UINT32_MAX || b->func == UINT32_MAX)
-		return a->key < b->key ? -1 : a->key > b->key;
-	return strcmp(vctx_fname(c, a->func), vctx_fname(c, b->func));
-}
-
 static uint32_t add_name(struct fg *g, const struct vtree_node *nd, unsigned kind)
 {
 	struct strbuf tmp = STRBUF_INIT;
@@ -446,7 +437,8 @@ int view_flamegraph(const struct profile *p, const struct view_opts *o, struct s
 		return rc;
 	unit = profile_type_unit(p, o->value);
 	if ((rc = vctx_tree(&g.c, &g.t, 1, o->by_thread)) ||
-	    (rc = vtree_children(&g.t, &g.first, &g.next, by_name, &g.c)) ||
+	    (rc = vctx_rank_names(&g.c)) ||
+	    (rc = vtree_children_by_name(&g.c, &g.t, &g.first, &g.next)) ||
 	    (rc = flatten(&g))) {
 		snprintf(err, errlen, "out of memory");
 		fg_release(&g);

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 	const char *view, *prof = "fixture";
 	char err[512] = "";
 	int c, rc, timing = 0;
-	uint64_t t0;
+	uint64_t t0, c0;
 
 	view_opts_init(&o);
 	o.value = 1;
@@ -137,6 +137,7 @@ int main(int argc, char **argv)
 	p = !strcmp(prof, "big") ? big_profile() : !strcmp(prof, "hostile") ? hostile_profile() :
 	    fx_profile();
 	t0 = clock_mono_ns();
+	c0 = clock_process_cpu_ns();
 	if (!strcmp(view, "top"))
 		rc = view_top(p, &o, &out, err, sizeof(err));
 	else if (!strcmp(view, "lines"))
@@ -152,8 +153,9 @@ int main(int argc, char **argv)
 	else
 		rc = -EINVAL;
 	if (timing)
-		fprintf(stderr, "view-dump: %s took %.3f s, %zu bytes\n", view,
-			(double)(clock_mono_ns() - t0) / 1e9, out.len);
+		fprintf(stderr, "view-dump: %s took %.3f s (cpu %.3f s), %zu bytes\n", view,
+			(double)(clock_mono_ns() - t0) / 1e9,
+			(double)(clock_process_cpu_ns() - c0) / 1e9, out.len);
 	if (rc) {
 		fprintf(stderr, "view-dump: %s: %s\n", view, err);
 		profile_free(p);
