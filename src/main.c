@@ -26,6 +26,7 @@ struct cmd_struct {
 /* Keep sorted by name; "pinch help" lists them in this order. */
 static const struct cmd_struct commands[] = {
 	{ "help", NULL, "show help for pinch or one of its commands" },
+	{ "load", cmd_load, "load an HTTP server: throughput, latency percentiles, verdict" },
 	{ "version", NULL, "print the version of pinch" },
 };
 
