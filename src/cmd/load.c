@@ -420,7 +420,7 @@ int cmd_load(int argc, char **argv)
 		{ .type = OPT_STRING, .long_name = "profile-cmd", .value = &lo.profile_cmd, .argh = "'CMD ARGS'",
 		  .help = "start this server, load it while recording it, stop it" },
 		{ .type = OPT_STRING, .long_name = "profile-out", .value = &lo.profile_out, .argh = "FILE",
-		  .help = "where the recording goes (default: beside -o, or load-profile.pinch)" },
+		  .help = "where the recording goes (default: beside -o, or load-profile.rec)" },
 		OPT_END_(),
 	};
 
@@ -549,8 +549,15 @@ int cmd_load(int argc, char **argv)
 
 	/* Bounds and sizes, with the scenario as the default. */
 	memset(&cfg, 0, sizeof(cfg));
-	if (lo.connections == -1)
+	if (lo.connections == -1) {
 		lo.connections = sc.users ? (long)sc.users : 10;
+		if (!sc.users && sc.n_stages) {
+			lo.connections = 1;
+			for (size_t i = 0; i < sc.n_stages; i++)
+				if (sc.stages[i].users > lo.connections)
+					lo.connections = sc.stages[i].users;
+		}
+	}
 	if (lo.connections <= 0 || lo.connections > 1000000) {
 		rc = bad("connections (-c) must be between 1 and 1000000");
 		goto out;
@@ -670,9 +677,9 @@ int cmd_load(int argc, char **argv)
 			size_t base = dot && !strchr(dot, '/') ? (size_t)(dot - lo.output) : strlen(lo.output);
 
 			strbuf_add(&profile_path, lo.output, base);
-			strbuf_addstr(&profile_path, ".pinch");
+			strbuf_addstr(&profile_path, ".rec");
 		} else {
-			strbuf_addstr(&profile_path, "load-profile.pinch");
+			strbuf_addstr(&profile_path, "load-profile.rec");
 		}
 		if (start_record(&pr, (pid_t)pid_target, profile_path.buf))
 			goto out;

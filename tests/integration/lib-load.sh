@@ -92,3 +92,8 @@ ngx_requests() {	# lines in the access log (nginx writes it at once without buff
 jqv() {	# jqv FILE FILTER
 	jq -r "$2" "$1"
 }
+
+out_has() {	# out_has ERE "name": the last exit_status output matches ERE
+	grep -Eq -- "$1" "$TMP/.out"
+	is "$?" 0 "$2"
+}
