@@ -57,5 +57,13 @@ int view_collapsed(const struct profile *p, const struct view_opts *o, struct st
 /* A self-contained interactive flame graph SVG. */
 int view_flamegraph(const struct profile *p, const struct view_opts *o, struct strbuf *out,
 		    char *err, size_t errlen);
+/* pprof's profile.proto, gzip-compressed (binary output): every sample
+ * type, thread labels, one location per profile location. */
+int view_pprof(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+	       char *err, size_t errlen);
+/* speedscope's file format: one "sampled" profile of o->value (one per
+ * thread with by_thread) over shared function frames. */
+int view_speedscope(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+		    char *err, size_t errlen);
 
 #endif

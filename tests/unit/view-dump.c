@@ -2,7 +2,7 @@
  * view-dump.c - test helper: renders one view of a synthetic profile to
  * stdout, so shell tests can lint JSON, parse SVG and drive a browser.
  *   view-dump VIEW [-j] [-t] [-f FUNC] [-s SEARCH] [-d DEPTH] [-p fixture|hostile|big]
- * VIEW: top lines callers callees collapsed flamegraph.
+ * VIEW: top lines callers callees collapsed flamegraph pprof speedscope.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -150,6 +150,10 @@ int main(int argc, char **argv)
 		rc = view_collapsed(p, &o, &out, err, sizeof(err));
 	else if (!strcmp(view, "flamegraph"))
 		rc = view_flamegraph(p, &o, &out, err, sizeof(err));
+	else if (!strcmp(view, "pprof"))
+		rc = view_pprof(p, &o, &out, err, sizeof(err));
+	else if (!strcmp(view, "speedscope"))
+		rc = view_speedscope(p, &o, &out, err, sizeof(err));
 	else
 		rc = -EINVAL;
 	if (timing)
