@@ -34,6 +34,8 @@ static struct profile *hostile_profile(void)
 	fx_add(p, t, 10, l + 2, 2);
 	l[0] = fx_loc(p, "do_syscall_64", "", 0, "[kernel]", 2);
 	fx_add(p, t, 40, l, 4);
+	l[0] = fx_loc(p, "nonchar\xef\xbf\xbf\xef\xbf\xbe" "\xc2\x85" "end", "", 0, "x", 0);
+	fx_add(p, t, 5, l, 4);
 	return p;
 }
 
