@@ -21,17 +21,7 @@
 
 static void pb_varint(struct strbuf *sb, uint64_t v)
 {
-	unsigned char tmp[10];
-	size_t n = 0;
-
-	do {
-		tmp[n] = v & 0x7f;
-		v >>= 7;
-		if (v)
-			tmp[n] |= 0x80;
-		n++;
-	} while (v);
-	strbuf_add(sb, tmp, n);
+	strbuf_add_varint(sb, v);
 }
 
 static void pb_uint(struct strbuf *sb, unsigned field, uint64_t v)
