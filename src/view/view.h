@@ -31,7 +31,7 @@ struct view_opts {
 	const char *func;	/* --lines / --callers / --callees target (substring or exact) */
 	const char *title;	/* flame graph / report title */
 	const char *source_root;/* where to look for sources with relative paths (may be NULL) */
-	int color;		/* ANSI colours in terminal output */
+	int color;		/* ANSI colours (top: hot rows, lines: the hottest line) */
 	int depth;		/* callers/callees: levels shown (1 or 2; default 1) */
 	const char *search;	/* flame graph: search applied on load (may be NULL) */
 	int width;		/* flame graph width in pixels (default 1200) */
