@@ -196,7 +196,11 @@ int cmd_record(int argc, char **argv)
 			cpu_perf_hint(rc, cfg.pid > 0, hint, sizeof(hint));
 		if (hint[0] && (res.perf_errno || cfg.pid > 0))
 			fprintf(stderr, "hint: %s\n", hint);
-		status = res.before_start ? EXIT_USAGE : EXIT_FAIL;
+		if (rc == -ESRCH)
+			fprintf(stderr, "hint: 'ps -e' lists the running processes\n");
+		/* A bad PID or command is a usage error; a kernel refusing
+		 * perf_event for our own child is a failure of the environment. */
+		status = res.before_start && (cfg.pid > 0 || !res.perf_errno) ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
 	if (res.term_signal)
