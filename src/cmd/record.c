@@ -203,7 +203,9 @@ int cmd_record(int argc, char **argv)
 		status = res.before_start && (cfg.pid > 0 || !res.perf_errno) ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
-	if (res.term_signal)
+	if (res.timed_out && !quiet)
+		fprintf(stderr, "pinch record: stopped the command after the duration (SIGTERM)\n");
+	else if (res.term_signal)
 		fprintf(stderr, "pinch record: the command was killed by signal %d (%s)\n",
 			res.term_signal, strsignal(res.term_signal));
 	if (!quiet) {
@@ -214,8 +216,11 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)res.samples, (unsigned long long)res.lost, size.buf);
 		strbuf_release(&size);
 	}
-	/* Like time(1): pinch exits with the command's status. */
-	if (res.term_signal)
+	/* Like time(1): pinch exits with the command's status (unless
+	 * --duration stopped it, which is what was asked for). */
+	if (res.timed_out)
+		status = EXIT_OK;
+	else if (res.term_signal)
 		status = 128 + res.term_signal;
 	else if (res.exit_status > 0)
 		status = res.exit_status;

@@ -1160,6 +1160,7 @@ static int record_agent(struct sampler *s, const sigset_t *oldmask,
 		       sampler_round);
 	if (!t.gone) {
 		/* The duration ended: stop the program, then merge. */
+		res->timed_out = 1;
 		kill(t.pid, SIGTERM);
 		waitpid(t.pid, &t.status, 0);
 		t.gone = 1;
@@ -1272,6 +1273,7 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 		       sampler_round);
 	if (!t.gone && !rc) {
 		/* The duration ended: the command is stopped like timeout(1) does. */
+		res->timed_out = 1;
 		kill(t.pid, SIGTERM);
 		waitpid(t.pid, &t.status, 0);
 		t.gone = 1;
