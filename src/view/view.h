@@ -1,0 +1,61 @@
+/*
+ * view.h - renderers over the profile model. Every view reads a
+ * struct profile (never raw addresses, never a collector) and appends
+ * its output to a strbuf; the command prints it. A view works for every
+ * collector: CPU samples, allocated bytes, live bytes at the peak...
+ *
+ * Errors: 0, or a negative errno-style code with a one-line reason in
+ * err (e.g. -ENOENT "no function matches 'foo'").
+ */
+#ifndef PINCH_VIEW_VIEW_H
+#define PINCH_VIEW_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct profile;
+struct strbuf;
+
+enum view_sort {
+	VIEW_SORT_SELF = 0,
+	VIEW_SORT_TOTAL = 1,
+};
+
+struct view_opts {
+	size_t value;		/* index of the sample type shown (e.g. cpu ns, bytes) */
+	size_t count_value;	/* index of a "samples"/"count" type, or SIZE_MAX */
+	enum view_sort sort;
+	int limit;		/* rows; 0 = all */
+	int by_thread;		/* one table per thread instead of merged */
+	int json;		/* --json form instead of the human form */
+	const char *func;	/* --lines / --callers / --callees target (substring or exact) */
+	const char *title;	/* flame graph / report title */
+	const char *source_root;/* where to look for sources with relative paths (may be NULL) */
+	int color;		/* ANSI colours in terminal output */
+	int depth;		/* callers/callees: levels shown (1 or 2; default 1) */
+	const char *search;	/* flame graph: search applied on load (may be NULL) */
+	int width;		/* flame graph width in pixels (default 1200) */
+};
+
+void view_opts_init(struct view_opts *o);
+
+/* Top functions: self and total (the pstats tottime/cumtime pair),
+ * sample counts, estimated time, module, file:line. */
+int view_top(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+	     char *err, size_t errlen);
+/* line_profiler-style listing of one function's source lines. */
+int view_lines(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+	       char *err, size_t errlen);
+/* Who calls FUNC / what FUNC calls, with shares. */
+int view_callers(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+		 char *err, size_t errlen);
+int view_callees(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+		 char *err, size_t errlen);
+/* Brendan Gregg's folded stacks: "root;child;leaf VALUE" per line. */
+int view_collapsed(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+		   char *err, size_t errlen);
+/* A self-contained interactive flame graph SVG. */
+int view_flamegraph(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+		    char *err, size_t errlen);
+
+#endif
