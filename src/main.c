@@ -26,6 +26,7 @@ struct cmd_struct {
 /* Keep sorted by name; "pinch help" lists them in this order. */
 static const struct cmd_struct commands[] = {
 	{ "help", NULL, "show help for pinch or one of its commands" },
+	{ "mem", cmd_mem, "profile allocations: peak, leaks, top sites, memory over time" },
 	{ "version", NULL, "print the version of pinch" },
 };
 

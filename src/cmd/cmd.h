@@ -27,4 +27,6 @@ static inline int cmd_opt_exit(int nargs)
 	return -1;
 }
 
+int cmd_mem(int argc, char **argv);
+
 #endif

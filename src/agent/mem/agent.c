@@ -570,12 +570,16 @@ static void close_bucket(uint64_t now)
 	g_bucket_end = now + g_interval_ns;
 }
 
-/* The bookkeeping common to every event: clock, buckets, pending snapshot. */
-static inline void tick(void)
+/* The bookkeeping common to every event: clock, buckets, pending snapshot.
+ * The clock is read every 64 events, and at every big block (so a spike's
+ * start and end are timed exactly). */
+#define BIG_BLOCK (256u << 10)
+
+static inline void tick(uint64_t size)
 {
 	uint64_t seq = ++g_st->seq;
 
-	if (UNLIKELY(!(seq & 63))) {
+	if (UNLIKELY(!(seq & 63) || size >= BIG_BLOCK)) {
 		uint64_t now = now_ns();
 
 		g_st->last_time_ns = now;
@@ -607,7 +611,7 @@ static void account_alloc(uint64_t ptr, uint64_t size, uint32_t stack, struct pe
 	if (UNLIKELY(ptab_take(*tab, *cap, count, ptr, &old))) {
 		struct memw_site_live *o = &g_sites[old & 0xfffff];
 
-		tick();
+		tick(old >> 20);
 		site_touch(o);
 		o->live_bytes -= old >> 20;
 		o->live_blocks--;
@@ -616,7 +620,7 @@ static void account_alloc(uint64_t ptr, uint64_t size, uint32_t stack, struct pe
 	}
 	if (ptab_put(tab, cap, count, ptr, size << 20 | stack))
 		return;
-	tick();
+	tick(size);
 	site_touch(s);
 	s->alloc_bytes += size;
 	s->alloc_calls++;
@@ -643,7 +647,7 @@ static void account_release(uint64_t ptr, uint64_t v)
 	struct memw_site_live *s = &g_sites[v & 0xfffff];
 	uint64_t size = v >> 20;
 
-	tick();
+	tick(size);
 	site_touch(s);
 	s->free_calls++;
 	s->live_bytes -= size;
