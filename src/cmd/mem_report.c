@@ -573,6 +573,42 @@ static int lline_cmp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* Reads a source file named by DWARF: as given, then (for a path relative
+ * to an unknown compilation directory) from the executable's directory and
+ * its parents, then the basename in the current directory. */
+static int find_source(const char *path, const char *exe, struct strbuf *src)
+{
+	struct strbuf dir = STRBUF_INIT, try = STRBUF_INIT;
+	int rc = -ENOENT, up;
+
+	if (strbuf_read_file(src, path, 64u << 20) >= 0)
+		return 0;
+	strbuf_reset(src);
+	if (path[0] != '/' && exe && exe[0] == '/') {
+		strbuf_addstr(&dir, exe);
+		for (up = 0; up < 6 && rc; up++) {
+			char *slash = strrchr(dir.buf, '/');
+
+			if (!slash || slash == dir.buf)
+				break;
+			strbuf_setlen(&dir, (size_t)(slash - dir.buf));
+			strbuf_reset(&try);
+			strbuf_addf(&try, "%s/%s", dir.buf, path);
+			if (strbuf_read_file(src, try.buf, 64u << 20) >= 0)
+				rc = 0;
+			else
+				strbuf_reset(src);
+		}
+	}
+	if (rc && strbuf_read_file(src, base_name(path), 64u << 20) >= 0)
+		rc = 0;
+	if (rc)
+		strbuf_reset(src);
+	strbuf_release(&dir);
+	strbuf_release(&try);
+	return rc;
+}
+
 int mem_report_lines(const struct mem_report *r, const char *func, struct strbuf *out,
 		     char *err, size_t errlen)
 {
@@ -639,7 +675,7 @@ int mem_report_lines(const struct mem_report *r, const char *func, struct strbuf
 			    func, path[0] ? path : "source unknown");
 		strbuf_addf(out, "  total %lld B in %lld calls, net %lld B\n", (long long)tb, (long long)tc,
 			    (long long)tn);
-		if (path[0] && strbuf_read_file(&src, path, 64u << 20) >= 0) {
+		if (path[0] && find_source(path, r->p->exe, &src) == 0) {
 			char *p = src.buf;
 
 			for (ln = 0; p && *p; ln++) {
@@ -689,36 +725,6 @@ int mem_report_lines(const struct mem_report *r, const char *func, struct strbuf
 
 /* ---- snapshot diff ----------------------------------------------------- */
 
-struct drow {
-	uint32_t loc, stack;
-	uint32_t func, file, line, module;
-	int64_t bytes_diff, blocks_diff, bytes, blocks;
-};
-
-static int drow_key_cmp(const void *a, const void *b)
-{
-	const struct drow *x = a, *y = b;
-
-	if (x->func != y->func)
-		return x->func < y->func ? -1 : 1;
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->module < y->module ? -1 : x->module > y->module;
-}
-
-static int drow_val_cmp(const void *a, const void *b)
-{
-	const struct drow *x = a, *y = b;
-
-	if (x->bytes_diff != y->bytes_diff)
-		return x->bytes_diff > y->bytes_diff ? -1 : 1;
-	if (x->blocks_diff != y->blocks_diff)
-		return x->blocks_diff > y->blocks_diff ? -1 : 1;
-	return drow_key_cmp(a, b);
-}
-
 static void list_labels(const struct memprof_proc *p, char *err, size_t errlen, const char *missing)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -731,71 +737,95 @@ static void list_labels(const struct memprof_proc *p, char *err, size_t errlen, 
 	strbuf_release(&sb);
 }
 
+/* Groups of the diff: profile stacks (--stacks) or leaf sites. keys maps a
+ * recorded stack id to its group, rep a group to a location and stack. */
+static int diff_groups(const struct mem_report *r, uint32_t *keys, uint32_t *rep_loc, uint32_t *rep_stack,
+		       uint32_t *n_groups)
+{
+	size_t ns = profile_n_stacks(r->prof), i, k = 0;
+	struct site_row *rows = calloc(ns + 1, sizeof(*rows));
+	uint32_t *site_of = calloc(ns + 1, sizeof(*site_of));
+
+	if (!rows || !site_of) {
+		free(rows);
+		free(site_of);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ns; i++) {
+		uint32_t nl;
+		const uint32_t *locs = profile_stack(r->prof, (uint32_t)i, &nl);
+		const struct profile_location *l;
+
+		site_of[i] = UINT32_MAX;
+		if (!nl)
+			continue;
+		l = profile_location(r->prof, locs[0]);
+		rows[k].loc = locs[0];
+		rows[k].func = l->function;
+		rows[k].file = l->file;
+		rows[k].line = l->line;
+		rows[k].module = l->module;
+		rows[k].stack = (uint32_t)i;
+		k++;
+	}
+	qsort(rows, k, sizeof(*rows), site_key_cmp);
+	*n_groups = 0;
+	for (i = 0; i < k; i++) {
+		uint32_t g;
+
+		if (r->stacks) {
+			g = rows[i].stack;
+		} else {
+			if (!i || site_key_cmp(&rows[i - 1], &rows[i]))
+				(*n_groups)++;
+			g = *n_groups - 1;
+		}
+		site_of[rows[i].stack] = g;
+		rep_loc[g] = rows[i].loc;
+		rep_stack[g] = rows[i].stack;
+	}
+	if (r->stacks)
+		*n_groups = (uint32_t)ns;
+	for (i = 0; i < r->p->n_stacks; i++) {
+		uint32_t st = r->stack_map[i];
+
+		keys[i] = st < ns ? site_of[st] : UINT32_MAX;
+	}
+	free(rows);
+	free(site_of);
+	return 0;
+}
+
 int mem_report_diff(const struct mem_report *r, const char *from, const char *to, int json,
 		    struct strbuf *out, char *err, size_t errlen)
 {
 	struct memprof_snapshot *a = memprof_snapshot_find(r->p, from);
 	struct memprof_snapshot *b = memprof_snapshot_find(r->p, to);
-	struct memprof_diff_row *rows;
-	struct drow *d;
-	long n, i;
-	size_t k = 0, j;
+	size_t ns = profile_n_stacks(r->prof);
+	uint32_t *keys, *rep_loc, *rep_stack, n_groups = 0;
+	struct memprof_diff_row *d = NULL;
+	long n = 0, j;
 	int64_t tb = 0, tk = 0;
 
 	if (!a || !b) {
 		list_labels(r->p, err, errlen, !a ? from : to);
 		return -ENOENT;
 	}
-	n = memprof_diff(a, b, &rows);
-	if (n < 0)
-		return (int)n;
-	d = calloc((size_t)n + 1, sizeof(*d));
-	if (!d) {
-		free(rows);
+	keys = calloc(r->p->n_stacks + 1, sizeof(*keys));
+	rep_loc = calloc(ns + 1, sizeof(*rep_loc));
+	rep_stack = calloc(ns + 1, sizeof(*rep_stack));
+	if (!keys || !rep_loc || !rep_stack || diff_groups(r, keys, rep_loc, rep_stack, &n_groups) ||
+	    (n = memprof_diff(a, b, keys, r->p->n_stacks, n_groups, &d)) < 0) {
+		free(keys);
+		free(rep_loc);
+		free(rep_stack);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (i = 0; i < n; i++) {
-		uint32_t st = rows[i].stack < r->p->n_stacks ? r->stack_map[rows[i].stack] : UINT32_MAX;
-		uint32_t nl;
-		const uint32_t *locs;
-
-		if (st == UINT32_MAX)
-			continue;
-		locs = profile_stack(r->prof, st, &nl);
-		if (!nl)
-			continue;
-		d[k].loc = locs[0];
-		d[k].stack = st;
-		d[k].func = profile_location(r->prof, locs[0])->function;
-		d[k].file = profile_location(r->prof, locs[0])->file;
-		d[k].line = profile_location(r->prof, locs[0])->line;
-		d[k].module = profile_location(r->prof, locs[0])->module;
-		d[k].bytes_diff = rows[i].bytes_diff;
-		d[k].blocks_diff = rows[i].blocks_diff;
-		d[k].bytes = (int64_t)rows[i].bytes;
-		d[k].blocks = (int64_t)rows[i].blocks;
-		tb += rows[i].bytes_diff;
-		tk += rows[i].blocks_diff;
-		k++;
+	for (j = 0; j < n; j++) {
+		tb += d[j].bytes_diff;
+		tk += d[j].blocks_diff;
 	}
-	free(rows);
-	if (!r->stacks && k) {
-		size_t m = 0;
-
-		qsort(d, k, sizeof(*d), drow_key_cmp);
-		for (j = 1; j < k; j++) {
-			if (!drow_key_cmp(&d[m], &d[j])) {
-				d[m].bytes_diff += d[j].bytes_diff;
-				d[m].blocks_diff += d[j].blocks_diff;
-				d[m].bytes += d[j].bytes;
-				d[m].blocks += d[j].blocks;
-			} else {
-				d[++m] = d[j];
-			}
-		}
-		k = m + 1;
-	}
-	qsort(d, k, sizeof(*d), drow_val_cmp);
 	if (json) {
 		struct json_writer w;
 
@@ -807,8 +837,8 @@ int mem_report_diff(const struct mem_report *r, const char *from, const char *to
 		json_kint(&w, "blocks_diff", tk);
 		json_key(&w, "sites");
 		json_arr_begin(&w);
-		for (j = 0; j < k && (!r->limit || (int)j < r->limit); j++) {
-			const struct profile_location *l = profile_location(r->prof, d[j].loc);
+		for (j = 0; j < n && (!r->limit || j < r->limit); j++) {
+			const struct profile_location *l = profile_location(r->prof, rep_loc[d[j].group]);
 
 			json_obj_begin(&w);
 			json_kstr(&w, "function", profile_string(r->prof, l->function));
@@ -816,8 +846,8 @@ int mem_report_diff(const struct mem_report *r, const char *from, const char *to
 			json_kint(&w, "line", l->line);
 			json_kint(&w, "bytes_diff", d[j].bytes_diff);
 			json_kint(&w, "blocks_diff", d[j].blocks_diff);
-			json_kint(&w, "bytes", d[j].bytes);
-			json_kint(&w, "blocks", d[j].blocks);
+			json_kint(&w, "bytes", (int64_t)d[j].bytes);
+			json_kint(&w, "blocks", (int64_t)d[j].blocks);
 			json_obj_end(&w);
 		}
 		json_arr_end(&w);
@@ -830,18 +860,23 @@ int mem_report_diff(const struct mem_report *r, const char *from, const char *to
 			    (long long)tb, (long long)tk);
 		strbuf_addf(out, "  %14s %10s %14s %10s  %s\n", "bytes diff", "blocks", "now bytes", "now blocks",
 			    r->stacks ? "stack" : "site");
-		if (!k)
+		if (!n)
 			strbuf_addstr(out, "  (no difference)\n");
-		for (j = 0; j < k && (!r->limit || (int)j < r->limit); j++) {
-			strbuf_addf(out, "  %+14lld %+10lld %14lld %10lld  ", (long long)d[j].bytes_diff,
-				    (long long)d[j].blocks_diff, (long long)d[j].bytes, (long long)d[j].blocks);
-			add_loc(r->prof, d[j].loc, out);
+		for (j = 0; j < n && (!r->limit || j < r->limit); j++) {
+			strbuf_addf(out, "  %+14lld %+10lld %14llu %10llu  ", (long long)d[j].bytes_diff,
+				    (long long)d[j].blocks_diff, (unsigned long long)d[j].bytes,
+				    (unsigned long long)d[j].blocks);
+			add_loc(r->prof, rep_loc[d[j].group], out);
 			strbuf_addch(out, '\n');
 			if (r->stacks)
-				add_callers(r, d[j].stack, 8, "                                                      ", out);
+				add_callers(r, rep_stack[d[j].group], 8,
+					    "                                                      ", out);
 		}
 	}
 	free(d);
+	free(keys);
+	free(rep_loc);
+	free(rep_stack);
 	return 0;
 }
 

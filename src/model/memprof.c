@@ -381,68 +381,62 @@ static int diff_cmp(const void *a, const void *b)
 		return x->bytes_diff > y->bytes_diff ? -1 : 1;
 	if (x->blocks_diff != y->blocks_diff)
 		return x->blocks_diff > y->blocks_diff ? -1 : 1;
-	return x->stack < y->stack ? -1 : x->stack > y->stack;
+	return x->group < y->group ? -1 : x->group > y->group;
 }
 
-static int entry_cmp(const void *a, const void *b)
+static uint32_t group_of(uint32_t stack, const uint32_t *keys, size_t n_keys, uint32_t n_groups)
 {
-	const struct memprof_snap_entry *x = a, *y = b;
+	uint32_t g = keys ? (stack < n_keys ? keys[stack] : UINT32_MAX) : stack;
 
-	return x->stack < y->stack ? -1 : x->stack > y->stack;
+	return g < n_groups ? g : UINT32_MAX;
 }
 
 long memprof_diff(const struct memprof_snapshot *from, const struct memprof_snapshot *to,
+		  const uint32_t *keys, size_t n_keys, uint32_t n_groups,
 		  struct memprof_diff_row **rows)
 {
-	struct memprof_snap_entry *a, *b;
-	struct memprof_diff_row *out;
-	size_t i = 0, j = 0, n = 0;
+	struct memprof_diff_row *g, *out;
+	uint8_t *used;
+	size_t i, n = 0;
 
 	*rows = NULL;
-	a = malloc((from->n + 1) * sizeof(*a));
-	b = malloc((to->n + 1) * sizeof(*b));
-	out = malloc((from->n + to->n + 1) * sizeof(*out));
-	if (!a || !b || !out) {
-		free(a);
-		free(b);
-		free(out);
+	g = calloc((size_t)n_groups + 1, sizeof(*g));
+	used = calloc((size_t)n_groups + 1, 1);
+	if (!g || !used) {
+		free(g);
+		free(used);
 		return -ENOMEM;
 	}
-	memcpy(a, from->e, from->n * sizeof(*a));
-	memcpy(b, to->e, to->n * sizeof(*b));
-	qsort(a, from->n, sizeof(*a), entry_cmp);
-	qsort(b, to->n, sizeof(*b), entry_cmp);
-	while (i < from->n || j < to->n) {
-		struct memprof_diff_row r;
+	for (i = 0; i < from->n; i++) {
+		uint32_t k = group_of(from->e[i].stack, keys, n_keys, n_groups);
 
-		memset(&r, 0, sizeof(r));
-		if (j >= to->n || (i < from->n && a[i].stack < b[j].stack)) {
-			r.stack = a[i].stack;
-			r.bytes_diff = -(int64_t)a[i].bytes;
-			r.blocks_diff = -(int64_t)a[i].blocks;
-			i++;
-		} else if (i >= from->n || b[j].stack < a[i].stack) {
-			r.stack = b[j].stack;
-			r.bytes = b[j].bytes;
-			r.blocks = b[j].blocks;
-			r.bytes_diff = (int64_t)b[j].bytes;
-			r.blocks_diff = (int64_t)b[j].blocks;
-			j++;
-		} else {
-			r.stack = b[j].stack;
-			r.bytes = b[j].bytes;
-			r.blocks = b[j].blocks;
-			r.bytes_diff = (int64_t)b[j].bytes - (int64_t)a[i].bytes;
-			r.blocks_diff = (int64_t)b[j].blocks - (int64_t)a[i].blocks;
-			i++;
-			j++;
-		}
-		if (r.bytes_diff || r.blocks_diff)
-			out[n++] = r;
+		if (k == UINT32_MAX)
+			continue;
+		g[k].bytes_diff -= (int64_t)from->e[i].bytes;
+		g[k].blocks_diff -= (int64_t)from->e[i].blocks;
+		used[k] = 1;
 	}
-	free(a);
-	free(b);
-	qsort(out, n, sizeof(*out), diff_cmp);
-	*rows = out;
+	for (i = 0; i < to->n; i++) {
+		uint32_t k = group_of(to->e[i].stack, keys, n_keys, n_groups);
+
+		if (k == UINT32_MAX)
+			continue;
+		g[k].bytes_diff += (int64_t)to->e[i].bytes;
+		g[k].blocks_diff += (int64_t)to->e[i].blocks;
+		g[k].bytes += to->e[i].bytes;
+		g[k].blocks += to->e[i].blocks;
+		used[k] = 1;
+	}
+	for (i = 0; i < n_groups; i++) {
+		if (!used[i] || (!g[i].bytes_diff && !g[i].blocks_diff))
+			continue;
+		g[n] = g[i];
+		g[n].group = (uint32_t)i;
+		n++;
+	}
+	free(used);
+	qsort(g, n, sizeof(*g), diff_cmp);
+	out = realloc(g, (n ? n : 1) * sizeof(*g));
+	*rows = out ? out : g;
 	return (long)n;
 }

@@ -84,15 +84,21 @@ struct memprof_proc *memprof_main(struct memprof *m, uint32_t pid);
 const uint64_t *memprof_stack(const struct memprof_proc *p, uint32_t id, uint32_t *nr);
 struct memprof_snapshot *memprof_snapshot_find(struct memprof_proc *p, const char *label);
 
-/* One row of a snapshot diff (tracemalloc's compare_to per stack). */
+/* One row of a snapshot diff (tracemalloc's compare_to per group). */
 struct memprof_diff_row {
-	uint32_t stack;
+	uint32_t group;
 	int64_t bytes_diff, blocks_diff;
 	uint64_t bytes, blocks;	/* at the later snapshot */
 };
-/* Rows for every stack whose live bytes or blocks differ between from and
- * to, largest growth first. *rows is malloc'd. Returns the count or -ENOMEM. */
+/*
+ * Groups both snapshots' entries (stack id s goes to group keys[s]; a
+ * stack without a key, or keyed UINT32_MAX, is left out; keys NULL: the
+ * group is the stack id) and returns a row for every group whose live
+ * bytes or blocks differ, largest growth first. Groups must be below
+ * n_groups. *rows is malloc'd. Returns the count or -ENOMEM.
+ */
 long memprof_diff(const struct memprof_snapshot *from, const struct memprof_snapshot *to,
+		  const uint32_t *keys, size_t n_keys, uint32_t n_groups,
 		  struct memprof_diff_row **rows);
 
 #endif
