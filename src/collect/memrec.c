@@ -310,7 +310,15 @@ int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err
 		if (statm >= 0) {
 			uint64_t rss = read_statm_rss(statm);
 
-			if (rss) {
+			/* keep a sample when RSS moved by 10 %, or by 1 % (and
+			 * 64 KiB) after 100 ms: a steady run stays a few records,
+			 * the agent's timeline has the fine grain */
+			uint64_t last = res->n_rss ? res->rss[res->n_rss - 1].rss : 0;
+			uint64_t lt = res->n_rss ? res->rss[res->n_rss - 1].time_ns : 0;
+			uint64_t d = rss > last ? rss - last : last - rss, now = clock_mono_ns();
+
+			if (rss && (d >= last / 10 ||
+				    (d >= last / 100 && d >= 65536 && now - lt >= 100000000))) {
 				if (res->n_rss == rss_cap) {
 					size_t nc = rss_cap ? rss_cap * 2 : 256;
 					void *nr = realloc(res->rss, nc * sizeof(*res->rss));

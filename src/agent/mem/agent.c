@@ -99,6 +99,7 @@ static uint64_t g_tcap;	/* site capacity */
 static uint64_t g_bucket_end;
 static uint64_t g_last_alloc;	/* for temporary allocations */
 static uint32_t g_file_seq;
+static uint64_t g_points;
 
 /* ---- small helpers that never allocate ------------------------------ */
 
@@ -565,6 +566,10 @@ static void close_bucket(uint64_t now)
 	if (pt.rss > g_st->rss_max)
 		g_st->rss_max = pt.rss;
 	stream_add(MEMW_POINT, &pt, sizeof(pt), NULL, 0);
+	/* a long run keeps a bounded timeline: every 1000 buckets the
+	 * bucket doubles (each still keeps its interval's maximum) */
+	if (!(++g_points % 1000))
+		g_interval_ns *= 2;
 	g_st->bucket_start_ns = now;
 	g_st->bucket_max = g_st->live_bytes;
 	g_bucket_end = now + g_interval_ns;
