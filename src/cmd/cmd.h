@@ -17,6 +17,8 @@ enum {
 	EXIT_CHECK = 3,
 };
 
+int cmd_record(int argc, char **argv);
+
 /* Turns opt_parse()'s result into an early exit status, or -1 to go on. */
 static inline int cmd_opt_exit(int nargs)
 {
@@ -27,6 +29,11 @@ static inline int cmd_opt_exit(int nargs)
 	return -1;
 }
 
+<<<<<<< HEAD
 int cmd_mem(int argc, char **argv);
+=======
+int cmd_report(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+>>>>>>> main
 
 #endif

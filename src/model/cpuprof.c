@@ -295,7 +295,7 @@ static int on_sample(struct builder *b, const struct rec *rec)
 	struct unwind_input in;
 	struct sym_space *sp;
 	const uint64_t *chain;
-	int nchain = 0;
+	int nchain = 0, unwound = 0;
 	uint32_t nlocs = 0, stack, thread;
 	int64_t values[2];
 	int rc;
@@ -334,6 +334,7 @@ static int on_sample(struct builder *b, const struct rec *rec)
 		if (rc > 1 || (rc == 1 && nchain <= 1)) {
 			chain = b->fixed;
 			nchain = rc;
+			unwound = 1;
 			b->st->dwarf_unwound++;
 		}
 	} else if (nchain > 0 && v.regs && !(b->opts && b->opts->no_leaf_fix)) {
@@ -344,6 +345,16 @@ static int on_sample(struct builder *b, const struct rec *rec)
 			chain = b->fixed;
 			nchain = rc;
 		}
+	}
+	if (!unwound) {
+		/* A frame-pointer chain through code built without frame pointers
+		 * wanders into data: stop at the first return address that is in
+		 * no code mapping rather than show garbage callers. */
+		for (int i = 1; sp && i < nchain; i++)
+			if (!sym_space_maps(sp, chain[i])) {
+				nchain = i;
+				break;
+			}
 	}
 	if (nchain == 0) {
 		uint64_t ip;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/hmap.h"
@@ -349,8 +350,11 @@ static uint32_t file_get(struct symbolizer *s, const char *path)
 	f = &s->files[s->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->path = ip;
+	/* Only regular files hold code worth opening: /dev, /proc and /sys
+	 * entries (a recording may name anything) are never read. */
 	if (path[0] == '[' || !strncmp(path, "//anon", 6) || path[0] == '\0' ||
-	    !strncmp(path, "/memfd:", 7) || !strncmp(path, "/dev/", 5)) {
+	    !strncmp(path, "/memfd:", 7) || !strncmp(path, "/dev/", 5) ||
+	    !strncmp(path, "/proc/", 6) || !strncmp(path, "/sys/", 5)) {
 		f->anon = strcmp(path, "[vdso]") != 0;
 		f->base = intern(s, path[0] ? path : "[anon]");
 		if (!strncmp(path, "//anon", 6))
@@ -420,6 +424,7 @@ static void file_check(struct symbolizer *s, struct sym_file *f, const struct sy
 	size_t phnum;
 	const void *bid = NULL;
 	ssize_t bidlen;
+	struct stat st;
 	Elf *elf;
 	int fd;
 
@@ -440,6 +445,11 @@ static void file_check(struct symbolizer *s, struct sym_file *f, const struct sy
 	if (fd < 0) {
 		warnf(s, "cannot open '%s' (%s): its frames show as module+offset", path,
 		      strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		warnf(s, "'%s' is not a regular file: its frames show as module+offset", path);
+		close(fd);
 		return;
 	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -751,6 +761,11 @@ static const struct sym_map *space_find(const struct sym_space *sp, uint64_t add
 	return NULL;
 }
 
+int sym_space_maps(const struct sym_space *sp, uint64_t addr)
+{
+	return space_find(sp, addr) != NULL;
+}
+
 /* Reports every usable file of the space to its Dwfl at its load bias. */
 static Dwfl *space_dwfl(struct symbolizer *s, struct sym_space *sp)
 {
@@ -874,6 +889,47 @@ static void unknown_frame(struct symbolizer *s, const struct sym_map *m, uint64_
 	push_frame(s, &f);
 }
 
+/* A source path from DWARF made absolute against the compilation
+ * directory, with "." and ".." components folded, interned. */
+static const char *intern_src(struct symbolizer *s, const char *comp_dir, const char *path)
+{
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	const char *p, *r;
+
+	if (path[0] != '/' && comp_dir && comp_dir[0] == '/')
+		strbuf_addf(&in, "%s/%s", comp_dir, path);
+	else
+		strbuf_addstr(&in, path);
+	if (in.buf[0] != '/') {
+		strbuf_release(&in);
+		return intern(s, path);
+	}
+	for (p = in.buf; *p;) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (len == 0)
+			break;
+		if (len == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = strrchr(out.buf, '/');
+
+			strbuf_setlen(&out, slash ? (size_t)(slash - out.buf) : 0);
+		} else {
+			strbuf_addch(&out, '/');
+			strbuf_add(&out, p, len);
+		}
+		p += len;
+	}
+	r = intern(s, out.len ? out.buf : "/");
+	strbuf_release(&in);
+	strbuf_release(&out);
+	return r;
+}
+
 /* Name of a subprogram or inlined-subroutine DIE: the demangled linkage
  * name when there is one, else the DWARF name. */
 static const char *die_func_name(struct symbolizer *s, Dwarf_Die *die)
@@ -905,15 +961,20 @@ static void resolve_dwarf(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 	int lineno = 0;
 	Dwarf_Files *files = NULL;
 	size_t nfiles = 0;
+	const char *comp_dir = NULL;
 
 	line = dwfl_module_getsrc(mod, addr);
 	if (line) {
 		const char *src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
 
 		if (src)
-			file = intern(s, src);
+			file = intern_src(s, dwfl_line_comp_dir(line), src);
 	}
 	if (cudie) {
+		Dwarf_Attribute attr;
+
+		if (dwarf_attr(cudie, DW_AT_comp_dir, &attr))
+			comp_dir = dwarf_formstring(&attr);
 		nscopes = dwarf_getscopes(cudie, addr - cubias, &scopes);
 		if (nscopes < 0)
 			nscopes = 0;
@@ -951,7 +1012,7 @@ static void resolve_dwarf(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 			const char *cf = dwarf_filesrc(files, v, NULL, NULL);
 
 			if (cf)
-				f.file = intern(s, cf);
+				f.file = intern_src(s, comp_dir, cf);
 		}
 		if (dwarf_attr(d, DW_AT_call_line, &attr) && !dwarf_formudata(&attr, &v))
 			f.line = (uint32_t)v;

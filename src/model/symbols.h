@@ -55,6 +55,8 @@ int symbolizer_load_proc_maps(struct symbolizer *s, uint32_t pid);
 /* The current address space of pid, or NULL when nothing is mapped. The
  * pointer is valid until the next event for pid. */
 struct sym_space *symbolizer_space(struct symbolizer *s, uint32_t pid);
+/* 1 when addr lies in a recorded mapping of sp (code can only run there). */
+int sym_space_maps(const struct sym_space *sp, uint64_t addr);
 /* A small number identifying an address space for caching. */
 uint32_t sym_space_id(const struct sym_space *sp);
 
