@@ -29,11 +29,8 @@ static inline int cmd_opt_exit(int nargs)
 	return -1;
 }
 
-<<<<<<< HEAD
 int cmd_mem(int argc, char **argv);
-=======
 int cmd_report(int argc, char **argv);
 int cmd_load(int argc, char **argv);
->>>>>>> main
 
 #endif

@@ -7,11 +7,8 @@
 
 #include <dirent.h>
 #include <elf.h>
-#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +19,8 @@
 #include <unistd.h>
 
 #include "agent/mem/wire.h"
+#include "collect/buildid.h"
+#include "collect/procmaps.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
 #include "model/recfile.h"
@@ -419,80 +418,37 @@ static void unmap_file(struct mapped *m)
 	m->data = NULL;
 }
 
-static void read_build_id(const char *path, struct rec_mmap *m)
-{
-	int fd;
-	Elf *elf;
-	const void *bid;
-	ssize_t n;
-
-	m->build_id_len = 0;
-	if (path[0] != '/')
-		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (elf) {
-		n = dwelf_elf_gnu_build_id(elf, &bid);
-		if (n > 0) {
-			m->build_id_len = (uint8_t)(n > 20 ? 20 : n);
-			memcpy(m->build_id, bid, m->build_id_len);
-		}
-		elf_end(elf);
-	}
-	close(fd);
-}
-
 /* /proc/PID/maps text -> REC_MMAP records for the executable mappings. */
-static int write_maps(struct rec_writer *w, uint32_t pid, uint64_t t, const char *text, size_t len)
+static int write_maps(struct rec_writer *w, struct buildid_cache *ids, uint32_t pid, uint64_t t,
+		      const char *text, size_t len)
 {
-	const char *p = text, *end = text + len;
-	int rc = 0;
+	struct procmaps maps = PROCMAPS_INIT;
+	size_t i;
+	int rc = procmaps_parse(&maps, text, len, 1, NULL);
 
-	while (p < end && !rc) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char line[4400], perms[8], path[4200];
-		unsigned long long start, stop, off;
-		unsigned long inode;
-		int consumed = 0;
+	for (i = 0; i < maps.n && !rc; i++) {
+		const struct procmap *pm = &maps.v[i];
+		const char *path = pm->path[0] ? pm->path : "//anon";
+		struct rec_mmap m;
+		int n;
 
-		if (ll >= sizeof(line))
-			ll = sizeof(line) - 1;
-		memcpy(line, p, ll);
-		line[ll] = 0;
-		p += ll + (nl ? 1 : 0);
-		path[0] = 0;
-		if (sscanf(line, "%llx-%llx %7s %llx %*s %lu %n", &start, &stop, perms, &off, &inode,
-			   &consumed) < 5)
-			continue;
-		if (perms[2] != 'x')
-			continue;
-		if (consumed > 0 && consumed <= (int)ll)
-			snprintf(path, sizeof(path), "%s", line + consumed);
-		if (!path[0])
-			snprintf(path, sizeof(path), "//anon");
-		{
-			struct rec_mmap m;
-
-			memset(&m, 0, sizeof(m));
-			m.pid = pid;
-			m.prot = 5;	/* PROT_READ | PROT_EXEC */
-			m.start = start;
-			m.len = stop - start;
-			m.pgoff = off;
-			m.time_ns = t;
-			read_build_id(path, &m);
-			rc = rec_writer_add(w, REC_MMAP, &m, sizeof(m), path, strlen(path) + 1, NULL, 0);
-		}
+		memset(&m, 0, sizeof(m));
+		m.pid = pid;
+		m.prot = pm->prot;
+		m.start = pm->start;
+		m.len = pm->end - pm->start;
+		m.pgoff = pm->pgoff;
+		m.time_ns = t;
+		n = buildid_cache_get(ids, path, m.build_id);
+		m.build_id_len = n > 0 ? (uint8_t)n : 0;
+		rc = rec_writer_add(w, REC_MMAP, &m, sizeof(m), path, strlen(path) + 1, NULL, 0);
 	}
+	procmaps_release(&maps);
 	return rc;
 }
 
 static int write_image(const struct image *im, int execed, const struct memrec_result *res,
-		       int last_of_root, struct rec_writer *w)
+		       int last_of_root, struct buildid_cache *ids, struct rec_writer *w)
 {
 	struct mapped s, t;
 	const struct memw_stream_hdr *sh;
@@ -551,7 +507,7 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 		} else if (!have_proc) {
 			/* records before the process record cannot be placed */
 		} else if (type == MEMW_MAPS) {
-			rc = write_maps(w, st->pid, st->start_mono_ns, (const char *)pl, size);
+			rc = write_maps(w, ids, st->pid, st->start_mono_ns, (const char *)pl, size);
 		} else if (type >= 32 && type < 64) {
 			rc = rec_writer_add(w, type, pl, size, NULL, 0, NULL, 0);
 		}
@@ -649,6 +605,7 @@ int memrec_write(const char *dir, const struct memrec_result *res, struct rec_wr
 		 char *err, size_t errlen)
 {
 	struct image *im = NULL;
+	struct buildid_cache *ids = NULL;
 	size_t n = 0, cap = 0, i;
 	struct dirent *de;
 	DIR *d = opendir(dir);
@@ -696,7 +653,8 @@ int memrec_write(const char *dir, const struct memrec_result *res, struct rec_wr
 	}
 	if (n)
 		qsort(im, n, sizeof(*im), image_cmp);
-	rc = rec_writer_meta(w, "mode", "preload");
+	ids = buildid_cache_new();
+	rc = ids ? rec_writer_meta(w, "mode", "preload") : -ENOMEM;
 	for (i = 0; i < n && rc >= 0; i++) {
 		size_t j;
 		int execed = 0, last_of_root;
@@ -705,13 +663,14 @@ int memrec_write(const char *dir, const struct memrec_result *res, struct rec_wr
 			if (im[j].pid == im[i].pid && im[j].seq > im[i].seq)
 				execed = 1;
 		last_of_root = im[i].pid == res->pid && !execed;
-		rc = write_image(&im[i], execed, res, last_of_root, w);
+		rc = write_image(&im[i], execed, res, last_of_root, ids, w);
 		if (rc > 0) {
 			images++;
 			rc = 0;
 		}
 	}
 	free(im);
+	buildid_cache_free(ids);
 	if (rc < 0) {
 		snprintf(err, errlen, "writing the recording: %s", strerror(-rc));
 		return rc;
