@@ -430,9 +430,13 @@ static int series_build(const struct mem_report *r, int w, struct series *s)
 			c = w - 1;
 		if ((double)p->points[i].heap_max > s->heap[c])
 			s->heap[c] = (double)p->points[i].heap_max;
+		seen[c] = 1;
+		/* a bucket's RSS was read when it closed: where the next one starts */
+		c = COL(i + 1 < p->n_points ? p->points[i + 1].time_ns : s->t1);
+		if (c >= w)
+			c = w - 1;
 		if ((double)p->points[i].rss > s->rss[c])
 			s->rss[c] = (double)p->points[i].rss;
-		seen[c] = 1;
 	}
 	for (i = 0; i < p->n_rss; i++) {
 		c = COL(p->rss[i].time_ns);
@@ -445,20 +449,18 @@ static int series_build(const struct mem_report *r, int w, struct series *s)
 		s->heap[c] = (double)p->sum.peak_bytes;
 		seen[c] = 1;
 	}
-#undef COL
 	/* columns without a point keep the heap level where the last one ended */
 	for (c = 0, i = 0; c < w; c++) {
-		if (seen[c]) {
-			while (i < p->n_points && p->points[i].time_ns <= s->t0 + (uint64_t)((double)span * c / (w - 1)))
-				last = (double)p->points[i++].heap_end;
-		} else {
+		if (!seen[c])
 			s->heap[c] = last;
-		}
+		while (i < p->n_points && COL(p->points[i].time_ns) <= c)
+			last = (double)p->points[i++].heap_end;
 		if (s->heap[c] > s->max)
 			s->max = s->heap[c];
 		if (s->rss[c] > s->max)
 			s->max = s->rss[c];
 	}
+#undef COL
 	free(seen);
 	return 0;
 }

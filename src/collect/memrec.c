@@ -104,11 +104,11 @@ static int check_file(const char *path, int depth, char *err, size_t errlen)
 		return -errno;
 	}
 	if (!S_ISREG(st.st_mode) || access(path, X_OK)) {
-		snprintf(err, errlen, "'%s' is not an executable file", path);
+		snprintf(err, errlen, "'%s': not an executable file", path);
 		return -EACCES;
 	}
 	if (st.st_mode & (S_ISUID | S_ISGID)) {
-		snprintf(err, errlen, "'%s' is set-user-ID or set-group-ID: the loader ignores LD_PRELOAD",
+		snprintf(err, errlen, "'%s': set-user-ID or set-group-ID, the loader ignores LD_PRELOAD",
 			 path);
 		return -EPERM;
 	}
@@ -125,7 +125,7 @@ static int check_file(const char *path, int depth, char *err, size_t errlen)
 		rc = elf_has_interp(fd);
 		close(fd);
 		if (rc == 0) {
-			snprintf(err, errlen, "'%s' is statically linked: LD_PRELOAD cannot reach its malloc",
+			snprintf(err, errlen, "'%s': statically linked, LD_PRELOAD cannot reach its malloc",
 				 path);
 			return -ENOEXEC;
 		}
