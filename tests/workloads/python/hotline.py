@@ -1,0 +1,24 @@
+# hotline.py - one function whose time is spent on a single known line
+# (the line marked HOT: a big-integer power, ~95 % of the loop's time).
+import sys
+import time
+
+
+def work(n):
+    acc = 0
+    for i in range(n):
+        acc += i
+        x = (i + 12345) ** 300 % 1000003  # HOT
+        acc ^= x
+    return acc
+
+
+def main():
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        work(2000)
+
+
+if __name__ == "__main__":
+    main()

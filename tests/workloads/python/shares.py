@@ -1,0 +1,38 @@
+# shares.py - three functions doing 60 / 30 / 10 % of the CPU work, by
+# iteration counts of the same loop body (ground truth for pinch record
+# on Python). Runs about SECONDS seconds (argv[1], default 3).
+import sys
+import time
+
+
+def spin(n):
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def func_sixty(n):
+    return spin(6 * n)
+
+
+def func_thirty(n):
+    return spin(3 * n)
+
+
+def func_ten(n):
+    return spin(n)
+
+
+def main():
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+    unit = 20000
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        func_sixty(unit)
+        func_thirty(unit)
+        func_ten(unit)
+
+
+if __name__ == "__main__":
+    main()
