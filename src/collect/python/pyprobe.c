@@ -149,9 +149,14 @@ int py_probe(pid_t pid, unsigned flags, struct py_target *t, char *err, size_t e
 	char mpath[64], line[1024];
 	FILE *f;
 	int ret = -ENOENT, saw_python = 0;
-	char last[512] = "";
+	char last[512] = "", exe[512] = "";
+	ssize_t elen;
 
 	memset(t, 0, sizeof(*t));
+	/* The executable is checked whatever its name (a renamed python). */
+	snprintf(mpath, sizeof(mpath), "/proc/%d/exe", (int)pid);
+	elen = readlink(mpath, exe, sizeof(exe) - 1);
+	exe[elen > 0 ? elen : 0] = '\0';
 	snprintf(mpath, sizeof(mpath), "/proc/%d/maps", (int)pid);
 	f = fopen(mpath, "re");
 	if (!f) {
@@ -172,10 +177,10 @@ int py_probe(pid_t pid, unsigned flags, struct py_target *t, char *err, size_t e
 			   &start, &end, perms, &off, path) < 4)
 			continue;
 		/* The first mapping of each file has offset 0: it gives the bias. */
-		if (path[0] != '/' || off != 0 || !is_python_path(path) || !strcmp(path, last))
+		if (path[0] != '/' || off != 0 || (!is_python_path(path) && strcmp(path, exe)) || !strcmp(path, last))
 			continue;
 		snprintf(last, sizeof(last), "%s", path);
-		saw_python = 1;
+		saw_python |= is_python_path(path);
 		snprintf(alt, sizeof(alt), "/proc/%d/root%s", (int)pid, path);
 		if (elf_scan(alt, flags, &s) < 0 && elf_scan(path, flags, &s) < 0)
 			continue;
