@@ -539,6 +539,22 @@ int py_reader_stack_tid(struct py_reader *r, uint32_t tid, struct py_frame *out,
 	return py_reader_stack(r, ts, out, max, n);
 }
 
+int py_reader_gil(struct py_reader *r, uint64_t *tstate, uint32_t *tid)
+{
+	uint64_t ts, t;
+	int ret;
+
+	if ((ret = rd_ptr(r, r->t.runtime + r->o->runtime_gil_tstate, &ts)) < 0)
+		return ret;
+	if (!ts)
+		return 0;
+	if ((ret = rd_ptr(r, ts + r->o->tstate_native_tid, &t)) < 0)
+		return ret;
+	*tstate = ts;
+	*tid = (uint32_t)t;
+	return 1;
+}
+
 void py_reader_stats(const struct py_reader *r, struct py_reader_stats *s)
 {
 	*s = r->stats;

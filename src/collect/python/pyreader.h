@@ -101,6 +101,11 @@ int py_reader_stack(struct py_reader *r, uint64_t tstate, struct py_frame *out, 
 int py_reader_stack_tid(struct py_reader *r, uint32_t tid, struct py_frame *out, size_t max,
 			size_t *n);
 
+/* The thread holding the GIL (3.11: _PyRuntime.gilstate.tstate_current):
+ * 1 and the tstate and tid filled, 0 when no thread holds it, or a negative
+ * errno. Only the GIL holder runs Python code, so only its stack moves. */
+int py_reader_gil(struct py_reader *r, uint64_t *tstate, uint32_t *tid);
+
 /* Counters for reports and benchmarks. */
 struct py_reader_stats {
 	uint64_t reads;		/* read callbacks issued */
