@@ -17,6 +17,8 @@ enum {
 	EXIT_CHECK = 3,
 };
 
+int cmd_record(int argc, char **argv);
+
 /* Turns opt_parse()'s result into an early exit status, or -1 to go on. */
 static inline int cmd_opt_exit(int nargs)
 {

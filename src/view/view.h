@@ -32,6 +32,9 @@ struct view_opts {
 	const char *title;	/* flame graph / report title */
 	const char *source_root;/* where to look for sources with relative paths (may be NULL) */
 	int color;		/* ANSI colours in terminal output */
+	int depth;		/* callers/callees: levels shown (1 or 2; default 1) */
+	const char *search;	/* flame graph: search applied on load (may be NULL) */
+	int width;		/* flame graph width in pixels (default 1200) */
 };
 
 void view_opts_init(struct view_opts *o);

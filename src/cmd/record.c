@@ -1,0 +1,224 @@
+/*
+ * record.c - `pinch record`: sample a command or a running process into a
+ * recording file. Parses options, checks them, calls cpu_record()
+ * (src/collect/cpu.h) and prints the mode line and the summary.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "collect/cpu.h"
+#include "core/clock.h"
+#include "core/opt.h"
+#include "core/strbuf.h"
+#include "core/banned.h"
+
+static const char *const record_usage[] = {
+	"usage: pinch record [<options>] [--] <command> [<args>...]",
+	"   or: pinch record [<options>] --pid <pid> [--duration <time>]",
+	"",
+	"Samples where a program spends its CPU time (perf_event cpu-clock, or an",
+	"in-process agent where the kernel refuses) into a recording for 'pinch report'.",
+	NULL,
+};
+
+static void print_start(void *ctx, const char *what)
+{
+	(void)ctx;
+	fprintf(stderr, "pinch record: %s\n", what);
+	fflush(stderr);
+}
+
+/* The agent sits next to the binary in a build tree, or in lib/pinch. */
+static int find_agent(struct strbuf *out)
+{
+	static const char *const rel[] = {
+		"/src/agent/cpu/libpinch-cpuagent.so",
+		"/../lib/pinch/libpinch-cpuagent.so",
+		"/../lib/x86_64-linux-gnu/pinch/libpinch-cpuagent.so",
+	};
+	char exe[PATH_MAX];
+	const char *env = getenv("PINCH_CPUAGENT_LIB");
+	ssize_t n;
+	size_t i;
+	char *slash;
+
+	if (env && *env) {
+		strbuf_addstr(out, env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		strbuf_reset(out);
+		strbuf_addf(out, "%s%s", exe, rel[i]);
+		if (access(out->buf, R_OK) == 0)
+			return 0;
+	}
+	strbuf_reset(out);
+	strbuf_addf(out, "%s%s", exe, rel[0]);
+	return -ENOENT;
+}
+
+static void default_output(struct strbuf *out)
+{
+	char stamp[64];
+	const char *p;
+
+	clock_format_utc(clock_real_ns(), stamp, sizeof(stamp));
+	strbuf_addstr(out, "pinch-");
+	for (p = stamp; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			strbuf_addch(out, *p);
+		else if (*p == ' ')
+			strbuf_addch(out, '-');
+	}
+	strbuf_addstr(out, ".rec");
+}
+
+int cmd_record(int argc, char **argv)
+{
+	long freq = CPU_FREQ_DEFAULT, pid = 0;
+	const char *output = NULL, *call_graph = "fp", *stack = NULL, *mode = "auto";
+	uint64_t duration = 0, stack_bytes = 0;
+	int quiet = 0, nargs, rc, status = EXIT_OK;
+	struct opt opts[] = {
+		{ OPT_INT, 'F', "freq", &freq, "hz", "samples per CPU-second (default 999, max 100000)", NULL, 0 },
+		{ OPT_STRING, 'o', "output", &output, "file", "recording to write (default pinch-YYYYMMDD-HHMMSS.rec)", NULL, 0 },
+		{ OPT_STRING, 0, "call-graph", &call_graph, "fp|dwarf", "how stacks are unwound (default fp)", NULL, 0 },
+		{ OPT_STRING, 0, "stack-size", &stack, "bytes", "user stack copied per sample (fp 512, dwarf 8k)", NULL, 0 },
+		{ OPT_INT, 'p', "pid", &pid, "pid", "profile this running process (all its threads)", NULL, 0 },
+		{ OPT_DURATION, 'd', "duration", &duration, "time", "stop after this long (e.g. 10s)", NULL, 0 },
+		{ OPT_STRING, 0, "mode", &mode, "auto|perf|agent", "sampler: perf_event, the LD_PRELOAD agent, or auto", NULL, 0 },
+		{ OPT_FLAG, 'q', "quiet", &quiet, NULL, "print nothing but errors", NULL, 0 },
+		OPT_END_(),
+	};
+	struct cpu_record_config cfg;
+	struct cpu_record_result res;
+	struct strbuf exe = STRBUF_INIT, out = STRBUF_INIT, agent = STRBUF_INIT, cmdline = STRBUF_INIT;
+	char err[512], hint[512];
+	int i;
+
+	nargs = opt_parse(argc, argv, opts, record_usage, OPT_STOP_AT_NONOPT, NULL);
+	if ((rc = cmd_opt_exit(nargs)) >= 0)
+		return rc;
+	memset(&cfg, 0, sizeof(cfg));
+	if (freq < 1 || freq > CPU_FREQ_MAX) {
+		fprintf(stderr, "pinch record: bad frequency '%ld': expected 1 to %d samples per second\n",
+			freq, CPU_FREQ_MAX);
+		return EXIT_USAGE;
+	}
+	cfg.freq = (unsigned)freq;
+	if (!strcmp(call_graph, "fp")) {
+		cfg.call_graph = CPU_CG_FP;
+	} else if (!strcmp(call_graph, "dwarf")) {
+		cfg.call_graph = CPU_CG_DWARF;
+	} else {
+		fprintf(stderr, "pinch record: bad call graph '%s': expected fp or dwarf\n", call_graph);
+		return EXIT_USAGE;
+	}
+	if (stack) {
+		if (opt_parse_size(stack, &stack_bytes) || stack_bytes == 0 ||
+		    stack_bytes > CPU_STACK_MAX) {
+			fprintf(stderr, "pinch record: bad stack size '%s': expected 8 to %d bytes\n",
+				stack, CPU_STACK_MAX);
+			return EXIT_USAGE;
+		}
+		cfg.stack_size = (uint32_t)((stack_bytes + 7) & ~7ull);
+	}
+	if (!strcmp(mode, "auto")) {
+		cfg.mode = CPU_MODE_AUTO;
+	} else if (!strcmp(mode, "perf")) {
+		cfg.mode = CPU_MODE_PERF;
+	} else if (!strcmp(mode, "agent")) {
+		cfg.mode = CPU_MODE_AGENT;
+	} else {
+		fprintf(stderr, "pinch record: bad mode '%s': expected auto, perf or agent\n", mode);
+		return EXIT_USAGE;
+	}
+	if (pid && nargs) {
+		fprintf(stderr, "pinch record: give either --pid or a command, not both\n");
+		return EXIT_USAGE;
+	}
+	if (!pid && !nargs) {
+		fprintf(stderr, "pinch record: nothing to record: give a command or --pid\n");
+		fprintf(stderr, "hint: pinch record -- ./myprogram args\n");
+		return EXIT_USAGE;
+	}
+	if (pid < 0 || pid > INT_MAX) {
+		fprintf(stderr, "pinch record: bad pid '%ld'\n", pid);
+		return EXIT_USAGE;
+	}
+	cfg.pid = (pid_t)pid;
+	cfg.duration_ns = duration;
+	if (nargs) {
+		rc = cpu_resolve_command(argv[0], &exe);
+		if (rc) {
+			fprintf(stderr, "pinch record: cannot run '%s': %s\n", argv[0],
+				rc == -EISDIR ? "Is a directory" : strerror(-rc));
+			if (rc == -ENOENT && !strchr(argv[0], '/'))
+				fprintf(stderr, "hint: it is not in $PATH; give a path such as ./%s\n",
+					argv[0]);
+			strbuf_release(&exe);
+			return EXIT_USAGE;
+		}
+		cfg.argv = argv;
+		cfg.exe_path = exe.buf;
+		for (i = 0; i < nargs; i++)
+			strbuf_addf(&cmdline, "%s%s", i ? " " : "", argv[i]);
+		cfg.command_line = cmdline.buf;
+	}
+	if (output)
+		strbuf_addstr(&out, output);
+	else
+		default_output(&out);
+	cfg.output = out.buf;
+	find_agent(&agent);
+	cfg.agent_path = agent.buf;
+	cfg.on_start = quiet ? NULL : print_start;
+
+	rc = cpu_record(&cfg, &res, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "pinch record: %s\n", err);
+		hint[0] = '\0';
+		if (rc == -EACCES || rc == -EPERM || rc == -ENOSYS || rc == -ENOENT ||
+		    rc == -EOPNOTSUPP || rc == -EMFILE)
+			cpu_perf_hint(rc, cfg.pid > 0, hint, sizeof(hint));
+		if (hint[0] && (res.perf_errno || cfg.pid > 0))
+			fprintf(stderr, "hint: %s\n", hint);
+		status = res.before_start ? EXIT_USAGE : EXIT_FAIL;
+		goto out;
+	}
+	if (res.term_signal)
+		fprintf(stderr, "pinch record: the command was killed by signal %d (%s)\n",
+			res.term_signal, strsignal(res.term_signal));
+	if (!quiet) {
+		struct strbuf size = STRBUF_INIT;
+
+		strbuf_add_bytes(&size, (double)res.bytes);
+		fprintf(stderr, "pinch record: wrote '%s' (%llu samples, %llu lost, %s)\n", out.buf,
+			(unsigned long long)res.samples, (unsigned long long)res.lost, size.buf);
+		strbuf_release(&size);
+	}
+	/* Like time(1): pinch exits with the command's status. */
+	if (res.term_signal)
+		status = 128 + res.term_signal;
+	else if (res.exit_status > 0)
+		status = res.exit_status;
+out:
+	strbuf_release(&exe);
+	strbuf_release(&out);
+	strbuf_release(&agent);
+	strbuf_release(&cmdline);
+	return status;
+}

@@ -1,0 +1,112 @@
+/*
+ * view_collapsed.c - Brendan Gregg's folded stacks (view layer):
+ * "root;child;leaf VALUE", one line per distinct stack of names, threads
+ * merged (or prefixed with the thread). Values sum to profile_total().
+ */
+#include "view/view.h"
+#include "view/view_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strbuf.h"
+#include "model/profile.h"
+#include "core/banned.h"
+
+/* Siblings by name, threads by id: the order stackcollapse tools print. */
+static int by_name(const void *ctx, const struct vtree_node *a, const struct vtree_node *b)
+{
+	const struct vctx *c = ctx;
+
+	if (a->func == UINT32_MAX || b->func == UINT32_MAX)
+		return a->key < b->key ? -1 : a->key > b->key;
+	return strcmp(vctx_fname(c, a->func), vctx_fname(c, b->func));
+}
+
+void view_add_frame_name(const struct vctx *c, const struct vtree_node *nd, struct strbuf *sb,
+			 int nosemi)
+{
+	if (nd->func == UINT32_MAX) {
+		const struct profile_thread *t = profile_thread(c->p, nd->key);
+		const char *name = profile_string(c->p, t->name);
+
+		view_add_name(sb, *name ? name : "thread", nosemi);
+		strbuf_addf(sb, "-%u", t->tid);
+		return;
+	}
+	view_add_name(sb, vctx_fname(c, nd->func), nosemi);
+}
+
+int view_collapsed(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+		   char *err, size_t errlen)
+{
+	struct vctx c;
+	struct vtree t;
+	struct strbuf path = STRBUF_INIT;
+	uint32_t *first = NULL, *next = NULL, *stk = NULL;
+	size_t *plen = NULL, sp = 0;
+	int rc;
+
+	rc = vctx_init(&c, p, o, err, errlen);
+	if (rc)
+		return rc;
+	rc = vctx_tree(&c, &t, 1, o->by_thread);
+	if (rc)
+		goto nomem;
+	rc = vtree_children(&t, &first, &next, by_name, &c);
+	stk = malloc(t.n * sizeof(*stk));
+	plen = malloc(t.n * sizeof(*plen));
+	if (rc || !stk || !plen) {
+		rc = -ENOMEM;
+		goto nomem_tree;
+	}
+	/* depth-first, children in name order; plen[node] = path length after it */
+	if (t.nodes[0].self)	/* samples without any frame */
+		strbuf_addf(out, "[unknown] %lld\n", (long long)t.nodes[0].self);
+	plen[0] = 0;
+	/* push root's children in reverse so the first is visited first */
+	{
+		uint32_t ch, n = 0;
+
+		for (ch = first[0]; ch != UINT32_MAX; ch = next[ch])
+			n++;
+		sp = n;
+		for (ch = first[0]; ch != UINT32_MAX; ch = next[ch])
+			stk[--n] = ch;
+	}
+	while (sp) {
+		uint32_t id = stk[--sp], ch, n = 0, base;
+		const struct vtree_node *nd = &t.nodes[id];
+
+		strbuf_setlen(&path, plen[nd->parent]);
+		if (path.len)
+			strbuf_addch(&path, ';');
+		view_add_frame_name(&c, nd, &path, 1);
+		plen[id] = path.len;
+		if (nd->self)
+			strbuf_addf(out, "%s %lld\n", path.buf, (long long)nd->self);
+		for (ch = first[id]; ch != UINT32_MAX; ch = next[ch])
+			n++;
+		base = (uint32_t)sp;
+		sp += n;
+		for (ch = first[id]; ch != UINT32_MAX; ch = next[ch])
+			stk[base + --n] = ch;
+	}
+	rc = 0;
+	goto out;
+nomem_tree:
+nomem:
+	snprintf(err, errlen, "out of memory");
+out:
+	free(first);
+	free(next);
+	free(stk);
+	free(plen);
+	strbuf_release(&path);
+	if (t.nodes)
+		vtree_release(&t);
+	vctx_release(&c);
+	return rc;
+}
