@@ -3,7 +3,7 @@ BUILD ?= build
 SAN   ?= build-san
 MESON_SETUP = meson setup --wrap-mode=nodownload
 
-.PHONY: all deps demo check check-plain check-san clean
+.PHONY: all deps demo check check-plain check-san check-tsan clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -21,7 +21,7 @@ demo: all
 	@bash scripts/demo.sh $(BUILD)
 
 # The tests, on a normal build and on an AddressSanitizer+UBSan build.
-check: deps check-plain check-san
+check: deps check-plain check-san check-tsan
 
 check-plain: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -31,5 +31,9 @@ check-san: $(SAN)/build.ninja
 	ninja -C $(SAN)
 	meson test -C $(SAN) --print-errorlogs
 
+# libpinch's threaded tests under ThreadSanitizer (~10 s).
+check-tsan:
+	bash tests/tsan/run.sh build-tsan
+
 clean:
-	rm -rf $(BUILD) $(SAN)
+	rm -rf $(BUILD) $(SAN) build-tsan

@@ -20,11 +20,11 @@ int main(void)
 	uint64_t dur = 0;
 	double ratio = 0;
 	struct opt opts[] = {
-		{ OPT_FLAG, 'v', "verbose", &flag, NULL, "talk" },
-		{ OPT_INT, 'F', "freq", &freq, "HZ", "frequency" },
-		{ OPT_STRING, 'o', "output", &out, "FILE", "output" },
-		{ OPT_DURATION, 'd', "duration", &dur, "TIME", "duration" },
-		{ OPT_DOUBLE, 0, "ratio", &ratio, "X", "ratio" },
+		{ OPT_FLAG, 'v', "verbose", &flag, NULL, "talk", NULL, 0 },
+		{ OPT_INT, 'F', "freq", &freq, "HZ", "frequency", NULL, 0 },
+		{ OPT_STRING, 'o', "output", &out, "FILE", "output", NULL, 0 },
+		{ OPT_DURATION, 'd', "duration", &dur, "TIME", "duration", NULL, 0 },
+		{ OPT_DOUBLE, 0, "ratio", &ratio, "X", "ratio", NULL, 0 },
 		{ OPT_CALLBACK, 'H', "header", NULL, "H", "header", count_cb, 1 },
 		OPT_END_(),
 	};

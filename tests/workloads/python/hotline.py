@@ -3,7 +3,14 @@
 import sys
 import time
 
+try:
+    profile  # injected by kernprof -l (the line_profiler cross-check)
+except NameError:
+    def profile(f):
+        return f
 
+
+@profile
 def work(n):
     acc = 0
     for i in range(n):

@@ -1,0 +1,55 @@
+/*
+ * pinch/serve.h - a background HTTP server (libmicrohttpd, its own thread)
+ * exposing the process to scrapers:
+ *   GET /health        {"status":"healthy","uptime_seconds":12.3}
+ *   GET /metrics       Prometheus text exposition format: the registry's
+ *                      metrics plus process_cpu_seconds_total,
+ *                      process_resident_memory_bytes, process_open_fds,
+ *                      process_threads, process_start_time_seconds
+ *   GET /metrics.json  {"uptime_seconds":..,"cpu_percent":..,"memory_mb":..,
+ *                       "threads":..,"open_files":..,"connections":..}
+ */
+#ifndef PINCH_SERVE_H
+#define PINCH_SERVE_H
+
+#include <stdint.h>
+
+#ifndef PINCH_API
+#define PINCH_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pinch_server;
+struct pinch_registry;
+
+struct pinch_serve_opts {
+	/* The registry to expose; NULL means pinch_registry_default(). */
+	struct pinch_registry *registry;
+	/* Binding to an address other than loopback (127.0.0.0/8, ::1,
+	 * localhost) is refused with -EPERM unless this is set. */
+	int allow_remote;
+};
+
+/* Starts serving on addr, "HOST:PORT" or "[V6]:PORT" (PORT 0 picks a free
+ * port: see pinch_server_port). opts may be NULL. Returns 0 and the server
+ * in *out, or -EINVAL (malformed address), -EPERM (non-loopback without
+ * allow_remote), -EADDRINUSE, -EACCES, -ENOMEM, -EIO (the HTTP daemon
+ * did not start). */
+PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *opts,
+			     struct pinch_server **out);
+/* pinch_serve_ex(addr, NULL, out). */
+PINCH_API int pinch_serve(const char *addr, struct pinch_server **out);
+/* The TCP port the server listens on. */
+PINCH_API int pinch_server_port(const struct pinch_server *s);
+/* Stops the server: closes the socket, waits for the server thread and
+ * in-flight requests, frees s. NULL is fine. Call once, from one thread. */
+PINCH_API void pinch_serve_stop(struct pinch_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

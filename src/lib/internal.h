@@ -1,0 +1,142 @@
+/*
+ * internal.h - what the files of libpinch (src/lib) share and the public
+ * headers hide: the thread-slot allocator, the registry's families and
+ * series, the error helpers. Not installed; nothing here is exported.
+ */
+#ifndef PINCH_LIB_INTERNAL_H
+#define PINCH_LIB_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pinch/pinch.h"
+
+struct strbuf;
+
+/* ---- errors (error.c) ---- */
+/* Stores a formatted message as the thread's last error; returns code. */
+int lib_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- thread slots (slot.c) ----
+ * Every thread that updates a metric owns one slot index in [0, LIB_SLOTS)
+ * while it lives (returned at thread exit), so a slot has one writer and
+ * updates are plain relaxed load + store. Threads beyond LIB_SLOTS share
+ * LIB_SLOT_SHARED and use read-modify-write atomics or a lock. */
+#define LIB_SLOTS 64
+#define LIB_SLOT_SHARED LIB_SLOTS
+#define LIB_CACHELINE 64
+
+extern __thread int lib_tls_slot __attribute__((tls_model("initial-exec")));
+int lib_slot_assign(void);
+
+static inline int lib_slot(void)
+{
+	int s = lib_tls_slot;
+
+	return s >= 0 ? s : lib_slot_assign();
+}
+
+/* ---- registry (metrics.c) ---- */
+enum lib_type { LIB_COUNTER, LIB_GAUGE, LIB_HISTOGRAM };
+
+struct lib_family;
+
+/* Common head of every series. */
+struct lib_series {
+	struct lib_family *fam;
+	char **label_values;		/* fam->n_labels strings */
+	struct lib_series *next;	/* in the family, creation order */
+};
+
+struct lib_family {
+	char *name, *help;
+	enum lib_type type;
+	char **label_names;
+	size_t n_labels;
+	/* histograms */
+	double *bounds;			/* n_bounds upper bounds, unit */
+	uint64_t *bound_ticks;		/* the same in ticks */
+	size_t n_bounds;
+	double scale;			/* ticks per unit */
+	uint64_t max_ticks;
+	uint32_t n_counts;		/* HDR buckets */
+	uint16_t *le_of_index;		/* HDR bucket -> first le that may hold it */
+	struct lib_series *head, **tail;
+	struct lib_family *next;
+};
+
+struct counter_shard {
+	_Atomic uint64_t v;
+	char pad[LIB_CACHELINE - sizeof(uint64_t)];
+};
+
+struct pinch_counter {
+	struct lib_series s;
+	struct counter_shard *shards;	/* LIB_SLOTS + 1, cache-line aligned */
+};
+
+struct pinch_gauge {
+	struct lib_series s;
+	_Atomic uint64_t bits;		/* a double */
+};
+
+/* One thread's part of a histogram, written by its owner only. */
+struct hist_slot {
+	_Atomic uint64_t count, sum_bits, sumsq_bits, min, max, clamped;
+	_Atomic uint64_t *le;		/* n_bounds + 1 (the last is +Inf) */
+	_Atomic uint64_t counts[];	/* n_counts */
+};
+
+struct pinch_histogram {
+	struct lib_series s;
+	_Atomic(struct hist_slot *) slots[LIB_SLOTS + 1];
+	pthread_mutex_t shared_lock;	/* for LIB_SLOT_SHARED */
+};
+
+struct pinch_registry {
+	pthread_mutex_t lock;		/* registration and reads */
+	struct lib_family *families, **tail;
+};
+
+struct hist;
+/* Merges every slot of h into the uninitialized dst (hist_init'ed here;
+ * caller releases) and, when le is not NULL, the cumulative-free per-bucket
+ * counts (n_bounds + 1) into le. 0 or -ENOMEM. */
+int lib_histogram_merge(const struct pinch_histogram *h, struct hist *dst, uint64_t *le);
+/* Label value of a series' label i. */
+static inline const char *lib_series_label(const struct lib_series *s, size_t i)
+{
+	return s->label_values[i];
+}
+
+/* Lock / unlock a registry for reading its families (format.c, span.c). */
+void lib_registry_lock(struct pinch_registry *r);
+void lib_registry_unlock(struct pinch_registry *r);
+
+/* Renders a registry (format.c); registry locked by the caller. */
+int lib_format_locked(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *out);
+
+/* Appends v in the shortest form that reads back exactly, or NaN/+Inf/-Inf
+ * (the Prometheus text format's spelling). */
+void lib_add_float(struct strbuf *sb, double v);
+
+/* ---- endpoint (serve.c) ---- */
+struct sockaddr_storage;
+/* Parses "HOST:PORT" / "[V6]:PORT" (IP or localhost); 0, -EINVAL, -EPERM. */
+int lib_parse_addr(const char *addr, int allow_remote, struct sockaddr_storage *ss,
+		   unsigned int *sslen);
+
+/* ---- process statistics (procstat.c) ---- */
+struct lib_procstat {
+	double cpu_seconds;		/* user + system */
+	uint64_t rss_bytes;
+	uint64_t open_fds, open_files, sockets;
+	uint64_t threads;
+	double start_time;		/* seconds since the epoch */
+	double uptime;			/* seconds */
+};
+int lib_procstat_read(struct lib_procstat *ps);
+
+#endif

@@ -1,0 +1,724 @@
+/*
+ * metrics.c - libpinch's metrics registry (src/lib): registration and
+ * validation under one mutex, lock-free updates into per-thread slots,
+ * and the merge of those slots on read. Rendering is in format.c.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/hist.h"
+#include "core/banned.h"
+
+#define MAX_BOUNDS 1000
+
+static const double default_bounds[] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+/* ---- validation ---- */
+
+static int valid_metric_name(const char *s)
+{
+	const char *p;
+
+	if (!s || !*s)
+		return 0;
+	for (p = s; *p; p++) {
+		int alpha = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    *p == '_' || *p == ':';
+
+		if (!alpha && !(p > s && *p >= '0' && *p <= '9'))
+			return 0;
+	}
+	return 1;
+}
+
+static int valid_label_name(const char *s)
+{
+	const char *p;
+
+	if (!s || !*s || (s[0] == '_' && s[1] == '_'))
+		return 0;
+	for (p = s; *p; p++) {
+		int alpha = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_';
+
+		if (!alpha && !(p > s && *p >= '0' && *p <= '9'))
+			return 0;
+	}
+	return 1;
+}
+
+static int valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned int cp, n, i;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1, cp = *p & 0x1f;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 2, cp = *p & 0x0f;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 3, cp = *p & 0x07;
+		else
+			return 0;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+static const char *type_name(enum lib_type t)
+{
+	return t == LIB_COUNTER ? "counter" : t == LIB_GAUGE ? "gauge" : "histogram";
+}
+
+/* Checks a NULL-terminated name/value array; returns the pair count or
+ * a negative code. */
+static int check_labels(const char *const *labels, enum lib_type type)
+{
+	size_t n = 0, i, j;
+
+	if (!labels)
+		return 0;
+	for (n = 0; labels[n]; n++)
+		;
+	if (n % 2)
+		return lib_err(-EINVAL, "odd label array: %zu strings, want name, value pairs", n);
+	for (i = 0; i < n; i += 2) {
+		if (!valid_label_name(labels[i]))
+			return lib_err(-EINVAL, "invalid label name '%s': must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __",
+				       labels[i]);
+		if (type == LIB_HISTOGRAM && !strcmp(labels[i], "le"))
+			return lib_err(-EINVAL, "label name 'le' is reserved for histogram buckets");
+		if (!labels[i + 1] || !valid_utf8(labels[i + 1]))
+			return lib_err(-EINVAL, "invalid value of label '%s': not valid UTF-8", labels[i]);
+		for (j = 0; j < i; j += 2)
+			if (!strcmp(labels[i], labels[j]))
+				return lib_err(-EINVAL, "label '%s' given twice", labels[i]);
+	}
+	return (int)(n / 2);
+}
+
+/* ---- registry ---- */
+
+PINCH_API int pinch_registry_new(struct pinch_registry **out)
+{
+	struct pinch_registry *r;
+
+	if (!out)
+		return lib_err(-EINVAL, "pinch_registry_new: NULL out");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return lib_err(-ENOMEM, "out of memory");
+	pthread_mutex_init(&r->lock, NULL);
+	r->tail = &r->families;
+	*out = r;
+	return 0;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void series_free(struct lib_series *s)
+{
+	struct lib_family *f = s->fam;
+	size_t i;
+
+	free_strv(s->label_values, f->n_labels);
+	if (f->type == LIB_COUNTER) {
+		free(((struct pinch_counter *)s)->shards);
+	} else if (f->type == LIB_HISTOGRAM) {
+		struct pinch_histogram *h = (struct pinch_histogram *)s;
+
+		for (i = 0; i <= LIB_SLOTS; i++)
+			free(atomic_load(&h->slots[i]));
+		pthread_mutex_destroy(&h->shared_lock);
+	}
+	free(s);
+}
+
+static void family_free(struct lib_family *f)
+{
+	struct lib_series *s, *next;
+
+	for (s = f->head; s; s = next) {
+		next = s->next;
+		series_free(s);
+	}
+	free(f->name);
+	free(f->help);
+	free_strv(f->label_names, f->n_labels);
+	free(f->bounds);
+	free(f->bound_ticks);
+	free(f->le_of_index);
+	free(f);
+}
+
+PINCH_API void pinch_registry_free(struct pinch_registry *r)
+{
+	struct lib_family *f, *next;
+
+	if (!r || r == pinch_registry_default())
+		return;
+	for (f = r->families; f; f = next) {
+		next = f->next;
+		family_free(f);
+	}
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static struct pinch_registry *default_registry;
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+
+static void default_init(void)
+{
+	struct pinch_registry *r;
+
+	if (!pinch_registry_new(&r))
+		default_registry = r;
+}
+
+PINCH_API struct pinch_registry *pinch_registry_default(void)
+{
+	pthread_once(&default_once, default_init);
+	return default_registry;
+}
+
+void lib_registry_lock(struct pinch_registry *r) { pthread_mutex_lock(&r->lock); }
+void lib_registry_unlock(struct pinch_registry *r) { pthread_mutex_unlock(&r->lock); }
+
+static uint64_t to_ticks(double v, double scale)
+{
+	double t = v * scale;
+
+	if (!(t > 0))		/* negative and NaN */
+		return 0;
+	if (t >= 1.8e19)
+		return UINT64_MAX;
+	return (uint64_t)llround(t);
+}
+
+static int family_set_buckets(struct lib_family *f, const struct pinch_histogram_opts *o)
+{
+	const double *b = default_bounds;
+	size_t n = sizeof(default_bounds) / sizeof(default_bounds[0]), i;
+	uint32_t idx, j;
+
+	f->scale = o && o->scale > 0 ? o->scale : 1e9;
+	if (o && (isnan(o->scale) || o->scale < 0 || isinf(o->scale)))
+		return lib_err(-EINVAL, "histogram '%s': scale must be a positive number", f->name);
+	if (o && o->buckets) {
+		b = o->buckets;
+		n = o->n_buckets;
+		if (!n)
+			return lib_err(-EINVAL, "histogram '%s' has no buckets", f->name);
+	}
+	if (n > MAX_BOUNDS)
+		return lib_err(-EINVAL, "histogram '%s': %zu buckets, at most %d", f->name, n, MAX_BOUNDS);
+	for (i = 0; i < n; i++) {
+		if (!isfinite(b[i]) || b[i] < 0)
+			return lib_err(-EINVAL, "histogram '%s': bucket %g is not a finite number >= 0",
+				       f->name, b[i]);
+		if (i && b[i] <= b[i - 1])
+			return lib_err(-EINVAL, "histogram '%s': buckets must be strictly increasing (%g after %g)",
+				       f->name, b[i], b[i - 1]);
+	}
+	f->bounds = malloc(n * sizeof(*f->bounds));
+	f->bound_ticks = malloc(n * sizeof(*f->bound_ticks));
+	if (!f->bounds || !f->bound_ticks)
+		return lib_err(-ENOMEM, "out of memory");
+	memcpy(f->bounds, b, n * sizeof(*b));
+	f->n_bounds = n;
+	for (i = 0; i < n; i++)
+		f->bound_ticks[i] = to_ticks(b[i], f->scale);
+	f->max_ticks = HIST_DEFAULT_MAX;
+	if (f->bound_ticks[n - 1] >= f->max_ticks / 2)
+		f->max_ticks = f->bound_ticks[n - 1] > UINT64_MAX / 4 ? UINT64_MAX / 2
+								     : f->bound_ticks[n - 1] * 2;
+	f->n_counts = hist_buckets_for(f->max_ticks);
+	f->le_of_index = malloc(f->n_counts * sizeof(*f->le_of_index));
+	if (!f->le_of_index)
+		return lib_err(-ENOMEM, "out of memory");
+	for (idx = 0, j = 0; idx < f->n_counts; idx++) {
+		uint64_t lo = hist_bucket_low(idx);
+
+		while (j < n && f->bound_ticks[j] < lo)
+			j++;
+		f->le_of_index[idx] = (uint16_t)j;
+	}
+	return 0;
+}
+
+static int same_buckets(const struct lib_family *f, const struct pinch_histogram_opts *o)
+{
+	struct lib_family tmp = { .name = f->name };
+	int same;
+
+	if (family_set_buckets(&tmp, o) < 0)
+		return -EINVAL;
+	same = tmp.n_bounds == f->n_bounds && tmp.scale == f->scale &&
+	       !memcmp(tmp.bounds, f->bounds, f->n_bounds * sizeof(double));
+	free(tmp.bounds);
+	free(tmp.bound_ticks);
+	free(tmp.le_of_index);
+	return same;
+}
+
+static struct lib_family *family_find(struct pinch_registry *r, const char *name)
+{
+	struct lib_family *f;
+
+	for (f = r->families; f; f = f->next)
+		if (!strcmp(f->name, name))
+			return f;
+	return NULL;
+}
+
+static int family_new(struct pinch_registry *r, const char *name, const char *help,
+		      enum lib_type type, const char *const *labels, int n_labels,
+		      const struct pinch_histogram_opts *o, struct lib_family **out)
+{
+	struct lib_family *f = calloc(1, sizeof(*f));
+	int i, rc = -ENOMEM;
+
+	if (!f)
+		return lib_err(-ENOMEM, "out of memory");
+	f->type = type;
+	f->tail = &f->head;
+	f->name = strdup(name);
+	f->help = strdup(help ? help : "");
+	f->n_labels = (size_t)n_labels;
+	f->label_names = calloc((size_t)n_labels + 1, sizeof(char *));
+	if (!f->name || !f->help || !f->label_names)
+		goto fail;
+	for (i = 0; i < n_labels; i++)
+		if (!(f->label_names[i] = strdup(labels[2 * i])))
+			goto fail;
+	if (type == LIB_HISTOGRAM && (rc = family_set_buckets(f, o)) < 0)
+		goto fail;
+	*r->tail = f;
+	r->tail = &f->next;
+	*out = f;
+	return 0;
+fail:
+	family_free(f);
+	return rc == -ENOMEM ? lib_err(rc, "out of memory") : rc;
+}
+
+static struct lib_series *series_find(struct lib_family *f, const char *const *labels)
+{
+	struct lib_series *s;
+	size_t i;
+
+	for (s = f->head; s; s = s->next) {
+		for (i = 0; i < f->n_labels; i++)
+			if (strcmp(s->label_values[i], labels[2 * i + 1]))
+				break;
+		if (i == f->n_labels)
+			return s;
+	}
+	return NULL;
+}
+
+static struct lib_series *series_new(struct lib_family *f, const char *const *labels)
+{
+	struct lib_series *s;
+	size_t i, size = f->type == LIB_COUNTER ? sizeof(struct pinch_counter)
+			: f->type == LIB_GAUGE ? sizeof(struct pinch_gauge)
+			: sizeof(struct pinch_histogram);
+
+	s = calloc(1, size);
+	if (!s)
+		return NULL;
+	s->fam = f;
+	s->label_values = calloc(f->n_labels + 1, sizeof(char *));
+	if (!s->label_values)
+		goto fail;
+	for (i = 0; i < f->n_labels; i++)
+		if (!(s->label_values[i] = strdup(labels[2 * i + 1])))
+			goto fail;
+	if (f->type == LIB_COUNTER) {
+		struct pinch_counter *c = (struct pinch_counter *)s;
+
+		c->shards = aligned_alloc(LIB_CACHELINE, (LIB_SLOTS + 1) * sizeof(*c->shards));
+		if (!c->shards)
+			goto fail;
+		memset(c->shards, 0, (LIB_SLOTS + 1) * sizeof(*c->shards));
+	} else if (f->type == LIB_HISTOGRAM) {
+		pthread_mutex_init(&((struct pinch_histogram *)s)->shared_lock, NULL);
+	}
+	*f->tail = s;
+	f->tail = &s->next;
+	return s;
+fail:
+	if (f->type == LIB_HISTOGRAM)
+		pthread_mutex_init(&((struct pinch_histogram *)s)->shared_lock, NULL);
+	series_free(s);
+	return NULL;
+}
+
+/* The one registration path. create_only: -EEXIST on an existing series. */
+static int metric_register(struct pinch_registry *r, const char *name, const char *help,
+			   enum lib_type type, const char *const *labels,
+			   const struct pinch_histogram_opts *o, int create_only,
+			   struct lib_series **out)
+{
+	struct lib_family *f;
+	struct lib_series *s;
+	int n, rc = 0;
+	size_t i;
+
+	if (!r)
+		r = pinch_registry_default();
+	if (!r || !out)
+		return lib_err(!r ? -ENOMEM : -EINVAL, "no registry or NULL out");
+	*out = NULL;
+	if (!name || !valid_metric_name(name))
+		return lib_err(-EINVAL, "invalid metric name '%s': must match [a-zA-Z_:][a-zA-Z0-9_:]*",
+			       name ? name : "(null)");
+	if (help && !valid_utf8(help))
+		return lib_err(-EINVAL, "help of '%s' is not valid UTF-8", name);
+	n = check_labels(labels, type);
+	if (n < 0)
+		return n;
+	pthread_mutex_lock(&r->lock);
+	f = family_find(r, name);
+	if (f) {
+		if (f->type != type) {
+			rc = lib_err(-EEXIST, "metric '%s' is already registered as a %s", name, type_name(f->type));
+			goto out;
+		}
+		if (f->n_labels != (size_t)n) {
+			rc = lib_err(-EEXIST, "metric '%s' is already registered with %zu labels", name, f->n_labels);
+			goto out;
+		}
+		for (i = 0; i < f->n_labels; i++)
+			if (strcmp(f->label_names[i], labels[2 * i])) {
+				rc = lib_err(-EEXIST, "metric '%s' is already registered with label '%s' in place of '%s'",
+					     name, f->label_names[i], labels[2 * i]);
+				goto out;
+			}
+		if (type == LIB_HISTOGRAM && (rc = same_buckets(f, o)) != 1) {
+			rc = rc < 0 ? rc : lib_err(-EEXIST, "histogram '%s' is already registered with other buckets", name);
+			goto out;
+		}
+		rc = 0;
+		s = series_find(f, labels);
+		if (s) {
+			if (create_only)
+				rc = lib_err(-EEXIST, "metric '%s' is already registered with these labels", name);
+			else
+				*out = s;
+			goto out;
+		}
+	} else if ((rc = family_new(r, name, help, type, labels, n, o, &f)) < 0) {
+		goto out;
+	}
+	s = series_new(f, labels);
+	if (!s)
+		rc = lib_err(-ENOMEM, "out of memory");
+	*out = s;
+out:
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+#define REGISTER(type, T, create_only, opts) do { \
+	struct lib_series *s_; \
+	int rc_ = metric_register(reg, name, help, T, labels, opts, create_only, &s_); \
+	if (out) \
+		*out = (type *)s_; \
+	return rc_; \
+} while (0)
+
+PINCH_API int pinch_counter_new(struct pinch_registry *reg, const char *name, const char *help,
+				const char *const *labels, struct pinch_counter **out)
+{
+	REGISTER(struct pinch_counter, LIB_COUNTER, 1, NULL);
+}
+
+PINCH_API int pinch_counter_get(struct pinch_registry *reg, const char *name, const char *help,
+				const char *const *labels, struct pinch_counter **out)
+{
+	REGISTER(struct pinch_counter, LIB_COUNTER, 0, NULL);
+}
+
+PINCH_API int pinch_gauge_new(struct pinch_registry *reg, const char *name, const char *help,
+			      const char *const *labels, struct pinch_gauge **out)
+{
+	REGISTER(struct pinch_gauge, LIB_GAUGE, 1, NULL);
+}
+
+PINCH_API int pinch_gauge_get(struct pinch_registry *reg, const char *name, const char *help,
+			      const char *const *labels, struct pinch_gauge **out)
+{
+	REGISTER(struct pinch_gauge, LIB_GAUGE, 0, NULL);
+}
+
+PINCH_API int pinch_histogram_new(struct pinch_registry *reg, const char *name, const char *help,
+				  const char *const *labels, const struct pinch_histogram_opts *opts,
+				  struct pinch_histogram **out)
+{
+	REGISTER(struct pinch_histogram, LIB_HISTOGRAM, 1, opts);
+}
+
+PINCH_API int pinch_histogram_get(struct pinch_registry *reg, const char *name, const char *help,
+				  const char *const *labels, const struct pinch_histogram_opts *opts,
+				  struct pinch_histogram **out)
+{
+	REGISTER(struct pinch_histogram, LIB_HISTOGRAM, 0, opts);
+}
+
+/* ---- updates: the hot path ---- */
+
+/* Single-writer add: no lock prefix, still an atomic store for readers. */
+static inline void own_add(_Atomic uint64_t *p, uint64_t n)
+{
+	atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+PINCH_API void pinch_counter_add(struct pinch_counter *c, uint64_t n)
+{
+	int s;
+
+	if (__builtin_expect(!c, 0))
+		return;
+	s = lib_slot();
+	if (__builtin_expect(s == LIB_SLOT_SHARED, 0))
+		atomic_fetch_add_explicit(&c->shards[s].v, n, memory_order_relaxed);
+	else
+		own_add(&c->shards[s].v, n);
+}
+
+PINCH_API void pinch_counter_inc(struct pinch_counter *c)
+{
+	pinch_counter_add(c, 1);
+}
+
+static inline uint64_t dbits(double d)
+{
+	uint64_t b;
+
+	memcpy(&b, &d, sizeof(b));
+	return b;
+}
+
+static inline double bitsd(uint64_t b)
+{
+	double d;
+
+	memcpy(&d, &b, sizeof(d));
+	return d;
+}
+
+PINCH_API void pinch_gauge_set(struct pinch_gauge *g, double v)
+{
+	if (g)
+		atomic_store_explicit(&g->bits, dbits(v), memory_order_relaxed);
+}
+
+PINCH_API void pinch_gauge_add(struct pinch_gauge *g, double delta)
+{
+	uint64_t old;
+
+	if (!g)
+		return;
+	old = atomic_load_explicit(&g->bits, memory_order_relaxed);
+	while (!atomic_compare_exchange_weak_explicit(&g->bits, &old, dbits(bitsd(old) + delta),
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+static struct hist_slot *hist_slot_new(const struct lib_family *f)
+{
+	size_t size = sizeof(struct hist_slot) + f->n_counts * sizeof(uint64_t);
+	struct hist_slot *hs = aligned_alloc(LIB_CACHELINE,
+		(size + (f->n_bounds + 1) * sizeof(uint64_t) + LIB_CACHELINE - 1) / LIB_CACHELINE * LIB_CACHELINE);
+
+	if (!hs)
+		return NULL;
+	memset(hs, 0, size + (f->n_bounds + 1) * sizeof(uint64_t));
+	hs->le = (_Atomic uint64_t *)((char *)hs + size);
+	atomic_init(&hs->min, UINT64_MAX);
+	return hs;
+}
+
+static void hist_slot_record(const struct lib_family *f, struct hist_slot *hs, uint64_t t)
+{
+	uint32_t idx, j;
+
+	if (__builtin_expect(t > f->max_ticks, 0)) {
+		own_add(&hs->clamped, 1);
+		t = f->max_ticks;
+	}
+	idx = hist_index(t);
+	own_add(&hs->counts[idx], 1);
+	j = f->le_of_index[idx];
+	while (j < f->n_bounds && t > f->bound_ticks[j])
+		j++;
+	own_add(&hs->le[j], 1);
+	own_add(&hs->count, 1);
+	atomic_store_explicit(&hs->sum_bits,
+		dbits(bitsd(atomic_load_explicit(&hs->sum_bits, memory_order_relaxed)) + (double)t),
+		memory_order_relaxed);
+	atomic_store_explicit(&hs->sumsq_bits,
+		dbits(bitsd(atomic_load_explicit(&hs->sumsq_bits, memory_order_relaxed)) + (double)t * (double)t),
+		memory_order_relaxed);
+	if (t < atomic_load_explicit(&hs->min, memory_order_relaxed))
+		atomic_store_explicit(&hs->min, t, memory_order_relaxed);
+	if (t > atomic_load_explicit(&hs->max, memory_order_relaxed))
+		atomic_store_explicit(&hs->max, t, memory_order_relaxed);
+}
+
+static void histogram_record(struct pinch_histogram *h, uint64_t t)
+{
+	const struct lib_family *f = h->s.fam;
+	int s = lib_slot();
+	struct hist_slot *hs = atomic_load_explicit(&h->slots[s], memory_order_acquire);
+
+	if (__builtin_expect(s == LIB_SLOT_SHARED, 0)) {
+		pthread_mutex_lock(&h->shared_lock);
+		if (!hs && (hs = hist_slot_new(f)))
+			atomic_store_explicit(&h->slots[s], hs, memory_order_release);
+		if (hs)
+			hist_slot_record(f, hs, t);
+		pthread_mutex_unlock(&h->shared_lock);
+		return;
+	}
+	if (__builtin_expect(!hs, 0)) {
+		hs = hist_slot_new(f);
+		if (!hs)
+			return;		/* out of memory: the value is lost */
+		atomic_store_explicit(&h->slots[s], hs, memory_order_release);
+	}
+	hist_slot_record(f, hs, t);
+}
+
+PINCH_API void pinch_histogram_observe(struct pinch_histogram *h, double v)
+{
+	if (__builtin_expect(!h, 0))
+		return;
+	histogram_record(h, to_ticks(v, h->s.fam->scale));
+}
+
+PINCH_API void pinch_histogram_observe_ns(struct pinch_histogram *h, uint64_t ns)
+{
+	const struct lib_family *f;
+
+	if (__builtin_expect(!h, 0))
+		return;
+	f = h->s.fam;
+	histogram_record(h, f->scale == 1e9 ? ns : to_ticks((double)ns * 1e-9, f->scale));
+}
+
+/* ---- reads ---- */
+
+PINCH_API uint64_t pinch_counter_value(const struct pinch_counter *c)
+{
+	uint64_t sum = 0;
+	int i;
+
+	if (!c)
+		return 0;
+	for (i = 0; i <= LIB_SLOTS; i++)
+		sum += atomic_load_explicit(&c->shards[i].v, memory_order_relaxed);
+	return sum;
+}
+
+PINCH_API double pinch_gauge_value(const struct pinch_gauge *g)
+{
+	return g ? bitsd(atomic_load_explicit(&g->bits, memory_order_relaxed)) : 0;
+}
+
+int lib_histogram_merge(const struct pinch_histogram *h, struct hist *dst, uint64_t *le)
+{
+	const struct lib_family *f = h->s.fam;
+	uint32_t i;
+	size_t j;
+	int s;
+
+	if (hist_init(dst, f->max_ticks) < 0)
+		return -ENOMEM;
+	if (le)
+		memset(le, 0, (f->n_bounds + 1) * sizeof(*le));
+	for (s = 0; s <= LIB_SLOTS; s++) {
+		struct hist_slot *hs = atomic_load_explicit(&((struct pinch_histogram *)h)->slots[s],
+							    memory_order_acquire);
+		uint64_t mn, mx, n = 0;
+
+		if (!hs)
+			continue;
+		for (i = 0; i < f->n_counts && i < dst->n_counts; i++) {
+			uint64_t c = atomic_load_explicit(&hs->counts[i], memory_order_relaxed);
+
+			dst->counts[i] += c;
+			n += c;
+		}
+		if (le)
+			for (j = 0; j <= f->n_bounds; j++)
+				le[j] += atomic_load_explicit(&hs->le[j], memory_order_relaxed);
+		/* n, not hs->count, so total always equals the bucket sum. */
+		dst->total += n;
+		dst->sum += bitsd(atomic_load_explicit(&hs->sum_bits, memory_order_relaxed));
+		dst->sumsq += bitsd(atomic_load_explicit(&hs->sumsq_bits, memory_order_relaxed));
+		dst->clamped += atomic_load_explicit(&hs->clamped, memory_order_relaxed);
+		mn = atomic_load_explicit(&hs->min, memory_order_relaxed);
+		mx = atomic_load_explicit(&hs->max, memory_order_relaxed);
+		if (n && mn < dst->min)
+			dst->min = mn;
+		if (n && mx > dst->max)
+			dst->max = mx;
+	}
+	return 0;
+}
+
+PINCH_API void pinch_histogram_read(const struct pinch_histogram *h, struct pinch_histogram_summary *out)
+{
+	struct hist m;
+	double sc;
+
+	if (!out)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (!h || lib_histogram_merge(h, &m, NULL) < 0)
+		return;
+	sc = h->s.fam->scale;
+	out->count = m.total;
+	out->sum = m.sum / sc;
+	if (m.total) {
+		out->avg = hist_mean(&m) / sc;
+		out->min = (double)m.min / sc;
+		out->max = (double)m.max / sc;
+		out->p50 = (double)hist_percentile(&m, 50) / sc;
+		out->p95 = (double)hist_percentile(&m, 95) / sc;
+		out->p99 = (double)hist_percentile(&m, 99) / sc;
+	}
+	hist_release(&m);
+}

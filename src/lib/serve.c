@@ -1,0 +1,331 @@
+/*
+ * serve.c - libpinch's HTTP endpoint (src/lib): a libmicrohttpd daemon on
+ * its own thread serving /health, /metrics (Prometheus text format) and
+ * /metrics.json. The listening socket is made here, so bind errors come
+ * back as -EADDRINUSE and friends, and loopback is the default.
+ */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "core/banned.h"
+
+struct pinch_server {
+	struct MHD_Daemon *daemon;
+	struct pinch_registry *reg;
+	int port;
+	pthread_mutex_t lock;		/* the cpu_percent baseline */
+	double last_cpu, last_wall;
+};
+
+/* Parses "HOST:PORT" / "[V6]:PORT" into ss; 0, -EINVAL, or -EPERM. */
+int lib_parse_addr(const char *addr, int allow_remote, struct sockaddr_storage *ss,
+		   socklen_t *sslen)
+{
+	char host[128];
+	const char *colon, *hs, *he;
+	char *end;
+	long port;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	int loopback;
+
+	if (!addr)
+		return lib_err(-EINVAL, "NULL address");
+	memset(ss, 0, sizeof(*ss));
+	if (addr[0] == '[') {
+		he = strchr(addr, ']');
+		if (!he || he[1] != ':')
+			return lib_err(-EINVAL, "malformed address '%s': want [V6]:PORT", addr);
+		hs = addr + 1;
+		colon = he + 1;
+	} else {
+		colon = strrchr(addr, ':');
+		if (!colon || strchr(addr, ':') != colon)
+			return lib_err(-EINVAL, "malformed address '%s': want HOST:PORT", addr);
+		hs = addr;
+		he = colon;
+	}
+	if ((size_t)(he - hs) >= sizeof(host))
+		return lib_err(-EINVAL, "malformed address '%s': host too long", addr);
+	memcpy(host, hs, (size_t)(he - hs));
+	host[he - hs] = 0;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || port < 0 || port > 65535)
+		return lib_err(-EINVAL, "malformed address '%s': port must be 0..65535", addr);
+	if (!*host || !strcmp(host, "localhost"))
+		memcpy(host, "127.0.0.1", sizeof("127.0.0.1"));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		*sslen = sizeof(*s4);
+		loopback = (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*sslen = sizeof(*s6);
+		loopback = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+	} else {
+		return lib_err(-EINVAL, "malformed address '%s': host must be an IP address or localhost", addr);
+	}
+	if (!loopback && !allow_remote)
+		return lib_err(-EPERM, "refusing to serve on non-loopback address '%s' without allow_remote", addr);
+	return 0;
+}
+
+static int listen_on(const struct sockaddr_storage *ss, socklen_t len, const char *addr, int *port)
+{
+	int fd, one = 1, rc;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = -errno;
+		return lib_err(rc, "socket: %s", strerror(-rc));
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, 128) < 0) {
+		rc = -errno;
+		close(fd);
+		return lib_err(rc, "cannot listen on '%s': %s", addr, strerror(-rc));
+	}
+	{
+		struct sockaddr_storage got;
+		socklen_t gl = sizeof(got);
+
+		getsockname(fd, (struct sockaddr *)&got, &gl);
+		*port = ntohs(got.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&got)->sin6_port
+							 : ((struct sockaddr_in *)&got)->sin_port);
+	}
+	return fd;
+}
+
+static void add_process_metrics(struct strbuf *sb, const struct lib_procstat *ps)
+{
+	static const struct { const char *name, *type, *help; } m[] = {
+		{ "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds." },
+		{ "process_resident_memory_bytes", "gauge", "Resident memory size in bytes." },
+		{ "process_open_fds", "gauge", "Number of open file descriptors." },
+		{ "process_threads", "gauge", "Number of OS threads in the process." },
+		{ "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds." },
+	};
+	double v[5];
+	size_t i;
+
+	v[0] = ps->cpu_seconds;
+	v[1] = (double)ps->rss_bytes;
+	v[2] = (double)ps->open_fds;
+	v[3] = (double)ps->threads;
+	v[4] = ps->start_time;
+	for (i = 0; i < 5; i++) {
+		strbuf_addf(sb, "# HELP %s %s\n# TYPE %s %s\n%s ", m[i].name, m[i].help,
+			    m[i].name, m[i].type, m[i].name);
+		lib_add_float(sb, v[i]);
+		strbuf_addch(sb, '\n');
+	}
+}
+
+static int page_metrics(struct pinch_server *s, struct strbuf *sb)
+{
+	struct lib_procstat ps;
+	int rc;
+
+	lib_registry_lock(s->reg);
+	rc = lib_format_locked(s->reg, PINCH_FORMAT_PROMETHEUS, sb);
+	lib_registry_unlock(s->reg);
+	if (rc < 0)
+		return rc;
+	if (lib_procstat_read(&ps) == 0)
+		add_process_metrics(sb, &ps);
+	return 0;
+}
+
+static int page_health(struct strbuf *sb)
+{
+	struct lib_procstat ps;
+	struct json_writer w;
+
+	if (lib_procstat_read(&ps) < 0)
+		ps.uptime = 0;
+	json_init(&w, sb, 0);
+	json_obj_begin(&w);
+	json_kstr(&w, "status", "healthy");
+	json_kdouble(&w, "uptime_seconds", (double)(int64_t)(ps.uptime * 1000) / 1000);
+	json_obj_end(&w);
+	strbuf_addch(sb, '\n');
+	return 0;
+}
+
+static int page_metrics_json(struct pinch_server *s, struct strbuf *sb)
+{
+	struct lib_procstat ps;
+	struct json_writer w;
+	double wall = (double)clock_real_ns() / 1e9, cpu_pct;
+
+	if (lib_procstat_read(&ps) < 0)
+		return -EIO;
+	/* Like psutil's cpu_percent(): since the previous call, or since
+	 * the process started for the first one. */
+	pthread_mutex_lock(&s->lock);
+	if (!s->last_wall) {
+		s->last_wall = ps.start_time;
+		s->last_cpu = 0;
+	}
+	cpu_pct = wall > s->last_wall ? (ps.cpu_seconds - s->last_cpu) / (wall - s->last_wall) * 100 : 0;
+	s->last_wall = wall;
+	s->last_cpu = ps.cpu_seconds;
+	pthread_mutex_unlock(&s->lock);
+	if (cpu_pct < 0)
+		cpu_pct = 0;
+	json_init(&w, sb, 0);
+	json_obj_begin(&w);
+	json_kdouble(&w, "uptime_seconds", (double)(int64_t)(ps.uptime * 1000) / 1000);
+	json_kdouble(&w, "cpu_percent", (double)(int64_t)(cpu_pct * 100) / 100);
+	json_kdouble(&w, "memory_mb", (double)(int64_t)((double)ps.rss_bytes / 1048576.0 * 100) / 100);
+	json_kuint(&w, "threads", ps.threads);
+	json_kuint(&w, "open_files", ps.open_files);
+	json_kuint(&w, "connections", ps.sockets);
+	json_obj_end(&w);
+	strbuf_addch(sb, '\n');
+	return 0;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const char *type,
+			     struct strbuf *body)
+{
+	size_t len;
+	char *buf = strbuf_detach(body, &len);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!buf)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	struct pinch_server *s = cls;
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	(void)version, (void)upload, (void)upload_size;
+	if (!*con_cls) {	/* first call: headers only */
+		*con_cls = s;
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		strbuf_addstr(&sb, "method not allowed\n");
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", &sb);
+	}
+	if (!strcmp(url, "/health")) {
+		page_health(&sb);
+		return reply(c, MHD_HTTP_OK, "application/json", &sb);
+	}
+	if (!strcmp(url, "/metrics")) {
+		rc = page_metrics(s, &sb);
+		if (rc < 0) {
+			strbuf_reset(&sb);
+			strbuf_addstr(&sb, "cannot render metrics\n");
+			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", &sb);
+		}
+		return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &sb);
+	}
+	if (!strcmp(url, "/metrics.json")) {
+		rc = page_metrics_json(s, &sb);
+		if (rc < 0) {
+			strbuf_reset(&sb);
+			strbuf_addstr(&sb, "cannot read process statistics\n");
+			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", &sb);
+		}
+		return reply(c, MHD_HTTP_OK, "application/json", &sb);
+	}
+	strbuf_addstr(&sb, "not found: try /health, /metrics, /metrics.json\n");
+	return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", &sb);
+}
+
+PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *opts,
+			     struct pinch_server **out)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	struct pinch_server *s;
+	int fd, rc;
+
+	if (!out)
+		return lib_err(-EINVAL, "pinch_serve: NULL out");
+	*out = NULL;
+	rc = lib_parse_addr(addr, opts && opts->allow_remote, &ss, &sslen);
+	if (rc < 0)
+		return rc;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return lib_err(-ENOMEM, "out of memory");
+	s->reg = opts && opts->registry ? opts->registry : pinch_registry_default();
+	if (!s->reg) {
+		free(s);
+		return lib_err(-ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	fd = listen_on(&ss, sslen, addr, &s->port);
+	if (fd < 0) {
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return fd;
+	}
+	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+				     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+				     0, NULL, NULL, handle, s,
+				     MHD_OPTION_LISTEN_SOCKET, fd,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+				     MHD_OPTION_END);
+	if (!s->daemon) {
+		close(fd);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return lib_err(-EIO, "the HTTP daemon did not start on '%s'", addr);
+	}
+	*out = s;
+	return 0;
+}
+
+PINCH_API int pinch_serve(const char *addr, struct pinch_server **out)
+{
+	return pinch_serve_ex(addr, NULL, out);
+}
+
+PINCH_API int pinch_server_port(const struct pinch_server *s)
+{
+	return s ? s->port : -EINVAL;
+}
+
+PINCH_API void pinch_serve_stop(struct pinch_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon);	/* joins its thread, closes the socket */
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}

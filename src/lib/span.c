@@ -1,0 +1,435 @@
+/*
+ * span.c - libpinch's timers and spans (src/lib): per-thread scope nesting,
+ * explicit spans that may end on another thread, duration histograms in
+ * the default registry, the optional trace buffer and its Chrome trace
+ * export, and the spans report.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "core/banned.h"
+
+#define SPAN_FAMILY "pinch_span_duration_seconds"
+#define SPAN_HELP "Duration of pinch spans and timed scopes, by span name."
+#define MAX_NAME 200
+#define OPEN_BUCKETS 1024
+
+static _Atomic uint64_t next_id = 1;
+static __thread uint64_t tls_current;
+static __thread int tls_tid;
+
+static int my_tid(void)
+{
+	if (!tls_tid)
+		tls_tid = (int)gettid();
+	return tls_tid;
+}
+
+static struct pinch_histogram *span_hist(const char *name)
+{
+	const char *labels[] = { "span", name, NULL };
+	struct pinch_histogram *h = NULL;
+
+	if (pinch_histogram_get(NULL, SPAN_FAMILY, SPAN_HELP, labels, NULL, &h) < 0)
+		return NULL;
+	return h;
+}
+
+/* ---- the trace buffer ---- */
+
+struct trace_event {
+	const struct pinch_histogram *hist;	/* its label is the name */
+	uint64_t id, parent, start, dur;
+	int tid, end_tid, async;
+};
+
+static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int trace_on;
+static struct trace_event *trace_ev;
+static size_t trace_n, trace_cap;
+static uint64_t trace_dropped, trace_origin;
+
+static void trace_add(const struct pinch_histogram *h, uint64_t id, uint64_t parent,
+		      uint64_t start, uint64_t end, int tid, int async)
+{
+	pthread_mutex_lock(&trace_lock);
+	if (trace_ev && start >= trace_origin) {
+		if (trace_n < trace_cap) {
+			struct trace_event *e = &trace_ev[trace_n++];
+
+			e->hist = h;
+			e->id = id;
+			e->parent = parent;
+			e->start = start;
+			e->dur = end - start;
+			e->tid = tid;
+			e->end_tid = my_tid();
+			e->async = async;
+		} else {
+			trace_dropped++;
+		}
+	}
+	pthread_mutex_unlock(&trace_lock);
+}
+
+PINCH_API int pinch_trace_start(size_t max_events)
+{
+	struct trace_event *ev;
+
+	if (!max_events)
+		max_events = 1000000;
+	ev = calloc(max_events, sizeof(*ev));
+	if (!ev)
+		return lib_err(-ENOMEM, "out of memory for %zu trace events", max_events);
+	pthread_mutex_lock(&trace_lock);
+	free(trace_ev);
+	trace_ev = ev;
+	trace_cap = max_events;
+	trace_n = trace_dropped = 0;
+	trace_origin = pinch_now_ns();
+	atomic_store(&trace_on, 1);
+	pthread_mutex_unlock(&trace_lock);
+	return 0;
+}
+
+PINCH_API void pinch_trace_stop(void)
+{
+	pthread_mutex_lock(&trace_lock);
+	atomic_store(&trace_on, 0);
+	free(trace_ev);
+	trace_ev = NULL;
+	trace_n = trace_cap = 0;
+	pthread_mutex_unlock(&trace_lock);
+}
+
+/* ---- scopes ---- */
+
+PINCH_API struct pinch_scope pinch_scope_enter(struct pinch_histogram **cache, const char *name)
+{
+	struct pinch_scope s;
+
+	s.hist = cache ? __atomic_load_n(cache, __ATOMIC_ACQUIRE) : NULL;
+	if (!s.hist && name) {
+		s.hist = span_hist(name);
+		if (cache && s.hist)
+			__atomic_store_n(cache, s.hist, __ATOMIC_RELEASE);
+	}
+	s.id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+	s.parent = tls_current;
+	tls_current = s.id;
+	s.start_ns = pinch_now_ns();
+	return s;
+}
+
+PINCH_API void pinch_scope_leave(struct pinch_scope *s)
+{
+	uint64_t end = pinch_now_ns();
+
+	pinch_histogram_observe_ns(s->hist, end - s->start_ns);
+	tls_current = s->parent;
+	if (s->hist && atomic_load_explicit(&trace_on, memory_order_relaxed))
+		trace_add(s->hist, s->id, s->parent, s->start_ns, end, my_tid(), 0);
+}
+
+PINCH_API uint64_t pinch_span_current(void)
+{
+	return tls_current;
+}
+
+PINCH_API uint64_t pinch_span_set_current(uint64_t id)
+{
+	uint64_t prev = tls_current;
+
+	tls_current = id;
+	return prev;
+}
+
+/* ---- explicit spans: a hash table of the open ones ---- */
+
+struct open_span {
+	uint64_t id, parent, start;
+	struct pinch_histogram *hist;
+	int tid;
+	struct open_span *next;
+};
+
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct open_span *open_table[OPEN_BUCKETS];
+
+PINCH_API int pinch_span_begin(const char *name, uint64_t parent, uint64_t *id)
+{
+	struct open_span *o;
+	size_t b;
+
+	if (!name || !id)
+		return lib_err(-EINVAL, "pinch_span_begin: NULL name or id");
+	if (strlen(name) > MAX_NAME)
+		return lib_err(-EINVAL, "span name longer than %d bytes", MAX_NAME);
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return lib_err(-ENOMEM, "out of memory");
+	o->hist = span_hist(name);
+	if (!o->hist) {
+		int rc = -EINVAL;
+
+		free(o);
+		return rc;	/* span_hist left the message */
+	}
+	o->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+	o->parent = parent == PINCH_SPAN_CURRENT ? tls_current : parent;
+	o->tid = my_tid();
+	b = o->id % OPEN_BUCKETS;
+	o->start = pinch_now_ns();
+	pthread_mutex_lock(&open_lock);
+	o->next = open_table[b];
+	open_table[b] = o;
+	pthread_mutex_unlock(&open_lock);
+	*id = o->id;
+	return 0;
+}
+
+PINCH_API int pinch_span_end(uint64_t id)
+{
+	uint64_t end = pinch_now_ns();
+	struct open_span **pp, *o = NULL;
+
+	pthread_mutex_lock(&open_lock);
+	for (pp = &open_table[id % OPEN_BUCKETS]; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id) {
+			o = *pp;
+			*pp = o->next;
+			break;
+		}
+	pthread_mutex_unlock(&open_lock);
+	if (!o)
+		return lib_err(-ENOENT, "span end without begin: no open span with id %llu",
+			       (unsigned long long)id);
+	if (end < o->start)
+		end = o->start;
+	pinch_histogram_observe_ns(o->hist, end - o->start);
+	if (atomic_load_explicit(&trace_on, memory_order_relaxed))
+		trace_add(o->hist, o->id, o->parent, o->start, end, o->tid, 1);
+	free(o);
+	return 0;
+}
+
+/* ---- Chrome trace export ---- */
+
+static int event_cmp(const void *a, const void *b)
+{
+	const struct trace_event *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->dur != y->dur)
+		return x->dur > y->dur ? -1 : 1;	/* parents (longer) first */
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void kraw_us(struct json_writer *w, const char *key, uint64_t ns)
+{
+	json_key(w, key);
+	w->after_key = 0;
+	strbuf_addf(w->out, "%llu.%03llu", (unsigned long long)(ns / 1000),
+		    (unsigned long long)(ns % 1000));
+}
+
+static void event_head(struct json_writer *w, const struct trace_event *e, const char *ph, int pid)
+{
+	json_obj_begin(w);
+	json_kstr(w, "name", lib_series_label(&e->hist->s, 0));
+	json_kstr(w, "cat", e->async ? "pinch.async" : "pinch");
+	json_kstr(w, "ph", ph);
+	json_kint(w, "pid", pid);
+}
+
+static void event_id(struct json_writer *w, uint64_t id)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)id);
+	json_kstr(w, "id", buf);
+}
+
+PINCH_API int pinch_trace_json(char **out, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+	struct trace_event *ev = NULL;
+	size_t n, i;
+	uint64_t origin, dropped;
+	int pid = (int)getpid();
+
+	if (!out)
+		return lib_err(-EINVAL, "pinch_trace_json: NULL out");
+	pthread_mutex_lock(&trace_lock);
+	n = trace_n;
+	origin = trace_origin;
+	dropped = trace_dropped;
+	if (n && (ev = malloc(n * sizeof(*ev))))
+		memcpy(ev, trace_ev, n * sizeof(*ev));
+	pthread_mutex_unlock(&trace_lock);
+	if (n && !ev)
+		return lib_err(-ENOMEM, "out of memory");
+	qsort(ev, n, sizeof(*ev), event_cmp);
+
+	json_init(&w, &sb, 0);
+	json_obj_begin(&w);
+	json_key(&w, "traceEvents");
+	json_arr_begin(&w);
+	for (i = 0; i < n; i++) {
+		const struct trace_event *e = &ev[i];
+
+		event_head(&w, e, e->async ? "b" : "X", pid);
+		json_kint(&w, "tid", e->tid);
+		kraw_us(&w, "ts", e->start - origin);
+		if (e->async)
+			event_id(&w, e->id);
+		else
+			kraw_us(&w, "dur", e->dur);
+		json_key(&w, "args");
+		json_obj_begin(&w);
+		json_kuint(&w, "id", e->id);
+		json_kuint(&w, "parent", e->parent);
+		if (e->async)
+			json_kint(&w, "end_tid", e->end_tid);
+		json_obj_end(&w);
+		json_obj_end(&w);
+	}
+	for (i = 0; i < n; i++) {	/* async ends, on the begin thread's track */
+		const struct trace_event *e = &ev[i];
+
+		if (!e->async)
+			continue;
+		event_head(&w, e, "e", pid);
+		json_kint(&w, "tid", e->tid);
+		kraw_us(&w, "ts", e->start + e->dur - origin);
+		event_id(&w, e->id);
+		json_obj_end(&w);
+	}
+	json_arr_end(&w);
+	json_key(&w, "otherData");
+	json_obj_begin(&w);
+	json_kstr(&w, "producer", "libpinch " PINCH_VERSION);
+	json_kuint(&w, "dropped_events", dropped);
+	json_obj_end(&w);
+	json_obj_end(&w);
+	strbuf_addch(&sb, '\n');
+	free(ev);
+	*out = strbuf_detach(&sb, len);
+	return *out ? 0 : lib_err(-ENOMEM, "out of memory");
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+PINCH_API int pinch_trace_write(const char *path)
+{
+	char *json;
+	size_t len;
+	int fd, rc;
+
+	if (!path)
+		return lib_err(-EINVAL, "pinch_trace_write: NULL path");
+	rc = pinch_trace_json(&json, &len);
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		free(json);
+		return lib_err(rc, "cannot open '%s': %s", path, strerror(-rc));
+	}
+	rc = write_all(fd, json, len);
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	free(json);
+	return rc < 0 ? lib_err(rc, "cannot write '%s': %s", path, strerror(-rc)) : 0;
+}
+
+/* ---- report ---- */
+
+struct span_row {
+	const char *name;
+	struct pinch_histogram_summary s;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct span_row *x = a, *y = b;
+
+	if (x->s.sum != y->s.sum)
+		return x->s.sum > y->s.sum ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+PINCH_API int pinch_spans_report(int fd)
+{
+	struct pinch_registry *r = pinch_registry_default();
+	struct strbuf sb = STRBUF_INIT;
+	struct lib_family *f;
+	struct lib_series *s;
+	struct span_row *rows = NULL;
+	size_t n = 0, i, width = 4;
+	int rc;
+
+	if (!r)
+		return lib_err(-ENOMEM, "out of memory");
+	lib_registry_lock(r);
+	for (f = r->families; f && strcmp(f->name, SPAN_FAMILY); f = f->next)
+		;
+	for (s = f ? f->head : NULL; s; s = s->next)
+		n++;
+	if (n && !(rows = calloc(n, sizeof(*rows)))) {
+		lib_registry_unlock(r);
+		return lib_err(-ENOMEM, "out of memory");
+	}
+	for (s = f ? f->head : NULL, i = 0; s; s = s->next, i++) {
+		rows[i].name = lib_series_label(s, 0);
+		pinch_histogram_read((struct pinch_histogram *)s, &rows[i].s);
+		if (strlen(rows[i].name) > width)
+			width = strlen(rows[i].name);
+	}
+	lib_registry_unlock(r);	/* series live as long as the registry */
+	qsort(rows, n, sizeof(*rows), row_cmp);
+	strbuf_addf(&sb, "%-*s  %10s  %10s  %10s  %10s  %10s\n", (int)width,
+		    "SPAN", "COUNT", "AVG", "P95", "MAX", "TOTAL");
+	for (i = 0; i < n; i++) {
+		struct strbuf c[4] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+		int k;
+
+		strbuf_add_duration(&c[0], rows[i].s.avg * 1e9);
+		strbuf_add_duration(&c[1], rows[i].s.p95 * 1e9);
+		strbuf_add_duration(&c[2], rows[i].s.max * 1e9);
+		strbuf_add_duration(&c[3], rows[i].s.sum * 1e9);
+		strbuf_addf(&sb, "%-*s  %10llu  %10s  %10s  %10s  %10s\n", (int)width, rows[i].name,
+			    (unsigned long long)rows[i].s.count, c[0].buf, c[1].buf, c[2].buf, c[3].buf);
+		for (k = 0; k < 4; k++)
+			strbuf_release(&c[k]);
+	}
+	free(rows);
+	rc = write_all(fd, sb.buf, sb.len);
+	strbuf_release(&sb);
+	return rc < 0 ? lib_err(rc, "cannot write the spans report: %s", strerror(-rc)) : 0;
+}

@@ -1,0 +1,596 @@
+/*
+ * cpuprof.c - recording -> profile for CPU recordings (model layer,
+ * report side): replays maps and tasks into the symbolizer, unwinds or
+ * repairs each sample's stack, and interns symbolized stacks into a
+ * struct profile. Address -> location-ids is memoized per symbolizer
+ * result, so each distinct address is resolved once.
+ */
+#include "cpuprof.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/hmap.h"
+#include "../core/strbuf.h"
+#include "profile.h"
+#include "recfile.h"
+#include "symbols.h"
+#include "unwind.h"
+#include "../core/banned.h"
+
+#define MAX_LOCS 2048		/* locations per stack after inline expansion */
+#define PERF_CONTEXT_MAX ((uint64_t)-4095)
+
+struct memo {
+	uint32_t first, n;	/* into builder.locpool; n == UINT32_MAX: not yet */
+};
+
+struct thr {
+	uint32_t pid, tid;
+	uint32_t id;		/* profile thread id */
+};
+
+struct comm {
+	uint32_t tid, pid;
+	const char *name;	/* points into the reader's data */
+	size_t len;
+};
+
+struct builder {
+	struct profile *p;
+	struct symbolizer *sym;
+	const struct cpuprof_opts *opts;
+	struct cpuprof_stats *st;
+	int dwarf_mode;
+	uint64_t default_period;
+
+	struct memo *memo;
+	size_t nmemo;
+	uint32_t *locpool;
+	size_t nloc, aloc;
+
+	struct thr *thr;
+	size_t nthr, athr;
+	struct hmap thr_idx;
+
+	struct comm *comm;
+	size_t ncomm, acomm;
+	struct hmap comm_idx;
+
+	uint64_t pcs[UNWIND_MAX_DEPTH + 4];
+	uint64_t fixed[UNWIND_MAX_DEPTH + 4];
+	uint32_t locs[MAX_LOCS];
+};
+
+static int grow(void **v, size_t *alloc, size_t need, size_t size)
+{
+	size_t n;
+	void *p;
+
+	if (need <= *alloc)
+		return 0;
+	n = *alloc ? *alloc * 2 : 64;
+	while (n < need)
+		n *= 2;
+	p = realloc(*v, n * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*alloc = n;
+	return 0;
+}
+#define GROW(arr, alloc, need) grow((void **)&(arr), &(alloc), (need), sizeof(*(arr)))
+
+/* ---- threads and names ---------------------------------------------------- */
+
+static int comm_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct builder *b = ctx;
+
+	return b->comm[id].tid == *(const uint32_t *)key;
+}
+
+static struct comm *comm_find(struct builder *b, uint32_t tid)
+{
+	uint32_t id = hmap_find(&b->comm_idx, hash_mix(tid + 7), &tid, comm_eq, b);
+
+	return id == UINT32_MAX ? NULL : &b->comm[id];
+}
+
+static int on_comm(struct builder *b, const struct rec *rec)
+{
+	const struct rec_comm *c = rec->data;
+	const char *name;
+	size_t len;
+	struct comm *e;
+
+	if (rec->size < sizeof(*c))
+		return 0;
+	name = (const char *)(c + 1);
+	len = strnlen(name, rec->size - sizeof(*c));
+	e = comm_find(b, c->tid);
+	if (!e) {
+		if (GROW(b->comm, b->acomm, b->ncomm + 1) ||
+		    hmap_insert(&b->comm_idx, hash_mix(c->tid + 7), (uint32_t)b->ncomm))
+			return -ENOMEM;
+		e = &b->comm[b->ncomm++];
+		e->tid = c->tid;
+	}
+	/* The latest name wins (exec and prctl rename threads). */
+	e->pid = c->pid;
+	e->name = name;
+	e->len = len;
+	return 0;
+}
+
+static int thr_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct builder *b = ctx;
+	const uint32_t *k = key;
+
+	return b->thr[id].pid == k[0] && b->thr[id].tid == k[1];
+}
+
+static uint32_t thread_id(struct builder *b, uint32_t pid, uint32_t tid)
+{
+	uint32_t k[2] = { pid, tid };
+	uint64_t h = hash_mix(((uint64_t)pid << 32) | tid);
+	uint32_t id = hmap_find(&b->thr_idx, h, k, thr_eq, b);
+	struct thr *t;
+
+	if (id != UINT32_MAX)
+		return b->thr[id].id;
+	if (GROW(b->thr, b->athr, b->nthr + 1) ||
+	    hmap_insert(&b->thr_idx, h, (uint32_t)b->nthr))
+		return UINT32_MAX;
+	t = &b->thr[b->nthr++];
+	t->pid = pid;
+	t->tid = tid;
+	t->id = profile_intern_thread(b->p, pid, tid, "");
+	return t->id;
+}
+
+/* Names are applied at the end, so a later rename wins everywhere. */
+static void name_threads(struct builder *b)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < b->nthr; i++) {
+		struct comm *c = comm_find(b, b->thr[i].tid);
+
+		if (!c)
+			c = comm_find(b, b->thr[i].pid);	/* the process's name */
+		strbuf_reset(&sb);
+		if (c)
+			strbuf_add_utf8_sanitized(&sb, c->name, c->len);
+		else
+			strbuf_addf(&sb, "[%u]", b->thr[i].tid);
+		profile_set_thread_name(b->p, b->thr[i].id, sb.buf);
+	}
+	strbuf_release(&sb);
+}
+
+/* ---- metadata --------------------------------------------------------------- */
+
+static void on_meta(struct builder *b, const struct rec *rec)
+{
+	const char *p = rec->data, *end = p + rec->size;
+
+	while (p < end) {
+		size_t klen = strnlen(p, (size_t)(end - p));
+		const char *v;
+		size_t vlen;
+
+		if (p + klen >= end)
+			break;
+		v = p + klen + 1;
+		vlen = strnlen(v, (size_t)(end - v));
+		if (v + vlen >= end)
+			break;
+		if (klen) {
+			struct strbuf k = STRBUF_INIT, val = STRBUF_INIT;
+
+			strbuf_add_utf8_sanitized(&k, p, klen);
+			strbuf_add_utf8_sanitized(&val, v, vlen);
+			profile_set_meta(b->p, k.buf, val.buf);
+			if (!strcmp(k.buf, "call_graph"))
+				b->dwarf_mode = !strcmp(val.buf, "dwarf");
+			if (!strcmp(k.buf, "frequency")) {
+				long hz = strtol(val.buf, NULL, 10);
+
+				if (hz > 0 && hz < 1000000)
+					b->default_period = 1000000000ull / (uint64_t)hz;
+			}
+			strbuf_release(&k);
+			strbuf_release(&val);
+		}
+		p = v + vlen + 1;
+	}
+}
+
+/* ---- stacks ------------------------------------------------------------------- */
+
+/* Location ids for one symbolizer result, memoized. */
+static int result_locs(struct builder *b, uint32_t res, const uint32_t **locs, uint32_t *n)
+{
+	const struct sym_frame *f;
+	uint32_t nf;
+
+	if (res >= b->nmemo) {
+		size_t old = b->nmemo, want = res + 1;
+		size_t nn = old ? old : 256;
+		struct memo *m;
+
+		while (nn < want)
+			nn *= 2;
+		m = realloc(b->memo, nn * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		for (size_t i = old; i < nn; i++)
+			m[i].n = UINT32_MAX;
+		b->memo = m;
+		b->nmemo = nn;
+	}
+	if (b->memo[res].n == UINT32_MAX) {
+		f = sym_result(b->sym, res, &nf);
+		if (b->opts && b->opts->no_inline && nf > 1) {
+			f += nf - 1;
+			nf = 1;
+		}
+		if (GROW(b->locpool, b->aloc, b->nloc + nf))
+			return -ENOMEM;
+		b->memo[res].first = (uint32_t)b->nloc;
+		for (uint32_t i = 0; i < nf; i++) {
+			struct profile_location l;
+			uint32_t id;
+
+			memset(&l, 0, sizeof(l));
+			l.function = profile_intern_string(b->p, f[i].function ? f[i].function : "?");
+			l.file = f[i].file ? profile_intern_string(b->p, f[i].file) : 0;
+			l.line = f[i].line;
+			l.module = profile_intern_string(b->p, f[i].module ? f[i].module : "");
+			l.address = f[i].rel;
+			l.kind = f[i].kind;
+			l.inlined = f[i].inlined;
+			id = profile_intern_location(b->p, &l);
+			if (id == UINT32_MAX)
+				return -ENOMEM;
+			b->locpool[b->nloc++] = id;
+		}
+		b->memo[res].n = nf;
+	}
+	*locs = b->locpool + b->memo[res].first;
+	*n = b->memo[res].n;
+	return 0;
+}
+
+/*
+ * The hook for interpreter frames: a later change merges REC_SYMSTACK
+ * frames (Python) into the native stack here, replacing each native
+ * eval-loop frame range with the interpreter frames it ran. locs holds
+ * *n native location ids, leaf first; the function may rewrite them
+ * (room for max). Native-only recordings pass through unchanged.
+ */
+static int merge_interpreter_frames(struct builder *b, const struct rec_sample_view *v,
+				    uint32_t *locs, uint32_t *n, uint32_t max)
+{
+	(void)b;
+	(void)v;
+	(void)locs;
+	(void)n;
+	(void)max;
+	return 0;
+}
+
+static int on_sample(struct builder *b, const struct rec *rec)
+{
+	struct rec_sample_view v;
+	struct unwind_input in;
+	struct sym_space *sp;
+	const uint64_t *chain;
+	int nchain = 0, unwound = 0;
+	uint32_t nlocs = 0, stack, thread;
+	int64_t values[2];
+	int rc;
+
+	if (rec_sample_parse(rec, &v)) {
+		b->st->skipped++;
+		return 0;
+	}
+	if (v.s->flags & REC_SAMPLE_IDLE) {
+		b->st->skipped++;
+		return 0;
+	}
+	sp = symbolizer_space(b->sym, v.s->pid);
+	memset(&in, 0, sizeof(in));
+	in.pid = v.s->pid;
+	in.tid = v.s->tid;
+	if (v.regs) {
+		in.regs = v.regs;
+		in.regs_mask = v.s->regs_mask;
+	}
+	in.stack = v.stack;
+	in.stack_size = v.stack ? v.s->stack_size : 0;
+
+	/* The kernel's chain, without perf's context markers. */
+	{
+		int k = 0;
+
+		for (uint32_t i = 0; i < v.s->nr_ips && k < UNWIND_MAX_DEPTH; i++)
+			if (v.ips[i] && v.ips[i] < PERF_CONTEXT_MAX)
+				b->pcs[k++] = v.ips[i];
+		nchain = k;
+	}
+	chain = b->pcs;
+	if (b->dwarf_mode && v.regs && v.stack) {
+		rc = unwind_dwarf(b->sym, sp, &in, b->fixed, UNWIND_MAX_DEPTH);
+		if (rc > 1 || (rc == 1 && nchain <= 1)) {
+			chain = b->fixed;
+			nchain = rc;
+			unwound = 1;
+			b->st->dwarf_unwound++;
+		}
+	} else if (nchain > 0 && v.regs && !(b->opts && b->opts->no_leaf_fix)) {
+		rc = unwind_fix_fp(b->sym, sp, &in, b->pcs, nchain, b->fixed, UNWIND_MAX_DEPTH + 1);
+		if (rc > nchain)
+			b->st->leaf_fixed++;
+		if (rc > 0) {
+			chain = b->fixed;
+			nchain = rc;
+		}
+	}
+	if (!unwound) {
+		/* A frame-pointer chain through code built without frame pointers
+		 * wanders into data: stop at the first return address that is in
+		 * no code mapping rather than show garbage callers. */
+		for (int i = 1; sp && i < nchain; i++)
+			if (!sym_space_maps(sp, chain[i])) {
+				nchain = i;
+				break;
+			}
+	}
+	if (nchain == 0) {
+		uint64_t ip;
+
+		if (unwind_reg(&in, UNWIND_PERF_IP, &ip) == 0) {
+			b->fixed[0] = ip;
+			chain = b->fixed;
+			nchain = 1;
+		}
+	}
+	for (int i = 0; i < nchain; i++) {
+		/* A return address points after the call: look up the call. */
+		uint64_t addr = i ? chain[i] - 1 : chain[i];
+		uint32_t res = sym_lookup(b->sym, sp, addr);
+		const uint32_t *l;
+		uint32_t n;
+
+		if (res == UINT32_MAX || result_locs(b, res, &l, &n))
+			return -ENOMEM;
+		if (nlocs + n > MAX_LOCS)
+			break;
+		memcpy(b->locs + nlocs, l, n * sizeof(*l));
+		nlocs += n;
+	}
+	rc = merge_interpreter_frames(b, &v, b->locs, &nlocs, MAX_LOCS);
+	if (rc)
+		return rc;
+	stack = profile_intern_stack(b->p, b->locs, nlocs);
+	thread = thread_id(b, v.s->pid, v.s->tid);
+	if (stack == UINT32_MAX || thread == UINT32_MAX)
+		return -ENOMEM;
+	values[0] = 1;
+	values[1] = (int64_t)(v.s->period ? v.s->period : b->default_period);
+	rc = profile_add_sample(b->p, stack, thread, values);
+	if (rc)
+		return rc;
+	b->st->samples++;
+	return 0;
+}
+
+static void set_meta_u64(struct profile *p, const char *key, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	profile_set_meta(p, key, buf);
+}
+
+int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct profile **out,
+		  struct cpuprof_stats *st, struct strbuf *warnings, char *err, size_t errlen)
+{
+	const struct rec_file_header *h = rec_reader_header(r);
+	struct builder *b;
+	struct rec rec;
+	uint64_t first_ns = 0, last_ns = 0, end_ns = 0;
+	int rc = 0;
+
+	*out = NULL;
+	memset(st, 0, sizeof(*st));
+	st->exit_status = -1;
+	if (h->kind != REC_KIND_CPU) {
+		snprintf(err, errlen, "not a CPU recording (kind %u)", h->kind);
+		return -EPROTO;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->opts = opts;
+	b->st = st;
+	b->default_period = 1000000000ull / 999;
+	hmap_init(&b->thr_idx);
+	hmap_init(&b->comm_idx);
+	b->p = profile_new();
+	b->sym = symbolizer_new();
+	if (!b->p || !b->sym || profile_add_type(b->p, "samples", "count") != 0 ||
+	    profile_add_type(b->p, "cpu", "nanoseconds") != 1) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	first_ns = h->start_mono_ns;
+	while (!rc && rec_reader_next(r, &rec) == 1) {
+		switch (rec.type) {
+		case REC_META:
+			on_meta(b, &rec);
+			break;
+		case REC_COMM:
+			rc = on_comm(b, &rec);
+			break;
+		case REC_MMAP:
+			if (rec.size > sizeof(struct rec_mmap)) {
+				const struct rec_mmap *m = rec.data;
+				size_t plen = rec.size - sizeof(*m);
+				struct strbuf path = STRBUF_INIT;
+
+				strbuf_add(&path, (const char *)(m + 1),
+					   strnlen((const char *)(m + 1), plen));
+				rc = symbolizer_mmap(b->sym, m, path.buf);
+				strbuf_release(&path);
+			}
+			break;
+		case REC_FORK:
+			if (rec.size >= sizeof(struct rec_task)) {
+				const struct rec_task *t = rec.data;
+
+				rc = symbolizer_fork(b->sym, t->pid, t->ppid);
+			}
+			break;
+		case REC_SAMPLE:
+			rc = on_sample(b, &rec);
+			if (rec.size >= sizeof(struct rec_sample)) {
+				uint64_t t = ((const struct rec_sample *)rec.data)->time_ns;
+
+				if (t > last_ns)
+					last_ns = t;
+			}
+			break;
+		case REC_LOST:
+			if (rec.size >= sizeof(struct rec_lost)) {
+				const struct rec_lost *l = rec.data;
+
+				st->lost += l->lost;
+				st->unreadable += l->unreadable;
+			}
+			break;
+		case REC_FINISH:
+			if (rec.size >= sizeof(struct rec_finish)) {
+				const struct rec_finish *f = rec.data;
+
+				st->finished = 1;
+				end_ns = f->end_mono_ns;
+				st->exit_status = f->exit_status;
+				st->term_signal = f->term_signal;
+			}
+			break;
+		default:
+			break;	/* REC_EXIT, REC_STRING, REC_SYMSTACK, unknown: not needed here */
+		}
+	}
+	if (rc) {
+		snprintf(err, errlen, "%s", rc == -ENOMEM ? "out of memory" : strerror(-rc));
+		goto out;
+	}
+	name_threads(b);
+	st->truncated = rec_reader_truncated(r) || !st->finished;
+	if (!end_ns || end_ns < first_ns)
+		end_ns = last_ns;
+	st->duration_ns = end_ns > first_ns ? end_ns - first_ns : 0;
+	set_meta_u64(b->p, "samples", st->samples);
+	set_meta_u64(b->p, "lost", st->lost);
+	set_meta_u64(b->p, "unreadable", st->unreadable);
+	set_meta_u64(b->p, "duration_ns", st->duration_ns);
+	profile_set_meta(b->p, "truncated", st->truncated ? "yes" : "no");
+	if (st->finished) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%d", st->exit_status);
+		profile_set_meta(b->p, "exit_status", buf);
+		if (st->term_signal) {
+			snprintf(buf, sizeof(buf), "%d", st->term_signal);
+			profile_set_meta(b->p, "term_signal", buf);
+		}
+	}
+	if (warnings) {
+		if (rec_reader_truncated(r))
+			strbuf_addf(warnings, "the recording is cut short after %" PRIu64
+				    " of %" PRIu64 " bytes (pinch or the target was killed): showing what it holds\n",
+				    rec_reader_offset(r), rec_reader_size(r));
+		else if (!st->finished)
+			strbuf_addf(warnings, "the recording has no end record (pinch record was killed or is still running): showing what it holds\n");
+		for (size_t i = 0; i < sym_n_warnings(b->sym); i++)
+			strbuf_addf(warnings, "%s\n", sym_warning(b->sym, i));
+	}
+	*out = b->p;
+	b->p = NULL;
+out:
+	profile_free(b->p);
+	symbolizer_free(b->sym);
+	free(b->memo);
+	free(b->locpool);
+	free(b->thr);
+	free(b->comm);
+	hmap_release(&b->thr_idx);
+	hmap_release(&b->comm_idx);
+	free(b);
+	return rc;
+}
+
+/* A CPU recording by its header (the rest is checked when it is read). */
+static int is_cpu_recording(int dirfd, const char *name)
+{
+	struct rec_file_header h;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, &h, sizeof(h));
+	close(fd);
+	return n == (ssize_t)sizeof(h) && !memcmp(h.magic, REC_MAGIC, 8) && h.kind == REC_KIND_CPU;
+}
+
+int cpuprof_find_newest(const char *dir, struct strbuf *path)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct strbuf best = STRBUF_INIT;
+	struct timespec best_t = { 0, 0 };
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		struct stat st;
+
+		if (len < 5 || strcmp(e->d_name + len - 4, ".rec"))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, 0) || !S_ISREG(st.st_mode))
+			continue;
+		if (best.len && (st.st_mtim.tv_sec < best_t.tv_sec ||
+				 (st.st_mtim.tv_sec == best_t.tv_sec &&
+				  st.st_mtim.tv_nsec <= best_t.tv_nsec)))
+			continue;
+		if (!is_cpu_recording(dirfd(d), e->d_name))
+			continue;
+		strbuf_reset(&best);
+		strbuf_addstr(&best, e->d_name);
+		best_t = st.st_mtim;
+	}
+	closedir(d);
+	if (!best.len) {
+		strbuf_release(&best);
+		return -ENOENT;
+	}
+	if (strcmp(dir, "."))
+		strbuf_addf(path, "%s/", dir);
+	strbuf_addstr(path, best.buf);
+	strbuf_release(&best);
+	return 0;
+}

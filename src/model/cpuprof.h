@@ -1,0 +1,61 @@
+/*
+ * cpuprof.h - a CPU recording (pinch record) turned into a struct
+ * profile (model layer, report side). Replays the recording in file
+ * order: REC_MMAP/REC_FORK build the address spaces, REC_COMM names
+ * threads (the latest name wins), each REC_SAMPLE becomes a leaf-first
+ * stack of symbolized locations (DWARF-unwound in dwarf mode, the
+ * kernel's frame-pointer chain with the leaf fix in fp mode; inline
+ * chains expanded), weighted by ("samples","count") at index 0 and
+ * ("cpu","nanoseconds") at index 1.
+ *
+ * Metadata: every REC_META pair, plus "samples", "lost", "unreadable",
+ * "duration_ns", "truncated" ("yes" when the file ended without
+ * REC_FINISH), "exit_status"/"term_signal" when known.
+ */
+#ifndef PINCH_MODEL_CPUPROF_H
+#define PINCH_MODEL_CPUPROF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct profile;
+struct rec_reader;
+struct strbuf;
+
+struct cpuprof_opts {
+	int no_inline;		/* 1: one location per address (no inline chain) */
+	int no_leaf_fix;	/* 1: use fp chains as the kernel recorded them */
+};
+
+struct cpuprof_stats {
+	uint64_t samples;	/* samples in the profile */
+	uint64_t skipped;	/* malformed or off-CPU (idle) samples left out */
+	uint64_t lost;		/* samples the kernel dropped (REC_LOST) */
+	uint64_t unreadable;	/* samples taken but not readable (REC_LOST) */
+	uint64_t leaf_fixed;	/* fp chains where the leaf's missing caller was put back */
+	uint64_t dwarf_unwound;	/* samples unwound with CFI */
+	uint64_t duration_ns;	/* first record to REC_FINISH (or last sample) */
+	int truncated;		/* the file ended without REC_FINISH, or mid-record */
+	int finished;		/* REC_FINISH seen */
+	int32_t exit_status;	/* from REC_FINISH, -1 unknown */
+	int32_t term_signal;
+};
+
+/*
+ * Builds a profile from r (read from its current position to the end).
+ * On success returns 0 and *out (caller frees with profile_free); warnings
+ * (one line each: binary changed since recording, missing files, a cut
+ * file) are appended to warnings when it is not NULL. Errors: -EPROTO
+ * (not a CPU recording), -ENOMEM; err holds a one-line reason.
+ */
+int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct profile **out,
+		  struct cpuprof_stats *st, struct strbuf *warnings, char *err, size_t errlen);
+
+/*
+ * Finds the newest (by modification time) CPU recording "*.rec" in dir
+ * and appends its path to path. Returns 0, -ENOENT when there is none,
+ * or -errno when dir cannot be read.
+ */
+int cpuprof_find_newest(const char *dir, struct strbuf *path);
+
+#endif

@@ -1,0 +1,1097 @@
+/*
+ * symbols.c - address spaces and symbolization (model layer, report
+ * side): REC_MMAP records -> per-process maps -> libdwfl modules at their
+ * load bias -> function names (.symtab/.dynsym), DWARF file:line and the
+ * inline chain. Used by cpuprof.c and unwind.c.
+ */
+#include "symbols.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/hmap.h"
+#include "../core/strbuf.h"
+#include "profile.h"
+#include "recfile.h"
+#include "../core/banned.h"
+
+/* libstdc++'s demangler (the Itanium C++ ABI entry point). */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+#define MAX_SEGS 16
+#define MAX_INLINE 32
+
+enum file_state { FILE_UNCHECKED = 0, FILE_OK = 1, FILE_BAD = -1 };
+
+/* One file on disk, shared by every address space that maps it. */
+struct sym_file {
+	const char *path;	/* as recorded (interned) */
+	const char *open_path;	/* what we open: " (deleted)" stripped, vdso dump */
+	const char *base;	/* module name shown */
+	int state;
+	int is_elf_exec;	/* ET_EXEC: link addresses are absolute */
+	int nseg;
+	struct { uint64_t vaddr, offset, filesz; } seg[MAX_SEGS];
+	uint8_t build_id[20];
+	uint8_t build_id_len;
+	uint8_t anon;		/* not a file: [heap], //anon, [stack]... */
+	uint8_t mismatch_warned;
+};
+
+struct sym_map {
+	uint64_t start, end, pgoff;
+	uint32_t file;
+	uint8_t build_id_len;
+	uint8_t build_id[20];
+};
+
+struct sym_space {
+	uint32_t id;
+	int refs;
+	struct sym_map *maps;	/* sorted by start, non-overlapping */
+	size_t n, alloc;
+	Dwfl *dwfl;
+	int dirty;		/* maps changed since the modules were reported */
+	int has_modules;
+	void *unwind;		/* owned by unwind.c */
+	void (*unwind_free)(void *);
+};
+
+struct sym_pid {
+	uint32_t pid;
+	struct sym_space *sp;
+};
+
+struct sym_res {
+	uint32_t space;
+	uint64_t addr;
+	uint32_t first, n;	/* frames */
+};
+
+struct str_chunk {
+	struct str_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+struct symbolizer {
+	/* interned strings with stable pointers */
+	struct str_chunk *chunks;
+	const char **strs;
+	size_t nstrs, astrs;
+	struct hmap str_idx;
+
+	struct sym_file *files;
+	size_t nfiles, afiles;
+	struct hmap file_idx;
+
+	struct sym_pid *pids;
+	size_t npids, apids;
+	struct hmap pid_idx;
+	uint32_t next_space_id;
+
+	struct sym_res *res;
+	size_t nres, ares;
+	struct hmap res_idx;
+	struct sym_frame *frames;
+	size_t nframes, aframes;
+
+	char **warnings;
+	size_t nwarn, awarn;
+
+	char vdso_path[64];	/* our own vdso, dumped for libdwfl */
+	int vdso_state;
+};
+
+static char *debuginfo_path;
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static int grow(void **v, size_t *alloc, size_t need, size_t size)
+{
+	size_t n;
+	void *p;
+
+	if (need <= *alloc)
+		return 0;
+	n = *alloc ? *alloc * 2 : 16;
+	while (n < need)
+		n *= 2;
+	p = realloc(*v, n * size);
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*alloc = n;
+	return 0;
+}
+#define GROW(arr, alloc, need) grow((void **)&(arr), &(alloc), (need), sizeof(*(arr)))
+
+/* ---- strings -------------------------------------------------------------- */
+
+struct strkey {
+	const char *s;
+	size_t len;
+};
+
+static int str_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct symbolizer *s = ctx;
+	const struct strkey *k = key;
+
+	return !strncmp(s->strs[id], k->s, k->len) && s->strs[id][k->len] == '\0';
+}
+
+static const char *intern_n(struct symbolizer *s, const char *str, size_t len)
+{
+	struct strkey k = { str, len };
+	uint64_t h = hash_bytes(str, len, 0x5157);
+	uint32_t id = hmap_find(&s->str_idx, h, &k, str_eq, s);
+	struct str_chunk *c = s->chunks;
+	char *p;
+
+	if (id != UINT32_MAX)
+		return s->strs[id];
+	if (!c || c->size - c->used < len + 1) {
+		size_t sz = len + 1 > 65536 ? len + 1 : 65536;
+
+		c = malloc(sizeof(*c) + sz);
+		if (!c)
+			return NULL;
+		c->size = sz;
+		c->used = 0;
+		c->next = s->chunks;
+		s->chunks = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, str, len);
+	p[len] = '\0';
+	c->used += len + 1;
+	if (GROW(s->strs, s->astrs, s->nstrs + 1) ||
+	    hmap_insert(&s->str_idx, h, (uint32_t)s->nstrs))
+		return NULL;
+	s->strs[s->nstrs++] = p;
+	return p;
+}
+
+static const char *intern(struct symbolizer *s, const char *str)
+{
+	return intern_n(s, str, strlen(str));
+}
+
+static void warnf(struct symbolizer *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warnf(struct symbolizer *s, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < s->nwarn; i++)
+		if (!strcmp(s->warnings[i], sb.buf)) {
+			strbuf_release(&sb);
+			return;
+		}
+	if (GROW(s->warnings, s->awarn, s->nwarn + 1)) {
+		strbuf_release(&sb);
+		return;
+	}
+	s->warnings[s->nwarn++] = strbuf_detach(&sb, NULL);
+}
+
+size_t sym_n_warnings(const struct symbolizer *s) { return s->nwarn; }
+const char *sym_warning(const struct symbolizer *s, size_t i) { return i < s->nwarn ? s->warnings[i] : NULL; }
+
+int sym_demangle(const char *name, struct strbuf *out)
+{
+	char *d;
+	int status = -1;
+
+	if (!name || name[0] != '_' || name[1] != 'Z')
+		return -EINVAL;
+	d = __cxa_demangle(name, NULL, NULL, &status);
+	if (!d || status != 0) {
+		free(d);
+		return -EINVAL;
+	}
+	strbuf_addstr(out, d);
+	free(d);
+	return 0;
+}
+
+/* A function name as shown: without a symbol version ("@@GLIBC_2.34"),
+ * demangled when mangled, interned. */
+static const char *intern_func(struct symbolizer *s, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *r, *at = strchr(name, '@');
+
+	if (at && at != name) {
+		strbuf_add(&sb, name, (size_t)(at - name));
+		r = intern_func(s, sb.buf);
+		strbuf_release(&sb);
+		return r;
+	}
+	if (sym_demangle(name, &sb) == 0) {
+		r = intern(s, sb.buf);
+		strbuf_release(&sb);
+		return r;
+	}
+	return intern(s, name);
+}
+
+/* ---- lifecycle ------------------------------------------------------------- */
+
+struct symbolizer *symbolizer_new(void)
+{
+	struct symbolizer *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	elf_version(EV_CURRENT);
+	hmap_init(&s->str_idx);
+	hmap_init(&s->file_idx);
+	hmap_init(&s->pid_idx);
+	hmap_init(&s->res_idx);
+	s->next_space_id = 1;
+	return s;
+}
+
+static void space_unref(struct sym_space *sp)
+{
+	if (!sp || --sp->refs > 0)
+		return;
+	if (sp->unwind_free && sp->unwind)
+		sp->unwind_free(sp->unwind);
+	if (sp->dwfl)
+		dwfl_end(sp->dwfl);
+	free(sp->maps);
+	free(sp);
+}
+
+void symbolizer_free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->npids; i++)
+		space_unref(s->pids[i].sp);
+	while (s->chunks) {
+		struct str_chunk *c = s->chunks;
+
+		s->chunks = c->next;
+		free(c);
+	}
+	for (size_t i = 0; i < s->nwarn; i++)
+		free(s->warnings[i]);
+	if (s->vdso_path[0])
+		unlink(s->vdso_path);
+	free(s->warnings);
+	free(s->strs);
+	free(s->files);
+	free(s->pids);
+	free(s->res);
+	free(s->frames);
+	hmap_release(&s->str_idx);
+	hmap_release(&s->file_idx);
+	hmap_release(&s->pid_idx);
+	hmap_release(&s->res_idx);
+	free(s);
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+static int file_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct symbolizer *s = ctx;
+
+	return s->files[id].path == key;	/* interned: pointer equality */
+}
+
+static const char *basename_of(const char *p)
+{
+	const char *b = strrchr(p, '/');
+
+	return b && b[1] ? b + 1 : p;
+}
+
+static uint32_t file_get(struct symbolizer *s, const char *path)
+{
+	const char *ip = intern(s, path);
+	uint64_t h;
+	uint32_t id;
+	struct sym_file *f;
+
+	if (!ip)
+		return UINT32_MAX;
+	h = hash_mix((uint64_t)(uintptr_t)ip);
+	id = hmap_find(&s->file_idx, h, ip, file_eq, s);
+	if (id != UINT32_MAX)
+		return id;
+	if (GROW(s->files, s->afiles, s->nfiles + 1) ||
+	    hmap_insert(&s->file_idx, h, (uint32_t)s->nfiles))
+		return UINT32_MAX;
+	f = &s->files[s->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->path = ip;
+	/* Only regular files hold code worth opening: /dev, /proc and /sys
+	 * entries (a recording may name anything) are never read. */
+	if (path[0] == '[' || !strncmp(path, "//anon", 6) || path[0] == '\0' ||
+	    !strncmp(path, "/memfd:", 7) || !strncmp(path, "/dev/", 5) ||
+	    !strncmp(path, "/proc/", 6) || !strncmp(path, "/sys/", 5)) {
+		f->anon = strcmp(path, "[vdso]") != 0;
+		f->base = intern(s, path[0] ? path : "[anon]");
+		if (!strncmp(path, "//anon", 6))
+			f->base = intern(s, "[anon]");
+	} else {
+		size_t len = strlen(path);
+		static const char del[] = " (deleted)";
+
+		if (len > sizeof(del) - 1 && !strcmp(path + len - (sizeof(del) - 1), del))
+			len -= sizeof(del) - 1;
+		f->open_path = intern_n(s, path, len);
+		f->base = intern(s, basename_of(f->open_path));
+	}
+	return (uint32_t)s->nfiles++;
+}
+
+/* Dumps our own vdso into a temporary file so libdwfl can read it like any
+ * other module (the recorded one is the same image: same kernel). */
+static const char *vdso_file(struct symbolizer *s)
+{
+	unsigned long base;
+	FILE *maps;
+	char line[512];
+	uint64_t lo = 0, hi = 0;
+	int fd;
+
+	if (s->vdso_state)
+		return s->vdso_state > 0 ? s->vdso_path : NULL;
+	s->vdso_state = -1;
+	base = getauxval(AT_SYSINFO_EHDR);
+	if (!base)
+		return NULL;
+	maps = fopen("/proc/self/maps", "re");
+	if (!maps)
+		return NULL;
+	while (fgets(line, sizeof(line), maps))
+		if (strstr(line, "[vdso]")) {
+			if (sscanf(line, "%" SCNx64 "-%" SCNx64, &lo, &hi) != 2)
+				lo = hi = 0;
+			break;
+		}
+	fclose(maps);
+	if (lo != base || hi <= lo || hi - lo > (1u << 20))
+		return NULL;
+	snprintf(s->vdso_path, sizeof(s->vdso_path), "/tmp/pinch-vdso-XXXXXX");
+	fd = mkstemp(s->vdso_path);
+	if (fd < 0) {
+		s->vdso_path[0] = '\0';
+		return NULL;
+	}
+	if (write(fd, (const void *)base, hi - lo) != (ssize_t)(hi - lo)) {
+		close(fd);
+		unlink(s->vdso_path);
+		s->vdso_path[0] = '\0';
+		return NULL;
+	}
+	close(fd);
+	s->vdso_state = 1;
+	return s->vdso_path;
+}
+
+/* Opens the file once: PT_LOAD segments and build-id. */
+static void file_check(struct symbolizer *s, struct sym_file *f, const struct sym_map *m)
+{
+	const char *path = f->open_path;
+	GElf_Ehdr eh;
+	size_t phnum;
+	const void *bid = NULL;
+	ssize_t bidlen;
+	struct stat st;
+	Elf *elf;
+	int fd;
+
+	if (f->state != FILE_UNCHECKED)
+		return;
+	f->state = FILE_BAD;
+	if (f->anon)
+		return;
+	if (!path && !strcmp(f->path, "[vdso]")) {
+		path = vdso_file(s);
+		if (!path)
+			return;
+		f->open_path = intern(s, path);
+	}
+	if (!path)
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		warnf(s, "cannot open '%s' (%s): its frames show as module+offset", path,
+		      strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		warnf(s, "'%s' is not a regular file: its frames show as module+offset", path);
+		close(fd);
+		return;
+	}
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
+	    elf_getphdrnum(elf, &phnum)) {
+		warnf(s, "'%s' is not an ELF file: its frames show as module+offset", path);
+		goto out;
+	}
+	for (size_t i = 0; i < phnum && f->nseg < MAX_SEGS; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		f->seg[f->nseg].vaddr = ph.p_vaddr;
+		f->seg[f->nseg].offset = ph.p_offset;
+		f->seg[f->nseg].filesz = ph.p_filesz;
+		f->nseg++;
+	}
+	f->is_elf_exec = eh.e_type == ET_EXEC;
+	bidlen = dwelf_elf_gnu_build_id(elf, &bid);
+	if (bidlen > 0 && bid) {
+		f->build_id_len = (uint8_t)(bidlen > 20 ? 20 : bidlen);
+		memcpy(f->build_id, bid, f->build_id_len);
+	}
+	if (f->nseg == 0) {
+		warnf(s, "'%s' has no loadable segments", path);
+		goto out;
+	}
+	/* The recorded build-id must be this file's: otherwise the binary was
+	 * rebuilt or replaced since the recording and its names would lie. */
+	if (m->build_id_len && f->build_id_len &&
+	    (m->build_id_len != f->build_id_len || memcmp(m->build_id, f->build_id, f->build_id_len))) {
+		warnf(s, "'%s' changed since the recording (build-id differs): its frames show as module+offset",
+		      path);
+		goto out;
+	}
+	if (f->path != f->open_path && !m->build_id_len && strcmp(f->path, "[vdso]")) {
+		warnf(s, "'%s' was deleted or replaced during the recording and no build-id was recorded: its frames show as module+offset",
+		      f->open_path);
+		goto out;
+	}
+	f->state = FILE_OK;
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+}
+
+/* Load bias of a map: runtime address minus link-time address. */
+static int map_bias(const struct sym_file *f, const struct sym_map *m, uint64_t *bias)
+{
+	if (f->is_elf_exec) {
+		*bias = 0;
+		return 0;
+	}
+	for (int i = 0; i < f->nseg; i++) {
+		uint64_t lo = f->seg[i].offset & ~(uint64_t)0xfff;
+		uint64_t hi = f->seg[i].offset + f->seg[i].filesz;
+
+		if (m->pgoff >= lo && (m->pgoff < hi || (f->seg[i].filesz == 0 && m->pgoff == lo))) {
+			*bias = m->start - m->pgoff - (f->seg[i].vaddr - f->seg[i].offset);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* ---- address spaces --------------------------------------------------------- */
+
+static int pid_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct symbolizer *s = ctx;
+
+	return s->pids[id].pid == *(const uint32_t *)key;
+}
+
+static struct sym_pid *pid_slot(struct symbolizer *s, uint32_t pid, int create)
+{
+	uint64_t h = hash_mix(pid + 1);
+	uint32_t id = hmap_find(&s->pid_idx, h, &pid, pid_eq, s);
+
+	if (id != UINT32_MAX)
+		return &s->pids[id];
+	if (!create)
+		return NULL;
+	if (GROW(s->pids, s->apids, s->npids + 1) ||
+	    hmap_insert(&s->pid_idx, h, (uint32_t)s->npids))
+		return NULL;
+	s->pids[s->npids].pid = pid;
+	s->pids[s->npids].sp = NULL;
+	return &s->pids[s->npids++];
+}
+
+static struct sym_space *space_new(struct symbolizer *s)
+{
+	struct sym_space *sp = calloc(1, sizeof(*sp));
+
+	if (!sp)
+		return NULL;
+	sp->id = s->next_space_id++;
+	sp->refs = 1;
+	sp->dirty = 1;
+	return sp;
+}
+
+/* The space of pid, private to it (copied if shared after a fork). */
+static struct sym_space *space_own(struct symbolizer *s, uint32_t pid)
+{
+	struct sym_pid *p = pid_slot(s, pid, 1);
+	struct sym_space *sp;
+
+	if (!p)
+		return NULL;
+	if (p->sp && p->sp->refs == 1)
+		return p->sp;
+	sp = space_new(s);
+	if (!sp)
+		return NULL;
+	if (p->sp) {
+		if (p->sp->n && GROW(sp->maps, sp->alloc, p->sp->n)) {
+			free(sp);
+			return NULL;
+		}
+		if (p->sp->n)
+			memcpy(sp->maps, p->sp->maps, p->sp->n * sizeof(*sp->maps));
+		sp->n = p->sp->n;
+		space_unref(p->sp);
+	}
+	p->sp = sp;
+	return sp;
+}
+
+static int space_insert(struct sym_space *sp, const struct sym_map *nm)
+{
+	struct sym_map *out = NULL;
+	size_t n = 0, alloc = 0, i;
+	int placed = 0;
+
+	/* Rebuild: maps entirely before/after stay, overlapped ones are trimmed. */
+	if (GROW(out, alloc, sp->n + 3))
+		return -ENOMEM;
+	for (i = 0; i < sp->n; i++) {
+		struct sym_map m = sp->maps[i];
+
+		if (m.end <= nm->start || m.start >= nm->end) {
+			if (!placed && m.start >= nm->end) {
+				out[n++] = *nm;
+				placed = 1;
+			}
+			if (GROW(out, alloc, n + 3))
+				goto nomem;
+			out[n++] = m;
+			continue;
+		}
+		if (m.start < nm->start) {
+			struct sym_map left = m;
+
+			left.end = nm->start;
+			out[n++] = left;
+		}
+		if (!placed) {
+			out[n++] = *nm;
+			placed = 1;
+		}
+		if (m.end > nm->end) {
+			struct sym_map right = m;
+
+			right.pgoff += nm->end - m.start;
+			right.start = nm->end;
+			if (GROW(out, alloc, n + 3))
+				goto nomem;
+			out[n++] = right;
+		}
+		if (GROW(out, alloc, n + 3))
+			goto nomem;
+	}
+	if (!placed)
+		out[n++] = *nm;
+	free(sp->maps);
+	sp->maps = out;
+	sp->n = n;
+	sp->alloc = alloc;
+	sp->dirty = 1;
+	return 0;
+nomem:
+	free(out);
+	return -ENOMEM;
+}
+
+static int add_map(struct symbolizer *s, uint32_t pid, uint64_t start, uint64_t len,
+		   uint64_t pgoff, const uint8_t *bid, uint8_t bidlen, const char *path)
+{
+	struct sym_space *sp;
+	struct sym_map m;
+
+	if (!len || start + len < start)
+		return 0;
+	memset(&m, 0, sizeof(m));
+	m.start = start;
+	m.end = start + len;
+	m.pgoff = pgoff;
+	m.file = file_get(s, path);
+	if (m.file == UINT32_MAX)
+		return -ENOMEM;
+	if (bidlen > 20)
+		bidlen = 20;
+	m.build_id_len = bidlen;
+	if (bidlen)
+		memcpy(m.build_id, bid, bidlen);
+	sp = space_own(s, pid);
+	if (!sp)
+		return -ENOMEM;
+	return space_insert(sp, &m);
+}
+
+int symbolizer_mmap(struct symbolizer *s, const struct rec_mmap *m, const char *path)
+{
+	return add_map(s, m->pid, m->start, m->len, m->pgoff, m->build_id, m->build_id_len, path);
+}
+
+int symbolizer_fork(struct symbolizer *s, uint32_t pid, uint32_t ppid)
+{
+	struct sym_pid *parent, *child;
+
+	if (pid == ppid)
+		return 0;
+	parent = pid_slot(s, ppid, 0);
+	child = pid_slot(s, pid, 1);
+	if (!child)
+		return -ENOMEM;
+	parent = pid_slot(s, ppid, 0);	/* the array may have moved */
+	if (child->sp)
+		space_unref(child->sp);
+	child->sp = NULL;
+	if (parent && parent->sp) {
+		child->sp = parent->sp;
+		child->sp->refs++;
+	}
+	return 0;
+}
+
+void symbolizer_exec(struct symbolizer *s, uint32_t pid)
+{
+	struct sym_pid *p = pid_slot(s, pid, 0);
+
+	if (p && p->sp) {
+		space_unref(p->sp);
+		p->sp = NULL;
+	}
+}
+
+int symbolizer_load_proc_maps(struct symbolizer *s, uint32_t pid)
+{
+	char path[64], line[4096];
+	FILE *f;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t lo, hi, off;
+		char perm[8];
+		int name_at = 0;
+		char *name;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*u %n", &lo, &hi,
+			   perm, &off, &name_at) < 4 || !name_at)
+			continue;
+		if (perm[2] != 'x')
+			continue;
+		name = line + name_at;
+		name[strcspn(name, "\n")] = '\0';
+		rc = add_map(s, pid, lo, hi - lo, off, NULL, 0, name);
+		if (rc)
+			break;
+	}
+	fclose(f);
+	return rc;
+}
+
+struct sym_space *symbolizer_space(struct symbolizer *s, uint32_t pid)
+{
+	struct sym_pid *p = pid_slot(s, pid, 0);
+
+	return p ? p->sp : NULL;
+}
+
+uint32_t sym_space_id(const struct sym_space *sp) { return sp ? sp->id : 0; }
+
+static const struct sym_map *space_find(const struct sym_space *sp, uint64_t addr)
+{
+	size_t lo = 0, hi;
+
+	if (!sp)
+		return NULL;
+	hi = sp->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sp->maps[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < sp->n && sp->maps[lo].start <= addr && addr < sp->maps[lo].end)
+		return &sp->maps[lo];
+	return NULL;
+}
+
+int sym_space_maps(const struct sym_space *sp, uint64_t addr)
+{
+	return space_find(sp, addr) != NULL;
+}
+
+/* Reports every usable file of the space to its Dwfl at its load bias. */
+static Dwfl *space_dwfl(struct symbolizer *s, struct sym_space *sp)
+{
+	if (!sp)
+		return NULL;
+	if (!sp->dwfl) {
+		sp->dwfl = dwfl_begin(&dwfl_callbacks);
+		if (!sp->dwfl)
+			return NULL;
+		sp->dirty = 1;
+	}
+	if (!sp->dirty)
+		return sp->has_modules ? sp->dwfl : NULL;
+	sp->dirty = 0;
+	sp->has_modules = 0;
+	dwfl_report_begin(sp->dwfl);
+	for (size_t i = 0; i < sp->n; i++) {
+		const struct sym_map *m = &sp->maps[i];
+		struct sym_file *f = &s->files[m->file];
+		uint64_t bias;
+		int dup = 0;
+
+		file_check(s, f, m);
+		if (f->state != FILE_OK || map_bias(f, m, &bias))
+			continue;
+		/* One module per (file, bias): the segments of a file share it. */
+		for (size_t j = 0; j < i && !dup; j++) {
+			uint64_t b2;
+
+			dup = sp->maps[j].file == m->file && s->files[m->file].state == FILE_OK &&
+			      !map_bias(f, &sp->maps[j], &b2) && b2 == bias;
+		}
+		if (dup)
+			continue;
+		if (dwfl_report_elf(sp->dwfl, f->base, f->open_path, -1, bias, true))
+			sp->has_modules = 1;
+	}
+	dwfl_report_end(sp->dwfl, NULL, NULL);
+	return sp->has_modules ? sp->dwfl : NULL;
+}
+
+void *sym_space_dwfl(struct symbolizer *s, struct sym_space *sp)
+{
+	return space_dwfl(s, sp);
+}
+
+void **sym_space_unwind_slot(struct sym_space *sp, void (**free_fn)(void *))
+{
+	if (free_fn)
+		sp->unwind_free = *free_fn;
+	return &sp->unwind;
+}
+
+int sym_space_read(struct symbolizer *s, struct sym_space *sp, uint64_t addr, void *buf,
+		   size_t len)
+{
+	const struct sym_map *m = space_find(sp, addr);
+	struct sym_file *f;
+	int fd;
+	ssize_t n;
+
+	if (!m || addr + len > m->end)
+		return -EFAULT;
+	f = &s->files[m->file];
+	file_check(s, f, m);
+	if (f->state != FILE_OK)
+		return -EFAULT;
+	fd = open(f->open_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -EFAULT;
+	n = pread(fd, buf, len, (off_t)(m->pgoff + (addr - m->start)));
+	close(fd);
+	return n == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/* ---- lookups --------------------------------------------------------------- */
+
+struct reskey {
+	uint32_t space;
+	uint64_t addr;
+};
+
+static int res_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct symbolizer *s = ctx;
+	const struct reskey *k = key;
+
+	return s->res[id].space == k->space && s->res[id].addr == k->addr;
+}
+
+static int push_frame(struct symbolizer *s, const struct sym_frame *f)
+{
+	if (GROW(s->frames, s->aframes, s->nframes + 1))
+		return -ENOMEM;
+	s->frames[s->nframes++] = *f;
+	return 0;
+}
+
+static void unknown_frame(struct symbolizer *s, const struct sym_map *m, uint64_t addr)
+{
+	struct sym_frame f;
+	char buf[96];
+
+	memset(&f, 0, sizeof(f));
+	f.kind = LOC_UNKNOWN;
+	if (m) {
+		const struct sym_file *file = &s->files[m->file];
+
+		f.module = file->base;
+		if (file->anon)
+			f.rel = addr;	/* no file: the address itself */
+		else
+			f.rel = addr - m->start + m->pgoff;
+		snprintf(buf, sizeof(buf), "%s+0x%" PRIx64, f.module, f.rel);
+	} else {
+		f.module = intern(s, "[unknown]");
+		f.rel = addr;
+		snprintf(buf, sizeof(buf), "[unknown]+0x%" PRIx64, addr);
+	}
+	f.function = intern(s, buf);
+	push_frame(s, &f);
+}
+
+/* A source path from DWARF made absolute against the compilation
+ * directory, with "." and ".." components folded, interned. */
+static const char *intern_src(struct symbolizer *s, const char *comp_dir, const char *path)
+{
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	const char *p, *r;
+
+	if (path[0] != '/' && comp_dir && comp_dir[0] == '/')
+		strbuf_addf(&in, "%s/%s", comp_dir, path);
+	else
+		strbuf_addstr(&in, path);
+	if (in.buf[0] != '/') {
+		strbuf_release(&in);
+		return intern(s, path);
+	}
+	for (p = in.buf; *p;) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (len == 0)
+			break;
+		if (len == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			char *slash = strrchr(out.buf, '/');
+
+			strbuf_setlen(&out, slash ? (size_t)(slash - out.buf) : 0);
+		} else {
+			strbuf_addch(&out, '/');
+			strbuf_add(&out, p, len);
+		}
+		p += len;
+	}
+	r = intern(s, out.len ? out.buf : "/");
+	strbuf_release(&in);
+	strbuf_release(&out);
+	return r;
+}
+
+/* Name of a subprogram or inlined-subroutine DIE: the demangled linkage
+ * name when there is one, else the DWARF name. */
+static const char *die_func_name(struct symbolizer *s, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name = NULL;
+
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+		name = dwarf_formstring(&attr);
+	if (!name)
+		name = dwarf_diename(die);
+	return name ? intern_func(s, name) : NULL;
+}
+
+/* The inline chain at addr: frames for each DW_TAG_inlined_subroutine
+ * (innermost first), then the containing function. sym_name is the ELF
+ * symbol's name for the outermost frame. */
+static void resolve_dwarf(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
+			  const char *sym_name, const char *module, uint64_t rel)
+{
+	Dwarf_Addr cubias = 0;
+	Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &cubias);
+	Dwarf_Die *scopes = NULL;
+	int nscopes = 0;
+	struct sym_frame f;
+	Dwfl_Line *line;
+	const char *file = NULL;
+	int lineno = 0;
+	Dwarf_Files *files = NULL;
+	size_t nfiles = 0;
+	const char *comp_dir = NULL;
+
+	line = dwfl_module_getsrc(mod, addr);
+	if (line) {
+		const char *src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+
+		if (src)
+			file = intern_src(s, dwfl_line_comp_dir(line), src);
+	}
+	if (cudie) {
+		Dwarf_Attribute attr;
+
+		if (dwarf_attr(cudie, DW_AT_comp_dir, &attr))
+			comp_dir = dwarf_formstring(&attr);
+		nscopes = dwarf_getscopes(cudie, addr - cubias, &scopes);
+		if (nscopes < 0)
+			nscopes = 0;
+		if (dwarf_getsrcfiles(cudie, &files, &nfiles))
+			files = NULL;
+	}
+	memset(&f, 0, sizeof(f));
+	f.module = module;
+	f.rel = rel;
+	f.kind = LOC_NATIVE;
+	f.file = file;
+	f.line = lineno > 0 ? (uint32_t)lineno : 0;
+	/* scopes[0] is innermost. Each inlined_subroutine yields a frame whose
+	 * name is its callee; its call site gives the outer frame's line. */
+	int emitted = 0;
+
+	for (int i = 0; i < nscopes && emitted < MAX_INLINE; i++) {
+		Dwarf_Die *d = &scopes[i];
+		Dwarf_Attribute attr;
+		Dwarf_Word v;
+
+		if (dwarf_tag(d) != DW_TAG_inlined_subroutine)
+			continue;
+		f.function = die_func_name(s, d);
+		if (!f.function)
+			f.function = intern(s, "[inlined]");
+		f.inlined = 1;
+		push_frame(s, &f);
+		emitted++;
+		/* The caller's position is the call site of this inline. */
+		f.file = NULL;
+		f.line = 0;
+		if (files && dwarf_attr(d, DW_AT_call_file, &attr) && !dwarf_formudata(&attr, &v) &&
+		    v < nfiles) {
+			const char *cf = dwarf_filesrc(files, v, NULL, NULL);
+
+			if (cf)
+				f.file = intern_src(s, comp_dir, cf);
+		}
+		if (dwarf_attr(d, DW_AT_call_line, &attr) && !dwarf_formudata(&attr, &v))
+			f.line = (uint32_t)v;
+	}
+	free(scopes);
+	f.inlined = 0;
+	f.function = sym_name;
+	push_frame(s, &f);
+}
+
+static void resolve(struct symbolizer *s, struct sym_space *sp, uint64_t addr)
+{
+	const struct sym_map *m = space_find(sp, addr);
+	struct sym_file *file;
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	Dwarf_Addr bias = 0;
+	const char *name;
+
+	if (!m) {
+		unknown_frame(s, NULL, addr);
+		return;
+	}
+	file = &s->files[m->file];
+	dwfl = space_dwfl(s, sp);
+	m = space_find(sp, addr);	/* maps are stable, but be careful */
+	if (!dwfl || file->state != FILE_OK) {
+		unknown_frame(s, m, addr);
+		return;
+	}
+	mod = dwfl_addrmodule(dwfl, addr);
+	if (!mod) {
+		unknown_frame(s, m, addr);
+		return;
+	}
+	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, &bias);
+	if (!name || !*name || GELF_ST_TYPE(sym.st_info) == STT_OBJECT ||
+	    GELF_ST_TYPE(sym.st_info) == STT_TLS ||
+	    (sym.st_size && off >= sym.st_size)) {
+		unknown_frame(s, m, addr);
+		return;
+	}
+	resolve_dwarf(s, mod, addr, intern_func(s, name), file->base, addr - bias);
+}
+
+uint32_t sym_lookup(struct symbolizer *s, struct sym_space *sp, uint64_t addr)
+{
+	struct reskey k = { sym_space_id(sp), addr };
+	uint64_t h = hash_mix(addr ^ ((uint64_t)k.space << 48) ^ k.space);
+	uint32_t id = hmap_find(&s->res_idx, h, &k, res_eq, s);
+	struct sym_res *r;
+
+	if (id != UINT32_MAX)
+		return id;
+	if (GROW(s->res, s->ares, s->nres + 1))
+		return UINT32_MAX;
+	r = &s->res[s->nres];
+	r->space = k.space;
+	r->addr = addr;
+	r->first = (uint32_t)s->nframes;
+	resolve(s, sp, addr);
+	if (s->nframes == r->first)
+		unknown_frame(s, space_find(sp, addr), addr);
+	r->n = (uint32_t)(s->nframes - r->first);
+	if (hmap_insert(&s->res_idx, h, (uint32_t)s->nres))
+		return UINT32_MAX;
+	return (uint32_t)s->nres++;
+}
+
+const struct sym_frame *sym_result(const struct symbolizer *s, uint32_t id, uint32_t *n)
+{
+	if (id >= s->nres) {
+		*n = 0;
+		return NULL;
+	}
+	*n = s->res[id].n;
+	return s->frames + s->res[id].first;
+}
+
+size_t sym_n_results(const struct symbolizer *s) { return s->nres; }

@@ -1,0 +1,197 @@
+/*
+ * t-lib-metrics.c - libpinch's registry: validation and return codes,
+ * exact counter/gauge/histogram values, and the three renderings
+ * (Prometheus lines compared exactly, JSON parsed back with jansson).
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "pinch/pinch.h"
+#include "tap.h"
+
+static int contains(const char *hay, const char *needle)
+{
+	int found = strstr(hay, needle) != NULL;
+
+	if (!found)
+		printf("#   missing: %s\n", needle);
+	return found;
+}
+
+static void test_errors(struct pinch_registry *r)
+{
+	struct pinch_counter *c = (void *)1;
+	struct pinch_histogram *h;
+	struct pinch_gauge *g;
+	const char *bad_label[] = { "1abc", "x", NULL };
+	const char *reserved[] = { "__name", "x", NULL };
+	const char *odd[] = { "a", NULL };
+	const char *bad_utf8[] = { "a", "\xff\xfe", NULL };
+	const char *le[] = { "le", "1", NULL };
+	const char *dup[] = { "a", "1", "a", "2", NULL };
+	const double none[1] = { 0 }, unsorted[] = { 1, 0.5 };
+	struct pinch_histogram_opts o = { .buckets = none, .n_buckets = 0 };
+
+	is_int(pinch_counter_new(r, "http requests", NULL, NULL, &c), -EINVAL, "name with a space is -EINVAL");
+	ok(c == NULL, "out is NULL after a failure");
+	ok(strstr(pinch_last_error(), "invalid metric name 'http requests'") != NULL,
+	   "last error names the bad metric: %s", pinch_last_error());
+	is_int(pinch_counter_new(r, "9lives", NULL, NULL, &c), -EINVAL, "leading digit is -EINVAL");
+	is_int(pinch_counter_new(r, "", NULL, NULL, &c), -EINVAL, "empty name is -EINVAL");
+	is_int(pinch_counter_new(r, NULL, NULL, NULL, &c), -EINVAL, "NULL name is -EINVAL");
+	is_int(pinch_counter_new(r, "ok_total", NULL, bad_label, &c), -EINVAL, "bad label name");
+	is_int(pinch_counter_new(r, "ok_total", NULL, reserved, &c), -EINVAL, "__ label name");
+	is_int(pinch_counter_new(r, "ok_total", NULL, odd, &c), -EINVAL, "odd label array");
+	is_int(pinch_counter_new(r, "ok_total", NULL, bad_utf8, &c), -EINVAL, "invalid UTF-8 label value");
+	is_int(pinch_counter_new(r, "ok_total", NULL, dup, &c), -EINVAL, "repeated label name");
+	is_int(pinch_histogram_new(r, "h_seconds", NULL, le, NULL, &h), -EINVAL, "le label on a histogram");
+	is_int(pinch_histogram_new(r, "h_seconds", NULL, NULL, &o, &h), -EINVAL, "histogram with no buckets");
+	ok(strstr(pinch_last_error(), "no buckets") != NULL, "message says no buckets");
+	o.buckets = unsorted;
+	o.n_buckets = 2;
+	is_int(pinch_histogram_new(r, "h_seconds", NULL, NULL, &o, &h), -EINVAL, "unsorted buckets");
+
+	is_int(pinch_counter_new(r, "jobs_total", "Jobs.", NULL, &c), 0, "register a counter");
+	is_int(pinch_counter_new(r, "jobs_total", "Jobs.", NULL, &c), -EEXIST, "double registration is -EEXIST");
+	is_int(pinch_gauge_new(r, "jobs_total", NULL, NULL, &g), -EEXIST, "same name, other type is -EEXIST");
+	is_int(pinch_counter_get(r, "jobs_total", NULL, NULL, &c), 0, "get returns the existing series");
+	ok(c != NULL, "get handle");
+	is_str(pinch_strerror(-EEXIST), "already registered", "pinch_strerror(-EEXIST)");
+	is_str(pinch_strerror(-EADDRINUSE), "address already in use", "pinch_strerror(-EADDRINUSE)");
+	/* NULL handles are ignored, not crashes */
+	pinch_counter_inc(NULL);
+	pinch_gauge_set(NULL, 1);
+	pinch_histogram_observe(NULL, 1);
+	ok(1, "updates on NULL handles are no-ops");
+}
+
+static void test_values(struct pinch_registry *r)
+{
+	const char *get[] = { "method", "GET", NULL }, *post[] = { "method", "POST", NULL };
+	const char *wrong[] = { "verb", "GET", NULL };
+	const double b[] = { 0.01, 0.05, 0.1 };
+	struct pinch_histogram_opts o = { .buckets = b, .n_buckets = 3 };
+	struct pinch_counter *cg, *cp, *again;
+	struct pinch_gauge *g;
+	struct pinch_histogram *h;
+	struct pinch_histogram_summary s;
+	int i;
+
+	ok(pinch_counter_new(r, "req_total", "Requests.", get, &cg) == 0, "labelled counter GET");
+	ok(pinch_counter_new(r, "req_total", "Requests.", post, &cp) == 0, "labelled counter POST");
+	is_int(pinch_counter_new(r, "req_total", NULL, wrong, &again), -EEXIST, "other label names is -EEXIST");
+	ok(pinch_counter_get(r, "req_total", NULL, get, &again) == 0 && again == cg, "get finds the GET series");
+	for (i = 0; i < 1000; i++)
+		pinch_counter_inc(cg);
+	pinch_counter_add(cp, 42);
+	is_uint(pinch_counter_value(cg), 1000, "counter inc x1000");
+	is_uint(pinch_counter_value(cp), 42, "counter add 42");
+
+	ok(pinch_gauge_new(r, "queue_depth", "Queue depth.", NULL, &g) == 0, "gauge");
+	pinch_gauge_set(g, 10);
+	pinch_gauge_add(g, -2.5);
+	near(pinch_gauge_value(g), 7.5, 0, "gauge set 10 add -2.5");
+
+	ok(pinch_histogram_new(r, "lat_seconds", "Latency.", NULL, &o, &h) == 0, "histogram");
+	for (i = 1; i <= 100; i++)
+		pinch_histogram_observe(h, i / 1000.0);	/* 1 .. 100 ms */
+	pinch_histogram_read(h, &s);
+	is_uint(s.count, 100, "histogram count");
+	near(s.sum, 5.05, 1e-9, "histogram sum exact");
+	near(s.avg, 0.0505, 1e-12, "histogram avg");
+	near(s.min, 0.001, 0, "histogram min exact");
+	near(s.max, 0.1, 0, "histogram max exact");
+	near(s.p50, 0.050, 0.050 * 0.005, "p50 within 0.5%%");
+	near(s.p95, 0.095, 0.095 * 0.005, "p95 within 0.5%%");
+	near(s.p99, 0.099, 0.099 * 0.005, "p99 within 0.5%%");
+	pinch_histogram_observe_ns(h, 7000000);	/* 7 ms */
+	pinch_histogram_observe(h, -1);		/* counts as 0 */
+	pinch_histogram_read(h, &s);
+	is_uint(s.count, 102, "observe_ns and a negative value count");
+	near(s.min, 0, 0, "negative value recorded as 0");
+}
+
+static void test_prometheus(struct pinch_registry *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct pinch_counter *c;
+	struct pinch_gauge *g;
+	const char *lv[] = { "path", "a\"b\\c\nd", NULL };
+
+	ok(pinch_counter_new(r, "esc_total", "Line one\nback\\slash", lv, &c) == 0, "counter with odd label value");
+	pinch_counter_inc(c);
+	ok(pinch_gauge_new(r, "temp_celsius", NULL, NULL, &g) == 0, "gauge without help");
+	pinch_gauge_set(g, 0.1);
+	ok(pinch_registry_format(r, PINCH_FORMAT_PROMETHEUS, &text, &len) == 0, "format prometheus");
+	is_uint(len, strlen(text), "length returned");
+	ok(contains(text, "# HELP req_total Requests.\n# TYPE req_total counter\n"
+			  "req_total{method=\"GET\"} 1000\nreq_total{method=\"POST\"} 42\n"), "counter family");
+	ok(contains(text, "# TYPE queue_depth gauge\nqueue_depth 7.5\n"), "gauge");
+	ok(contains(text, "temp_celsius 0.1\n"), "shortest float form");
+	pinch_gauge_set(g, 10);
+	pinch_free(text);
+	ok(pinch_registry_format(r, PINCH_FORMAT_PROMETHEUS, &text, &len) == 0, "format again");
+	ok(contains(text, "temp_celsius 10\n"), "10, not 1e+01");
+	ok(contains(text, "lat_seconds_bucket{le=\"0.01\"} 12\n"), "bucket 0.01: 0, 1..10 ms and 7 ms");
+	ok(contains(text, "lat_seconds_bucket{le=\"0.05\"} 52\n"), "bucket 0.05 cumulative");
+	ok(contains(text, "lat_seconds_bucket{le=\"0.1\"} 102\n"), "bucket 0.1 includes 100 ms exactly");
+	ok(contains(text, "lat_seconds_bucket{le=\"+Inf\"} 102\n"), "bucket +Inf");
+	ok(contains(text, "lat_seconds_sum 5.057\n"), "sum");
+	ok(contains(text, "lat_seconds_count 102\n"), "count");
+	ok(contains(text, "# HELP esc_total Line one\\nback\\\\slash\n"), "HELP escaped");
+	ok(contains(text, "esc_total{path=\"a\\\"b\\\\c\\nd\"} 1\n"), "label value escaped");
+	pinch_free(text);
+}
+
+static void test_json_text(struct pinch_registry *r)
+{
+	char *text = NULL;
+	json_t *root, *m;
+	json_error_t jerr;
+	size_t i;
+	int seen = 0;
+
+	ok(pinch_registry_format(r, PINCH_FORMAT_JSON, &text, NULL) == 0, "format json");
+	root = json_loads(text, 0, &jerr);
+	ok(root != NULL, "json parses: %s", root ? "" : jerr.text);
+	json_array_foreach(json_object_get(root, "metrics"), i, m) {
+		const char *name = json_string_value(json_object_get(m, "name"));
+
+		if (name && !strcmp(name, "lat_seconds")) {
+			seen++;
+			is_int(json_integer_value(json_object_get(m, "count")), 102, "json count");
+			near(json_number_value(json_object_get(m, "max")), 0.1, 0, "json max");
+			ok(json_object_get(m, "p95") != NULL && json_object_get(m, "p99") != NULL, "json p95, p99");
+		}
+		if (name && !strcmp(name, "req_total") &&
+		    !strcmp(json_string_value(json_object_get(json_object_get(m, "labels"), "method")), "POST")) {
+			seen++;
+			is_int(json_integer_value(json_object_get(m, "value")), 42, "json counter value");
+		}
+	}
+	is_int(seen, 2, "json holds the histogram and the POST counter");
+	json_decref(root);
+	pinch_free(text);
+
+	ok(pinch_registry_format(r, PINCH_FORMAT_TEXT, &text, NULL) == 0, "format text");
+	ok(contains(text, "METRIC") && contains(text, "P99") && contains(text, "req_total{method=GET}"),
+	   "text table has a header and labelled rows");
+	pinch_free(text);
+	is_int(pinch_registry_format(r, (enum pinch_format)99, &text, NULL), -EINVAL, "unknown format");
+}
+
+int main(void)
+{
+	struct pinch_registry *r;
+
+	ok(pinch_registry_new(&r) == 0, "registry");
+	test_errors(r);
+	test_values(r);
+	test_prometheus(r);
+	test_json_text(r);
+	pinch_registry_free(r);
+	ok(pinch_registry_default() == pinch_registry_default(), "default registry is one");
+	return done_testing();
+}
