@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collect/python/pyreader.h"
 #include "collect/python/pysampler.h"
@@ -46,6 +47,7 @@ struct py_sampler {
 	size_t nstrs, str_alloc;
 	struct tracked tracked[MAX_TRACKED];
 	size_t ntracked;
+	char last_exe[512];		/* executable at the last failed probe */
 	struct py_frame frames[PY_MAX_DEPTH];
 	struct rec_symframe out[PY_MAX_DEPTH];
 };
@@ -269,6 +271,7 @@ static void *run(void *arg)
 	struct py_sampler *ps = arg;
 	uint64_t period = 1000000000ull / (ps->cfg.freq ? ps->cfg.freq : 999);
 	uint64_t start = clock_mono_ns(), next = start, next_probe = start, next_sweep = start;
+	uint64_t last_full = 0;
 	struct timespec ts;
 
 	while (!should_stop(ps)) {
@@ -283,14 +286,26 @@ static void *run(void *arg)
 		if (now > next + 20 * period)
 			next = now;	/* fell behind (suspended?): do not burst */
 		if (!ps->r) {
+			char exe[512], path[64];
+			ssize_t n;
+
 			if (now < next_probe)
 				continue;
+			/* Until python shows up, re-probe quickly only after an exec. */
+			snprintf(path, sizeof(path), "/proc/%d/exe", (int)ps->cfg.pid);
+			n = readlink(path, exe, sizeof(exe) - 1);
+			exe[n > 0 ? n : 0] = '\0';
+			if (!strcmp(exe, ps->last_exe) && now - last_full < 1000000000ull) {
+				next_probe = now + 100000000ull;
+				continue;
+			}
+			last_full = now;
+			snprintf(ps->last_exe, sizeof(ps->last_exe), "%s", exe);
 			ret = probe(ps);
 			if (ret == -EPROTONOSUPPORT || ret == -ESRCH)
 				break;
 			if (ret < 0) {
-				next_probe = now + (now - start < 2000000000ull ? 100000000ull
-									: 1000000000ull);
+				next_probe = now + 100000000ull;
 				continue;
 			}
 		}
