@@ -27,6 +27,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "help", NULL, "show help for pinch or one of its commands" },
 	{ "record", cmd_record, "sample a command's or process's CPU use into a recording" },
+	{ "report", cmd_report, "show where a CPU recording spent its time" },
 	{ "version", NULL, "print the version of pinch" },
 };
 

@@ -29,4 +29,6 @@ static inline int cmd_opt_exit(int nargs)
 	return -1;
 }
 
+int cmd_report(int argc, char **argv);
+
 #endif

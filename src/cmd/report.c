@@ -1,0 +1,404 @@
+/*
+ * report.c - `pinch report [FILE]`: reads a CPU recording, builds the
+ * profile (model/cpuprof) and prints one view of it (src/view): the top
+ * table (default), --lines, --callers, --callees, --collapsed, --svg.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/json.h"
+#include "core/opt.h"
+#include "core/strbuf.h"
+#include "model/cpuprof.h"
+#include "model/profile.h"
+#include "model/recfile.h"
+#include "view/view.h"
+#include "core/banned.h"
+
+static const char *const report_usage[] = {
+	"pinch report [FILE] [options]",
+	"",
+	"Shows where a CPU recording spent its time. FILE defaults to the newest",
+	"*.rec recording in the current directory.",
+	NULL,
+};
+
+struct report_cfg {
+	const char *file;
+	const char *sort;
+	long limit;
+	int threads;
+	const char *lines;
+	const char *callers;
+	const char *callees;
+	int collapsed;
+	const char *svg;
+	int json;
+	const char *source_root;
+	int no_inline;
+};
+
+static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pinch report: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Edit distance, bounded to short names (for "did you mean"). */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[128];
+
+	if (la >= 127 || lb >= 127)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j], best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/* A hint line naming up to five functions of p that look like func. */
+static void hint_similar(const struct profile *p, const char *func)
+{
+	size_t n = profile_n_locations(p), shown = 0, flen = strlen(func);
+	uint32_t *seen = calloc(n ? n : 1, sizeof(*seen));
+	size_t nseen = 0;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!seen)
+		return;
+	for (size_t i = 0; i < n && shown < 5; i++) {
+		uint32_t fn = profile_location(p, (uint32_t)i)->function;
+		const char *name = profile_string(p, fn);
+		size_t k;
+		int close;
+
+		for (k = 0; k < nseen && seen[k] != fn; k++)
+			;
+		if (k < nseen)
+			continue;
+		seen[nseen++] = fn;
+		close = strcasestr(name, func) || strcasestr(func, name) ||
+			distance(name, func) <= (flen > 6 ? flen / 3 : 2);
+		if (!close)
+			continue;
+		strbuf_addstr(&sb, shown ? ", " : "");
+		strbuf_addstr(&sb, name);
+		shown++;
+	}
+	if (shown)
+		fprintf(stderr, "hint: close matches: %s\n", sb.buf);
+	else
+		fprintf(stderr, "hint: 'pinch report' lists the functions that have samples\n");
+	strbuf_release(&sb);
+	free(seen);
+}
+
+static void add_header(struct strbuf *out, const struct profile *p, const char *file,
+		       const struct cpuprof_stats *st)
+{
+	const char *cmd = profile_meta(p, "command");
+	const char *mode = profile_meta(p, "mode");
+	const char *cg = profile_meta(p, "call_graph");
+	const char *freq = profile_meta(p, "frequency");
+
+	strbuf_addf(out, "recording: %s\n", file);
+	if (cmd)
+		strbuf_addf(out, "command:   %s\n", cmd);
+	strbuf_addf(out, "mode:      %s", mode ? mode : "?");
+	if (cg)
+		strbuf_addf(out, ", %s call graph", cg);
+	if (freq)
+		strbuf_addf(out, ", %s Hz", freq);
+	strbuf_addstr(out, "\nduration:  ");
+	strbuf_add_duration(out, (double)st->duration_ns);
+	strbuf_addf(out, ", %" PRIu64 " samples (", st->samples);
+	strbuf_add_duration(out, (double)profile_total(p, 1));
+	strbuf_addf(out, " CPU), %" PRIu64 " lost", st->lost);
+	if (st->unreadable)
+		strbuf_addf(out, ", %" PRIu64 " unreadable", st->unreadable);
+	if (st->truncated)
+		strbuf_addstr(out, ", truncated");
+	strbuf_addstr(out, "\n\n");
+}
+
+/* The recording's facts as a JSON object (the "recording" member). */
+static void add_json_recording(struct strbuf *out, const struct profile *p, const char *file,
+			       const struct cpuprof_stats *st, const struct strbuf *warnings)
+{
+	struct json_writer w;
+	const char *l = warnings->buf;
+
+	json_init(&w, out, 1);
+	json_obj_begin(&w);
+	json_kstr(&w, "file", file);
+	json_key(&w, "meta");
+	json_obj_begin(&w);
+	for (size_t i = 0; i < profile_n_meta(p); i++) {
+		const char *k, *v;
+
+		profile_meta_at(p, i, &k, &v);
+		json_kstr(&w, k, v);
+	}
+	json_obj_end(&w);
+	json_kuint(&w, "samples", st->samples);
+	json_kint(&w, "cpu_ns", profile_total(p, 1));
+	json_kuint(&w, "lost", st->lost);
+	json_kuint(&w, "unreadable", st->unreadable);
+	json_kuint(&w, "duration_ns", st->duration_ns);
+	json_kbool(&w, "truncated", st->truncated);
+	json_kuint(&w, "leaf_fixed", st->leaf_fixed);
+	json_kuint(&w, "dwarf_unwound", st->dwarf_unwound);
+	json_key(&w, "warnings");
+	json_arr_begin(&w);
+	while (*l) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+
+		json_strn(&w, l, len);
+		l += len + (nl ? 1 : 0);
+	}
+	json_arr_end(&w);
+	json_obj_end(&w);
+}
+
+static int write_file(const char *path, const struct strbuf *sb)
+{
+	FILE *f = fopen(path, "we");
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	if (fwrite(sb->buf, 1, sb->len, f) != sb->len)
+		rc = -errno;
+	if (fclose(f) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+static int open_recording(struct report_cfg *cfg, struct strbuf *path, struct rec_reader **r)
+{
+	char err[256];
+	int rc;
+
+	if (cfg->file) {
+		strbuf_addstr(path, cfg->file);
+	} else {
+		rc = cpuprof_find_newest(".", path);
+		if (rc == -ENOENT) {
+			errorf("no recording found: no CPU *.rec file in the current directory");
+			fprintf(stderr, "hint: run 'pinch record -- CMD' first, or name a FILE\n");
+			return EXIT_FAIL;
+		}
+		if (rc) {
+			errorf("cannot read the current directory: %s", strerror(-rc));
+			return EXIT_FAIL;
+		}
+		if (!cfg->json)
+			fprintf(stderr, "pinch report: reading %s (the newest recording here)\n", path->buf);
+	}
+	rc = rec_reader_open(r, path->buf, err, sizeof(err));
+	if (rc) {
+		if (err[0] >= 'A' && err[0] <= 'Z' && err[1] >= 'a' && err[1] <= 'z')
+			err[0] = (char)(err[0] - 'A' + 'a');	/* strerror's capital */
+		errorf("cannot read '%s': %s", path->buf, err);
+		if (rc == -EPROTONOSUPPORT)
+			fprintf(stderr, "hint: a newer pinch wrote it; report it with that version\n");
+		return EXIT_FAIL;
+	}
+	return -1;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_cfg cfg = { .sort = "self", .limit = 20 };
+	const struct opt opts[] = {
+		{ .type = OPT_STRING, .long_name = "sort", .value = &cfg.sort, .argh = "self|total", .help = "order of the top table (default self)" },
+		{ .type = OPT_INT, .short_name = 'n', .long_name = "limit", .value = &cfg.limit, .argh = "N", .help = "rows of the top table (default 20, 0 = all)" },
+		{ .type = OPT_FLAG, .short_name = 't', .long_name = "threads", .value = &cfg.threads, .help = "one table per thread instead of merged" },
+		{ .type = OPT_STRING, .long_name = "lines", .value = &cfg.lines, .argh = "FUNC", .help = "samples per source line of FUNC" },
+		{ .type = OPT_STRING, .long_name = "callers", .value = &cfg.callers, .argh = "FUNC", .help = "who calls FUNC, with shares" },
+		{ .type = OPT_STRING, .long_name = "callees", .value = &cfg.callees, .argh = "FUNC", .help = "what FUNC calls, with shares" },
+		{ .type = OPT_FLAG, .long_name = "collapsed", .value = &cfg.collapsed, .help = "folded stacks (flamegraph.pl input)" },
+		{ .type = OPT_STRING, .long_name = "svg", .value = &cfg.svg, .argh = "FILE", .help = "write an interactive flame graph SVG" },
+		{ .type = OPT_FLAG, .long_name = "json", .value = &cfg.json, .help = "machine-readable output" },
+		{ .type = OPT_STRING, .long_name = "source-root", .value = &cfg.source_root, .argh = "DIR", .help = "where --lines looks for relative source paths" },
+		{ .type = OPT_FLAG, .long_name = "no-inline", .value = &cfg.no_inline, .help = "do not expand inlined calls into frames" },
+		OPT_END_(),
+	};
+	struct strbuf path = STRBUF_INIT, out = STRBUF_INIT, warnings = STRBUF_INIT;
+	struct rec_reader *r = NULL;
+	struct profile *p = NULL;
+	struct cpuprof_stats st;
+	struct cpuprof_opts copts = { 0 };
+	struct view_opts vo;
+	char err[256] = "";
+	int nargs, rc, status = EXIT_FAIL, modes;
+	const char *view_name = "top";
+
+	nargs = opt_parse(argc, argv, opts, report_usage, 0, NULL);
+	if ((rc = cmd_opt_exit(nargs)) >= 0)
+		return rc;
+	if (nargs > 1) {
+		errorf("too many arguments: '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	cfg.file = nargs ? argv[0] : NULL;	/* opt_parse puts non-options first */
+	if (strcmp(cfg.sort, "self") && strcmp(cfg.sort, "total")) {
+		errorf("bad --sort '%s': use self or total", cfg.sort);
+		return EXIT_USAGE;
+	}
+	if (cfg.limit < 0) {
+		errorf("bad --limit %ld: use 0 (all) or more", cfg.limit);
+		return EXIT_USAGE;
+	}
+	modes = !!cfg.lines + !!cfg.callers + !!cfg.callees + !!cfg.collapsed;
+	if (modes > 1) {
+		errorf("--lines, --callers, --callees and --collapsed are different views: pick one");
+		return EXIT_USAGE;
+	}
+	if (cfg.svg && (modes || cfg.json)) {
+		errorf("--svg writes a file of its own: use it without --json or another view");
+		return EXIT_USAGE;
+	}
+
+	rc = open_recording(&cfg, &path, &r);
+	if (rc >= 0) {
+		status = rc;
+		goto out;
+	}
+	copts.no_inline = cfg.no_inline;
+	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
+	if (rc) {
+		errorf("cannot read '%s': %s", path.buf, err);
+		goto out;
+	}
+	if (!cfg.json && warnings.len) {
+		const char *l = warnings.buf;
+
+		while (*l) {
+			const char *nl = strchr(l, '\n');
+			int len = nl ? (int)(nl - l) : (int)strlen(l);
+
+			fprintf(stderr, "pinch report: warning: %.*s\n", len, l);
+			l += len + (nl ? 1 : 0);
+		}
+	}
+	if (st.samples == 0) {
+		errorf("'%s' holds no samples%s", path.buf,
+		       st.truncated ? " (the recording is cut short)" : "");
+		fprintf(stderr, "hint: record longer, or check that the command ran: pinch record -- CMD\n");
+		goto out;
+	}
+
+	view_opts_init(&vo);
+	vo.value = 1;
+	vo.count_value = 0;
+	vo.sort = strcmp(cfg.sort, "total") ? VIEW_SORT_SELF : VIEW_SORT_TOTAL;
+	vo.limit = (int)cfg.limit;
+	vo.by_thread = cfg.threads;
+	vo.json = cfg.json;
+	vo.source_root = cfg.source_root;
+	vo.title = profile_meta(p, "command");
+	if (cfg.svg) {
+		view_name = "flame graph";
+		rc = view_flamegraph(p, &vo, &out, err, sizeof(err));
+	} else if (cfg.collapsed) {
+		/* Folded stacks count samples, as flamegraph.pl and perf do. */
+		vo.value = 0;
+		view_name = "collapsed stacks";
+		rc = view_collapsed(p, &vo, &out, err, sizeof(err));
+	} else if (cfg.lines) {
+		vo.func = cfg.lines;
+		view_name = "line listing";
+		rc = view_lines(p, &vo, &out, err, sizeof(err));
+	} else if (cfg.callers) {
+		vo.func = cfg.callers;
+		view_name = "callers";
+		rc = view_callers(p, &vo, &out, err, sizeof(err));
+	} else if (cfg.callees) {
+		vo.func = cfg.callees;
+		view_name = "callees";
+		rc = view_callees(p, &vo, &out, err, sizeof(err));
+	} else {
+		rc = view_top(p, &vo, &out, err, sizeof(err));
+	}
+	if (rc) {
+		errorf("%s: %s", view_name, err[0] ? err : strerror(-rc));
+		if (rc == -ENOENT && vo.func && !strstr(err, "close"))
+			hint_similar(p, vo.func);
+		goto out;
+	}
+
+	if (cfg.svg) {
+		rc = write_file(cfg.svg, &out);
+		if (rc) {
+			errorf("cannot write '%s': %s", cfg.svg, strerror(-rc));
+			goto out;
+		}
+		printf("wrote %s: flame graph of %" PRIu64 " samples from %s\n", cfg.svg, st.samples,
+		       path.buf);
+	} else if (cfg.json) {
+		struct strbuf doc = STRBUF_INIT;
+
+		/* {"recording": {...}, "<view>": <the view's own JSON>} */
+		strbuf_addstr(&doc, "{\n\"recording\": ");
+		add_json_recording(&doc, p, path.buf, &st, &warnings);
+		strbuf_addstr(&doc, ",\n\"report\": ");
+		strbuf_rtrim(&out);
+		strbuf_add(&doc, out.buf, out.len);
+		strbuf_addstr(&doc, "\n}\n");
+		fwrite(doc.buf, 1, doc.len, stdout);
+		strbuf_release(&doc);
+	} else if (cfg.collapsed) {
+		fwrite(out.buf, 1, out.len, stdout);
+	} else {
+		struct strbuf head = STRBUF_INIT;
+		const char *body = out.buf;
+
+		/* The bottleneck first, then what was recorded, then the view. */
+		if (!strncmp(out.buf, "hottest:", 8)) {
+			const char *nl = strchr(out.buf, '\n');
+
+			body = nl ? nl + 1 : out.buf + out.len;
+			fwrite(out.buf, 1, (size_t)(body - out.buf), stdout);
+		}
+		add_header(&head, p, path.buf, &st);
+		fwrite(head.buf, 1, head.len, stdout);
+		fputs(body, stdout);
+		strbuf_release(&head);
+	}
+	status = EXIT_OK;
+out:
+	profile_free(p);
+	rec_reader_close(r);
+	strbuf_release(&path);
+	strbuf_release(&out);
+	strbuf_release(&warnings);
+	return status;
+}
