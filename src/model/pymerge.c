@@ -195,21 +195,33 @@ static int is_eval(const struct pymerge *m, uint32_t id)
 	return f && !strncmp(f, "_PyEval_EvalFrame", 17) && !profile_location(m->p, id)->inlined;
 }
 
-/* Native code that is the interpreter itself (or libc under it), as
- * opposed to an extension's or a library's code it calls. */
+static const char *loc_module(const struct pymerge *m, uint32_t id)
+{
+	const char *mod = profile_string(m->p, profile_location(m->p, id)->module);
+
+	return mod ? mod : "";
+}
+
+/* The interpreter itself: python's executable or libpython. */
 static int is_interpreter(const struct pymerge *m, uint32_t id)
 {
-	const struct profile_location *l = profile_location(m->p, id);
-	const char *mod = profile_string(m->p, l->module);
+	const char *mod = loc_module(m, id);
 
-	if (l->kind == LOC_PYTHON)
+	if (profile_location(m->p, id)->kind == LOC_PYTHON)
 		return 1;
-	if (!mod || !*mod)
-		return 0;
-	return !strncmp(mod, "python", 6) || !strncmp(mod, "libpython", 9) ||
-	       !strncmp(mod, "libc.so", 7) || !strncmp(mod, "libc-", 5) ||
+	return !strncmp(mod, "python", 6) || !strncmp(mod, "libpython", 9);
+}
+
+/* The C library and friends, which both the interpreter and extensions
+ * call: they never name the extension. */
+static int is_libc(const struct pymerge *m, uint32_t id)
+{
+	const char *mod = loc_module(m, id);
+
+	return !strncmp(mod, "libc.so", 7) || !strncmp(mod, "libc-", 5) ||
 	       !strncmp(mod, "libm.so", 7) || !strncmp(mod, "ld-linux", 8) ||
-	       !strcmp(mod, "[vdso]") || !strcmp(mod, "[kernel]");
+	       !strncmp(mod, "libpthread", 10) || !strcmp(mod, "[vdso]") ||
+	       !strcmp(mod, "[kernel]");
 }
 
 int pymerge_stack(struct pymerge *m, uint32_t tid, uint32_t *locs, uint32_t *n, uint32_t max)
@@ -221,12 +233,15 @@ int pymerge_stack(struct pymerge *m, uint32_t tid, uint32_t *locs, uint32_t *n, 
 	if (!t || !t->n)
 		return 0;
 	if (!m->native) {
-		uint32_t i = 0;
+		int ext = -1;
 
-		while (i < *n && !is_interpreter(m, locs[i]))
-			i++;
-		if (i > 0)
-			out[o++] = locs[i - 1];	/* e.g. a C extension's function */
+		/* The outermost extension/library frame above the interpreter
+		 * (e.g. zlib's compress), skipping libc under it. */
+		for (uint32_t i = 0; i < *n && !is_interpreter(m, locs[i]); i++)
+			if (!is_libc(m, locs[i]))
+				ext = (int)i;
+		if (ext >= 0)
+			out[o++] = locs[ext];
 		for (uint32_t k = 0; k < t->n && o < cap; k++)
 			out[o++] = t->locs[k];
 	} else {

@@ -125,6 +125,16 @@ int main(void)
 	pymerge_stack(py, 7, locs, &n, 32);
 	is_str(names(locs, n, buf, sizeof(buf)), "g;f;<module>", "interpreter time: Python frames only");
 
+	/* libc under an extension: the extension still named. */
+	locs[0] = memcpy_;
+	locs[1] = zc;
+	locs[2] = cfn;
+	locs[3] = eval;
+	locs[4] = mn;
+	n = 5;
+	pymerge_stack(py, 7, locs, &n, 32);
+	is_str(names(locs, n, buf, sizeof(buf)), "zlib_compress;g;f;<module>", "libc under an extension");
+
 	/* A chain cut short: leftover Python frames at the root end. */
 	locs[0] = eval;
 	n = 1;

@@ -271,7 +271,8 @@ static void *run(void *arg)
 	struct py_sampler *ps = arg;
 	uint64_t period = 1000000000ull / (ps->cfg.freq ? ps->cfg.freq : 999);
 	uint64_t start = clock_mono_ns(), next = start, next_probe = start, next_sweep = start;
-	uint64_t last_full = 0;
+	uint64_t last_full = 0, last_ts = 0;	/* last_ts: the GIL holder at the last tick */
+	uint32_t last_tid = 0;
 	struct timespec ts;
 
 	while (!should_stop(ps)) {
@@ -314,14 +315,24 @@ static void *run(void *arg)
 			next_sweep = now + SWEEP_NS;
 			ret = sweep(ps);
 		} else {
-			uint64_t tstate;
-			uint32_t tid;
+			uint64_t tstate = 0;
+			uint32_t tid = 0;
 
 			ret = py_reader_gil(ps->r, &tstate, &tid);
-			if (ret == 1)
+			/* The previous holder released the GIL since the last
+			 * tick (e.g. into zlib, which runs without it): its stack
+			 * may have moved before that; read it once more. */
+			if (ret >= 0 && last_ts && (ret == 0 || tstate != last_ts))
+				ret = sample_thread(ps, last_ts, last_tid) == -ESRCH ? -ESRCH : ret;
+			if (ret == 1) {
 				ret = sample_thread(ps, tstate, tid);
-			else if (ret < 0 && ret != -ESRCH)
+				last_ts = tstate;
+				last_tid = tid;
+			} else if (ret == 0) {
+				last_ts = 0;
+			} else if (ret != -ESRCH) {
 				ret = 0;
+			}
 		}
 		pthread_mutex_lock(&ps->lock);
 		ps->st.ticks++;

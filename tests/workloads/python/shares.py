@@ -1,8 +1,8 @@
 # shares.py - three functions doing 60 / 30 / 10 % of the CPU work, by
 # iteration counts of the same loop body (ground truth for pinch record
-# on Python). Runs about SECONDS seconds (argv[1], default 3).
+# on Python). Does a fixed amount of work: ROUNDS rounds (argv[1],
+# default 100, about 2 s), so a loaded machine does not change the shares.
 import sys
-import time
 
 
 def spin(n):
@@ -25,10 +25,9 @@ def func_ten(n):
 
 
 def main():
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 100
     unit = 20000
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    for _ in range(rounds):
         func_sixty(unit)
         func_thirty(unit)
         func_ten(unit)
