@@ -148,7 +148,7 @@ static int dcmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	double r[ROUNDS], med[N_OPS][2];
+	double r[ROUNDS], med[N_OPS][2], best[N_OPS][2];
 	int op, th, k;
 
 	if (argc > 1)
@@ -159,16 +159,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lib-bench: setup: %s\n", pinch_last_error());
 		return 1;
 	}
-	printf("%-26s %12s %12s %8s\n", "OPERATION", "1 THREAD", "2 THREADS", "RATIO");
+	printf("%-26s %12s %12s %8s %10s %10s\n", "OPERATION", "1 THREAD", "2 THREADS", "RATIO",
+	       "BEST 1T", "BEST 2T");
 	for (op = 0; op < N_OPS; op++) {
 		for (th = 1; th <= 2; th++) {
 			for (k = 0; k < ROUNDS; k++)
 				r[k] = round_ns((enum op)op, th);
 			qsort(r, ROUNDS, sizeof(r[0]), dcmp);
 			med[op][th - 1] = r[ROUNDS / 2];
+			best[op][th - 1] = r[0];
 		}
-		printf("%-26s %9.2f ns %9.2f ns %7.2fx\n", op_name[op], med[op][0], med[op][1],
-		       med[op][1] / med[op][0]);
+		printf("%-26s %9.2f ns %9.2f ns %7.2fx %7.2f ns %7.2f ns\n", op_name[op], med[op][0],
+		       med[op][1], med[op][1] / med[op][0], best[op][0], best[op][1]);
 	}
 	printf("\nmutex/pinch (1 thread):  counter %.1fx, histogram %.1fx\n",
 	       med[MUTEX_INC][0] / med[PINCH_INC][0], med[MUTEX_OBSERVE][0] / med[PINCH_OBSERVE][0]);

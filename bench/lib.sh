@@ -16,7 +16,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cc -O2 -o "$out/lib-bench" bench/lib-bench.c -Isrc src/model/hist.c src/core/strbuf.c \
 	$(pkg-config --cflags --libs pinch) -pthread -lm -Wl,-rpath,"$PWD/$B/src/lib"
-echo "# $(nproc) CPUs, $(uname -r), $(cc --version | head -1); $N ops per thread per round, median of 9"
+echo "# $(nproc) CPUs, $(uname -r), $(cc --version | head -1); $N ops per thread per round; median of 9 rounds, BEST = fastest round"
 if apt-cache policy libprom-dev 2>/dev/null | grep -q Candidate; then
 	echo "# note: libprom-dev (prometheus-client-c) is packaged; compare it too"
 fi

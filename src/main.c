@@ -26,6 +26,7 @@ struct cmd_struct {
 /* Keep sorted by name; "pinch help" lists them in this order. */
 static const struct cmd_struct commands[] = {
 	{ "help", NULL, "show help for pinch or one of its commands" },
+	{ "load", cmd_load, "load an HTTP server: throughput, latency percentiles, verdict" },
 	{ "record", cmd_record, "sample a command's or process's CPU use into a recording" },
 	{ "report", cmd_report, "show where a CPU recording spent its time" },
 	{ "version", NULL, "print the version of pinch" },

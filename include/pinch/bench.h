@@ -55,9 +55,10 @@ struct pinch_bench_result {
 
 /* Runs fn(arg) under opts (NULL for defaults) and fills *res, which the
  * caller releases with pinch_bench_result_release(). Returns 0, -EINVAL
- * (NULL name/fn/res, negative times, iterations > 1 together with a setup
- * is allowed, rounds capped at 10,000,000), -ENOMEM. fn runs on the
- * calling thread. */
+ * (NULL name/fn/res, negative or NaN times, more than 10,000,000 rounds or
+ * 2^40 iterations), -ENOMEM. fn, setup and teardown run on the calling
+ * thread; the harness keeps no state between calls, so benchmarks on
+ * different threads may run at once (they will disturb each other's times). */
 PINCH_API int pinch_bench(const char *name, void (*fn)(void *arg), void *arg,
 			  const struct pinch_bench_opts *opts,
 			  struct pinch_bench_result *res);

@@ -38,7 +38,8 @@ struct pinch_histogram;
 PINCH_API int pinch_registry_new(struct pinch_registry **out);
 
 /* Frees the registry and every handle created in it. No other thread may
- * use the registry or its handles any more. NULL is fine. */
+ * use the registry or its handles any more. NULL and the default registry
+ * (which lives as long as the process) are ignored. */
 PINCH_API void pinch_registry_free(struct pinch_registry *reg);
 
 /* The process-wide default registry, created on first use (never freed).

@@ -12,6 +12,10 @@
  * - strings it returns through `char **out` are owned by the caller and
  *   freed with pinch_free();
  * - unless a function says otherwise it is safe to call from any thread.
+ *
+ * The library keeps a little process-wide state (the default registry, the
+ * per-thread slot allocator, the trace buffer); it may be dlopen()ed but
+ * must not be dlclose()d while threads that used it are alive.
  */
 #ifndef PINCH_PINCH_H
 #define PINCH_PINCH_H

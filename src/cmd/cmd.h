@@ -30,5 +30,6 @@ static inline int cmd_opt_exit(int nargs)
 }
 
 int cmd_report(int argc, char **argv);
+int cmd_load(int argc, char **argv);
 
 #endif

@@ -275,19 +275,19 @@ static int family_set_buckets(struct lib_family *f, const struct pinch_histogram
 	return 0;
 }
 
+/* Registering an existing histogram name again (every pinch_span_begin
+ * does): compare the requested buckets without building a family. */
 static int same_buckets(const struct lib_family *f, const struct pinch_histogram_opts *o)
 {
-	struct lib_family tmp = { .name = f->name };
-	int same;
+	const double *b = default_bounds;
+	size_t n = sizeof(default_bounds) / sizeof(default_bounds[0]);
+	double scale = o && o->scale > 0 ? o->scale : 1e9;
 
-	if (family_set_buckets(&tmp, o) < 0)
-		return -EINVAL;
-	same = tmp.n_bounds == f->n_bounds && tmp.scale == f->scale &&
-	       !memcmp(tmp.bounds, f->bounds, f->n_bounds * sizeof(double));
-	free(tmp.bounds);
-	free(tmp.bound_ticks);
-	free(tmp.le_of_index);
-	return same;
+	if (o && o->buckets) {
+		b = o->buckets;
+		n = o->n_buckets;
+	}
+	return n == f->n_bounds && scale == f->scale && !memcmp(b, f->bounds, n * sizeof(double));
 }
 
 static struct lib_family *family_find(struct pinch_registry *r, const char *name)
@@ -424,8 +424,8 @@ static int metric_register(struct pinch_registry *r, const char *name, const cha
 					     name, f->label_names[i], labels[2 * i]);
 				goto out;
 			}
-		if (type == LIB_HISTOGRAM && (rc = same_buckets(f, o)) != 1) {
-			rc = rc < 0 ? rc : lib_err(-EEXIST, "histogram '%s' is already registered with other buckets", name);
+		if (type == LIB_HISTOGRAM && !same_buckets(f, o)) {
+			rc = lib_err(-EEXIST, "histogram '%s' is already registered with other buckets", name);
 			goto out;
 		}
 		rc = 0;

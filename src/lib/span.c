@@ -370,6 +370,16 @@ PINCH_API int pinch_trace_write(const char *path)
 
 /* ---- report ---- */
 
+/* Columns of a UTF-8 string: one per character (no wide-glyph tables). */
+static size_t utf8_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
 struct span_row {
 	const char *name;
 	struct pinch_histogram_summary s;
@@ -408,8 +418,8 @@ PINCH_API int pinch_spans_report(int fd)
 	for (s = f ? f->head : NULL, i = 0; s; s = s->next, i++) {
 		rows[i].name = lib_series_label(s, 0);
 		pinch_histogram_read((struct pinch_histogram *)s, &rows[i].s);
-		if (strlen(rows[i].name) > width)
-			width = strlen(rows[i].name);
+		if (utf8_width(rows[i].name) > width)
+			width = utf8_width(rows[i].name);
 	}
 	lib_registry_unlock(r);	/* series live as long as the registry */
 	qsort(rows, n, sizeof(*rows), row_cmp);
@@ -423,7 +433,9 @@ PINCH_API int pinch_spans_report(int fd)
 		strbuf_add_duration(&c[1], rows[i].s.p95 * 1e9);
 		strbuf_add_duration(&c[2], rows[i].s.max * 1e9);
 		strbuf_add_duration(&c[3], rows[i].s.sum * 1e9);
-		strbuf_addf(&sb, "%-*s  %10llu  %10s  %10s  %10s  %10s\n", (int)width, rows[i].name,
+		strbuf_add_utf8_sanitized(&sb, rows[i].name, strlen(rows[i].name));
+		strbuf_addchars(&sb, ' ', width - utf8_width(rows[i].name));
+		strbuf_addf(&sb, "  %10llu  %10s  %10s  %10s  %10s\n",
 			    (unsigned long long)rows[i].s.count, c[0].buf, c[1].buf, c[2].buf, c[3].buf);
 		for (k = 0; k < 4; k++)
 			strbuf_release(&c[k]);

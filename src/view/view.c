@@ -112,12 +112,87 @@ void vctx_release(struct vctx *c)
 	free(c->loc_val);
 	free(c->loc_n);
 	free(c->stamp);
+	free(c->name_rank);
 	memset(c, 0, sizeof(*c));
 }
 
 const char *vctx_fname(const struct vctx *c, uint32_t f)
 {
 	return profile_string(c->p, c->f[f].name);
+}
+
+static int name_cmp(const void *a, const void *b, void *arg)
+{
+	const struct vctx *c = arg;
+
+	return strcmp(vctx_fname(c, *(const uint32_t *)a), vctx_fname(c, *(const uint32_t *)b));
+}
+
+int vctx_rank_names(struct vctx *c)
+{
+	uint32_t *ord = malloc((c->n_funcs ? c->n_funcs : 1) * sizeof(uint32_t));
+	size_t i;
+	uint32_t rank = 0;
+
+	free(c->name_rank);
+	c->name_rank = malloc((c->n_funcs ? c->n_funcs : 1) * sizeof(uint32_t));
+	if (!ord || !c->name_rank) {
+		free(ord);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->n_funcs; i++)
+		ord[i] = (uint32_t)i;
+	qsort_r(ord, c->n_funcs, sizeof(uint32_t), name_cmp, c);
+	for (i = 0; i < c->n_funcs; i++) {
+		if (i && c->f[ord[i]].name != c->f[ord[i - 1]].name &&
+		    strcmp(vctx_fname(c, ord[i]), vctx_fname(c, ord[i - 1])))
+			rank++;
+		c->name_rank[ord[i]] = rank;
+	}
+	free(ord);
+	return 0;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int vtree_children_by_name(const struct vctx *c, const struct vtree *t, uint32_t **firstp,
+			   uint32_t **nextp)
+{
+	uint32_t *first = malloc(t->n * sizeof(uint32_t));
+	uint32_t *next = malloc(t->n * sizeof(uint32_t));
+	uint64_t *key = malloc(t->n * sizeof(uint64_t));
+	size_t i;
+
+	if (!first || !next || !key) {
+		free(first);
+		free(next);
+		free(key);
+		return -ENOMEM;
+	}
+	/* sort (rank, id) pairs: no callbacks into scattered nodes */
+	for (i = 0; i < t->n; i++) {
+		const struct vtree_node *nd = &t->nodes[i];
+		uint64_t r = nd->func == UINT32_MAX ? nd->key : c->name_rank[nd->func];
+
+		first[i] = next[i] = UINT32_MAX;
+		key[i] = r << 32 | i;
+	}
+	qsort(key + 1, t->n - 1, sizeof(uint64_t), u64_cmp);
+	for (i = t->n; i-- > 1;) {
+		uint32_t id = (uint32_t)key[i], par = t->nodes[id].parent;
+
+		next[id] = first[par];
+		first[par] = id;
+	}
+	free(key);
+	*firstp = first;
+	*nextp = next;
+	return 0;
 }
 
 struct loc_ord {

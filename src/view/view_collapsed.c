@@ -15,16 +15,6 @@
 #include "model/profile.h"
 #include "core/banned.h"
 
-/* Siblings by name, threads by id: the order stackcollapse tools print. */
-static int by_name(const void *ctx, const struct vtree_node *a, const struct vtree_node *b)
-{
-	const struct vctx *c = ctx;
-
-	if (a->func == UINT32_MAX || b->func == UINT32_MAX)
-		return a->key < b->key ? -1 : a->key > b->key;
-	return strcmp(vctx_fname(c, a->func), vctx_fname(c, b->func));
-}
-
 void view_add_frame_name(const struct vctx *c, const struct vtree_node *nd, struct strbuf *sb,
 			 int nosemi)
 {
@@ -55,7 +45,9 @@ int view_collapsed(const struct profile *p, const struct view_opts *o, struct st
 	rc = vctx_tree(&c, &t, 1, o->by_thread);
 	if (rc)
 		goto nomem;
-	rc = vtree_children(&t, &first, &next, by_name, &c);
+	rc = vctx_rank_names(&c);
+	if (!rc)
+		rc = vtree_children_by_name(&c, &t, &first, &next);
 	stk = malloc(t.n * sizeof(*stk));
 	plen = malloc(t.n * sizeof(*plen));
 	if (rc || !stk || !plen) {

@@ -16,6 +16,7 @@ struct profile;
 struct strbuf;
 struct view_opts;
 struct json_writer;
+struct vtree_node;
 
 /* A function: every location with the same function name and module. */
 struct vfunc {
@@ -40,6 +41,7 @@ struct vctx {
 	int64_t total, total_n;
 	int64_t *loc_val, *loc_n;/* per location: value where it is its function's innermost frame */
 	uint32_t *stamp;	/* per function scratch */
+	uint32_t *name_rank;	/* per function: rank of its name (vctx_rank_names) */
 	int has_count;
 };
 
@@ -51,6 +53,13 @@ void vctx_release(struct vctx *c);
  * fills every function's self/total and best line. */
 int vctx_sum(struct vctx *c, uint32_t thread);
 const char *vctx_fname(const struct vctx *c, uint32_t f);
+/* Fills name_rank: functions ordered by name (equal names, equal ranks). */
+int vctx_rank_names(struct vctx *c);
+/* vtree_children() with siblings in name order (threads by id); needs
+ * vctx_rank_names() first. */
+struct vtree;
+int vtree_children_by_name(const struct vctx *c, const struct vtree *t, uint32_t **first,
+			   uint32_t **next);
 
 /* Finds the function matching o->func: exact name first (the hottest one
  * if several modules have it), then a unique substring. Returns the

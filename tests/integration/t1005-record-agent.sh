@@ -11,7 +11,7 @@ TIMEFORMAT='%U %S'
 { time "$PINCH" record --mode agent -o thr.rec -- "$W/threads-fp" >/dev/null 2>err.txt; } 2>time.txt
 ok "the mode line says agent" grep -q "^pinch record: mode agent" err.txt
 is "$(rd thr.rec .meta.mode)" agent "mode is agent"
-is "$(rd thr.rec '.tids | length')" 3 "all three threads have samples"
+is "$(rd thr.rec '. as $d | [.threads | to_entries[] | select(.value | startswith("worker-")) | .key | select($d.tids[.] > 0)] | unique | length')" 3 "all three workers have samples"
 is "$(rd thr.rec '[.threads[]] | map(select(startswith("worker-"))) | unique | length')" 3 "worker names are recorded"
 is "$(rd thr.rec '.samples == .agent_samples')" true "samples are flagged as the agent's"
 is "$(rd thr.rec '.samples == .samples_with_regs')" true "samples carry registers"

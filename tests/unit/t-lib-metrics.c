@@ -94,6 +94,14 @@ static void test_values(struct pinch_registry *r)
 	near(pinch_gauge_value(g), 7.5, 0, "gauge set 10 add -2.5");
 
 	ok(pinch_histogram_new(r, "lat_seconds", "Latency.", NULL, &o, &h) == 0, "histogram");
+	{
+		struct pinch_histogram *h2;
+
+		is_int(pinch_histogram_get(r, "lat_seconds", NULL, NULL, NULL, &h2), -EEXIST,
+		       "same histogram name with other buckets is -EEXIST");
+		ok(pinch_histogram_get(r, "lat_seconds", NULL, NULL, &o, &h2) == 0 && h2 == h,
+		   "same buckets: get returns it");
+	}
 	for (i = 1; i <= 100; i++)
 		pinch_histogram_observe(h, i / 1000.0);	/* 1 .. 100 ms */
 	pinch_histogram_read(h, &s);

@@ -70,6 +70,18 @@ int main(void)
 	is_int(pinch_serve("10.1.2.3:0", &s), -EPERM, "private address refused by default");
 	is_int(pinch_serve_ex("0.0.0.0:0", &remote, &s), 0, "any-address allowed when asked for");
 	pinch_serve_stop(s);
+	{
+		int rc6 = pinch_serve("[::1]:0", &s);
+
+		if (rc6 == -EAFNOSUPPORT || rc6 == -EADDRNOTAVAIL) {
+			printf("ok %d - IPv6 loopback # SKIP no IPv6 here\n", ++tap_count);
+		} else {
+			is_int(rc6, 0, "IPv6 loopback [::1]:0");
+			ok(pinch_server_port(s) > 0, "IPv6 port");
+			pinch_serve_stop(s);
+		}
+	}
+	is_int(pinch_serve("[::]:0", &s), -EPERM, "IPv6 any-address refused by default");
 
 	ok(pinch_registry_new(&r) == 0, "registry");
 	ok(pinch_counter_new(r, "hits_total", "Hits.", NULL, &c) == 0, "counter");

@@ -34,7 +34,7 @@ static void fx_add(struct profile *p, uint32_t thread, int64_t n, const uint32_t
 }
 
 /* Prints a view's output as TAP comments. */
-static void diag_out(const struct strbuf *sb)
+static __attribute__((unused)) void diag_out(const struct strbuf *sb)
 {
 	const char *s = sb->buf, *e;
 

@@ -1,0 +1,1095 @@
+/*
+ * engine.c - the HTTP load engine of pinch load (load layer): per-thread
+ * epoll loops over non-blocking keep-alive connections, the closed and
+ * open models, request timeouts and reconnects, TLS through OpenSSL.
+ * Workers record into their own histograms; the calling thread merges
+ * them every tick and at the end (wrk2's design).
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "core/clock.h"
+#include "core/strbuf.h"
+#include "http.h"
+#include "scenario.h"
+#include "url.h"
+#include "core/banned.h"
+
+const char *const load_err_names[LOAD_E_COUNT] = {
+	"connect", "timeout", "reset", "read", "parse", "status",
+};
+
+#define HOUSEKEEP_NS 10000000ull	/* timeouts, ramps, stop checks */
+#define SPIN_NS 30000ull		/* wake this early and spin to the send time */
+#define RECONNECT_DELAY_NS 50000000ull	/* after a failed connect */
+
+enum conn_state { C_IDLE, C_CONNECTING, C_TLS, C_OPEN };
+
+struct slot {
+	uint64_t start;		/* intended send time (open) or send time */
+	uint64_t sent;		/* actual send time */
+	uint16_t task;
+	uint8_t head;
+};
+
+struct worker;
+
+struct conn {
+	struct worker *w;
+	int fd;
+	enum conn_state state;
+	SSL *ssl;
+	uint32_t events;
+	unsigned gidx;		/* global index: user number, open-model phase */
+	int active;
+	int close_after;	/* server said Connection: close */
+	int bogus;		/* a response nobody asked for */
+	struct load_resp resp;
+	struct slot ring[LOAD_MAX_PIPELINE];
+	unsigned head, inflight;
+	struct strbuf wbuf;
+	size_t woff;
+	uint64_t k;		/* open model: requests sent on this connection */
+	uint64_t next_at;	/* a timed send (open model, think time), 0 none */
+	uint64_t reconnect_at;
+	uint64_t connect_start;
+};
+
+struct run;
+
+struct worker {
+	pthread_t th;
+	struct run *run;
+	unsigned id;
+	int ep, tfd;
+	struct conn *conns;
+	unsigned n;
+	pthread_mutex_t lock;
+	/* written under lock, read by the merging thread */
+	struct hist ihist;
+	struct load_counts c;
+	/* read only after join */
+	struct hist uncorr;
+	struct load_task_result *tasks;
+	uint64_t sent, last_send;
+	uint64_t rng;
+	uint64_t now;
+	uint64_t armed;
+	unsigned inflight;
+	unsigned users_wanted;
+	atomic_int finished;
+	struct strbuf scratch;	/* request bodies */
+	char rbuf[65536];
+};
+
+struct run {
+	const struct load_config *cfg;
+	const struct load_scenario *sc;
+	SSL_CTX *ssl;
+	uint64_t start, end;	/* end 0: no time bound */
+	uint64_t budget;	/* UINT64_MAX: none */
+	atomic_uint_fast64_t issued;
+	atomic_uint_fast64_t seq;
+	atomic_int stop;
+	int open;
+	int simple;		/* one constant request: prebuilt bytes */
+	int per_task;
+	int ramp;
+	uint64_t interval;	/* open model: ns between sends of one connection */
+	double phase_ns;	/* open model: offset between connections */
+	struct strbuf prebuilt;
+	struct worker *workers;
+	unsigned nw;
+	unsigned total_conns;
+};
+
+/* ---------- result helpers ---------- */
+
+int load_result_init(struct load_result *r, size_t n_tasks)
+{
+	memset(r, 0, sizeof(*r));
+	if (hist_init(&r->lat, 0) || hist_init(&r->uncorrected, 0))
+		goto nomem;
+	r->tasks = calloc(n_tasks ? n_tasks : 1, sizeof(*r->tasks));
+	if (!r->tasks)
+		goto nomem;
+	r->n_tasks = n_tasks;
+	for (size_t i = 0; i < n_tasks; i++)
+		if (hist_init(&r->tasks[i].lat, 0))
+			goto nomem;
+	return 0;
+nomem:
+	load_result_release(r);
+	return -ENOMEM;
+}
+
+void load_result_release(struct load_result *r)
+{
+	hist_release(&r->lat);
+	hist_release(&r->uncorrected);
+	if (r->tasks)
+		for (size_t i = 0; i < r->n_tasks; i++)
+			hist_release(&r->tasks[i].lat);
+	free(r->tasks);
+	memset(r, 0, sizeof(*r));
+}
+
+void load_counts_add(struct load_counts *dst, const struct load_counts *src)
+{
+	dst->requests += src->requests;
+	dst->ok += src->ok;
+	dst->failed += src->failed;
+	dst->bytes += src->bytes;
+	for (int i = 0; i < LOAD_E_COUNT; i++)
+		dst->err[i] += src->err[i];
+	for (int i = 0; i < LOAD_STATUS_SLOTS; i++)
+		dst->status[i] += src->status[i];
+}
+
+/* ---------- TLS ---------- */
+
+static SSL_CTX *tls_ctx_new(int insecure, char *err, size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (!ctx) {
+		snprintf(err, errlen, "cannot create a TLS context: %s",
+			 ERR_reason_error_string(ERR_get_error()));
+		return NULL;
+	}
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (insecure) {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	} else {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_default_verify_paths(ctx);
+	}
+	return ctx;
+}
+
+static SSL *tls_new(SSL_CTX *ctx, const struct load_url *u, int fd)
+{
+	SSL *ssl = SSL_new(ctx);
+
+	if (!ssl)
+		return NULL;
+	SSL_set_fd(ssl, fd);
+	SSL_set_connect_state(ssl);
+	if (!strchr(u->host, ':'))
+		SSL_set_tlsext_host_name(ssl, u->host);
+	SSL_set1_host(ssl, u->host);
+	return ssl;
+}
+
+static void tls_describe(SSL *ssl, int rc, char *err, size_t errlen)
+{
+	long v = SSL_get_verify_result(ssl);
+	unsigned long e = ERR_peek_last_error();
+
+	if (v != X509_V_OK)
+		snprintf(err, errlen, "TLS handshake failed: certificate: %s",
+			 X509_verify_cert_error_string(v));
+	else if (e)
+		snprintf(err, errlen, "TLS handshake failed: %s", ERR_reason_error_string(e));
+	else
+		snprintf(err, errlen, "TLS handshake failed (code %d)", SSL_get_error(ssl, rc));
+	ERR_clear_error();
+}
+
+/* ---------- probe ---------- */
+
+static int connect_nb(const struct load_url *u)
+{
+	int fd = socket(u->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&u->addr, u->addrlen) && errno != EINPROGRESS) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int load_probe(const struct load_config *cfg, char *err, size_t errlen)
+{
+	const struct load_url *u = cfg->url;
+	int fd = connect_nb(u), rc = 0, soerr = 0;
+	socklen_t sl = sizeof(soerr);
+	struct pollfd pfd;
+	int ms = cfg->timeout_ns ? (int)(cfg->timeout_ns / 1000000) : 5000;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot connect to %s: %s", u->hostport, strerror(-fd));
+		return fd;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	if (poll(&pfd, 1, ms) != 1) {
+		snprintf(err, errlen, "cannot connect to %s: timed out", u->hostport);
+		rc = -ETIMEDOUT;
+		goto out;
+	}
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+	if (soerr) {
+		snprintf(err, errlen, "cannot connect to %s: %s", u->hostport, strerror(soerr));
+		rc = -soerr;
+		goto out;
+	}
+	if (u->https) {
+		SSL_CTX *ctx = tls_ctx_new(cfg->insecure, err, errlen);
+		SSL *ssl;
+		uint64_t deadline = clock_mono_ns() + (uint64_t)ms * 1000000;
+
+		if (!ctx) {
+			rc = -EPROTO;
+			goto out;
+		}
+		ssl = tls_new(ctx, u, fd);
+		for (;;) {
+			int r = SSL_do_handshake(ssl), e;
+
+			if (r == 1)
+				break;
+			e = SSL_get_error(ssl, r);
+			if ((e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) &&
+			    clock_mono_ns() < deadline) {
+				pfd.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+				poll(&pfd, 1, 100);
+				continue;
+			}
+			tls_describe(ssl, r, err, errlen);
+			rc = -EPROTO;
+			break;
+		}
+		SSL_free(ssl);
+		SSL_CTX_free(ctx);
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+/* ---------- worker: connections ---------- */
+
+static void arm_timer(struct worker *w, uint64_t at)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+	uint64_t t = at > SPIN_NS ? at - SPIN_NS : 1;
+
+	w->armed = at;
+	its.it_value.tv_sec = (time_t)(t / 1000000000ull);
+	its.it_value.tv_nsec = (long)(t % 1000000000ull);
+	timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void want_at(struct worker *w, uint64_t at)
+{
+	if (!w->armed || at < w->armed)
+		arm_timer(w, at);
+}
+
+static void set_events(struct conn *c, uint32_t ev)
+{
+	struct epoll_event e;
+
+	if (c->events == ev)
+		return;
+	e.events = ev;
+	e.data.ptr = c;
+	epoll_ctl(c->w->ep, EPOLL_CTL_MOD, c->fd, &e);
+	c->events = ev;
+}
+
+static int take_slot(struct run *r)
+{
+	if (r->budget == UINT64_MAX)
+		return 1;
+	if (atomic_load_explicit(&r->issued, memory_order_relaxed) >= r->budget)
+		return 0;
+	return atomic_fetch_add(&r->issued, 1) < r->budget;
+}
+
+static int budget_left(struct run *r)
+{
+	return r->budget == UINT64_MAX ||
+	       atomic_load_explicit(&r->issued, memory_order_relaxed) < r->budget;
+}
+
+static void count_error(struct worker *w, int kind, int task)
+{
+	w->c.requests++;
+	w->c.failed++;
+	w->c.err[kind]++;
+	if (task >= 0 && w->run->per_task) {
+		w->tasks[task].requests++;
+		w->tasks[task].failed++;
+	}
+}
+
+static void conn_shut(struct conn *c)
+{
+	if (c->fd >= 0) {
+		if (c->ssl) {
+			SSL_free(c->ssl);
+			c->ssl = NULL;
+		}
+		epoll_ctl(c->w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		c->fd = -1;
+	}
+	c->w->inflight -= c->inflight;
+	c->inflight = 0;
+	c->head = 0;
+	c->state = C_IDLE;
+	c->events = 0;
+	c->close_after = 0;
+	c->bogus = 0;
+	strbuf_reset(&c->wbuf);
+	c->woff = 0;
+}
+
+/* Ends a connection after a fault: every request in flight failed. */
+static void conn_fail(struct conn *c, int kind)
+{
+	struct worker *w = c->w;
+
+	if (c->inflight) {
+		for (unsigned i = 0; i < c->inflight; i++)
+			count_error(w, kind, c->ring[(c->head + i) % LOAD_MAX_PIPELINE].task);
+	} else if (kind == LOAD_E_CONNECT || kind == LOAD_E_PARSE) {
+		/* No request went out (or none was asked for), but one was
+		 * meant to: it failed. A reset of an idle connection is not
+		 * a failed request. */
+		if (take_slot(w->run))
+			count_error(w, kind, -1);
+	}
+	conn_shut(c);
+	c->reconnect_at = w->now + (kind == LOAD_E_CONNECT ? RECONNECT_DELAY_NS : 0);
+	want_at(w, c->reconnect_at ? c->reconnect_at : w->now);
+}
+
+static int conn_flush(struct conn *c)
+{
+	while (c->woff < c->wbuf.len) {
+		ssize_t n;
+		size_t left = c->wbuf.len - c->woff;
+
+		if (c->ssl) {
+			int r = SSL_write(c->ssl, c->wbuf.buf + c->woff, (int)left);
+
+			if (r <= 0) {
+				int e = SSL_get_error(c->ssl, r);
+
+				ERR_clear_error();
+				if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+					set_events(c, EPOLLIN | EPOLLOUT);
+					return 0;
+				}
+				conn_fail(c, LOAD_E_RESET);
+				return -1;
+			}
+			n = r;
+		} else {
+			n = write(c->fd, c->wbuf.buf + c->woff, left);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR) {
+					set_events(c, EPOLLIN | EPOLLOUT);
+					return 0;
+				}
+				conn_fail(c, errno == EPIPE || errno == ECONNRESET ? LOAD_E_RESET : LOAD_E_READ);
+				return -1;
+			}
+		}
+		c->woff += (size_t)n;
+	}
+	strbuf_reset(&c->wbuf);
+	c->woff = 0;
+	set_events(c, EPOLLIN);
+	return 0;
+}
+
+static void build_request(struct conn *c, size_t ti)
+{
+	struct worker *w = c->w;
+	struct run *r = w->run;
+	const struct load_task *t = &r->sc->tasks[ti];
+	const struct load_url *u = r->cfg->url;
+	uint64_t seq = atomic_fetch_add_explicit(&r->seq, 1, memory_order_relaxed);
+	struct strbuf *b = &c->wbuf;
+
+	strbuf_addf(b, "%s ", t->method);
+	load_tmpl_expand(&t->path, b, &w->rng, seq, c->gidx);
+	strbuf_addf(b, " HTTP/1.1\r\nHost: %s\r\n%s", u->hostport, t->headers);
+	if (t->has_body) {
+		strbuf_reset(&w->scratch);
+		load_tmpl_expand(&t->body, &w->scratch, &w->rng, seq, c->gidx);
+		strbuf_addf(b, "Content-Length: %zu\r\n\r\n", w->scratch.len);
+		strbuf_add(b, w->scratch.buf, w->scratch.len);
+	} else {
+		strbuf_addstr(b, "\r\n");
+	}
+}
+
+/* Sends what may go now; arms the timer for what must wait. */
+static void conn_fill(struct conn *c)
+{
+	struct worker *w = c->w;
+	struct run *r = w->run;
+	unsigned depth = r->cfg->pipeline;
+	int sent = 0;
+
+	if (c->state != C_OPEN)
+		return;
+	if (!c->active || (!budget_left(r) && !c->inflight)) {
+		if (!c->inflight)
+			conn_shut(c);
+		return;
+	}
+	while (c->inflight < depth) {
+		uint64_t start;
+		size_t ti = 0;
+		struct slot *s;
+
+		if (r->open) {
+			start = r->start + (uint64_t)(c->gidx * r->phase_ns) + c->k * r->interval;
+			if (start > w->now) {
+				c->next_at = start;
+				want_at(w, start);
+				break;
+			}
+		} else {
+			if (c->next_at > w->now) {
+				want_at(w, c->next_at);
+				break;
+			}
+			start = w->now;
+		}
+		if (!take_slot(r))
+			break;
+		c->next_at = 0;
+		if (r->simple) {
+			strbuf_add(&c->wbuf, r->prebuilt.buf, r->prebuilt.len);
+		} else {
+			ti = load_scenario_pick(r->sc, load_rng_next(&w->rng));
+			build_request(c, ti);
+		}
+		s = &c->ring[(c->head + c->inflight) % LOAD_MAX_PIPELINE];
+		s->start = start;
+		s->sent = w->now;
+		s->task = (uint16_t)ti;
+		s->head = r->sc->tasks[ti].method[0] == 'H' && !strcmp(r->sc->tasks[ti].method, "HEAD");
+		c->inflight++;
+		w->inflight++;
+		c->k++;
+		w->sent++;
+		sent = 1;
+	}
+	if (sent) {
+		w->last_send = w->now;
+		conn_flush(c);
+	}
+}
+
+static void conn_open(struct conn *c)
+{
+	c->state = C_OPEN;
+	load_resp_init(&c->resp, c->resp.ops, c);
+	set_events(c, EPOLLIN);
+	conn_fill(c);
+}
+
+static void conn_handshake(struct conn *c)
+{
+	int r = SSL_do_handshake(c->ssl), e;
+
+	if (r == 1) {
+		conn_open(c);
+		return;
+	}
+	e = SSL_get_error(c->ssl, r);
+	ERR_clear_error();
+	if (e == SSL_ERROR_WANT_READ)
+		set_events(c, EPOLLIN);
+	else if (e == SSL_ERROR_WANT_WRITE)
+		set_events(c, EPOLLOUT);
+	else
+		conn_fail(c, LOAD_E_CONNECT);
+}
+
+static void conn_connect(struct conn *c)
+{
+	struct worker *w = c->w;
+	const struct load_url *u = w->run->cfg->url;
+	struct epoll_event e;
+	int fd = connect_nb(u);
+
+	c->reconnect_at = 0;
+	c->connect_start = w->now;
+	if (fd < 0) {
+		conn_fail(c, LOAD_E_CONNECT);
+		return;
+	}
+	c->fd = fd;
+	c->state = C_CONNECTING;
+	c->events = EPOLLOUT;
+	e.events = EPOLLOUT;
+	e.data.ptr = c;
+	epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &e);
+}
+
+static void on_done(void *ctx, unsigned status, uint64_t body, int keep_alive)
+{
+	struct conn *c = ctx;
+	struct worker *w = c->w;
+	struct run *r = w->run;
+	struct slot *s;
+	uint64_t lat;
+
+	(void)body;
+	if (!c->inflight) {
+		c->bogus = 1;
+		return;
+	}
+	s = &c->ring[c->head];
+	c->head = (c->head + 1) % LOAD_MAX_PIPELINE;
+	c->inflight--;
+	w->inflight--;
+	lat = w->now > s->start ? w->now - s->start : 0;
+	hist_record(&w->ihist, lat);
+	if (r->open)
+		hist_record(&w->uncorr, w->now > s->sent ? w->now - s->sent : 0);
+	w->c.requests++;
+	w->c.status[status >= 100 && status < LOAD_STATUS_SLOTS ? status : 0]++;
+	if (status >= 400) {
+		w->c.failed++;
+		w->c.err[LOAD_E_STATUS]++;
+	} else {
+		w->c.ok++;
+	}
+	if (r->per_task) {
+		struct load_task_result *t = &w->tasks[s->task];
+
+		t->requests++;
+		if (status >= 400)
+			t->failed++;
+		else
+			t->ok++;
+		hist_record(&t->lat, lat);
+	}
+	if (!keep_alive)
+		c->close_after = 1;
+	if (!r->open && r->sc->wait_max_ns) {
+		uint64_t span = r->sc->wait_max_ns - r->sc->wait_min_ns;
+
+		c->next_at = w->now + r->sc->wait_min_ns + (span ? load_rng_next(&w->rng) % (span + 1) : 0);
+	}
+}
+
+static int on_head(void *ctx)
+{
+	struct conn *c = ctx;
+
+	return c->inflight && c->ring[c->head].head;
+}
+
+static const struct load_resp_ops resp_ops = { .done = on_done, .is_head = on_head };
+
+/* After bytes were parsed (or the peer closed): drop or refill. */
+static void conn_after_read(struct conn *c)
+{
+	if (c->bogus) {
+		conn_fail(c, LOAD_E_PARSE);
+		return;
+	}
+	if (c->close_after) {
+		if (c->inflight)
+			conn_fail(c, LOAD_E_READ);
+		else
+			conn_shut(c);
+		want_at(c->w, c->w->now);
+		return;
+	}
+	conn_fill(c);
+}
+
+static void conn_read(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	for (;;) {
+		ssize_t n;
+
+		if (c->ssl) {
+			int r = SSL_read(c->ssl, w->rbuf, (int)sizeof(w->rbuf)), e;
+
+			if (r <= 0) {
+				e = SSL_get_error(c->ssl, r);
+				ERR_clear_error();
+				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+					return;
+				if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !errno)) {
+					n = 0;
+				} else {
+					conn_fail(c, e == SSL_ERROR_SYSCALL && errno == ECONNRESET ? LOAD_E_RESET : LOAD_E_READ);
+					return;
+				}
+			} else {
+				n = r;
+			}
+		} else {
+			n = read(c->fd, w->rbuf, sizeof(w->rbuf));
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					return;
+				conn_fail(c, errno == ECONNRESET ? LOAD_E_RESET : LOAD_E_READ);
+				return;
+			}
+		}
+		if (n == 0) {
+			int rc = load_resp_eof(&c->resp);
+
+			if (rc == -EPROTO) {
+				conn_fail(c, LOAD_E_PARSE);
+			} else if (rc || c->inflight || c->bogus) {
+				conn_fail(c, c->bogus ? LOAD_E_PARSE : LOAD_E_READ);
+			} else {
+				conn_shut(c);
+				want_at(w, w->now);
+			}
+			return;
+		}
+		w->c.bytes += (uint64_t)n;
+		w->now = clock_mono_ns();
+		if (load_resp_feed(&c->resp, w->rbuf, (size_t)n)) {
+			conn_fail(c, LOAD_E_PARSE);
+			return;
+		}
+		if (c->bogus || c->close_after) {
+			conn_after_read(c);
+			return;
+		}
+		/* Plain sockets are level-triggered: one read per wake-up;
+		 * TLS may hold decrypted bytes, so drain it. */
+		if (!c->ssl || !SSL_pending(c->ssl))
+			break;
+	}
+	conn_after_read(c);
+}
+
+static void conn_event(struct conn *c, uint32_t ev)
+{
+	struct worker *w = c->w;
+
+	switch (c->state) {
+	case C_CONNECTING: {
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		if (soerr || (ev & (EPOLLERR | EPOLLHUP))) {
+			conn_fail(c, LOAD_E_CONNECT);
+			return;
+		}
+		if (w->run->cfg->url->https) {
+			c->ssl = tls_new(w->run->ssl, w->run->cfg->url, c->fd);
+			if (!c->ssl) {
+				conn_fail(c, LOAD_E_CONNECT);
+				return;
+			}
+			c->state = C_TLS;
+			conn_handshake(c);
+		} else {
+			conn_open(c);
+		}
+		return;
+	}
+	case C_TLS:
+		conn_handshake(c);
+		return;
+	case C_OPEN:
+		if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP))
+			conn_read(c);
+		if (c->state == C_OPEN && (ev & EPOLLOUT) && c->wbuf.len)
+			conn_flush(c);
+		return;
+	case C_IDLE:
+		return;
+	}
+}
+
+/* ---------- worker: loop ---------- */
+
+static int run_stopping(struct run *r, uint64_t now)
+{
+	return atomic_load_explicit(&r->stop, memory_order_relaxed) ||
+	       (r->cfg->stop && *r->cfg->stop) || (r->end && now >= r->end);
+}
+
+/* Timed work: timeouts, ramps, reconnects, sends whose time came. */
+static void service(struct worker *w, int housekeep)
+{
+	struct run *r = w->run;
+	uint64_t next = 0;
+
+	if (housekeep && r->ramp) {
+		uint64_t t = w->now > r->start ? w->now - r->start : 0;
+
+		w->users_wanted = load_scenario_users_at(r->sc, t, r->total_conns);
+	}
+	for (unsigned i = 0; i < w->n; i++) {
+		struct conn *c = &w->conns[i];
+
+		if (housekeep) {
+			c->active = c->gidx < w->users_wanted;
+			if (c->state == C_OPEN && c->inflight && r->cfg->timeout_ns &&
+			    w->now - c->ring[c->head].sent > r->cfg->timeout_ns)
+				conn_fail(c, LOAD_E_TIMEOUT);
+			else if ((c->state == C_CONNECTING || c->state == C_TLS) && r->cfg->timeout_ns &&
+				 w->now - c->connect_start > r->cfg->timeout_ns)
+				conn_fail(c, LOAD_E_CONNECT);
+		}
+		if (c->state == C_IDLE) {
+			if (c->active && budget_left(r)) {
+				if (c->reconnect_at <= w->now)
+					conn_connect(c);
+				else if (!next || c->reconnect_at < next)
+					next = c->reconnect_at;
+			}
+		} else if (c->state == C_OPEN) {
+			if (c->next_at && c->next_at <= w->now + SPIN_NS) {
+				while (clock_mono_ns() < c->next_at)
+					;
+				w->now = clock_mono_ns();
+				conn_fill(c);
+			} else if (!c->active && !c->inflight) {
+				conn_shut(c);
+			}
+			if (c->next_at && (!next || c->next_at < next))
+				next = c->next_at;
+		}
+	}
+	w->armed = 0;
+	if (next)
+		arm_timer(w, next);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	struct epoll_event evs[256];
+	uint64_t next_hk = 0;
+
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	w->now = clock_mono_ns();
+	while (w->now < r->start) {
+		clock_sleep_ns(r->start - w->now, NULL);
+		w->now = clock_mono_ns();
+	}
+	for (;;) {
+		int n, ms, timer = 0;
+
+		pthread_mutex_lock(&w->lock);
+		w->now = clock_mono_ns();
+		if (w->now >= next_hk) {
+			next_hk = w->now + HOUSEKEEP_NS;
+			service(w, 1);
+		}
+		pthread_mutex_unlock(&w->lock);
+		if (run_stopping(r, w->now) || (!budget_left(r) && !w->inflight))
+			break;
+		ms = (int)((next_hk - w->now) / 1000000) + 1;
+		n = epoll_wait(w->ep, evs, 256, ms);
+		pthread_mutex_lock(&w->lock);
+		w->now = clock_mono_ns();
+		for (int i = 0; i < n; i++) {
+			if (!evs[i].data.ptr) {
+				uint64_t exp;
+
+				if (read(w->tfd, &exp, sizeof(exp)) < 0)
+					(void)exp;
+				timer = 1;
+				continue;
+			}
+			conn_event(evs[i].data.ptr, evs[i].events);
+		}
+		if (timer)
+			service(w, 0);
+		pthread_mutex_unlock(&w->lock);
+	}
+	atomic_store(&w->finished, 1);
+	return NULL;
+}
+
+/* ---------- run ---------- */
+
+static int worker_init(struct worker *w, struct run *r, unsigned id, unsigned nconns,
+		       unsigned first_gidx_step)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = NULL };
+
+	w->run = r;
+	w->id = id;
+	w->n = nconns;
+	w->rng = (r->cfg->seed ? r->cfg->seed : 0x2545f4914f6cdd1dull) * (id + 1) * 0x9e3779b97f4a7c15ull;
+	if (!w->rng)
+		w->rng = 1;
+	pthread_mutex_init(&w->lock, NULL);
+	strbuf_init(&w->scratch, 0);
+	w->ep = epoll_create1(EPOLL_CLOEXEC);
+	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (w->ep < 0 || w->tfd < 0)
+		return -errno;
+	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->tfd, &e);
+	if (hist_init(&w->ihist, 0) || hist_init(&w->uncorr, 0))
+		return -ENOMEM;
+	w->tasks = calloc(r->sc->n_tasks, sizeof(*w->tasks));
+	w->conns = calloc(nconns, sizeof(*w->conns));
+	if (!w->tasks || !w->conns)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->sc->n_tasks; i++)
+		if (r->per_task && hist_init(&w->tasks[i].lat, 0))
+			return -ENOMEM;
+	for (unsigned i = 0; i < nconns; i++) {
+		struct conn *c = &w->conns[i];
+
+		c->w = w;
+		c->fd = -1;
+		c->gidx = id + i * first_gidx_step;
+		c->resp.ops = &resp_ops;
+		strbuf_init(&c->wbuf, 256);
+	}
+	w->users_wanted = r->ramp ? 0 : r->total_conns;
+	return 0;
+}
+
+static void worker_release(struct worker *w)
+{
+	if (w->conns) {
+		for (unsigned i = 0; i < w->n; i++) {
+			conn_shut(&w->conns[i]);
+			strbuf_release(&w->conns[i].wbuf);
+		}
+		free(w->conns);
+	}
+	if (w->tasks) {
+		for (size_t i = 0; i < w->run->sc->n_tasks; i++)
+			hist_release(&w->tasks[i].lat);
+		free(w->tasks);
+	}
+	hist_release(&w->ihist);
+	hist_release(&w->uncorr);
+	strbuf_release(&w->scratch);
+	if (w->ep >= 0)
+		close(w->ep);
+	if (w->tfd >= 0)
+		close(w->tfd);
+	pthread_mutex_destroy(&w->lock);
+}
+
+/* Moves every worker's interval histogram into into and total. */
+static void gather(struct run *r, struct hist *into, struct hist *total, struct load_counts *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	hist_reset(into);
+	for (unsigned i = 0; i < r->nw; i++) {
+		struct worker *w = &r->workers[i];
+
+		pthread_mutex_lock(&w->lock);
+		hist_merge(into, &w->ihist);
+		hist_reset(&w->ihist);
+		load_counts_add(sum, &w->c);
+		pthread_mutex_unlock(&w->lock);
+	}
+	hist_merge(total, into);
+}
+
+int load_run(const struct load_config *cfg, struct load_result *res, load_tick_fn tick,
+	     void *ctx, char *err, size_t errlen)
+{
+	struct run r;
+	struct hist ih;
+	struct load_counts sum;
+	unsigned nw = cfg->threads, started = 0;
+	uint64_t next_tick, prev_tick, prev_errors = 0, end_ns;
+	int rc = 0;
+	const struct load_task *t0 = &cfg->sc->tasks[0];
+
+	memset(&r, 0, sizeof(r));
+	if (load_result_init(res, cfg->sc->n_tasks) || hist_init(&ih, 0)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (nw > cfg->connections)
+		nw = cfg->connections;
+	r.cfg = cfg;
+	r.sc = cfg->sc;
+	r.budget = cfg->requests ? cfg->requests : UINT64_MAX;
+	r.open = cfg->rate > 0;
+	r.total_conns = cfg->connections;
+	r.per_task = cfg->sc->n_tasks > 1;
+	r.ramp = cfg->sc->n_stages || cfg->sc->spawn_rate > 0;
+	r.simple = cfg->sc->n_tasks == 1 && t0->path.is_const && (!t0->has_body || t0->body.is_const);
+	if (r.open) {
+		r.interval = (uint64_t)(1e9 * cfg->connections / cfg->rate);
+		r.phase_ns = 1e9 / cfg->rate;
+	}
+	strbuf_init(&r.prebuilt, 256);
+	if (r.simple) {
+		struct conn tmp;
+		struct worker wtmp;
+
+		memset(&tmp, 0, sizeof(tmp));
+		memset(&wtmp, 0, sizeof(wtmp));
+		wtmp.run = &r;
+		strbuf_init(&wtmp.scratch, 0);
+		tmp.w = &wtmp;
+		tmp.wbuf = r.prebuilt;
+		build_request(&tmp, 0);
+		r.prebuilt = tmp.wbuf;
+		strbuf_release(&wtmp.scratch);
+	}
+	if (cfg->url->https && !(r.ssl = tls_ctx_new(cfg->insecure, err, errlen))) {
+		rc = -EPROTO;
+		goto out;
+	}
+	r.workers = calloc(nw, sizeof(*r.workers));
+	if (!r.workers) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	r.nw = nw;
+	for (unsigned i = 0; i < nw; i++) {
+		unsigned n = cfg->connections / nw + (i < cfg->connections % nw);
+
+		r.workers[i].ep = r.workers[i].tfd = -1;
+		if ((rc = worker_init(&r.workers[i], &r, i, n, nw))) {
+			snprintf(err, errlen, "cannot set up worker %u: %s", i, strerror(-rc));
+			r.nw = i + 1;
+			goto out;
+		}
+	}
+	r.start = clock_mono_ns() + 2000000;
+	r.end = cfg->duration_ns ? r.start + cfg->duration_ns : 0;
+	for (; started < nw; started++) {
+		if ((rc = -pthread_create(&r.workers[started].th, NULL, worker_main, &r.workers[started]))) {
+			snprintf(err, errlen, "cannot start a thread: %s", strerror(-rc));
+			atomic_store(&r.stop, 1);
+			break;
+		}
+	}
+	prev_tick = r.start;
+	next_tick = r.start + cfg->tick_ns;
+	for (;;) {
+		unsigned done = 0;
+		uint64_t now = clock_mono_ns();
+
+		for (unsigned i = 0; i < started; i++)
+			done += (unsigned)atomic_load(&r.workers[i].finished);
+		if (done == started)
+			break;
+		if (tick && now >= next_tick) {
+			struct load_tick tk;
+
+			gather(&r, &ih, &res->lat, &sum);
+			tk.elapsed_ns = now - r.start;
+			tk.interval_ns = now - prev_tick;
+			tk.interval = &ih;
+			tk.total = &sum;
+			tk.interval_errors = sum.failed - prev_errors;
+			prev_errors = sum.failed;
+			tick(ctx, &tk);
+			prev_tick = now;
+			next_tick += cfg->tick_ns;
+			if (next_tick < now)
+				next_tick = now + cfg->tick_ns;
+		}
+		clock_sleep_ns(2000000, NULL);
+	}
+	end_ns = clock_mono_ns();
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(r.workers[i].th, NULL);
+	gather(&r, &ih, &res->lat, &sum);
+	if (tick && ih.total) {
+		struct load_tick tk = {
+			.elapsed_ns = end_ns - r.start, .interval_ns = end_ns - prev_tick,
+			.interval = &ih, .total = &sum, .interval_errors = sum.failed - prev_errors,
+		};
+
+		tick(ctx, &tk);
+	}
+	res->c = sum;
+	{
+		uint64_t last = 0;
+
+		for (unsigned i = 0; i < r.nw; i++) {
+			struct worker *w = &r.workers[i];
+
+			hist_merge(&res->uncorrected, &w->uncorr);
+			res->sent += w->sent;
+			if (w->last_send > last)
+				last = w->last_send;
+			if (r.per_task)
+				for (size_t k = 0; k < res->n_tasks; k++) {
+					res->tasks[k].requests += w->tasks[k].requests;
+					res->tasks[k].ok += w->tasks[k].ok;
+					res->tasks[k].failed += w->tasks[k].failed;
+					hist_merge(&res->tasks[k].lat, &w->tasks[k].lat);
+				}
+		}
+		if (r.end && end_ns > r.end)
+			end_ns = r.end;
+		res->duration_ns = end_ns > r.start ? end_ns - r.start : 1;
+		res->rps = (double)res->c.requests * 1e9 / (double)res->duration_ns;
+		res->target_rate = cfg->rate;
+		if (r.open && res->sent) {
+			/* Sends per second up to the last one, plus one gap. */
+			double span = (double)(last - r.start) + 1e9 / cfg->rate;
+
+			res->achieved_rate = (double)res->sent * 1e9 / span;
+		}
+	}
+	if (!r.per_task && res->n_tasks == 1) {
+		res->tasks[0].requests = res->c.requests;
+		res->tasks[0].ok = res->c.ok;
+		res->tasks[0].failed = res->c.failed;
+		hist_merge(&res->tasks[0].lat, &res->lat);
+	}
+	res->threads = nw;
+	res->connections = cfg->connections;
+	res->interrupted = cfg->stop && *cfg->stop;
+out:
+	if (r.workers)
+		for (unsigned i = 0; i < r.nw; i++)
+			worker_release(&r.workers[i]);
+	free(r.workers);
+	if (r.ssl)
+		SSL_CTX_free(r.ssl);
+	strbuf_release(&r.prebuilt);
+	hist_release(&ih);
+	return rc;
+}

@@ -1,0 +1,320 @@
+/*
+ * report.c - renders a load result (load layer) into a strbuf, as an
+ * aligned table for people or as JSON for tools; src/cmd/load.c prints it.
+ */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "engine.h"
+#include "scenario.h"
+#include "threshold.h"
+#include "core/banned.h"
+
+static const double pcts[] = { 50, 90, 95, 99, 99.9 };
+static const char *const pct_names[] = { "p50", "p90", "p95", "p99", "p99.9" };
+
+void load_fmt_latency(char *buf, size_t size, double ns)
+{
+	if (ns >= 10e9)
+		snprintf(buf, size, "%.1f s", ns / 1e9);
+	else if (ns >= 1e9)
+		snprintf(buf, size, "%.2f s", ns / 1e9);
+	else if (ns >= 100e6)
+		snprintf(buf, size, "%.0f ms", ns / 1e6);
+	else if (ns >= 10e6)
+		snprintf(buf, size, "%.1f ms", ns / 1e6);
+	else
+		snprintf(buf, size, "%.2f ms", ns / 1e6);
+}
+
+static void add_count(struct strbuf *sb, uint64_t v)
+{
+	char tmp[32], out[48];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v), o = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = tmp[i];
+	}
+	out[o] = 0;
+	strbuf_addstr(sb, out);
+}
+
+static void add_count_w(struct strbuf *sb, uint64_t v, int width)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	add_count(&t, v);
+	strbuf_addf(sb, "%*s", width, t.buf);
+	strbuf_release(&t);
+}
+
+static void latency_row(struct strbuf *sb, const char *label, const struct hist *h)
+{
+	char b[32];
+
+	strbuf_addf(sb, "  %-12s", label);
+	load_fmt_latency(b, sizeof(b), hist_mean(h));
+	strbuf_addf(sb, "%10s", b);
+	load_fmt_latency(b, sizeof(b), h->total ? (double)h->min : 0);
+	strbuf_addf(sb, "%10s", b);
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+		load_fmt_latency(b, sizeof(b), (double)hist_percentile(h, pcts[i]));
+		strbuf_addf(sb, "%10s", b);
+	}
+	load_fmt_latency(b, sizeof(b), (double)h->max);
+	strbuf_addf(sb, "%10s\n", b);
+}
+
+static void fmt_rate_or_lat(char *b, size_t n, double v, int is_rate)
+{
+	if (is_rate)
+		snprintf(b, n, "%.2f %%", v * 100);
+	else
+		load_fmt_latency(b, n, v);
+}
+
+int load_report_text(struct strbuf *sb, const struct load_result *r, const struct load_report *rep)
+{
+	double secs = (double)r->duration_ns / 1e9;
+	int failed_thr = 0;
+	char b[64];
+
+	strbuf_addf(sb, "pinch load: %s\n", rep->target);
+	strbuf_addf(sb, "  %.2f s, %u threads, %u connections, ", secs, r->threads, r->connections);
+	if (r->target_rate > 0)
+		strbuf_addf(sb, "open model at %.0f req/s (latency from the intended send time)\n",
+			    r->target_rate);
+	else
+		strbuf_addstr(sb, "closed model\n");
+	if (r->interrupted)
+		strbuf_addstr(sb, "  (interrupted)\n");
+	strbuf_addstr(sb, "\n  requests    ");
+	add_count_w(sb, r->c.requests, 12);
+	strbuf_addf(sb, "   %.1f/s\n  successful  ", r->rps);
+	add_count_w(sb, r->c.ok, 12);
+	strbuf_addstr(sb, "\n  failed      ");
+	add_count_w(sb, r->c.failed, 12);
+	strbuf_addf(sb, "   %.2f %%\n  received    ",
+		    r->c.requests ? 100.0 * (double)r->c.failed / (double)r->c.requests : 0.0);
+	{
+		struct strbuf t = STRBUF_INIT;
+
+		strbuf_add_bytes(&t, (double)r->c.bytes);
+		strbuf_addf(sb, "%12s   ", t.buf);
+		strbuf_reset(&t);
+		strbuf_add_bytes(&t, secs > 0 ? (double)r->c.bytes / secs : 0);
+		strbuf_addf(sb, "%s/s\n", t.buf);
+		strbuf_release(&t);
+	}
+	if (r->target_rate > 0)
+		strbuf_addf(sb, "  sent rate   %12.1f/s (target %.0f/s)\n", r->achieved_rate, r->target_rate);
+
+	strbuf_addf(sb, "\n  %-12s%10s%10s", "latency", "avg", "min");
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		strbuf_addf(sb, "%10s", pct_names[i]);
+	strbuf_addf(sb, "%10s\n", "max");
+	latency_row(sb, r->target_rate > 0 ? "corrected" : "", &r->lat);
+	if (r->target_rate > 0 && r->uncorrected.total)
+		latency_row(sb, "uncorrected", &r->uncorrected);
+
+	strbuf_addstr(sb, "\n  status     ");
+	{
+		int any = 0;
+
+		for (int s = 0; s < LOAD_STATUS_SLOTS; s++) {
+			if (!r->c.status[s])
+				continue;
+			if (s)
+				strbuf_addf(sb, " %d: ", s);
+			else
+				strbuf_addstr(sb, " other: ");
+			add_count(sb, r->c.status[s]);
+			any = 1;
+		}
+		if (!any)
+			strbuf_addstr(sb, " none");
+	}
+	strbuf_addstr(sb, "\n  errors     ");
+	for (int k = 0; k < LOAD_E_COUNT; k++) {
+		strbuf_addf(sb, " %s ", load_err_names[k]);
+		add_count(sb, r->c.err[k]);
+	}
+	strbuf_addch(sb, '\n');
+
+	if (rep->sc && rep->sc->n_tasks > 1 && r->n_tasks == rep->sc->n_tasks) {
+		strbuf_addf(sb, "\n  %-20s%8s%12s%8s%10s%10s%10s\n", "task", "weight", "requests", "share",
+			    "failed", "p50", "p99");
+		for (size_t i = 0; i < r->n_tasks; i++) {
+			const struct load_task_result *t = &r->tasks[i];
+
+			strbuf_addf(sb, "  %-20.20s%8u", rep->sc->tasks[i].name, rep->sc->tasks[i].weight);
+			add_count_w(sb, t->requests, 12);
+			strbuf_addf(sb, "%7.1f%%", r->c.requests ? 100.0 * (double)t->requests / (double)r->c.requests : 0.0);
+			add_count_w(sb, t->failed, 10);
+			load_fmt_latency(b, sizeof(b), (double)hist_percentile(&t->lat, 50));
+			strbuf_addf(sb, "%10s", b);
+			load_fmt_latency(b, sizeof(b), (double)hist_percentile(&t->lat, 99));
+			strbuf_addf(sb, "%10s\n", b);
+		}
+	}
+
+	if (rep->verdict) {
+		struct load_verdict_row rows[3];
+		char v[32], g[32], a[32], p[32];
+
+		load_verdict(r, rows);
+		strbuf_addf(sb, "\n  %-14s%10s%12s%12s%12s  %s\n", "target", "value", "good", "acceptable",
+			    "poor", "rating");
+		for (int i = 0; i < 3; i++) {
+			char g2[40], a2[40], p2[40];
+
+			fmt_rate_or_lat(v, sizeof(v), rows[i].value, rows[i].is_rate);
+			if (rows[i].is_rate) {
+				snprintf(g, sizeof(g), "%g %%", rows[i].good * 100);
+				snprintf(a, sizeof(a), "%g %%", rows[i].acceptable * 100);
+				snprintf(p, sizeof(p), "%g %%", rows[i].poor * 100);
+			} else {
+				load_fmt_latency(g, sizeof(g), rows[i].good);
+				load_fmt_latency(a, sizeof(a), rows[i].acceptable);
+				load_fmt_latency(p, sizeof(p), rows[i].poor);
+			}
+			snprintf(g2, sizeof(g2), "< %s", g);
+			snprintf(a2, sizeof(a2), "< %s", a);
+			snprintf(p2, sizeof(p2), "> %s", p);
+			strbuf_addf(sb, "  %-14s%10s%12s%12s%12s  %s\n", rows[i].metric, v, g2, a2, p2,
+				    load_verdict_names[rows[i].rating]);
+		}
+	}
+
+	if (rep->n_thr) {
+		strbuf_addf(sb, "\n  %-24s%12s  %s\n", "threshold", "actual", "result");
+		for (size_t i = 0; i < rep->n_thr; i++) {
+			double actual;
+			int pass = load_threshold_eval(&rep->thr[i], r, &actual);
+
+			load_threshold_format(&rep->thr[i], actual, b, sizeof(b));
+			strbuf_addf(sb, "  %-24s%12s  %s\n", rep->thr[i].text, b, pass ? "pass" : "FAIL");
+			failed_thr += !pass;
+		}
+	}
+	return failed_thr;
+}
+
+static void json_latency(struct json_writer *w, const char *key, const struct hist *h)
+{
+	json_key(w, key);
+	json_obj_begin(w);
+	json_kuint(w, "count", h->total);
+	json_kdouble(w, "avg", hist_mean(h) / 1e6);
+	json_kdouble(w, "stddev", hist_stddev(h) / 1e6);
+	json_kdouble(w, "min", h->total ? (double)h->min / 1e6 : 0);
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		json_kdouble(w, pct_names[i], (double)hist_percentile(h, pcts[i]) / 1e6);
+	json_kdouble(w, "max", (double)h->max / 1e6);
+	json_obj_end(w);
+}
+
+int load_report_json(struct strbuf *sb, const struct load_result *r, const struct load_report *rep)
+{
+	struct json_writer w;
+	int failed_thr = 0;
+	char key[16];
+
+	json_init(&w, sb, 1);
+	json_obj_begin(&w);
+	json_kstr(&w, "target", rep->target);
+	json_kstr(&w, "model", r->target_rate > 0 ? "open" : "closed");
+	json_kuint(&w, "threads", r->threads);
+	json_kuint(&w, "connections", r->connections);
+	json_kdouble(&w, "duration_s", (double)r->duration_ns / 1e9);
+	json_kbool(&w, "interrupted", r->interrupted);
+	json_kuint(&w, "requests", r->c.requests);
+	json_kuint(&w, "successful", r->c.ok);
+	json_kuint(&w, "failed", r->c.failed);
+	json_kdouble(&w, "error_rate", r->c.requests ? (double)r->c.failed / (double)r->c.requests : 0);
+	json_kdouble(&w, "rps", r->rps);
+	json_kuint(&w, "bytes", r->c.bytes);
+	json_kdouble(&w, "bytes_per_s", r->duration_ns ? (double)r->c.bytes * 1e9 / (double)r->duration_ns : 0);
+	if (r->target_rate > 0) {
+		json_kdouble(&w, "target_rate", r->target_rate);
+		json_kdouble(&w, "achieved_rate", r->achieved_rate);
+	}
+	json_latency(&w, "latency_ms", &r->lat);
+	if (r->target_rate > 0 && r->uncorrected.total)
+		json_latency(&w, "uncorrected_latency_ms", &r->uncorrected);
+	json_key(&w, "status");
+	json_obj_begin(&w);
+	for (int s = 0; s < LOAD_STATUS_SLOTS; s++) {
+		if (!r->c.status[s])
+			continue;
+		snprintf(key, sizeof(key), "%d", s);
+		json_kuint(&w, s ? key : "other", r->c.status[s]);
+	}
+	json_obj_end(&w);
+	json_key(&w, "errors");
+	json_obj_begin(&w);
+	for (int k = 0; k < LOAD_E_COUNT; k++)
+		json_kuint(&w, load_err_names[k], r->c.err[k]);
+	json_obj_end(&w);
+	if (rep->sc && rep->sc->n_tasks > 1 && r->n_tasks == rep->sc->n_tasks) {
+		json_key(&w, "tasks");
+		json_arr_begin(&w);
+		for (size_t i = 0; i < r->n_tasks; i++) {
+			json_obj_begin(&w);
+			json_kstr(&w, "name", rep->sc->tasks[i].name);
+			json_kuint(&w, "weight", rep->sc->tasks[i].weight);
+			json_kuint(&w, "requests", r->tasks[i].requests);
+			json_kuint(&w, "successful", r->tasks[i].ok);
+			json_kuint(&w, "failed", r->tasks[i].failed);
+			json_latency(&w, "latency_ms", &r->tasks[i].lat);
+			json_obj_end(&w);
+		}
+		json_arr_end(&w);
+	}
+	{
+		struct load_verdict_row rows[3];
+
+		load_verdict(r, rows);
+		json_key(&w, "verdict");
+		json_arr_begin(&w);
+		for (int i = 0; i < 3; i++) {
+			json_obj_begin(&w);
+			json_kstr(&w, "metric", rows[i].metric);
+			if (rows[i].is_rate)
+				json_kdouble(&w, "value", rows[i].value);
+			else
+				json_kdouble(&w, "value_ms", rows[i].value / 1e6);
+			json_kstr(&w, "rating", load_verdict_names[rows[i].rating]);
+			json_obj_end(&w);
+		}
+		json_arr_end(&w);
+	}
+	json_key(&w, "thresholds");
+	json_arr_begin(&w);
+	for (size_t i = 0; i < rep->n_thr; i++) {
+		double actual;
+		int pass = load_threshold_eval(&rep->thr[i], r, &actual);
+
+		failed_thr += !pass;
+		json_obj_begin(&w);
+		json_kstr(&w, "threshold", rep->thr[i].text);
+		json_kdouble(&w, "actual", rep->thr[i].metric <= THR_MAX ? actual / 1e6 : actual);
+		json_kstr(&w, "unit", rep->thr[i].metric <= THR_MAX ? "ms" :
+			  rep->thr[i].metric == THR_ERR_RATE ? "fraction" :
+			  rep->thr[i].metric == THR_RPS ? "req/s" : "count");
+		json_kbool(&w, "pass", pass);
+		json_obj_end(&w);
+	}
+	json_arr_end(&w);
+	json_kbool(&w, "passed", failed_thr == 0);
+	json_obj_end(&w);
+	strbuf_addch(sb, '\n');
+	return failed_thr;
+}

@@ -1,0 +1,30 @@
+/*
+ * report.h - the human and JSON forms of a load result: counts, rates,
+ * latency percentiles, status codes, errors by kind, the per-task
+ * breakdown, the verdict table and the thresholds.
+ */
+#ifndef PINCH_LOAD_REPORT_H
+#define PINCH_LOAD_REPORT_H
+
+#include <stddef.h>
+
+struct strbuf;
+struct load_result;
+struct load_scenario;
+struct load_threshold;
+
+struct load_report {
+	const char *target;		/* URL or "merged: N files" */
+	const struct load_scenario *sc;	/* task names and weights, may be NULL */
+	const struct load_threshold *thr;
+	size_t n_thr;
+	int verdict;			/* print the performance-target table */
+};
+
+/* Returns the number of failed thresholds. */
+int load_report_text(struct strbuf *out, const struct load_result *r, const struct load_report *rep);
+int load_report_json(struct strbuf *out, const struct load_result *r, const struct load_report *rep);
+/* "0.55 ms", "1.23 s" */
+void load_fmt_latency(char *buf, size_t size, double ns);
+
+#endif

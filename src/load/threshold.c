@@ -1,0 +1,194 @@
+/*
+ * threshold.c - thresholds and the performance-target verdict of pinch
+ * load (load layer). Pure functions of a merged load_result, so a merged
+ * multi-machine run is judged exactly like a single one.
+ */
+#include "threshold.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "core/banned.h"
+
+const char *const load_verdict_names[] = { "Good", "Acceptable", "Marginal", "Poor" };
+
+static int parse_latency(const char *s, double *ns)
+{
+	char *end;
+	double v = strtod(s, &end), mult;
+
+	if (end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (!strcmp(end, "ms"))
+		mult = 1e6;
+	else if (!strcmp(end, "s"))
+		mult = 1e9;
+	else if (!strcmp(end, "us"))
+		mult = 1e3;
+	else if (!strcmp(end, "ns"))
+		mult = 1;
+	else if (!strcmp(end, "m") || !strcmp(end, "min"))
+		mult = 60e9;
+	else
+		return -EINVAL;
+	*ns = v * mult;
+	return 0;
+}
+
+int load_threshold_parse(const char *s, struct load_threshold *t, char *err, size_t errlen)
+{
+	const char *op = s + strcspn(s, "<>="), *val;
+	char name[32], *end;
+	size_t nlen = (size_t)(op - s);
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->text, sizeof(t->text), "%s", s);
+	if (!*op || !nlen || nlen >= sizeof(name))
+		goto bad;
+	memcpy(name, s, nlen);
+	name[nlen] = 0;
+	while (nlen && name[nlen - 1] == ' ')
+		name[--nlen] = 0;
+	if (op[0] == '<')
+		t->op = op[1] == '=' ? THR_LE : THR_LT;
+	else if (op[0] == '>')
+		t->op = op[1] == '=' ? THR_GE : THR_GT;
+	else
+		goto bad;
+	val = op + 1 + (op[1] == '=');
+	while (*val == ' ')
+		val++;
+	if (name[0] == 'p' && name[1] >= '0' && name[1] <= '9') {
+		t->metric = THR_PCT;
+		t->pct = strtod(name + 1, &end);
+		if (*end || t->pct <= 0 || t->pct > 100)
+			goto bad;
+		if (parse_latency(val, &t->value))
+			goto bad_lat;
+	} else if (!strcmp(name, "avg") || !strcmp(name, "mean") || !strcmp(name, "min") ||
+		   !strcmp(name, "max")) {
+		t->metric = name[1] == 'v' || name[1] == 'e' ? THR_AVG : name[1] == 'i' ? THR_MIN : THR_MAX;
+		if (parse_latency(val, &t->value))
+			goto bad_lat;
+	} else if (!strcmp(name, "errors") || !strcmp(name, "error_rate")) {
+		double v = strtod(val, &end);
+
+		if (end == val || !isfinite(v) || v < 0)
+			goto bad;
+		if (!strcmp(end, "%")) {
+			t->metric = THR_ERR_RATE;
+			t->value = v / 100;
+		} else if (!*end) {
+			t->metric = THR_ERR_COUNT;
+			t->value = v;
+		} else {
+			goto bad;
+		}
+	} else if (!strcmp(name, "rps")) {
+		t->metric = THR_RPS;
+		t->value = strtod(val, &end);
+		if (end == val || *end || !isfinite(t->value) || t->value < 0)
+			goto bad;
+	} else {
+		snprintf(err, errlen, "unknown metric '%s' in threshold '%s' (pNN, avg, min, max, errors, rps)",
+			 name, s);
+		return -EINVAL;
+	}
+	return 0;
+bad_lat:
+	snprintf(err, errlen, "threshold '%s' needs a time with a unit such as 200ms or 1s", s);
+	return -EINVAL;
+bad:
+	snprintf(err, errlen, "bad threshold '%s' (want e.g. p99<200ms, errors<1%%, rps>1000)", s);
+	return -EINVAL;
+}
+
+int load_threshold_eval(const struct load_threshold *t, const struct load_result *r, double *actual)
+{
+	double v;
+
+	switch (t->metric) {
+	case THR_PCT:
+		v = (double)hist_percentile(&r->lat, t->pct);
+		break;
+	case THR_AVG:
+		v = hist_mean(&r->lat);
+		break;
+	case THR_MIN:
+		v = r->lat.total ? (double)r->lat.min : 0;
+		break;
+	case THR_MAX:
+		v = (double)r->lat.max;
+		break;
+	case THR_ERR_RATE:
+		v = r->c.requests ? (double)r->c.failed / (double)r->c.requests : 0;
+		break;
+	case THR_ERR_COUNT:
+		v = (double)r->c.failed;
+		break;
+	case THR_RPS:
+	default:
+		v = r->rps;
+		break;
+	}
+	*actual = v;
+	switch (t->op) {
+	case THR_LT: return v < t->value;
+	case THR_LE: return v <= t->value;
+	case THR_GT: return v > t->value;
+	case THR_GE: default: return v >= t->value;
+	}
+}
+
+void load_threshold_format(const struct load_threshold *t, double v, char *buf, size_t size)
+{
+	switch (t->metric) {
+	case THR_ERR_RATE:
+		snprintf(buf, size, "%.3g %%", v * 100);
+		break;
+	case THR_ERR_COUNT:
+		snprintf(buf, size, "%.0f", v);
+		break;
+	case THR_RPS:
+		snprintf(buf, size, "%.1f/s", v);
+		break;
+	default:
+		if (v >= 1e9)
+			snprintf(buf, size, "%.3g s", v / 1e9);
+		else
+			snprintf(buf, size, "%.3g ms", v / 1e6);
+	}
+}
+
+static enum verdict_rating rate(double v, double good, double acceptable, double poor)
+{
+	if (v < good)
+		return V_GOOD;
+	if (v < acceptable)
+		return V_ACCEPTABLE;
+	if (v > poor)
+		return V_POOR;
+	return V_MARGINAL;
+}
+
+void load_verdict(const struct load_result *r, struct load_verdict_row rows[3])
+{
+	double err = r->c.requests ? (double)r->c.failed / (double)r->c.requests : 0;
+
+	rows[0] = (struct load_verdict_row){ "P50 latency", (double)hist_percentile(&r->lat, 50), 0,
+					     50e6, 200e6, 500e6, V_GOOD };
+	rows[1] = (struct load_verdict_row){ "P99 latency", (double)hist_percentile(&r->lat, 99), 0,
+					     200e6, 1e9, 2e9, V_GOOD };
+	rows[2] = (struct load_verdict_row){ "error rate", err, 1, 0.001, 0.01, 0.05, V_GOOD };
+	for (int i = 0; i < 3; i++)
+		rows[i].rating = rate(rows[i].value, rows[i].good, rows[i].acceptable, rows[i].poor);
+	/* A run without a single answer is not "Good" latency. */
+	if (!r->lat.total) {
+		rows[0].rating = V_POOR;
+		rows[1].rating = V_POOR;
+	}
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# pinch load -R: the open model holds its rate, times requests from their
+# intended send time (a stalled server shows in the tail) and warns when
+# the asked rate cannot be met.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-load.sh"
+command -v jq >/dev/null || skip_all "jq is not installed"
+start_faultsrv
+
+$PINCH load -R 1000 -d 2s -c 10 --json "$FS_URL/ok" >"$TMP/r.json"
+within "$(jqv "$TMP/r.json" .requests)" 2000 40 "-R 1000 for 2 s: 2000 requests within 2 %"
+within "$(jqv "$TMP/r.json" '.achieved_rate | floor')" 1000 20 "achieved rate within 2 %"
+is "$(jqv "$TMP/r.json" .model)" open "reported as the open model"
+
+$PINCH load -R 2000 -n 1500 -c 8 -t 2 --json "$FS_URL/ok" >"$TMP/r.json"
+is "$(jqv "$TMP/r.json" .requests)" 1500 "-R with -n: exact count"
+within "$(jqv "$TMP/r.json" .duration_s)" 0.75 0.1 "-R 2000 -n 1500 takes 0.75 s"
+
+# The server stalls for 1 s in the middle of a 3 s run at 400 req/s: about
+# a third of the requests were due during the stall, so the corrected p99
+# is near the stall, while the uncorrected one stays small.
+( sleep 1; kill -STOP "$FS_PID"; sleep 1; kill -CONT "$FS_PID" ) &
+stall=$!
+$PINCH load -R 400 -d 3s -c 10 --json "$FS_URL/ok" >"$TMP/s.json"
+wait "$stall"
+p99=$(jqv "$TMP/s.json" '.latency_ms.p99 | floor')
+ok "stall shows in the corrected p99 ($p99 ms)" test "$p99" -ge 700 -a "$p99" -le 1100
+ok "corrected p50 covers the stalled third" jq -e '.latency_ms.p90 > 300' "$TMP/s.json"
+ok "uncorrected p50 stays small" jq -e '.uncorrected_latency_ms.p50 < 50' "$TMP/s.json"
+is "$(jqv "$TMP/s.json" .failed)" 0 "no failures: the stall was only slow"
+
+# One connection answering in 50 ms cannot carry 100 req/s: a warning.
+$PINCH load -R 100 -d 1s -c 1 "$FS_URL/slow?ms=50" >"$TMP/w.txt" 2>"$TMP/w.err"
+ok "short rate warns" grep -q "short of the 100 req/s" "$TMP/w.err"
+ok "warning has a hint" grep -q "^hint: " "$TMP/w.err"
+done_testing
