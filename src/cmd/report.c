@@ -41,6 +41,8 @@ struct report_cfg {
 	int json;
 	const char *source_root;
 	int no_inline;
+	int native;		/* Python: keep native frames (interleaved) */
+	int idle;		/* include waiting (off-CPU) thread samples */
 };
 
 static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -259,6 +261,10 @@ int cmd_report(int argc, char **argv)
 		  .help = "where --lines looks for relative source paths" },
 		{ .type = OPT_FLAG, .long_name = "no-inline", .value = &cfg.no_inline,
 		  .help = "do not expand inlined calls into frames" },
+		{ .type = OPT_STRING, .long_name = "source-root", .value = &cfg.source_root, .argh = "DIR", .help = "where --lines looks for relative source paths" },
+		{ .type = OPT_FLAG, .long_name = "no-inline", .value = &cfg.no_inline, .help = "do not expand inlined calls into frames" },
+		{ .type = OPT_FLAG, .long_name = "native", .value = &cfg.native, .help = "Python: interleave native frames (C extensions, the interpreter)" },
+		{ .type = OPT_FLAG, .long_name = "idle", .value = &cfg.idle, .help = "include waiting threads (recorded with 'pinch record --idle')" },
 		OPT_END_(),
 	};
 	struct strbuf path = STRBUF_INIT, out = STRBUF_INIT, warnings = STRBUF_INIT;
@@ -303,6 +309,8 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	copts.no_inline = cfg.no_inline;
+	copts.native = cfg.native;
+	copts.idle = cfg.idle;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
 	if (rc) {
 		errorf("cannot read '%s': %s", path.buf, err);

@@ -779,6 +779,18 @@ static Dwfl *space_dwfl(struct symbolizer *s, struct sym_space *sp)
 	}
 	if (!sp->dirty)
 		return sp->has_modules ? sp->dwfl : NULL;
+	if (sp->unwind) {
+		/* An unwinder attached to this Dwfl keeps pointers to its
+		 * modules, which a new report would free under it: start over
+		 * with a fresh Dwfl (the unwinder re-attaches). */
+		if (sp->unwind_free)
+			sp->unwind_free(sp->unwind);
+		sp->unwind = NULL;
+		dwfl_end(sp->dwfl);
+		sp->dwfl = dwfl_begin(&dwfl_callbacks);
+		if (!sp->dwfl)
+			return NULL;
+	}
 	sp->dirty = 0;
 	sp->has_modules = 0;
 	dwfl_report_begin(sp->dwfl);
