@@ -261,10 +261,10 @@ int cmd_report(int argc, char **argv)
 		  .help = "where --lines looks for relative source paths" },
 		{ .type = OPT_FLAG, .long_name = "no-inline", .value = &cfg.no_inline,
 		  .help = "do not expand inlined calls into frames" },
-		{ .type = OPT_STRING, .long_name = "source-root", .value = &cfg.source_root, .argh = "DIR", .help = "where --lines looks for relative source paths" },
-		{ .type = OPT_FLAG, .long_name = "no-inline", .value = &cfg.no_inline, .help = "do not expand inlined calls into frames" },
-		{ .type = OPT_FLAG, .long_name = "native", .value = &cfg.native, .help = "Python: interleave native frames (C extensions, the interpreter)" },
-		{ .type = OPT_FLAG, .long_name = "idle", .value = &cfg.idle, .help = "include waiting threads (recorded with 'pinch record --idle')" },
+		{ .type = OPT_FLAG, .long_name = "native", .value = &cfg.native,
+		  .help = "Python: interleave native frames (C extensions, the interpreter)" },
+		{ .type = OPT_FLAG, .long_name = "idle", .value = &cfg.idle,
+		  .help = "include waiting threads (recorded with 'pinch record --idle')" },
 		OPT_END_(),
 	};
 	struct strbuf path = STRBUF_INIT, out = STRBUF_INIT, warnings = STRBUF_INIT;
