@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "agent/cpu/wire.h"
+#include "agentstream.h"
 #include "buildid.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
@@ -1022,85 +1023,44 @@ static int is_refusal(int rc)
 
 /* ---- the agent fallback ----------------------------------------------------- */
 
-struct agent_rec {
-	uint64_t time;
-	size_t off;
-};
-
-static int agent_rec_cmp(const void *x, const void *y)
-{
-	const struct agent_rec *a = x, *b = y;
-
-	if (a->time != b->time)
-		return a->time < b->time ? -1 : 1;
-	return a->off < b->off ? -1 : a->off > b->off;
-}
-
 /* Copies the agent's record stream into the recording, sorted by time,
  * build-ids filled in. Counts samples and lost. */
 static int agent_merge(struct sampler *s, const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct agent_rec *v = NULL;
-	size_t n = 0, cap = 0, off = 0, i;
-	int rc = strbuf_read_file(&sb, path, 0);
+	struct agentstream_rec *v = NULL;
+	size_t n = 0, i;
+	int torn, rc = strbuf_read_file(&sb, path, 0);
 
 	if (rc == -ENOENT)
 		rc = 0;	/* the program never ran a sample */
-	while (!rc && sb.len - off >= sizeof(struct pcw_hdr)) {
-		struct pcw_hdr h;
-		int to;
-
-		memcpy(&h, sb.buf + off, sizeof(h));
-		if (h.type == 0 || h.size > REC_MAX_RECORD ||
-		    pcw_record_bytes(h.size) > sb.len - off)
-			break;	/* a torn tail (the program was killed mid-write) */
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 4096;
-			struct agent_rec *nv = realloc(v, nc * sizeof(*nv));
-
-			if (!nv) {
-				rc = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = nc;
-		}
-		v[n].off = off;
-		v[n].time = 0;
-		to = pcw_time_offset(h.type);
-		if (to >= 0 && (size_t)to + 8 <= h.size)
-			memcpy(&v[n].time, sb.buf + off + sizeof(h) + (size_t)to, 8);
-		n++;
-		off += pcw_record_bytes(h.size);
-	}
 	if (!rc)
-		qsort(v, n, sizeof(*v), agent_rec_cmp);
+		rc = agentstream_index(sb.buf, sb.len, &v, &n, &torn);
 	for (i = 0; !rc && i < n; i++) {
-		struct pcw_hdr h;
-		unsigned char *payload = (unsigned char *)sb.buf + v[i].off + sizeof(h);
+		unsigned char *payload = (unsigned char *)sb.buf + v[i].off;
 
-		memcpy(&h, sb.buf + v[i].off, sizeof(h));
-		if (h.type == PCW_SAMPLE) {
+		if (v[i].type == PCW_SAMPLE) {
 			s->samples++;
-		} else if (h.type == PCW_LOST && h.size >= sizeof(struct pcw_lost)) {
+		} else if (v[i].type == PCW_LOST) {
 			struct pcw_lost l;
 
 			memcpy(&l, payload, sizeof(l));
 			s->lost += l.lost;
-		} else if (h.type == PCW_MMAP && h.size > sizeof(struct pcw_mmap)) {
+		} else if (v[i].type == PCW_MMAP) {
 			struct pcw_mmap m;
 			const char *p = (const char *)payload + sizeof(m);
 
 			memcpy(&m, payload, sizeof(m));
-			if (!m.build_id_len && memchr(p, 0, h.size - sizeof(m))) {
+			if (!memchr(p, 0, v[i].size - sizeof(m)))
+				continue;	/* a path without its NUL */
+			if (!m.build_id_len) {
 				int b = buildid_cache_get(s->bids, p, m.build_id);
 
 				m.build_id_len = b > 0 ? (uint8_t)b : 0;
 				memcpy(payload, &m, sizeof(m));
 			}
 		}
-		rc = rec_writer_add(s->w, h.type, payload, h.size, NULL, 0, NULL, 0);
+		rc = rec_writer_add(s->w, v[i].type, payload, v[i].size, NULL, 0, NULL, 0);
 		if (!rc && (i & 1023) == 1023)
 			rc = rec_writer_flush(s->w);
 	}

@@ -54,6 +54,10 @@ is "$(rd dw.rec .meta.call_graph)" dwarf "call graph is dwarf"
 is "$(rd dw.rec .meta.stack_size)" 8192 "default dwarf stack size"
 is "$(rd dw.rec '.samples == .samples_with_stack')" true "every dwarf sample has a stack copy"
 is "$(rd dw.rec .lost)" 0 "no dwarf sample lost"
+# Both CPUs busy with 8 KiB stack copies (~17 MB/s): still nothing lost.
+"$PINCH" record -q --call-graph dwarf -o dwthr.rec -- "$W/threads-fp" 2 >/dev/null
+is "$(rd dwthr.rec .lost)" 0 "no dwarf sample lost with two threads busy"
+is "$(rd dwthr.rec '.samples == .samples_with_stack')" true "... and every one has its stack"
 "$PINCH" record -q --call-graph dwarf --stack-size 1k -o dw1.rec -- "$W/cpu-603010-nofp" 2 >/dev/null
 is "$(rd dw1.rec .meta.stack_size)" 1024 "--stack-size is honoured"
 done_testing
