@@ -63,6 +63,14 @@ for p in ok chunked 500 reset close close-mid bad-status slow; do
 	ok "concurrent $p run wrote its JSON" jq -e .requests "$TMP/m-$p.json"
 done
 
+# On a terminal (script(1) provides one) a progress line shows each second.
+if command -v script >/dev/null; then
+	script -qec "$PINCH load -d 1500ms -c 2 --no-verdict $FS_URL/ok" /dev/null >"$TMP/tty.txt" 2>&1
+	ok "progress line on a TTY" grep -q 'req/s  p99' "$TMP/tty.txt"
+else
+	skip "progress line on a TTY" "script(1) is not installed"
+fi
+
 stop_faultsrv
 requests_seen=$(fs_stat total)
 ok "server still answered after all faults" test "$requests_seen" -gt 0
