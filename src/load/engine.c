@@ -961,7 +961,9 @@ int load_run(const struct load_config *cfg, struct load_result *res, load_tick_f
 	r.open = cfg->rate > 0;
 	r.total_conns = cfg->connections;
 	r.per_task = cfg->sc->n_tasks > 1;
-	r.ramp = cfg->sc->n_stages || cfg->sc->spawn_rate > 0;
+	/* The open model's pace is its rate: users and ramps do not apply
+	 * (an idle user's due requests would pile up as false latency). */
+	r.ramp = !r.open && (cfg->sc->n_stages || cfg->sc->spawn_rate > 0);
 	r.simple = cfg->sc->n_tasks == 1 && t0->path.is_const && (!t0->has_body || t0->body.is_const);
 	if (r.open) {
 		r.interval = (uint64_t)(1e9 * cfg->connections / cfg->rate);
