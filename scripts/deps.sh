@@ -7,12 +7,12 @@ pkgs=(
 	# build
 	gcc clang meson ninja-build pkg-config make
 	libdw-dev libelf-dev zlib1g-dev libjansson-dev libyaml-dev
-	libmicrohttpd-dev libssl-dev libpq-dev libsqlite3-dev libncurses-dev
+	libmicrohttpd-dev libssl-dev libhttp-parser-dev libpq-dev libsqlite3-dev libncurses-dev
 	# tests
 	python3 curl jq nginx-light prometheus python3-line-profiler
 	valgrind strace chromium golang-go
 	# side-by-side benchmarks
-	linux-perf heaptrack wrk hyperfine uftrace austin
+	linux-perf heaptrack wrk hyperfine uftrace austin apache2-utils nghttp2-client
 )
 
 missing=()
