@@ -20,6 +20,7 @@ struct memrec_opts {
 	int snapshot_signal;	/* 0 or the signal that takes a snapshot */
 	uint64_t interval_ns;	/* timeline bucket (0: 10 ms) */
 	int depth;		/* stack frames kept (0: 64) */
+	int unwind_fp;		/* 1: frame pointers only; 0: CFI (DWARF) with fp fallback */
 };
 
 struct memrec_result {
