@@ -413,6 +413,8 @@ int cmd_mem(int argc, char **argv)
 			fprintf(stderr, "hint: relink it dynamically; a static binary's allocator cannot be interposed\n");
 		else if (rc == -EPERM)
 			fprintf(stderr, "hint: profile a copy without the set-ID bit\n");
+		else if (rc == -ENOTSUP)
+			fprintf(stderr, "hint: profile a build without -fsanitize=address/thread/memory\n");
 		return EXIT_USAGE;
 	}
 	if (memrec_find_agent(agent, sizeof(agent))) {

@@ -37,7 +37,8 @@ struct memrec_result {
  * can be preloaded into it. Returns 0, or:
  *   -ENOENT   not found;  -EACCES not executable;
  *   -ENOEXEC  statically linked (no PT_INTERP): LD_PRELOAD cannot work;
- *   -EPERM    set-user-ID or set-group-ID: the loader ignores LD_PRELOAD.
+ *   -EPERM    set-user-ID or set-group-ID: the loader ignores LD_PRELOAD;
+ *   -ENOTSUP  built with ASan/TSan/MSan: the sanitizer owns malloc.
  * err gets a one-line reason.
  */
 int memrec_check_target(const char *cmd, char *path, size_t pathlen, char *err, size_t errlen);
