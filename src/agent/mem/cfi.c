@@ -8,6 +8,7 @@
  * libc only; never allocates through malloc.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,6 +30,25 @@ struct centry {
 	uint64_t rule;
 };
 static TLS struct centry *t_cache;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t g_key;
+static int g_key_ok;
+
+/* A thread's cache goes with the thread; later events of that thread (other
+ * TLS destructors freeing) walk frame pointers instead of making a new one. */
+#define CACHE_GONE ((struct centry *)(uintptr_t)1)
+
+static void cache_free(void *c)
+{
+	if (c && c != CACHE_GONE)
+		munmap(c, sizeof(struct centry) << CACHE_BITS);
+	t_cache = CACHE_GONE;
+}
+
+static void make_key(void)
+{
+	g_key_ok = pthread_key_create(&g_key, cache_free) == 0;
+}
 
 static uint64_t uleb(const uint8_t **p, const uint8_t *end)
 {
@@ -342,13 +362,19 @@ static inline uint64_t rule_of(uint64_t pc)
 {
 	struct centry *e;
 
-	if (__builtin_expect(!t_cache, 0)) {
-		void *m = mmap(NULL, sizeof(struct centry) << CACHE_BITS, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (__builtin_expect(!t_cache || t_cache == CACHE_GONE, 0)) {
+		void *m;
 
+		if (t_cache == CACHE_GONE)
+			return R_NONE;
+		m = mmap(NULL, sizeof(struct centry) << CACHE_BITS, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (m == MAP_FAILED)
 			return R_NONE;
 		t_cache = m;
+		pthread_once(&g_key_once, make_key);
+		if (g_key_ok)
+			pthread_setspecific(g_key, m);
 	}
 	e = &t_cache[((pc * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS))];
 	if (e->pc != pc) {
