@@ -37,6 +37,7 @@
 #include "buildid.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
+#include "collect/python/pysampler.h"
 #include "model/recfile.h"
 #include "procmaps.h"
 #include "core/banned.h"
@@ -190,6 +191,7 @@ struct sampler {
 	uint64_t regs_mask;
 	uint64_t last_round;	/* start of the previous round */
 	int sigfd;
+	struct py_sampler *py;	/* Python stacks (cfg->python), or NULL */
 };
 
 static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, int group,
@@ -592,6 +594,39 @@ static int ring_drain(struct sampler *s, struct ring *r)
 	return rc;
 }
 
+static int py_emit(void *ctx, uint32_t type, uint64_t time, const void *data, size_t len)
+{
+	struct sampler *s = ctx;
+
+	return queue_push(&s->q, type, time, data, len, NULL, 0, NULL, 0);
+}
+
+/* Starts the Python stack reader on pid (cfg->python); a failure to
+ * start only costs the Python frames. */
+static void py_start(struct sampler *s, pid_t pid)
+{
+	struct py_sampler_config pc = { .pid = pid, .freq = s->cfg->freq, .idle = s->cfg->idle };
+
+	if (s->cfg->python && !s->py && py_sampler_start(&s->py, &pc) < 0)
+		s->py = NULL;
+}
+
+/* Stops the Python reader (its records go out with the final round). */
+static void py_finish(struct sampler *s, struct cpu_record_result *res)
+{
+	struct py_sampler_status st;
+
+	if (!s->py)
+		return;
+	py_sampler_stop(s->py);
+	py_sampler_status(s->py, &st);
+	res->python_state = (int)st.state;
+	res->python_stacks = st.stacks;
+	res->python_unreadable = st.unreadable;
+	res->python_read_us = st.ticks ? (double)st.read_ns / 1e3 / (double)st.ticks : 0;
+	snprintf(res->python, sizeof(res->python), "%s", st.message);
+}
+
 /* One round: drain all rings, write what is old enough, flush the file. */
 static int sampler_round(struct sampler *s, int final)
 {
@@ -600,6 +635,8 @@ static int sampler_round(struct sampler *s, int final)
 
 	for (i = 0; i < s->ncpu && !rc; i++)
 		rc = ring_drain(s, &s->rings[i]);
+	if (!rc && s->py)
+		rc = py_sampler_drain(s->py, py_emit, s);
 	if (!rc)
 		rc = queue_flush(&s->q, s->w, final ? UINT64_MAX : s->last_round);
 	s->last_round = now;
@@ -621,6 +658,8 @@ static void sampler_release(struct sampler *s)
 	free(s->fds);
 	free(s->rings);
 	free(s->tmp);
+	py_sampler_free(s->py);
+	s->py = NULL;
 	queue_release(&s->q);
 	buildid_cache_free(s->bids);
 	s->rings = NULL;
@@ -1160,6 +1199,7 @@ static int record_agent(struct sampler *s, const sigset_t *oldmask,
 		       sampler_round);
 	if (!t.gone) {
 		/* The duration ended: stop the program, then merge. */
+		res->timed_out = 1;
 		kill(t.pid, SIGTERM);
 		waitpid(t.pid, &t.status, 0);
 		t.gone = 1;
@@ -1235,16 +1275,17 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 			struct rec_writer *w = s->w;
 			int sigfd = s->sigfd;
 
+			snprintf(why, sizeof(why), "perf_event_open refused: %s", strerror(-rc));
 			sampler_release(s);
 			rc = sampler_init(s, cfg);
 			s->w = w;
 			s->sigfd = sigfd;
 			if (rc)
 				return rc;
-			snprintf(why, sizeof(why), "perf_event_open refused: %s", strerror(-rc));
 			return record_agent(s, oldmask, res, why, err, errlen);
 		}
 		snprintf(err, errlen, "cannot open the cpu-clock event: %s", strerror(-rc));
+		res->before_start = 1;
 		return rc;
 	}
 	res->mode = CPU_MODE_PERF;
@@ -1267,14 +1308,17 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 			close(t.pidfd);
 		return rc;
 	}
+	py_start(s, ch.pid);
 	rc = wait_loop(s, &t, cfg->duration_ns ? clock_mono_ns() + cfg->duration_ns : 0,
 		       sampler_round);
 	if (!t.gone && !rc) {
 		/* The duration ended: the command is stopped like timeout(1) does. */
+		res->timed_out = 1;
 		kill(t.pid, SIGTERM);
 		waitpid(t.pid, &t.status, 0);
 		t.gone = 1;
 	}
+	py_finish(s, res);
 	if (!rc)
 		rc = sampler_round(s, 1);
 	if (!rc) {
@@ -1414,6 +1458,7 @@ static int record_attach(struct sampler *s, struct cpu_record_result *res, char 
 		 (int)cfg->pid, ts.n, cfg->freq, cfg->call_graph == CPU_CG_DWARF ? "dwarf" : "fp",
 		 s->ncpu);
 	s->last_round = clock_mono_ns();
+	py_start(s, cfg->pid);
 	rc = wait_loop(s, &t, cfg->duration_ns ? clock_mono_ns() + cfg->duration_ns : 0,
 		       sampler_round);
 	{
@@ -1422,6 +1467,7 @@ static int record_attach(struct sampler *s, struct cpu_record_result *res, char 
 		for (i = 0; i < s->nfds; i++)
 			ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
 	}
+	py_finish(s, res);
 	if (!rc)
 		rc = sampler_round(s, 1);
 	if (!rc) {
@@ -1495,8 +1541,13 @@ out:
 		if (stat(cfg->output, &st) == 0)
 			res->bytes = (uint64_t)st.st_size;
 	}
-	if (rc && res->before_start)
-		unlink(cfg->output);
+	if (rc && res->before_start) {
+		struct stat st;
+
+		/* Nothing was recorded: remove the file we created (never a device). */
+		if (stat(cfg->output, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(cfg->output);
+	}
 	sampler_release(&s);
 	return rc;
 }
@@ -1561,9 +1612,13 @@ void cpu_perf_hint(int rc, int attach, char *buf, size_t len)
 			snprintf(buf, len,
 				 "perf_event_paranoid is %d and profiling another user's process needs ptrace permission: run as that user or root, or lower /proc/sys/kernel/perf_event_paranoid (and kernel.yama.ptrace_scope)",
 				 level);
+		else if (level > 2)
+			snprintf(buf, len,
+				 "perf_event_paranoid is %d: lower it (sysctl kernel.perf_event_paranoid=2) or use --mode agent",
+				 level);
 		else
 			snprintf(buf, len,
-				 "perf_event_paranoid is %d: lower it (sysctl kernel.perf_event_paranoid=2 or less) or use --mode agent",
+				 "perf_event_paranoid is %d, so a seccomp filter or container policy refused perf_event_open: allow it there or use --mode agent",
 				 level);
 	} else if (rc == -ENOSYS || rc == -ENOENT || rc == -EOPNOTSUPP) {
 		snprintf(buf, len, "this kernel has no usable perf_event cpu-clock; use --mode agent");
