@@ -29,6 +29,7 @@ static const struct cmd_struct commands[] = {
 	{ "load", cmd_load, "load an HTTP server: throughput, latency percentiles, verdict" },
 	{ "record", cmd_record, "sample a command's or process's CPU use into a recording" },
 	{ "report", cmd_report, "show where a CPU recording spent its time" },
+	{ "top", cmd_top, "live view of the hottest functions of a running process" },
 	{ "version", NULL, "print the version of pinch" },
 };
 

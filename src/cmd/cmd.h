@@ -30,6 +30,7 @@ static inline int cmd_opt_exit(int nargs)
 }
 
 int cmd_report(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 
 #endif
