@@ -10,7 +10,7 @@ pkgs=(
 	libmicrohttpd-dev libssl-dev libpq-dev libsqlite3-dev libncurses-dev
 	# tests
 	python3 curl jq nginx-light prometheus python3-line-profiler
-	valgrind strace
+	valgrind strace chromium golang-go
 	# side-by-side benchmarks
 	linux-perf heaptrack wrk hyperfine uftrace austin
 )

@@ -179,7 +179,7 @@ static int start_record(struct profiler *pr, pid_t target, const char *out)
 	pr->record = pid;
 	pr->errfd = pfd[0];
 	/* A missing command or a refused attach shows within a moment. */
-	if (wait_exit(pid, 500000000ull, &status) == 0) {
+	if (wait_exit(pid, 300000000ull, &status) == 0) {
 		char buf[1024];
 		ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
 

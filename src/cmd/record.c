@@ -200,10 +200,16 @@ int cmd_record(int argc, char **argv)
 			cpu_perf_hint(rc, cfg.pid > 0, hint, sizeof(hint));
 		if (hint[0] && (res.perf_errno || cfg.pid > 0))
 			fprintf(stderr, "hint: %s\n", hint);
-		status = res.before_start ? EXIT_USAGE : EXIT_FAIL;
+		if (rc == -ESRCH)
+			fprintf(stderr, "hint: 'ps -e' lists the running processes\n");
+		/* A bad PID or command is a usage error; a kernel refusing
+		 * perf_event for our own child is a failure of the environment. */
+		status = res.before_start && (cfg.pid > 0 || !res.perf_errno) ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
-	if (res.term_signal)
+	if (res.timed_out && !quiet)
+		fprintf(stderr, "pinch record: stopped the command after the duration (SIGTERM)\n");
+	else if (res.term_signal)
 		fprintf(stderr, "pinch record: the command was killed by signal %d (%s)\n",
 			res.term_signal, strsignal(res.term_signal));
 	if (res.python_state == 2)	/* PY_SAMPLER_UNSUPPORTED: native frames still recorded */
@@ -220,8 +226,11 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)res.samples, (unsigned long long)res.lost, size.buf);
 		strbuf_release(&size);
 	}
-	/* Like time(1): pinch exits with the command's status. */
-	if (res.term_signal)
+	/* Like time(1): pinch exits with the command's status (unless
+	 * --duration stopped it, which is what was asked for). */
+	if (res.timed_out)
+		status = EXIT_OK;
+	else if (res.term_signal)
 		status = 128 + res.term_signal;
 	else if (res.exit_status > 0)
 		status = res.exit_status;

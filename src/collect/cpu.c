@@ -1199,6 +1199,7 @@ static int record_agent(struct sampler *s, const sigset_t *oldmask,
 		       sampler_round);
 	if (!t.gone) {
 		/* The duration ended: stop the program, then merge. */
+		res->timed_out = 1;
 		kill(t.pid, SIGTERM);
 		waitpid(t.pid, &t.status, 0);
 		t.gone = 1;
@@ -1274,16 +1275,17 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 			struct rec_writer *w = s->w;
 			int sigfd = s->sigfd;
 
+			snprintf(why, sizeof(why), "perf_event_open refused: %s", strerror(-rc));
 			sampler_release(s);
 			rc = sampler_init(s, cfg);
 			s->w = w;
 			s->sigfd = sigfd;
 			if (rc)
 				return rc;
-			snprintf(why, sizeof(why), "perf_event_open refused: %s", strerror(-rc));
 			return record_agent(s, oldmask, res, why, err, errlen);
 		}
 		snprintf(err, errlen, "cannot open the cpu-clock event: %s", strerror(-rc));
+		res->before_start = 1;
 		return rc;
 	}
 	res->mode = CPU_MODE_PERF;
@@ -1311,6 +1313,7 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 		       sampler_round);
 	if (!t.gone && !rc) {
 		/* The duration ended: the command is stopped like timeout(1) does. */
+		res->timed_out = 1;
 		kill(t.pid, SIGTERM);
 		waitpid(t.pid, &t.status, 0);
 		t.gone = 1;
@@ -1538,8 +1541,13 @@ out:
 		if (stat(cfg->output, &st) == 0)
 			res->bytes = (uint64_t)st.st_size;
 	}
-	if (rc && res->before_start)
-		unlink(cfg->output);
+	if (rc && res->before_start) {
+		struct stat st;
+
+		/* Nothing was recorded: remove the file we created (never a device). */
+		if (stat(cfg->output, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(cfg->output);
+	}
 	sampler_release(&s);
 	return rc;
 }
@@ -1604,9 +1612,13 @@ void cpu_perf_hint(int rc, int attach, char *buf, size_t len)
 			snprintf(buf, len,
 				 "perf_event_paranoid is %d and profiling another user's process needs ptrace permission: run as that user or root, or lower /proc/sys/kernel/perf_event_paranoid (and kernel.yama.ptrace_scope)",
 				 level);
+		else if (level > 2)
+			snprintf(buf, len,
+				 "perf_event_paranoid is %d: lower it (sysctl kernel.perf_event_paranoid=2) or use --mode agent",
+				 level);
 		else
 			snprintf(buf, len,
-				 "perf_event_paranoid is %d: lower it (sysctl kernel.perf_event_paranoid=2 or less) or use --mode agent",
+				 "perf_event_paranoid is %d, so a seccomp filter or container policy refused perf_event_open: allow it there or use --mode agent",
 				 level);
 	} else if (rc == -ENOSYS || rc == -ENOENT || rc == -EOPNOTSUPP) {
 		snprintf(buf, len, "this kernel has no usable perf_event cpu-clock; use --mode agent");

@@ -60,6 +60,7 @@ struct cpu_record_result {
 	int exit_status;		/* of the launched command; -1 if attached or unknown */
 	int term_signal;		/* signal that ended it, or 0 */
 	int before_start;		/* the failure happened before anything ran */
+	int timed_out;			/* --duration ended it (a launched command got SIGTERM) */
 	int perf_errno;			/* why perf_event_open was refused (0: it was not) */
 	/* Python (cfg.python): what was found, or why it could not be read. */
 	int python_state;		/* enum py_sampler_state; 0 = no python found */

@@ -72,6 +72,14 @@ static void latency_row(struct strbuf *sb, const char *label, const struct hist 
 	strbuf_addf(sb, "%10s\n", b);
 }
 
+static void fmt_bound(char *b, size_t n, double ns)
+{
+	if (ns >= 1e9)
+		snprintf(b, n, "%g s", ns / 1e9);
+	else
+		snprintf(b, n, "%g ms", ns / 1e6);
+}
+
 static void fmt_rate_or_lat(char *b, size_t n, double v, int is_rate)
 {
 	if (is_rate)
@@ -97,7 +105,9 @@ int load_report_text(struct strbuf *sb, const struct load_result *r, const struc
 		strbuf_addstr(sb, "  (interrupted)\n");
 	strbuf_addstr(sb, "\n  requests    ");
 	add_count_w(sb, r->c.requests, 12);
-	strbuf_addf(sb, "   %.1f/s\n  successful  ", r->rps);
+	strbuf_addstr(sb, "   ");
+	add_count(sb, (uint64_t)(r->rps + 0.5));
+	strbuf_addstr(sb, "/s\n  successful  ");
 	add_count_w(sb, r->c.ok, 12);
 	strbuf_addstr(sb, "\n  failed      ");
 	add_count_w(sb, r->c.failed, 12);
@@ -181,9 +191,9 @@ int load_report_text(struct strbuf *sb, const struct load_result *r, const struc
 				snprintf(a, sizeof(a), "%g %%", rows[i].acceptable * 100);
 				snprintf(p, sizeof(p), "%g %%", rows[i].poor * 100);
 			} else {
-				load_fmt_latency(g, sizeof(g), rows[i].good);
-				load_fmt_latency(a, sizeof(a), rows[i].acceptable);
-				load_fmt_latency(p, sizeof(p), rows[i].poor);
+				fmt_bound(g, sizeof(g), rows[i].good);
+				fmt_bound(a, sizeof(a), rows[i].acceptable);
+				fmt_bound(p, sizeof(p), rows[i].poor);
 			}
 			snprintf(g2, sizeof(g2), "< %s", g);
 			snprintf(a2, sizeof(a2), "< %s", a);

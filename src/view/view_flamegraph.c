@@ -51,6 +51,13 @@ static void add_xml(struct strbuf *sb, const char *s, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++) {
+		/* U+FFFE and U+FFFF are valid UTF-8 but not XML characters */
+		if (i + 2 < len && (unsigned char)s[i] == 0xef && (unsigned char)s[i + 1] == 0xbf &&
+		    ((unsigned char)s[i + 2] == 0xbe || (unsigned char)s[i + 2] == 0xbf)) {
+			strbuf_addstr(sb, "\xef\xbf\xbd");
+			i += 2;
+			continue;
+		}
 		switch (s[i]) {
 		case '&': strbuf_addstr(sb, "&amp;"); break;
 		case '<': strbuf_addstr(sb, "&lt;"); break;

@@ -350,6 +350,8 @@ int view_lines(const struct profile *p, const struct view_opts *o, struct strbuf
 				continue;
 			}
 			gap = 0;
+			if (o->color && l == hot)
+				strbuf_addstr(out, "\033[31m");
 			strbuf_addf(out, "%c %6u  ", l == hot ? '>' : ' ', l);
 			if (sampled) {
 				if (c.has_count) {
@@ -370,6 +372,8 @@ int view_lines(const struct profile *p, const struct view_opts *o, struct strbuf
 			if (text)
 				add_code(out, text);
 			strbuf_rtrim(out);
+			if (o->color && l == hot)
+				strbuf_addstr(out, "\033[0m");
 			strbuf_addch(out, '\n');
 		}
 	}

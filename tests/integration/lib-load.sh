@@ -82,6 +82,12 @@ NGX
 		kill -0 "$NGX_PID" 2>/dev/null || skip_all "nginx did not start: $(head -c 300 "$TMP/ngx/stderr")"
 		sleep 0.05
 	done
+	# nginx logs a request after answering it: wait for the readiness
+	# probe's line so that counts taken from here on are exact.
+	for _ in $(seq 100); do
+		[ -s "$TMP/ngx/logs/access.log" ] && break
+		sleep 0.02
+	done
 	NGX_URL="http://127.0.0.1:$port/"
 }
 

@@ -30,6 +30,7 @@ struct client {
 };
 
 static struct client *clients[65536];
+static int max_fd;
 static volatile sig_atomic_t quit;
 static const char *stats_path;
 static unsigned long n_total, n_get, n_post, n_other;
@@ -258,7 +259,7 @@ int main(int argc, char **argv)
 		long long now = now_ms(), next = -1;
 		int n;
 
-		for (int fd = 0; fd < 65536; fd++) {
+		for (int fd = 0; fd <= max_fd; fd++) {
 			struct client *c = clients[fd];
 
 			if (!c || !c->due_ms)
@@ -291,6 +292,8 @@ int main(int argc, char **argv)
 					c = calloc(1, sizeof(*c));
 					c->fd = cfd;
 					clients[cfd] = c;
+					if (cfd > max_fd)
+						max_fd = cfd;
 					setsockopt(cfd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof(one));
 					ev.events = EPOLLIN;
 					ev.data.fd = cfd;
