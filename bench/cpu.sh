@@ -8,6 +8,7 @@
 # time of the whole recorder command, and the recording's bytes per second.
 # Runs are interleaved (plain, pinch, perf, plain, ...); medians of N.
 # Usage: bench/cpu.sh [BUILDDIR] [RUNS] [ROUNDS]
+bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}

@@ -9,6 +9,8 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,40 @@ static int elf_has_interp(int fd)
 	return 0;
 }
 
+/* 1 if the ELF file needs a sanitizer runtime that replaces malloc. */
+static int needs_sanitizer(int fd)
+{
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	int found = 0;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return 0;
+	while (!found && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t i;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			const char *name;
+
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+			if (name && (!strncmp(name, "libasan", 7) || !strncmp(name, "libtsan", 7) ||
+				     !strncmp(name, "libmsan", 7) || !strncmp(name, "libhwasan", 9)))
+				found = 1;
+		}
+	}
+	elf_end(elf);
+	return found;
+}
+
 static int check_file(const char *path, int depth, char *err, size_t errlen)
 {
 	struct stat st;
@@ -123,6 +159,11 @@ static int check_file(const char *path, int depth, char *err, size_t errlen)
 	head[n] = 0;
 	if (n >= 4 && !memcmp(head, ELFMAG, SELFMAG)) {
 		rc = elf_has_interp(fd);
+		if (rc > 0 && needs_sanitizer(fd)) {
+			close(fd);
+			snprintf(err, errlen, "'%s': built with a sanitizer, whose runtime owns malloc", path);
+			return -ENOTSUP;
+		}
 		close(fd);
 		if (rc == 0) {
 			snprintf(err, errlen, "'%s': statically linked, LD_PRELOAD cannot reach its malloc",
@@ -224,7 +265,8 @@ static int child_env(const struct memrec_opts *o, struct strbuf *pre, struct str
 	strbuf_addstr(pre, o->agent);
 	if (old && *old)
 		strbuf_addf(pre, ":%s", old);
-	strbuf_addf(opts, "mmap=%d,signal=%d,interval_us=%llu,depth=%d", o->mmap ? 1 : 0,
+	strbuf_addf(opts, "mmap=%d,unwind=%s,signal=%d,interval_us=%llu,depth=%d", o->mmap ? 1 : 0,
+		    o->unwind_fp ? "fp" : "cfi",
 		    o->snapshot_signal,
 		    (unsigned long long)((o->interval_ns ? o->interval_ns : 10000000) / 1000),
 		    o->depth ? o->depth : MEMW_MAX_DEPTH);
