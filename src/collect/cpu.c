@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -192,6 +193,8 @@ struct sampler {
 	uint64_t regs_mask;
 	uint64_t last_round;	/* start of the previous round */
 	int sigfd;
+	struct rlimit nofile_old;	/* RLIMIT_NOFILE before we raised it */
+	int nofile_raised;
 	struct py_sampler *py;	/* Python stacks (cfg->python), or NULL */
 };
 
@@ -862,9 +865,12 @@ struct child {
 };
 
 static void child_run(const struct cpu_record_config *cfg, const sigset_t *oldmask, int go,
-		      int errw, char *const *envp)
+		      int errw, char *const *envp, const struct rlimit *nofile)
 {
 	int e;
+
+	if (nofile)
+		setrlimit(RLIMIT_NOFILE, nofile);	/* the command gets the limit it would have had */
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
@@ -884,7 +890,7 @@ static void child_run(const struct cpu_record_config *cfg, const sigset_t *oldma
 }
 
 static int child_start(const struct cpu_record_config *cfg, const sigset_t *oldmask,
-		       char *const *envp, struct child *ch)
+		       char *const *envp, const struct rlimit *nofile, struct child *ch)
 {
 	int go[2], er[2];
 	pid_t pid;
@@ -921,7 +927,7 @@ static int child_start(const struct cpu_record_config *cfg, const sigset_t *oldm
 				continue;
 			_exit(127);
 		}
-		child_run(cfg, oldmask, go[0], er[1], envp);
+		child_run(cfg, oldmask, go[0], er[1], envp, nofile);
 	}
 	close(go[0]);
 	close(er[1]);
@@ -1138,7 +1144,7 @@ static int record_agent(struct sampler *s, const sigset_t *oldmask,
 		snprintf(err, errlen, "cannot write '%s': %s", cfg->output, strerror(-rc));
 		goto out;
 	}
-	rc = child_start(cfg, oldmask, env, &ch);
+	rc = child_start(cfg, oldmask, env, s->nofile_raised ? &s->nofile_old : NULL, &ch);
 	if (rc) {
 		snprintf(err, errlen, "cannot start '%s': %s", cfg->argv[0], strerror(-rc));
 		goto out;
@@ -1220,7 +1226,7 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 	struct rec_finish f;
 	int rc;
 
-	rc = child_start(cfg, oldmask, NULL, &ch);
+	rc = child_start(cfg, oldmask, NULL, s->nofile_raised ? &s->nofile_old : NULL, &ch);
 	if (rc) {
 		snprintf(err, errlen, "cannot start '%s': %s", cfg->argv[0], strerror(-rc));
 		return rc;
@@ -1233,13 +1239,16 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 			char why[160];
 
 			struct rec_writer *w = s->w;
-			int sigfd = s->sigfd;
+			struct rlimit nofile = s->nofile_old;
+			int sigfd = s->sigfd, raised = s->nofile_raised;
 
 			snprintf(why, sizeof(why), "perf_event_open refused: %s", strerror(-rc));
 			sampler_release(s);
 			rc = sampler_init(s, cfg);
 			s->w = w;
 			s->sigfd = sigfd;
+			s->nofile_old = nofile;
+			s->nofile_raised = raised;
 			if (rc)
 				return rc;
 			return record_agent(s, oldmask, res, why, err, errlen);
@@ -1469,6 +1478,13 @@ int cpu_record(const struct cpu_record_config *cfg, struct cpu_record_result *re
 		sampler_release(&s);
 		return rc;
 	}
+	/* One event per thread per CPU when attaching: use the hard fd limit
+	 * (as perf does); a launched command gets the old one back. */
+	if (getrlimit(RLIMIT_NOFILE, &s.nofile_old) == 0 && s.nofile_old.rlim_cur < s.nofile_old.rlim_max) {
+		struct rlimit r = { s.nofile_old.rlim_max, s.nofile_old.rlim_max };
+
+		s.nofile_raised = setrlimit(RLIMIT_NOFILE, &r) == 0;
+	}
 	sigfd = block_signals(&oldmask);
 	if (sigfd < 0) {
 		rc = sigfd;
@@ -1484,6 +1500,8 @@ int cpu_record(const struct cpu_record_config *cfg, struct cpu_record_result *re
 		rc = record_launch(&s, &oldmask, res, err, errlen);
 	close(sigfd);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (s.nofile_raised)
+		setrlimit(RLIMIT_NOFILE, &s.nofile_old);
 out:
 	res->samples = s.samples;
 	res->lost = s.lost;
