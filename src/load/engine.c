@@ -169,7 +169,7 @@ void load_counts_add(struct load_counts *dst, const struct load_counts *src)
 
 /* ---------- TLS ---------- */
 
-static SSL_CTX *tls_ctx_new(int insecure, char *err, size_t errlen)
+static SSL_CTX *tls_ctx_new(const struct load_config *cfg, char *err, size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
@@ -179,10 +179,20 @@ static SSL_CTX *tls_ctx_new(int insecure, char *err, size_t errlen)
 		return NULL;
 	}
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	if (insecure) {
+	if (cfg->insecure) {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+		return ctx;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (cfg->cafile) {
+		if (SSL_CTX_load_verify_locations(ctx, cfg->cafile, NULL) != 1) {
+			snprintf(err, errlen, "cannot load CA certificates from '%s': %s", cfg->cafile,
+				 ERR_reason_error_string(ERR_get_error()));
+			ERR_clear_error();
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
 	} else {
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 		SSL_CTX_set_default_verify_paths(ctx);
 	}
 	return ctx;
@@ -262,7 +272,7 @@ int load_probe(const struct load_config *cfg, char *err, size_t errlen)
 		goto out;
 	}
 	if (u->https) {
-		SSL_CTX *ctx = tls_ctx_new(cfg->insecure, err, errlen);
+		SSL_CTX *ctx = tls_ctx_new(cfg, err, errlen);
 		SSL *ssl;
 		uint64_t deadline = clock_mono_ns() + (uint64_t)ms * 1000000;
 
@@ -984,7 +994,7 @@ int load_run(const struct load_config *cfg, struct load_result *res, load_tick_f
 		r.prebuilt = tmp.wbuf;
 		strbuf_release(&wtmp.scratch);
 	}
-	if (cfg->url->https && !(r.ssl = tls_ctx_new(cfg->insecure, err, errlen))) {
+	if (cfg->url->https && !(r.ssl = tls_ctx_new(cfg, err, errlen))) {
 		rc = -EPROTO;
 		goto out;
 	}
