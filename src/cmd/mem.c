@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,6 +440,13 @@ int cmd_mem(int argc, char **argv)
 		fprintf(stderr, "pinch mem: cannot create a working directory next to '%s': %s\n", out,
 			strerror(errno));
 		return EXIT_FAIL;
+	}
+	{
+		/* absolute: the program (or a child) may change directory */
+		char abs[PATH_MAX];
+
+		if (realpath(dir, abs) && strlen(abs) < sizeof(dir))
+			snprintf(dir, sizeof(dir), "%s", abs);
 	}
 	rc = rec_writer_open(&w, out, REC_KIND_MEM);
 	if (rc) {

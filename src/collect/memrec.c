@@ -471,8 +471,13 @@ static int write_maps(struct rec_writer *w, struct buildid_cache *ids, uint32_t 
 	for (i = 0; i < maps.n && !rc; i++) {
 		const struct procmap *pm = &maps.v[i];
 		const char *path = pm->path[0] ? pm->path : "//anon";
+		const char *base = strrchr(path, '/');
 		struct rec_mmap m;
 		int n;
+
+		/* no allocation stack has frames in the agent or the vDSO */
+		if (!strcmp(path, "[vdso]") || (base && !strcmp(base + 1, "libpinch-mem.so")))
+			continue;
 
 		memset(&m, 0, sizeof(m));
 		m.pid = pid;
@@ -499,6 +504,7 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 	struct memw_summary sum;
 	size_t off, max_sites;
 	uint32_t i, n_stacks;
+	uint64_t first_point = 0, last_point = 0;
 	int rc = 0, have_proc = 0;
 
 	if (map_file(im->stream, &s))
@@ -552,6 +558,14 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 			rc = write_maps(w, ids, st->pid, st->start_mono_ns, (const char *)pl, size);
 		} else if (type >= 32 && type < 64) {
 			rc = rec_writer_add(w, type, pl, size, NULL, 0, NULL, 0);
+			if (type == MEMW_POINT && size >= sizeof(struct memw_point)) {
+				uint64_t t;
+
+				memcpy(&t, pl, sizeof(t));
+				if (!first_point)
+					first_point = t;
+				last_point = t;
+			}
 		}
 		off += 8 + (((size_t)size + 7) & ~(size_t)7);
 	}
@@ -635,6 +649,12 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 			struct memw_rss r = { .pid = res->pid, .time_ns = res->rss[k].time_ns,
 					      .rss = res->rss[k].rss };
 
+			/* while the agent's timeline runs its points carry RSS; the
+			 * outside samples matter before, after and in quiet spans
+			 * (kept: the largest, and one per 100 ms) */
+			if (first_point && r.time_ns >= first_point && r.time_ns <= last_point &&
+			    r.rss != sum.rss_max && k && r.time_ns - res->rss[k - 1].time_ns < 100000000)
+				continue;
 			rc = rec_writer_add(w, MEMW_RSS, &r, sizeof(r), NULL, 0, NULL, 0);
 		}
 	}
