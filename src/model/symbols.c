@@ -49,6 +49,17 @@ struct sym_file {
 	uint8_t build_id_len;
 	uint8_t anon;		/* not a file: [heap], //anon, [stack]... */
 	uint8_t mismatch_warned;
+	uint8_t aliases_built;
+	/* Function start (relative to the module) -> the name shown for it,
+	 * chosen once among the aliases at that address (sorted by start). */
+	struct sym_alias *aliases;
+	size_t naliases;
+};
+
+struct sym_alias {
+	uint64_t start;
+	const char *name;	/* points into libdwfl's string table */
+	int rank;
 };
 
 struct sym_map {
@@ -306,6 +317,8 @@ void symbolizer_free(struct symbolizer *s)
 		unlink(s->vdso_path);
 	free(s->warnings);
 	free(s->strs);
+	for (size_t i = 0; i < s->nfiles; i++)
+		free(s->files[i].aliases);
 	free(s->files);
 	free(s->pids);
 	free(s->res);
@@ -951,7 +964,8 @@ static const char *intern_src(struct symbolizer *s, const char *comp_dir, const 
 }
 
 /* Name of a subprogram or inlined-subroutine DIE: the demangled linkage
- * name when there is one, else the DWARF name. */
+ * name of a C++ function, else the DWARF name (a C linkage name is often an
+ * internal alias such as glibc's __GI_ names, not what the source says). */
 static const char *die_func_name(struct symbolizer *s, Dwarf_Die *die)
 {
 	Dwarf_Attribute attr;
@@ -960,6 +974,8 @@ static const char *die_func_name(struct symbolizer *s, Dwarf_Die *die)
 	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
 	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
 		name = dwarf_formstring(&attr);
+	if (name && strncmp(name, "_Z", 2))
+		name = NULL;
 	if (!name)
 		name = dwarf_diename(die);
 	return name ? intern_func(s, name) : NULL;
@@ -1106,6 +1122,85 @@ static int eh_hdr_func_start(Dwfl_Module *mod, uint64_t addr, uint64_t *start)
 	return -ENOENT;
 }
 
+/*
+ * Several symbols often name one function (glibc's _IO_default_xsputn and
+ * its internal alias __GI__IO_default_xsputn). libdwfl may answer with
+ * either, so one function would show as two. Rank the aliases like perf's
+ * choose_best_symbol: global over weak over local, then fewer leading
+ * underscores, then the shorter name.
+ */
+static int alias_rank(const GElf_Sym *sym, const char *name)
+{
+	int bind = GELF_ST_BIND(sym->st_info);
+	int r = bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
+	int us = 0;
+
+	while (name[us] == '_' && us < 4)
+		us++;
+	return r * 100000 + us * 10000 + (int)(strlen(name) < 9999 ? strlen(name) : 9999);
+}
+
+static int alias_cmp(const void *a, const void *b)
+{
+	const struct sym_alias *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->rank - y->rank;
+}
+
+static void build_aliases(struct sym_file *file, Dwfl_Module *mod)
+{
+	int n = dwfl_module_getsymtab(mod), i;
+	size_t k = 0, out = 0;
+
+	file->aliases_built = 1;
+	if (n <= 0)
+		return;
+	file->aliases = calloc((size_t)n, sizeof(*file->aliases));
+	if (!file->aliases)
+		return;
+	for (i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		Dwarf_Addr bias = 0;
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &a, NULL, NULL, &bias);
+
+		if (!name || !*name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || !a)
+			continue;
+		file->aliases[k].start = a - bias;
+		file->aliases[k].name = name;
+		file->aliases[k].rank = alias_rank(&sym, name);
+		k++;
+	}
+	qsort(file->aliases, k, sizeof(*file->aliases), alias_cmp);
+	for (size_t j = 0; j < k; j++)	/* keep the best of each start */
+		if (!out || file->aliases[out - 1].start != file->aliases[j].start)
+			file->aliases[out++] = file->aliases[j];
+	file->naliases = out;
+}
+
+static const char *canonical_name(struct sym_file *file, Dwfl_Module *mod, uint64_t start,
+				  const char *name)
+{
+	size_t lo = 0, hi;
+
+	if (!file->aliases_built)
+		build_aliases(file, mod);
+	hi = file->naliases;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (file->aliases[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < file->naliases && file->aliases[lo].start == start)
+		return file->aliases[lo].name;
+	return name;
+}
+
 static void resolve(struct symbolizer *s, struct sym_space *sp, uint64_t addr)
 {
 	const struct sym_map *m = space_find(sp, addr);
@@ -1148,6 +1243,7 @@ static void resolve(struct symbolizer *s, struct sym_space *sp, uint64_t addr)
 			unknown_frame(s, m, addr);
 		return;
 	}
+	name = canonical_name(file, mod, addr - off - bias, name);
 	resolve_dwarf(s, mod, addr, intern_func(s, name), file->base, addr - bias);
 }
 
