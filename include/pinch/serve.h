@@ -5,7 +5,8 @@
  *   GET /metrics       Prometheus text exposition format: the registry's
  *                      metrics plus process_cpu_seconds_total,
  *                      process_resident_memory_bytes, process_open_fds,
- *                      process_threads, process_start_time_seconds
+ *                      process_threads, process_start_time_seconds,
+ *                      process_virtual_memory_bytes, process_max_fds
  *   GET /metrics.json  {"uptime_seconds":..,"cpu_percent":..,"memory_mb":..,
  *                       "threads":..,"open_files":..,"connections":..}
  */

@@ -29,7 +29,9 @@ static inline int cmd_opt_exit(int nargs)
 	return -1;
 }
 
+int cmd_mem(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 
 #endif

@@ -91,7 +91,7 @@ int cmd_record(int argc, char **argv)
 	long freq = CPU_FREQ_DEFAULT, pid = 0;
 	const char *output = NULL, *call_graph = "fp", *stack = NULL, *mode = "auto";
 	uint64_t duration = 0, stack_bytes = 0;
-	int quiet = 0, nargs, rc, status = EXIT_OK;
+	int quiet = 0, nargs, rc, status = EXIT_OK, no_python = 0, idle = 0;
 	struct opt opts[] = {
 		{ OPT_INT, 'F', "freq", &freq, "hz", "samples per CPU-second (default 999, max 100000)", NULL, 0 },
 		{ OPT_STRING, 'o', "output", &output, "file", "recording to write (default pinch-YYYYMMDD-HHMMSS.rec)", NULL, 0 },
@@ -100,6 +100,8 @@ int cmd_record(int argc, char **argv)
 		{ OPT_INT, 'p', "pid", &pid, "pid", "profile this running process (all its threads)", NULL, 0 },
 		{ OPT_DURATION, 'd', "duration", &duration, "time", "stop after this long (e.g. 10s)", NULL, 0 },
 		{ OPT_STRING, 0, "mode", &mode, "auto|perf|agent", "sampler: perf_event, the LD_PRELOAD agent, or auto", NULL, 0 },
+		{ OPT_FLAG, 0, "no-python", &no_python, NULL, "do not read Python stacks (CPython 3.11 targets)", NULL, 0 },
+		{ OPT_FLAG, 0, "idle", &idle, NULL, "also sample waiting Python threads (off-CPU)", NULL, 0 },
 		{ OPT_FLAG, 'q', "quiet", &quiet, NULL, "print nothing but errors", NULL, 0 },
 		OPT_END_(),
 	};
@@ -186,6 +188,8 @@ int cmd_record(int argc, char **argv)
 	find_agent(&agent);
 	cfg.agent_path = agent.buf;
 	cfg.on_start = quiet ? NULL : print_start;
+	cfg.python = !no_python;
+	cfg.idle = idle;
 
 	rc = cpu_record(&cfg, &res, err, sizeof(err));
 	if (rc) {
@@ -196,12 +200,24 @@ int cmd_record(int argc, char **argv)
 			cpu_perf_hint(rc, cfg.pid > 0, hint, sizeof(hint));
 		if (hint[0] && (res.perf_errno || cfg.pid > 0))
 			fprintf(stderr, "hint: %s\n", hint);
-		status = res.before_start ? EXIT_USAGE : EXIT_FAIL;
+		if (rc == -ESRCH)
+			fprintf(stderr, "hint: 'ps -e' lists the running processes\n");
+		/* A bad PID or command is a usage error; a kernel refusing
+		 * perf_event for our own child is a failure of the environment. */
+		status = res.before_start && (cfg.pid > 0 || !res.perf_errno) ? EXIT_USAGE : EXIT_FAIL;
 		goto out;
 	}
-	if (res.term_signal)
+	if (res.timed_out && !quiet)
+		fprintf(stderr, "pinch record: stopped the command after the duration (SIGTERM)\n");
+	else if (res.term_signal)
 		fprintf(stderr, "pinch record: the command was killed by signal %d (%s)\n",
 			res.term_signal, strsignal(res.term_signal));
+	if (res.python_state == 2)	/* PY_SAMPLER_UNSUPPORTED: native frames still recorded */
+		fprintf(stderr, "pinch record: no python frames: %s\n", res.python);
+	else if (!quiet && res.python_state)
+		fprintf(stderr, "pinch record: %s: %llu stack changes read (%.0f us each), %llu unreadable\n",
+			res.python, (unsigned long long)res.python_stacks, res.python_read_us,
+			(unsigned long long)res.python_unreadable);
 	if (!quiet) {
 		struct strbuf size = STRBUF_INIT;
 
@@ -210,8 +226,11 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)res.samples, (unsigned long long)res.lost, size.buf);
 		strbuf_release(&size);
 	}
-	/* Like time(1): pinch exits with the command's status. */
-	if (res.term_signal)
+	/* Like time(1): pinch exits with the command's status (unless
+	 * --duration stopped it, which is what was asked for). */
+	if (res.timed_out)
+		status = EXIT_OK;
+	else if (res.term_signal)
 		status = 128 + res.term_signal;
 	else if (res.exit_status > 0)
 		status = res.exit_status;

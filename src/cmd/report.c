@@ -41,6 +41,8 @@ struct report_cfg {
 	int json;
 	const char *source_root;
 	int no_inline;
+	int native;		/* Python: keep native frames (interleaved) */
+	int idle;		/* include waiting (off-CPU) thread samples */
 };
 
 static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -238,17 +240,31 @@ int cmd_report(int argc, char **argv)
 {
 	struct report_cfg cfg = { .sort = "self", .limit = 20 };
 	const struct opt opts[] = {
-		{ .type = OPT_STRING, .long_name = "sort", .value = &cfg.sort, .argh = "self|total", .help = "order of the top table (default self)" },
-		{ .type = OPT_INT, .short_name = 'n', .long_name = "limit", .value = &cfg.limit, .argh = "N", .help = "rows of the top table (default 20, 0 = all)" },
-		{ .type = OPT_FLAG, .short_name = 't', .long_name = "threads", .value = &cfg.threads, .help = "one table per thread instead of merged" },
-		{ .type = OPT_STRING, .long_name = "lines", .value = &cfg.lines, .argh = "FUNC", .help = "samples per source line of FUNC" },
-		{ .type = OPT_STRING, .long_name = "callers", .value = &cfg.callers, .argh = "FUNC", .help = "who calls FUNC, with shares" },
-		{ .type = OPT_STRING, .long_name = "callees", .value = &cfg.callees, .argh = "FUNC", .help = "what FUNC calls, with shares" },
-		{ .type = OPT_FLAG, .long_name = "collapsed", .value = &cfg.collapsed, .help = "folded stacks (flamegraph.pl input)" },
-		{ .type = OPT_STRING, .long_name = "svg", .value = &cfg.svg, .argh = "FILE", .help = "write an interactive flame graph SVG" },
+		{ .type = OPT_STRING, .long_name = "sort", .value = &cfg.sort, .argh = "self|total",
+		  .help = "order of the top table (default self)" },
+		{ .type = OPT_INT, .short_name = 'n', .long_name = "limit", .value = &cfg.limit, .argh = "N",
+		  .help = "rows of the top table (default 20, 0 = all)" },
+		{ .type = OPT_FLAG, .short_name = 't', .long_name = "threads", .value = &cfg.threads,
+		  .help = "one table per thread instead of merged" },
+		{ .type = OPT_STRING, .long_name = "lines", .value = &cfg.lines, .argh = "FUNC",
+		  .help = "samples per source line of FUNC" },
+		{ .type = OPT_STRING, .long_name = "callers", .value = &cfg.callers, .argh = "FUNC",
+		  .help = "who calls FUNC, with shares" },
+		{ .type = OPT_STRING, .long_name = "callees", .value = &cfg.callees, .argh = "FUNC",
+		  .help = "what FUNC calls, with shares" },
+		{ .type = OPT_FLAG, .long_name = "collapsed", .value = &cfg.collapsed,
+		  .help = "folded stacks (flamegraph.pl input)" },
+		{ .type = OPT_STRING, .long_name = "svg", .value = &cfg.svg, .argh = "FILE",
+		  .help = "write an interactive flame graph SVG" },
 		{ .type = OPT_FLAG, .long_name = "json", .value = &cfg.json, .help = "machine-readable output" },
-		{ .type = OPT_STRING, .long_name = "source-root", .value = &cfg.source_root, .argh = "DIR", .help = "where --lines looks for relative source paths" },
-		{ .type = OPT_FLAG, .long_name = "no-inline", .value = &cfg.no_inline, .help = "do not expand inlined calls into frames" },
+		{ .type = OPT_STRING, .long_name = "source-root", .value = &cfg.source_root, .argh = "DIR",
+		  .help = "where --lines looks for relative source paths" },
+		{ .type = OPT_FLAG, .long_name = "no-inline", .value = &cfg.no_inline,
+		  .help = "do not expand inlined calls into frames" },
+		{ .type = OPT_FLAG, .long_name = "native", .value = &cfg.native,
+		  .help = "Python: interleave native frames (C extensions, the interpreter)" },
+		{ .type = OPT_FLAG, .long_name = "idle", .value = &cfg.idle,
+		  .help = "include waiting threads (recorded with 'pinch record --idle')" },
 		OPT_END_(),
 	};
 	struct strbuf path = STRBUF_INIT, out = STRBUF_INIT, warnings = STRBUF_INIT;
@@ -293,6 +309,8 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	copts.no_inline = cfg.no_inline;
+	copts.native = cfg.native;
+	copts.idle = cfg.idle;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
 	if (rc) {
 		errorf("cannot read '%s': %s", path.buf, err);
@@ -369,6 +387,7 @@ int cmd_report(int argc, char **argv)
 		/* {"recording": {...}, "<view>": <the view's own JSON>} */
 		strbuf_addstr(&doc, "{\n\"recording\": ");
 		add_json_recording(&doc, p, path.buf, &st, &warnings);
+		strbuf_rtrim(&doc);
 		strbuf_addstr(&doc, ",\n\"report\": ");
 		strbuf_rtrim(&out);
 		strbuf_add(&doc, out.buf, out.len);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -34,9 +35,11 @@
 #include <unistd.h>
 
 #include "agent/cpu/wire.h"
+#include "agentstream.h"
 #include "buildid.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
+#include "collect/python/pysampler.h"
 #include "model/recfile.h"
 #include "procmaps.h"
 #include "core/banned.h"
@@ -190,6 +193,9 @@ struct sampler {
 	uint64_t regs_mask;
 	uint64_t last_round;	/* start of the previous round */
 	int sigfd;
+	struct rlimit nofile_old;	/* RLIMIT_NOFILE before we raised it */
+	int nofile_raised;
+	struct py_sampler *py;	/* Python stacks (cfg->python), or NULL */
 };
 
 static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, int group,
@@ -592,6 +598,39 @@ static int ring_drain(struct sampler *s, struct ring *r)
 	return rc;
 }
 
+static int py_emit(void *ctx, uint32_t type, uint64_t time, const void *data, size_t len)
+{
+	struct sampler *s = ctx;
+
+	return queue_push(&s->q, type, time, data, len, NULL, 0, NULL, 0);
+}
+
+/* Starts the Python stack reader on pid (cfg->python); a failure to
+ * start only costs the Python frames. */
+static void py_start(struct sampler *s, pid_t pid)
+{
+	struct py_sampler_config pc = { .pid = pid, .freq = s->cfg->freq, .idle = s->cfg->idle };
+
+	if (s->cfg->python && !s->py && py_sampler_start(&s->py, &pc) < 0)
+		s->py = NULL;
+}
+
+/* Stops the Python reader (its records go out with the final round). */
+static void py_finish(struct sampler *s, struct cpu_record_result *res)
+{
+	struct py_sampler_status st;
+
+	if (!s->py)
+		return;
+	py_sampler_stop(s->py);
+	py_sampler_status(s->py, &st);
+	res->python_state = (int)st.state;
+	res->python_stacks = st.stacks;
+	res->python_unreadable = st.unreadable;
+	res->python_read_us = st.ticks ? (double)st.read_ns / 1e3 / (double)st.ticks : 0;
+	snprintf(res->python, sizeof(res->python), "%s", st.message);
+}
+
 /* One round: drain all rings, write what is old enough, flush the file. */
 static int sampler_round(struct sampler *s, int final)
 {
@@ -600,6 +639,8 @@ static int sampler_round(struct sampler *s, int final)
 
 	for (i = 0; i < s->ncpu && !rc; i++)
 		rc = ring_drain(s, &s->rings[i]);
+	if (!rc && s->py)
+		rc = py_sampler_drain(s->py, py_emit, s);
 	if (!rc)
 		rc = queue_flush(&s->q, s->w, final ? UINT64_MAX : s->last_round);
 	s->last_round = now;
@@ -621,6 +662,8 @@ static void sampler_release(struct sampler *s)
 	free(s->fds);
 	free(s->rings);
 	free(s->tmp);
+	py_sampler_free(s->py);
+	s->py = NULL;
 	queue_release(&s->q);
 	buildid_cache_free(s->bids);
 	s->rings = NULL;
@@ -822,9 +865,12 @@ struct child {
 };
 
 static void child_run(const struct cpu_record_config *cfg, const sigset_t *oldmask, int go,
-		      int errw, char *const *envp)
+		      int errw, char *const *envp, const struct rlimit *nofile)
 {
 	int e;
+
+	if (nofile)
+		setrlimit(RLIMIT_NOFILE, nofile);	/* the command gets the limit it would have had */
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
@@ -844,7 +890,7 @@ static void child_run(const struct cpu_record_config *cfg, const sigset_t *oldma
 }
 
 static int child_start(const struct cpu_record_config *cfg, const sigset_t *oldmask,
-		       char *const *envp, struct child *ch)
+		       char *const *envp, const struct rlimit *nofile, struct child *ch)
 {
 	int go[2], er[2];
 	pid_t pid;
@@ -881,7 +927,7 @@ static int child_start(const struct cpu_record_config *cfg, const sigset_t *oldm
 				continue;
 			_exit(127);
 		}
-		child_run(cfg, oldmask, go[0], er[1], envp);
+		child_run(cfg, oldmask, go[0], er[1], envp, nofile);
 	}
 	close(go[0]);
 	close(er[1]);
@@ -983,85 +1029,44 @@ static int is_refusal(int rc)
 
 /* ---- the agent fallback ----------------------------------------------------- */
 
-struct agent_rec {
-	uint64_t time;
-	size_t off;
-};
-
-static int agent_rec_cmp(const void *x, const void *y)
-{
-	const struct agent_rec *a = x, *b = y;
-
-	if (a->time != b->time)
-		return a->time < b->time ? -1 : 1;
-	return a->off < b->off ? -1 : a->off > b->off;
-}
-
 /* Copies the agent's record stream into the recording, sorted by time,
  * build-ids filled in. Counts samples and lost. */
 static int agent_merge(struct sampler *s, const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct agent_rec *v = NULL;
-	size_t n = 0, cap = 0, off = 0, i;
-	int rc = strbuf_read_file(&sb, path, 0);
+	struct agentstream_rec *v = NULL;
+	size_t n = 0, i;
+	int torn, rc = strbuf_read_file(&sb, path, 0);
 
 	if (rc == -ENOENT)
 		rc = 0;	/* the program never ran a sample */
-	while (!rc && sb.len - off >= sizeof(struct pcw_hdr)) {
-		struct pcw_hdr h;
-		int to;
-
-		memcpy(&h, sb.buf + off, sizeof(h));
-		if (h.type == 0 || h.size > REC_MAX_RECORD ||
-		    pcw_record_bytes(h.size) > sb.len - off)
-			break;	/* a torn tail (the program was killed mid-write) */
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 4096;
-			struct agent_rec *nv = realloc(v, nc * sizeof(*nv));
-
-			if (!nv) {
-				rc = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = nc;
-		}
-		v[n].off = off;
-		v[n].time = 0;
-		to = pcw_time_offset(h.type);
-		if (to >= 0 && (size_t)to + 8 <= h.size)
-			memcpy(&v[n].time, sb.buf + off + sizeof(h) + (size_t)to, 8);
-		n++;
-		off += pcw_record_bytes(h.size);
-	}
 	if (!rc)
-		qsort(v, n, sizeof(*v), agent_rec_cmp);
+		rc = agentstream_index(sb.buf, sb.len, &v, &n, &torn);
 	for (i = 0; !rc && i < n; i++) {
-		struct pcw_hdr h;
-		unsigned char *payload = (unsigned char *)sb.buf + v[i].off + sizeof(h);
+		unsigned char *payload = (unsigned char *)sb.buf + v[i].off;
 
-		memcpy(&h, sb.buf + v[i].off, sizeof(h));
-		if (h.type == PCW_SAMPLE) {
+		if (v[i].type == PCW_SAMPLE) {
 			s->samples++;
-		} else if (h.type == PCW_LOST && h.size >= sizeof(struct pcw_lost)) {
+		} else if (v[i].type == PCW_LOST) {
 			struct pcw_lost l;
 
 			memcpy(&l, payload, sizeof(l));
 			s->lost += l.lost;
-		} else if (h.type == PCW_MMAP && h.size > sizeof(struct pcw_mmap)) {
+		} else if (v[i].type == PCW_MMAP) {
 			struct pcw_mmap m;
 			const char *p = (const char *)payload + sizeof(m);
 
 			memcpy(&m, payload, sizeof(m));
-			if (!m.build_id_len && memchr(p, 0, h.size - sizeof(m))) {
+			if (!memchr(p, 0, v[i].size - sizeof(m)))
+				continue;	/* a path without its NUL */
+			if (!m.build_id_len) {
 				int b = buildid_cache_get(s->bids, p, m.build_id);
 
 				m.build_id_len = b > 0 ? (uint8_t)b : 0;
 				memcpy(payload, &m, sizeof(m));
 			}
 		}
-		rc = rec_writer_add(s->w, h.type, payload, h.size, NULL, 0, NULL, 0);
+		rc = rec_writer_add(s->w, v[i].type, payload, v[i].size, NULL, 0, NULL, 0);
 		if (!rc && (i & 1023) == 1023)
 			rc = rec_writer_flush(s->w);
 	}
@@ -1139,7 +1144,7 @@ static int record_agent(struct sampler *s, const sigset_t *oldmask,
 		snprintf(err, errlen, "cannot write '%s': %s", cfg->output, strerror(-rc));
 		goto out;
 	}
-	rc = child_start(cfg, oldmask, env, &ch);
+	rc = child_start(cfg, oldmask, env, s->nofile_raised ? &s->nofile_old : NULL, &ch);
 	if (rc) {
 		snprintf(err, errlen, "cannot start '%s': %s", cfg->argv[0], strerror(-rc));
 		goto out;
@@ -1160,6 +1165,7 @@ static int record_agent(struct sampler *s, const sigset_t *oldmask,
 		       sampler_round);
 	if (!t.gone) {
 		/* The duration ended: stop the program, then merge. */
+		res->timed_out = 1;
 		kill(t.pid, SIGTERM);
 		waitpid(t.pid, &t.status, 0);
 		t.gone = 1;
@@ -1220,7 +1226,7 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 	struct rec_finish f;
 	int rc;
 
-	rc = child_start(cfg, oldmask, NULL, &ch);
+	rc = child_start(cfg, oldmask, NULL, s->nofile_raised ? &s->nofile_old : NULL, &ch);
 	if (rc) {
 		snprintf(err, errlen, "cannot start '%s': %s", cfg->argv[0], strerror(-rc));
 		return rc;
@@ -1233,18 +1239,22 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 			char why[160];
 
 			struct rec_writer *w = s->w;
-			int sigfd = s->sigfd;
+			struct rlimit nofile = s->nofile_old;
+			int sigfd = s->sigfd, raised = s->nofile_raised;
 
+			snprintf(why, sizeof(why), "perf_event_open refused: %s", strerror(-rc));
 			sampler_release(s);
 			rc = sampler_init(s, cfg);
 			s->w = w;
 			s->sigfd = sigfd;
+			s->nofile_old = nofile;
+			s->nofile_raised = raised;
 			if (rc)
 				return rc;
-			snprintf(why, sizeof(why), "perf_event_open refused: %s", strerror(-rc));
 			return record_agent(s, oldmask, res, why, err, errlen);
 		}
 		snprintf(err, errlen, "cannot open the cpu-clock event: %s", strerror(-rc));
+		res->before_start = 1;
 		return rc;
 	}
 	res->mode = CPU_MODE_PERF;
@@ -1267,14 +1277,17 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 			close(t.pidfd);
 		return rc;
 	}
+	py_start(s, ch.pid);
 	rc = wait_loop(s, &t, cfg->duration_ns ? clock_mono_ns() + cfg->duration_ns : 0,
 		       sampler_round);
 	if (!t.gone && !rc) {
 		/* The duration ended: the command is stopped like timeout(1) does. */
+		res->timed_out = 1;
 		kill(t.pid, SIGTERM);
 		waitpid(t.pid, &t.status, 0);
 		t.gone = 1;
 	}
+	py_finish(s, res);
 	if (!rc)
 		rc = sampler_round(s, 1);
 	if (!rc) {
@@ -1414,6 +1427,7 @@ static int record_attach(struct sampler *s, struct cpu_record_result *res, char 
 		 (int)cfg->pid, ts.n, cfg->freq, cfg->call_graph == CPU_CG_DWARF ? "dwarf" : "fp",
 		 s->ncpu);
 	s->last_round = clock_mono_ns();
+	py_start(s, cfg->pid);
 	rc = wait_loop(s, &t, cfg->duration_ns ? clock_mono_ns() + cfg->duration_ns : 0,
 		       sampler_round);
 	{
@@ -1422,6 +1436,7 @@ static int record_attach(struct sampler *s, struct cpu_record_result *res, char 
 		for (i = 0; i < s->nfds; i++)
 			ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
 	}
+	py_finish(s, res);
 	if (!rc)
 		rc = sampler_round(s, 1);
 	if (!rc) {
@@ -1463,6 +1478,13 @@ int cpu_record(const struct cpu_record_config *cfg, struct cpu_record_result *re
 		sampler_release(&s);
 		return rc;
 	}
+	/* One event per thread per CPU when attaching: use the hard fd limit
+	 * (as perf does); a launched command gets the old one back. */
+	if (getrlimit(RLIMIT_NOFILE, &s.nofile_old) == 0 && s.nofile_old.rlim_cur < s.nofile_old.rlim_max) {
+		struct rlimit r = { s.nofile_old.rlim_max, s.nofile_old.rlim_max };
+
+		s.nofile_raised = setrlimit(RLIMIT_NOFILE, &r) == 0;
+	}
 	sigfd = block_signals(&oldmask);
 	if (sigfd < 0) {
 		rc = sigfd;
@@ -1478,6 +1500,8 @@ int cpu_record(const struct cpu_record_config *cfg, struct cpu_record_result *re
 		rc = record_launch(&s, &oldmask, res, err, errlen);
 	close(sigfd);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (s.nofile_raised)
+		setrlimit(RLIMIT_NOFILE, &s.nofile_old);
 out:
 	res->samples = s.samples;
 	res->lost = s.lost;
@@ -1495,8 +1519,13 @@ out:
 		if (stat(cfg->output, &st) == 0)
 			res->bytes = (uint64_t)st.st_size;
 	}
-	if (rc && res->before_start)
-		unlink(cfg->output);
+	if (rc && res->before_start) {
+		struct stat st;
+
+		/* Nothing was recorded: remove the file we created (never a device). */
+		if (stat(cfg->output, &st) == 0 && S_ISREG(st.st_mode))
+			unlink(cfg->output);
+	}
 	sampler_release(&s);
 	return rc;
 }
@@ -1561,9 +1590,13 @@ void cpu_perf_hint(int rc, int attach, char *buf, size_t len)
 			snprintf(buf, len,
 				 "perf_event_paranoid is %d and profiling another user's process needs ptrace permission: run as that user or root, or lower /proc/sys/kernel/perf_event_paranoid (and kernel.yama.ptrace_scope)",
 				 level);
+		else if (level > 2)
+			snprintf(buf, len,
+				 "perf_event_paranoid is %d: lower it (sysctl kernel.perf_event_paranoid=2) or use --mode agent",
+				 level);
 		else
 			snprintf(buf, len,
-				 "perf_event_paranoid is %d: lower it (sysctl kernel.perf_event_paranoid=2 or less) or use --mode agent",
+				 "perf_event_paranoid is %d, so a seccomp filter or container policy refused perf_event_open: allow it there or use --mode agent",
 				 level);
 	} else if (rc == -ENOSYS || rc == -ENOENT || rc == -EOPNOTSUPP) {
 		snprintf(buf, len, "this kernel has no usable perf_event cpu-clock; use --mode agent");

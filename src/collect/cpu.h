@@ -44,6 +44,8 @@ struct cpu_record_config {
 	const char *command_line;	/* for the "command" meta entry */
 	const char *output;		/* recording path */
 	const char *agent_path;		/* libpinch-cpuagent.so, for the fallback */
+	int python;			/* 1: also read the target's Python stacks (pysampler.h) */
+	int idle;			/* 1: also sample waiting Python threads (off-CPU) */
 	/* Called once when sampling starts, with a one-line description of
 	 * the mode (the command prints it). May be NULL. */
 	void (*on_start)(void *ctx, const char *what);
@@ -58,7 +60,13 @@ struct cpu_record_result {
 	int exit_status;		/* of the launched command; -1 if attached or unknown */
 	int term_signal;		/* signal that ended it, or 0 */
 	int before_start;		/* the failure happened before anything ran */
+	int timed_out;			/* --duration ended it (a launched command got SIGTERM) */
 	int perf_errno;			/* why perf_event_open was refused (0: it was not) */
+	/* Python (cfg.python): what was found, or why it could not be read. */
+	int python_state;		/* enum py_sampler_state; 0 = no python found */
+	uint64_t python_stacks, python_unreadable;
+	double python_read_us;		/* mean time of one stack read */
+	char python[768];
 };
 
 /*

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct strbuf {
 	size_t alloc;
@@ -46,5 +47,7 @@ int strbuf_add_bytes(struct strbuf *sb, double bytes);
 /* Appends a human duration from nanoseconds: "812 us", "1.25 s". */
 int strbuf_add_duration(struct strbuf *sb, double ns);
 void strbuf_rtrim(struct strbuf *sb);
+/* Appends v as a LEB128/protobuf varint (7 bits a byte, low first). */
+int strbuf_add_varint(struct strbuf *sb, uint64_t v);
 
 #endif

@@ -138,7 +138,8 @@ PINCH_API int pinch_bench(const char *name, void (*fn)(void *arg), void *arg,
 {
 	struct pinch_bench_opts o = { 0 };
 	double round_time, target;
-	uint64_t r;
+	uint64_t r, t_start;
+	int auto_rounds;
 
 	if (!name || !fn || !res)
 		return lib_err(-EINVAL, "pinch_bench: NULL name, function or result");
@@ -167,6 +168,7 @@ PINCH_API int pinch_bench(const char *name, void (*fn)(void *arg), void *arg,
 	}
 	for (r = 0; r < o.warmup_rounds; r++)
 		run_round(fn, arg, &o, o.iterations);
+	auto_rounds = !o.rounds;
 	if (!o.rounds) {
 		round_time = run_round(fn, arg, &o, o.iterations);
 		o.rounds = round_time > 0 ? (uint64_t)ceil(o.max_time / round_time) : MAX_ROUNDS;
@@ -181,8 +183,17 @@ PINCH_API int pinch_bench(const char *name, void (*fn)(void *arg), void *arg,
 		pinch_bench_result_release(res);
 		return lib_err(-ENOMEM, "out of memory");
 	}
-	for (r = 0; r < o.rounds; r++)
+	t_start = clock_mono_ns();
+	for (r = 0; r < o.rounds; r++) {
 		res->data[r] = run_round(fn, arg, &o, o.iterations) / (double)o.iterations;
+		/* The estimate came from one round; if rounds turn out slower
+		 * (a loaded machine), max_time still bounds the run. */
+		if (auto_rounds && r + 1 >= o.min_rounds &&
+		    (double)(clock_mono_ns() - t_start) / 1e9 > o.max_time) {
+			o.rounds = r + 1;
+			break;
+		}
+	}
 	res->opts = o;
 	pinch_bench_stats_compute(res->data, o.rounds, &res->stats);
 	res->stats.iterations = o.iterations;

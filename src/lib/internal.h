@@ -131,7 +131,8 @@ int lib_parse_addr(const char *addr, int allow_remote, struct sockaddr_storage *
 /* ---- process statistics (procstat.c) ---- */
 struct lib_procstat {
 	double cpu_seconds;		/* user + system */
-	uint64_t rss_bytes;
+	uint64_t rss_bytes, vsize_bytes;
+	uint64_t max_fds;		/* RLIMIT_NOFILE soft limit */
 	uint64_t open_fds, open_files, sockets;
 	uint64_t threads;
 	double start_time;		/* seconds since the epoch */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,7 +63,8 @@ static void count_fds(struct lib_procstat *ps)
 int lib_procstat_read(struct lib_procstat *ps)
 {
 	struct strbuf sb = STRBUF_INIT;
-	unsigned long long utime = 0, stime = 0, start = 0, threads = 0, rss = 0;
+	unsigned long long utime = 0, stime = 0, start = 0, threads = 0, rss = 0, vsize = 0;
+	struct rlimit rl;
 	long tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
 	const char *p;
 	int rc;
@@ -73,8 +75,8 @@ int lib_procstat_read(struct lib_procstat *ps)
 		return rc;
 	p = strrchr(sb.buf, ')');	/* comm may hold spaces and parens */
 	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
-			 "%*d %*d %*d %*d %llu %*d %llu %*u %llu",
-			 &utime, &stime, &threads, &start, &rss) != 5) {
+			 "%*d %*d %*d %*d %llu %*d %llu %llu %llu",
+			 &utime, &stime, &threads, &start, &vsize, &rss) != 6) {
 		strbuf_release(&sb);
 		return -EIO;
 	}
@@ -85,6 +87,8 @@ int lib_procstat_read(struct lib_procstat *ps)
 	(void)utime, (void)stime;
 	ps->threads = threads;
 	ps->rss_bytes = rss * (uint64_t)(page > 0 ? page : 4096);
+	ps->vsize_bytes = vsize;
+	ps->max_fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (uint64_t)rl.rlim_cur : 0;
 	ps->start_time = boot_time() + (double)start / (double)tck;
 	ps->uptime = (double)clock_real_ns() / 1e9 - ps->start_time;
 	if (ps->uptime < 0)

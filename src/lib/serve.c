@@ -120,8 +120,10 @@ static void add_process_metrics(struct strbuf *sb, const struct lib_procstat *ps
 		{ "process_open_fds", "gauge", "Number of open file descriptors." },
 		{ "process_threads", "gauge", "Number of OS threads in the process." },
 		{ "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds." },
+		{ "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes." },
+		{ "process_max_fds", "gauge", "Maximum number of open file descriptors." },
 	};
-	double v[5];
+	double v[7];
 	size_t i;
 
 	v[0] = ps->cpu_seconds;
@@ -129,7 +131,9 @@ static void add_process_metrics(struct strbuf *sb, const struct lib_procstat *ps
 	v[2] = (double)ps->open_fds;
 	v[3] = (double)ps->threads;
 	v[4] = ps->start_time;
-	for (i = 0; i < 5; i++) {
+	v[5] = (double)ps->vsize_bytes;
+	v[6] = (double)ps->max_fds;
+	for (i = 0; i < 7; i++) {
 		strbuf_addf(sb, "# HELP %s %s\n# TYPE %s %s\n%s ", m[i].name, m[i].help,
 			    m[i].name, m[i].type, m[i].name);
 		lib_add_float(sb, v[i]);

@@ -20,6 +20,7 @@
 #include "../core/hmap.h"
 #include "../core/strbuf.h"
 #include "profile.h"
+#include "pymerge.h"
 #include "recfile.h"
 #include "symbols.h"
 #include "unwind.h"
@@ -67,6 +68,7 @@ struct builder {
 	uint64_t pcs[UNWIND_MAX_DEPTH + 4];
 	uint64_t fixed[UNWIND_MAX_DEPTH + 4];
 	uint32_t locs[MAX_LOCS];
+	struct pymerge *py;	/* interpreter (Python) frames */
 };
 
 static int grow(void **v, size_t *alloc, size_t need, size_t size)
@@ -281,12 +283,7 @@ static int result_locs(struct builder *b, uint32_t res, const uint32_t **locs, u
 static int merge_interpreter_frames(struct builder *b, const struct rec_sample_view *v,
 				    uint32_t *locs, uint32_t *n, uint32_t max)
 {
-	(void)b;
-	(void)v;
-	(void)locs;
-	(void)n;
-	(void)max;
-	return 0;
+	return pymerge_stack(b->py, v->s->tid, locs, n, max);
 }
 
 static int on_sample(struct builder *b, const struct rec *rec)
@@ -304,7 +301,7 @@ static int on_sample(struct builder *b, const struct rec *rec)
 		b->st->skipped++;
 		return 0;
 	}
-	if (v.s->flags & REC_SAMPLE_IDLE) {
+	if ((v.s->flags & REC_SAMPLE_IDLE) && !(b->opts && b->opts->idle)) {
 		b->st->skipped++;
 		return 0;
 	}
@@ -430,7 +427,8 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 	b->p = profile_new();
 	b->sym = symbolizer_new();
 	if (!b->p || !b->sym || profile_add_type(b->p, "samples", "count") != 0 ||
-	    profile_add_type(b->p, "cpu", "nanoseconds") != 1) {
+	    profile_add_type(b->p, "cpu", "nanoseconds") != 1 ||
+	    !(b->py = pymerge_new(b->p, opts && opts->native))) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -489,8 +487,16 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 				st->term_signal = f->term_signal;
 			}
 			break;
+		case REC_STRING:
+			if (pymerge_on_string(b->py, &rec) == -ENOMEM)
+				rc = -ENOMEM;
+			break;
+		case REC_SYMSTACK:
+			if (pymerge_on_symstack(b->py, &rec) == -ENOMEM)
+				rc = -ENOMEM;
+			break;
 		default:
-			break;	/* REC_EXIT, REC_STRING, REC_SYMSTACK, unknown: not needed here */
+			break;	/* REC_EXIT, unknown: not needed here */
 		}
 	}
 	if (rc) {
@@ -505,6 +511,7 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 	set_meta_u64(b->p, "samples", st->samples);
 	set_meta_u64(b->p, "lost", st->lost);
 	set_meta_u64(b->p, "unreadable", st->unreadable);
+	set_meta_u64(b->p, "python_stacks", pymerge_stacks_seen(b->py));
 	set_meta_u64(b->p, "duration_ns", st->duration_ns);
 	profile_set_meta(b->p, "truncated", st->truncated ? "yes" : "no");
 	if (st->finished) {
@@ -532,6 +539,7 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 out:
 	profile_free(b->p);
 	symbolizer_free(b->sym);
+	pymerge_free(b->py);
 	free(b->memo);
 	free(b->locpool);
 	free(b->thr);

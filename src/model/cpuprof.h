@@ -25,6 +25,8 @@ struct strbuf;
 struct cpuprof_opts {
 	int no_inline;		/* 1: one location per address (no inline chain) */
 	int no_leaf_fix;	/* 1: use fp chains as the kernel recorded them */
+	int native;		/* 1: Python samples keep native frames (eval frames replaced) */
+	int idle;		/* 1: include off-CPU samples of waiting threads */
 };
 
 struct cpuprof_stats {

@@ -145,17 +145,7 @@ double hist_stddev(const struct hist *h)
 
 static void put_varint(struct strbuf *out, uint64_t v)
 {
-	unsigned char b[10];
-	int n = 0;
-
-	do {
-		b[n] = v & 0x7f;
-		v >>= 7;
-		if (v)
-			b[n] |= 0x80;
-		n++;
-	} while (v);
-	strbuf_add(out, b, (size_t)n);
+	strbuf_add_varint(out, v);
 }
 
 static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)

@@ -116,10 +116,19 @@ struct rec_symframe {
 	uint32_t flags;		/* bit 0: entry frame of a native eval call (for merging) */
 };
 
+#define REC_SYMFRAME_ENTRY 1u	/* rec_symframe.flags: entry frame of a native eval call */
+
+/*
+ * The interpreter stack of thread tid as read at time_ns. It holds for
+ * that thread's samples from then on, until the next REC_SYMSTACK of the
+ * thread (the Python sampler writes one only when the stack changed).
+ * nr = 0: the thread has no readable interpreter stack now.
+ */
 struct rec_symstack {
 	uint32_t tid;
 	uint16_t nr;		/* frames, leaf first */
 	uint16_t lang;		/* 1 = Python */
+	uint64_t time_ns;	/* CLOCK_MONOTONIC of the read */
 	/* struct rec_symframe frames[nr] */
 };
 

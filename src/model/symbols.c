@@ -67,6 +67,8 @@ struct sym_space {
 	int dirty;		/* maps changed since the modules were reported */
 	int has_modules;
 	void *unwind;		/* owned by unwind.c */
+	uint64_t dwfl_gen;	/* bumped for each new Dwfl (unwind.c re-attaches) */
+	int dwfl_attached;	/* unwind.c attached a thread state to dwfl */
 	void (*unwind_free)(void *);
 };
 
@@ -779,6 +781,18 @@ static Dwfl *space_dwfl(struct symbolizer *s, struct sym_space *sp)
 	}
 	if (!sp->dirty)
 		return sp->has_modules ? sp->dwfl : NULL;
+	if (sp->dwfl_attached) {
+		/* An unwinder attached to this Dwfl keeps pointers to its
+		 * modules, which a new report would free under it: start over
+		 * with a fresh Dwfl; unwind.c sees the new generation and
+		 * attaches again. */
+		dwfl_end(sp->dwfl);
+		sp->dwfl_attached = 0;
+		sp->dwfl_gen++;
+		sp->dwfl = dwfl_begin(&dwfl_callbacks);
+		if (!sp->dwfl)
+			return NULL;
+	}
 	sp->dirty = 0;
 	sp->has_modules = 0;
 	dwfl_report_begin(sp->dwfl);
@@ -810,6 +824,12 @@ static Dwfl *space_dwfl(struct symbolizer *s, struct sym_space *sp)
 void *sym_space_dwfl(struct symbolizer *s, struct sym_space *sp)
 {
 	return space_dwfl(s, sp);
+}
+
+uint64_t sym_space_dwfl_attached(struct sym_space *sp)
+{
+	sp->dwfl_attached = 1;
+	return sp->dwfl_gen;
 }
 
 void **sym_space_unwind_slot(struct sym_space *sp, void (**free_fn)(void *))
@@ -1023,6 +1043,69 @@ static void resolve_dwarf(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 	push_frame(s, &f);
 }
 
+/*
+ * Start of the function around addr (a module address) from the sorted
+ * search table of .eh_frame_hdr, which survives strip: it lets samples in
+ * a stripped function share one "module+0xoff" name instead of one per
+ * instruction. Handles the encodings every GNU toolchain emits
+ * (table: datarel sdata4). 0 or -ENOENT.
+ */
+static int eh_hdr_func_start(Dwfl_Module *mod, uint64_t addr, uint64_t *start)
+{
+	Dwarf_Addr bias = 0;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		return -ENOENT;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+		const uint8_t *p;
+		uint32_t count;
+		size_t lo, hi;
+		uint64_t a = addr - bias;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+		    strcmp(name, ".eh_frame_hdr"))
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf || d->d_size < 12)
+			return -ENOENT;
+		p = d->d_buf;
+		/* version 1, eh_frame_ptr any 4-byte form, count udata4, table datarel|sdata4 */
+		if (p[0] != 1 || (p[1] & 0x0f) != 0x0b || p[2] != 0x03 || p[3] != 0x3b)
+			return -ENOENT;
+		memcpy(&count, p + 8, 4);
+		if ((size_t)count > (d->d_size - 12) / 8 || count == 0)
+			return -ENOENT;
+		lo = 0;
+		hi = count;
+		while (lo < hi) {	/* first entry whose start is above a */
+			size_t mid = lo + (hi - lo) / 2;
+			int32_t rel;
+
+			memcpy(&rel, p + 12 + mid * 8, 4);
+			if (sh.sh_addr + (int64_t)rel <= a)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == 0)
+			return -ENOENT;
+		{
+			int32_t rel;
+
+			memcpy(&rel, p + 12 + (lo - 1) * 8, 4);
+			*start = sh.sh_addr + (int64_t)rel + bias;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static void resolve(struct symbolizer *s, struct sym_space *sp, uint64_t addr)
 {
 	const struct sym_map *m = space_find(sp, addr);
@@ -1054,7 +1137,15 @@ static void resolve(struct symbolizer *s, struct sym_space *sp, uint64_t addr)
 	if (!name || !*name || GELF_ST_TYPE(sym.st_info) == STT_OBJECT ||
 	    GELF_ST_TYPE(sym.st_info) == STT_TLS ||
 	    (sym.st_size && off >= sym.st_size)) {
-		unknown_frame(s, m, addr);
+		uint64_t start;
+		const struct sym_map *fm;
+
+		/* No symbol: name it by its function's start when CFI knows it. */
+		if (!eh_hdr_func_start(mod, addr, &start) && start <= addr &&
+		    addr - start < (1u << 20) && (fm = space_find(sp, start)) && fm->file == m->file)
+			unknown_frame(s, fm, start);
+		else
+			unknown_frame(s, m, addr);
 		return;
 	}
 	resolve_dwarf(s, mod, addr, intern_func(s, name), file->base, addr - bias);

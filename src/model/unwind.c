@@ -7,11 +7,14 @@
  */
 #include "unwind.h"
 
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/hmap.h"
 #include "symbols.h"
 #include "../core/banned.h"
 
@@ -32,6 +35,18 @@ int unwind_reg(const struct unwind_input *in, int r, uint64_t *val)
 	return 0;
 }
 
+/*
+ * Where a leaf's return address is, memoized per code address: for the
+ * usual rules (CFA = rsp or rbp + offset, return address saved at CFA + n)
+ * it is at base register + delta, so the fp leaf fix costs one lookup and
+ * one read per sample instead of a libdwfl walk.
+ */
+struct leaf_rule {
+	uint64_t pc;
+	int64_t delta;
+	int8_t base;		/* perf register of the base (SP or BP); -1: walk instead */
+};
+
 /* Per-space attach-state context: which sample is being unwound now. */
 struct uw_ctx {
 	struct symbolizer *s;
@@ -40,6 +55,10 @@ struct uw_ctx {
 	uint64_t sp_reg;
 	int attached;
 	int failed;
+	uint64_t gen;		/* sym_space_dwfl_attached() generation attached to */
+	struct leaf_rule *rules;
+	size_t nrules, arules;
+	struct hmap rule_idx;
 };
 
 struct uw_walk {
@@ -138,7 +157,29 @@ static int uw_frame(Dwfl_Frame *state, void *arg)
 
 static void uw_ctx_free(void *p)
 {
-	free(p);
+	struct uw_ctx *c = p;
+
+	if (!c)
+		return;
+	hmap_release(&c->rule_idx);
+	free(c->rules);
+	free(c);
+}
+
+static struct uw_ctx *ctx_get(struct sym_space *sp)
+{
+	void (*fr)(void *) = uw_ctx_free;
+	void **slot = sym_space_unwind_slot(sp, &fr);
+	struct uw_ctx *c = *slot;
+
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return NULL;
+		hmap_init(&c->rule_idx);
+		*slot = c;
+	}
+	return c;
 }
 
 static int walk(struct symbolizer *s, struct sym_space *sp, const struct unwind_input *in,
@@ -147,8 +188,6 @@ static int walk(struct symbolizer *s, struct sym_space *sp, const struct unwind_
 	Dwfl *dwfl;
 	struct uw_ctx *c;
 	struct uw_walk w = { .pcs = pcs, .max = max };
-	void (*fr)(void *) = uw_ctx_free;
-	void **slot;
 	uint64_t ip, spv;
 
 	if (max <= 0)
@@ -160,22 +199,21 @@ static int walk(struct symbolizer *s, struct sym_space *sp, const struct unwind_
 		pcs[0] = ip;
 		return 1;
 	}
-	slot = sym_space_unwind_slot(sp, &fr);
-	c = *slot;
-	if (!c) {
-		c = calloc(1, sizeof(*c));
-		if (!c)
-			return -ENOMEM;
-		*slot = c;
-	}
+	c = ctx_get(sp);
+	if (!c)
+		return -ENOMEM;
 	c->s = s;
 	c->sp = sp;
+	if (c->attached && c->gen != sym_space_dwfl_attached(sp))
+		c->attached = c->failed = 0;	/* a new Dwfl since */
 	if (!c->attached && !c->failed) {
 		/* Any pid will do: it only names the process inside libdwfl. */
-		if (dwfl_attach_state(dwfl, NULL, (pid_t)(in->pid ? in->pid : 1), &uw_callbacks, c))
+		if (dwfl_attach_state(dwfl, NULL, (pid_t)(in->pid ? in->pid : 1), &uw_callbacks, c)) {
 			c->attached = 1;
-		else
+			c->gen = sym_space_dwfl_attached(sp);
+		} else {
 			c->failed = 1;
+		}
 	}
 	if (!c->attached) {
 		pcs[0] = ip;
@@ -200,17 +238,112 @@ int unwind_dwarf(struct symbolizer *s, struct sym_space *sp, const struct unwind
 	return walk(s, sp, in, pcs, max);
 }
 
+/* Reads the CFI at pc into a rule; r->base = -1 when it is not a simple one. */
+static void rule_compute(struct symbolizer *s, struct sym_space *sp, struct leaf_rule *r)
+{
+	Dwfl *dwfl = sym_space_dwfl(s, sp);
+	Dwfl_Module *mod = dwfl ? dwfl_addrmodule(dwfl, r->pc) : NULL;
+	Dwarf_Frame *fr = NULL;
+	Dwarf_Addr bias = 0;
+	Dwarf_CFI *cfi;
+	Dwarf_Op *ops, mem[3];
+	size_t nops;
+
+	r->base = -1;
+	if (!mod)
+		return;
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (!cfi || dwarf_cfi_addrframe(cfi, r->pc - bias, &fr)) {
+		cfi = dwfl_module_dwarf_cfi(mod, &bias);
+		if (!cfi || dwarf_cfi_addrframe(cfi, r->pc - bias, &fr))
+			return;
+	}
+	if (!dwarf_frame_cfa(fr, &ops, &nops) && nops == 1 && ops[0].atom == DW_OP_bregx &&
+	    (ops[0].number == 7 || ops[0].number == 6)) {
+		int base = ops[0].number == 7 ? UNWIND_PERF_SP : UNWIND_PERF_BP;
+		int64_t cfa_off = (int64_t)ops[0].number2;
+
+		/* The return address column (16) saved at CFA + n, in memory. */
+		if (!dwarf_frame_register(fr, 16, mem, &ops, &nops) && nops == 2 &&
+		    ops[0].atom == DW_OP_call_frame_cfa && ops[1].atom == DW_OP_plus_uconst) {
+			r->delta = cfa_off + (int64_t)ops[1].number;
+			r->base = (int8_t)base;
+		}
+	}
+	free(fr);
+}
+
+static int rule_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct uw_ctx *c = ctx;
+
+	return c->rules[id].pc == *(const uint64_t *)key;
+}
+
+/* The leaf's return address from its memoized rule: 0 and *ra, 1 when the
+ * rule is not simple (the caller walks with libdwfl), -errno otherwise. */
+static int leaf_ra(struct symbolizer *s, struct sym_space *sp, const struct unwind_input *in,
+		   uint64_t pc, uint64_t *ra)
+{
+	struct uw_ctx *c;
+	uint64_t h = hash_mix(pc), base, spv, addr;
+	uint32_t id;
+	const struct leaf_rule *r;
+
+	/* Bring the Dwfl up to date first: re-reporting modules drops the
+	 * unwinder's context (and these rules) with the old Dwfl. */
+	if (!sp || !sym_space_dwfl(s, sp) || !(c = ctx_get(sp)))
+		return 1;
+	id = hmap_find(&c->rule_idx, h, &pc, rule_eq, c);
+	if (id == UINT32_MAX) {
+		struct leaf_rule nr = { .pc = pc };
+
+		rule_compute(s, sp, &nr);
+		if (c->nrules == c->arules) {
+			size_t na = c->arules ? c->arules * 2 : 256;
+			struct leaf_rule *v = realloc(c->rules, na * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			c->rules = v;
+			c->arules = na;
+		}
+		if (hmap_insert(&c->rule_idx, h, (uint32_t)c->nrules))
+			return -ENOMEM;
+		id = (uint32_t)c->nrules;
+		c->rules[c->nrules++] = nr;
+	}
+	r = &c->rules[id];
+	if (r->base < 0)
+		return 1;
+	if (unwind_reg(in, r->base, &base) || unwind_reg(in, UNWIND_PERF_SP, &spv) || !in->stack)
+		return -ENOENT;
+	addr = base + (uint64_t)r->delta;
+	if (addr < spv || addr - spv > in->stack_size || in->stack_size - (addr - spv) < 8)
+		return -EFAULT;
+	memcpy(ra, in->stack + (addr - spv), 8);
+	return 0;
+}
+
 int unwind_fix_fp(struct symbolizer *s, struct sym_space *sp, const struct unwind_input *in,
 		  const uint64_t *ips, int n, uint64_t *out, int max)
 {
-	uint64_t two[2];
-	int k, o = 0;
+	uint64_t two[2], ip;
+	int k = 0, o = 0, rc;
 
 	if (n > max)
 		n = max;
 	if (n <= 0)
 		return 0;
-	k = in->regs ? walk(s, sp, in, two, 2) : 0;
+	if (in->regs && !unwind_reg(in, UNWIND_PERF_IP, &ip) && ip == ips[0]) {
+		rc = leaf_ra(s, sp, in, ip, &two[1]);
+		if (rc == 0) {
+			two[0] = ip;
+			k = 2;
+		} else if (rc == 1) {
+			k = walk(s, sp, in, two, 2);
+		}
+	}
 	/* The CFI step must start where the kernel's chain starts. */
 	if (k == 2 && two[0] == ips[0] && (n < 2 || ips[1] != two[1])) {
 		/* Already further up the chain (a frame the kernel did see)?

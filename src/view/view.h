@@ -31,7 +31,7 @@ struct view_opts {
 	const char *func;	/* --lines / --callers / --callees target (substring or exact) */
 	const char *title;	/* flame graph / report title */
 	const char *source_root;/* where to look for sources with relative paths (may be NULL) */
-	int color;		/* ANSI colours in terminal output */
+	int color;		/* ANSI colours (top: hot rows, lines: the hottest line) */
 	int depth;		/* callers/callees: levels shown (1 or 2; default 1) */
 	const char *search;	/* flame graph: search applied on load (may be NULL) */
 	int width;		/* flame graph width in pixels (default 1200) */
@@ -56,6 +56,14 @@ int view_collapsed(const struct profile *p, const struct view_opts *o, struct st
 		   char *err, size_t errlen);
 /* A self-contained interactive flame graph SVG. */
 int view_flamegraph(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+		    char *err, size_t errlen);
+/* pprof's profile.proto, gzip-compressed (binary output): every sample
+ * type, thread labels, one location per profile location. */
+int view_pprof(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+	       char *err, size_t errlen);
+/* speedscope's file format: one "sampled" profile of o->value (one per
+ * thread with by_thread) over shared function frames. */
+int view_speedscope(const struct profile *p, const struct view_opts *o, struct strbuf *out,
 		    char *err, size_t errlen);
 
 #endif

@@ -134,6 +134,9 @@ static void human_table(const struct vctx *c, struct strbuf *out)
 	for (i = 0; i < n; i++) {
 		const struct vfunc *f = &c->f[rows[i]];
 
+		if (c->o->color)	/* hot rows red, warm rows yellow */
+			strbuf_addstr(out, view_pct(f->self, c->total) >= 10 ? "\033[31m" :
+				      view_pct(f->self, c->total) >= 2 ? "\033[33m" : "");
 		strbuf_addf(out, "%6.1f  %7.1f  ", view_pct(f->self, c->total),
 			    view_pct(f->total, c->total));
 		strbuf_reset(&cell);
@@ -156,6 +159,8 @@ static void human_table(const struct vctx *c, struct strbuf *out)
 		strbuf_addstr(out, "  ");
 		add_location(out, c, f);
 		strbuf_rtrim(out);
+		if (c->o->color && view_pct(f->self, c->total) >= 2)
+			strbuf_addstr(out, "\033[0m");
 		strbuf_addch(out, '\n');
 	}
 	strbuf_release(&cell);
@@ -170,8 +175,10 @@ static void human_hottest(const struct vctx *c, struct strbuf *out)
 		strbuf_addstr(out, "hottest: none (no samples)\n");
 		return;
 	}
-	strbuf_addstr(out, "hottest: ");
+	strbuf_addstr(out, c->o->color ? "hottest: \033[1;31m" : "hottest: ");
 	view_add_name(out, vctx_fname(c, (uint32_t)h), 0);
+	if (c->o->color)
+		strbuf_addstr(out, "\033[0m");
 	strbuf_addf(out, " \xe2\x80\x94 %.1f %% self (", view_pct(c->f[h].self, c->total));
 	add_location(out, c, &c->f[h]);
 	strbuf_addstr(out, ")\n");

@@ -42,7 +42,9 @@ is "$(jget deep.rec 'd["report"]["total_count"]')" "$samples" "--json: report to
 is "$(jget deep.rec 'd["report"]["total"] == d["recording"]["cpu_ns"]')" True "--json: cpu time totals agree"
 is "$(jget deep.rec 'sum(r["self_count"] for r in d["report"]["rows"]) == d["report"]["total_count"]' --limit 0)" True \
 	"--json: self counts sum to the total"
-within "$(jget deep.rec 'd["report"]["rows"][0]["total_pct"]' --sort total)" 100 0.01 "--sort total: first row is a 100 % caller"
+is "$(jget deep.rec '[r["total"] for r in d["report"]["rows"]] == sorted((r["total"] for r in d["report"]["rows"]), reverse=True)' --sort total --limit 0)" True \
+	"--sort total: rows in descending total"
+within "$(jget deep.rec 'd["report"]["rows"][0]["total_pct"]' --sort total)" 100 2 "--sort total: first row is a caller of everything"
 is "$(jget deep.rec 'len(d["report"]["rows"])' --limit 2)" 2 "--limit 2: two rows"
 
 if "$PINCH" report --svg flame.svg deep.rec 2>&1 | grep -q 'not implemented'; then

@@ -31,7 +31,8 @@ ok "hostile names: well-formed XML, valid UTF-8" wellformed hostile.svg
 ok "markup in names escaped" grep -q 'std::vector&lt;int&gt;::operator\[\](unsigned long)' hostile.svg
 ok "quotes and ampersands escaped" grep -q 'a&amp;b &quot;quoted&quot; &apos;single&apos;' hostile.svg
 ok "invalid UTF-8 replaced" grep -q $'bad\xef\xbf\xbd\xef\xbf\xbdutf8;semi?newline' hostile.svg
-is "$(attr hostile.svg data-search-value)" 90000000 "search with '&' (literal, exact)"
+ok "U+FFFF/U+FFFE (not XML characters) replaced" grep -q $'nonchar\xef\xbf\xbd\xef\xbf\xbd\xc2\x85end' hostile.svg
+is "$(attr hostile.svg data-search-value)" 95000000 "search with '&' (literal, exact)"
 "$DUMP" -p hostile -s 'operator()' flamegraph > op.svg
 is "$(attr op.svg data-search-value)" 0 "C++ punctuation is literal, not a regex"
 "$DUMP" -p hostile -s 'operator[]' flamegraph > op.svg
@@ -51,7 +52,7 @@ elif ! command -v node >/dev/null || ! node --experimental-websocket -e 'if (typ
 	skip "browser checks" "node with WebSocket (>= 20.10) not installed"
 else
 	# run in this shell so the counters update
-	for spec in "fixture.svg|work|rec|20000000" "hostile.svg|py_func|a&b|90000000" \
+	for spec in "fixture.svg|work|rec|20000000" "hostile.svg|py_func|a&b|95000000" \
 		    "big.svg|mod_fn_29|fn_3|$bigval"; do
 		IFS='|' read -r f c q v <<<"$spec"
 		node --experimental-websocket "$PINCH_SRCDIR/tests/integration/fg-browser.mjs" \

@@ -30,14 +30,14 @@ is "$others" "" "libpinch.so exports nothing but pinch_*"
 ./quickstart 127.0.0.1:0 30 >out.txt 2>err.txt &
 pid=$!
 port=
-for _ in $(seq 50); do
+for _ in $(seq 200); do
 	port=$(sed -n 's/.* on port \([0-9]*\)$/\1/p' out.txt)
 	[ -n "$port" ] && break
 	sleep 0.1
 done
 ok "quickstart announced its port" test -n "$port"
 # the 100 jobs take ~0.1 s; wait until they are all counted
-for _ in $(seq 50); do
+for _ in $(seq 200); do
 	curl -sf "http://127.0.0.1:$port/metrics" >metrics.txt && grep -q '^jobs_done_total 100$' metrics.txt && break
 	sleep 0.1
 done

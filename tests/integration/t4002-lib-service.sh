@@ -12,7 +12,7 @@ export LD_LIBRARY_PATH=$PINCH_BUILDDIR/src/lib
 
 "$SVC" --port 0 --metrics 127.0.0.1:0 --log perf.log --trace trace.json --threads 2 >out.txt 2>err.txt &
 pid=$!
-for _ in $(seq 50); do
+for _ in $(seq 200); do
 	grep -q metrics: out.txt && break
 	sleep 0.1
 done

@@ -106,7 +106,9 @@ int main(void)
 	ok(strstr(body.buf, "# TYPE hits_total counter\nhits_total 5\n") != NULL, "user counter exposed");
 	ok(strstr(body.buf, "\nprocess_cpu_seconds_total ") && strstr(body.buf, "\nprocess_resident_memory_bytes ") &&
 	   strstr(body.buf, "\nprocess_open_fds ") && strstr(body.buf, "\nprocess_threads ") &&
-	   strstr(body.buf, "\nprocess_start_time_seconds "), "process metrics");
+	   strstr(body.buf, "\nprocess_start_time_seconds ") &&
+	   strstr(body.buf, "\nprocess_virtual_memory_bytes ") && strstr(body.buf, "\nprocess_max_fds "),
+	   "process metrics");
 
 	is_int(http_get(port, "/metrics.json", &body), 200, "/metrics.json 200");
 	j = json_loads(body.buf, 0, &jerr);

@@ -4,8 +4,10 @@
  * reported as an extra inlined frame; anonymous memory, unmapped
  * addresses and a changed binary give module+0xoff; fork shares maps.
  */
+#include <gelf.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -91,6 +93,50 @@ static void test_libc(struct symbolizer *s, struct sym_space *sp)
 	ok(n >= 1 && strstr(f[0].function, "getppid") != NULL, "libc name is getppid (%s)",
 	   n ? f[0].function : "");
 	ok(n >= 1 && !strncmp(f[0].module, "libc", 4), "module is libc (%s)", n ? f[0].module : "");
+}
+
+/* The vdso's clock_gettime, found in the vdso image's own .dynsym. */
+static void test_vdso(struct symbolizer *s, struct sym_space *sp)
+{
+	char *base = (char *)getauxval(AT_SYSINFO_EHDR);
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	uint64_t addr = 0;
+
+	if (!base) {
+		ok(1, "# SKIP no vdso");
+		return;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_memory(base, 1 << 16);
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (gelf_getsym(d, (int)i, &sym) &&
+			    (name = elf_strptr(elf, sh.sh_link, sym.st_name)) &&
+			    !strcmp(name, "__vdso_clock_gettime"))
+				addr = (uint64_t)(uintptr_t)base + sym.st_value;
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	ok(addr != 0, "found __vdso_clock_gettime in the vdso image");
+	if (addr) {
+		uint32_t n;
+		const struct sym_frame *f = sym_result(s, sym_lookup(s, sp, addr + 1), &n);
+
+		is_str(f[n - 1].module, "[vdso]", "vdso module");
+		ok(strstr(f[n - 1].function, "clock_gettime") != NULL, "vdso function named (%s)",
+		   f[n - 1].function);
+	}
 }
 
 static void test_unknown(struct symbolizer *s, struct sym_space *sp)
@@ -220,6 +266,7 @@ int main(void)
 	test_known(s, sp);
 	test_inline(s, sp);
 	test_libc(s, sp);
+	test_vdso(s, sp);
 	test_unknown(s, sp);
 	is_uint(sym_n_warnings(s), 0, "no warnings for our own process");
 	symbolizer_free(s);

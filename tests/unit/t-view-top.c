@@ -83,6 +83,16 @@ int main(void)
 	       "  66.7     66.7  20.0 ms  20.0 ms       20  rec       src/r.c:4",
 	       "per-thread shares relative to the thread");
 
+	/* ANSI colours: the hottest name, hot rows */
+	strbuf_reset(&out);
+	o.by_thread = 0;
+	o.color = 1;
+	is_int(view_top(p, &o, &out, err, sizeof(err)), 0, "colour");
+	ok(has(&out, "hottest: \033[1;31ma\033[0m"), "hottest name in bold red");
+	ok(has(&out, "\033[31m  50.0     50.0") && has(&out, "src/a.c:12\033[0m\n"), "hot row red");
+	ok(has(&out, "\n   0.0    100.0"), "cold rows plain");
+	o.color = 0;
+
 	/* JSON */
 	strbuf_reset(&out);
 	o.by_thread = 0;

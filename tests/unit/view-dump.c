@@ -2,7 +2,7 @@
  * view-dump.c - test helper: renders one view of a synthetic profile to
  * stdout, so shell tests can lint JSON, parse SVG and drive a browser.
  *   view-dump VIEW [-j] [-t] [-f FUNC] [-s SEARCH] [-d DEPTH] [-p fixture|hostile|big]
- * VIEW: top lines callers callees collapsed flamegraph.
+ * VIEW: top lines callers callees collapsed flamegraph pprof speedscope.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +34,8 @@ static struct profile *hostile_profile(void)
 	fx_add(p, t, 10, l + 2, 2);
 	l[0] = fx_loc(p, "do_syscall_64", "", 0, "[kernel]", 2);
 	fx_add(p, t, 40, l, 4);
+	l[0] = fx_loc(p, "nonchar\xef\xbf\xbf\xef\xbf\xbe" "\xc2\x85" "end", "", 0, "x", 0);
+	fx_add(p, t, 5, l, 4);
 	return p;
 }
 
@@ -150,6 +152,10 @@ int main(int argc, char **argv)
 		rc = view_collapsed(p, &o, &out, err, sizeof(err));
 	else if (!strcmp(view, "flamegraph"))
 		rc = view_flamegraph(p, &o, &out, err, sizeof(err));
+	else if (!strcmp(view, "pprof"))
+		rc = view_pprof(p, &o, &out, err, sizeof(err));
+	else if (!strcmp(view, "speedscope"))
+		rc = view_speedscope(p, &o, &out, err, sizeof(err));
 	else
 		rc = -EINVAL;
 	if (timing)

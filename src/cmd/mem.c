@@ -1,0 +1,506 @@
+/*
+ * mem.c - `pinch mem`: runs a command under the allocation-profiling agent
+ * and reports (`pinch mem -- CMD`), reports a recording (`pinch mem
+ * report [FILE]`) and compares two snapshots (`pinch mem diff`). Parses,
+ * calls src/collect/memrec and src/model/memprof, prints.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "cmd/mem_report.h"
+#include "collect/memrec.h"
+#include "core/clock.h"
+#include "core/opt.h"
+#include "core/strbuf.h"
+#include "model/memprof.h"
+#include "model/profile.h"
+#include "model/recfile.h"
+#include "view/view.h"
+#include "core/banned.h"
+
+struct mem_opts {
+	const char *output;
+	int mmap;
+	const char *snapshot_signal;
+	uint64_t interval_ns;
+	long depth;
+	const char *unwind;
+	/* report */
+	long pid;
+	int stacks;
+	long limit;
+	int json;
+	const char *svg;
+	const char *svg_timeline;
+	int collapsed;
+	const char *what;
+	const char *lines;
+	int quiet;
+	const char *from, *to;
+};
+
+#define REPORT_OPTS(o)                                                                          \
+	{ OPT_GROUP, 0, NULL, NULL, NULL, "report", NULL, 0 },                                  \
+	{ OPT_INT, 0, "pid", &(o).pid, "PID", "report this process of the recording (default: the launched one)", NULL, 0 }, \
+	{ OPT_FLAG, 0, "stacks", &(o).stacks, NULL, "full-stack granularity instead of lines", NULL, 0 }, \
+	{ OPT_INT, 'n', "limit", &(o).limit, "N", "rows per table (default 10, 0 = all)", NULL, 0 }, \
+	{ OPT_FLAG, 0, "json", &(o).json, NULL, "JSON instead of text", NULL, 0 },              \
+	{ OPT_STRING, 0, "svg", &(o).svg, "FILE", "write a flame graph (of --what) to FILE", NULL, 0 }, \
+	{ OPT_STRING, 0, "svg-timeline", &(o).svg_timeline, "FILE", "write the memory-over-time chart to FILE", NULL, 0 }, \
+	{ OPT_FLAG, 0, "collapsed", &(o).collapsed, NULL, "print folded stacks (of --what)", NULL, 0 }, \
+	{ OPT_STRING, 0, "what", &(o).what, "KIND", "allocated|peak|leaked (flame graphs; default allocated)", NULL, 0 }, \
+	{ OPT_STRING, 0, "lines", &(o).lines, "FUNC", "bytes allocated and net per source line of FUNC", NULL, 0 }
+
+static const char *const record_usage[] = {
+	"pinch mem [-o FILE] [--mmap] [--snapshot-signal SIG] [--unwind cfi|fp] [<report options>] -- CMD [ARGS...]",
+	"pinch mem report [<report options>] [FILE]",
+	"pinch mem diff [FILE] --from LABEL --to LABEL [--stacks] [--json]",
+	NULL,
+};
+
+static void opts_init(struct mem_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->limit = 10;
+}
+
+static int parse_signal(const char *s)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "HUP", SIGHUP }, { "URG", SIGURG },
+		{ "WINCH", SIGWINCH }, { "PROF", SIGPROF }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+	};
+	char *end;
+	long v;
+	size_t i;
+
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (!strcasecmp(s, sigs[i].name))
+			return sigs[i].sig;
+	v = strtol(s, &end, 10);
+	if (*end || v <= 0 || v >= 65 || v == SIGKILL || v == SIGSTOP)
+		return -1;
+	return (int)v;
+}
+
+static int what_index(const char *what)
+{
+	if (!what || !strcmp(what, "allocated"))
+		return MP_ALLOC_BYTES;
+	if (!strcmp(what, "peak"))
+		return MP_PEAK_BYTES;
+	if (!strcmp(what, "leaked"))
+		return MP_LEAK_BYTES;
+	return -1;
+}
+
+static int write_file(const char *path, const struct strbuf *sb)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -errno;
+	rc = fwrite(sb->buf, 1, sb->len, f) == sb->len ? 0 : -EIO;
+	if (fclose(f) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+/* Finds the newest memory recording (*.rec of kind MEM) in the cwd. */
+static int newest_recording(struct strbuf *path)
+{
+	DIR *d = opendir(".");
+	struct dirent *de;
+	struct timespec best = { 0, 0 };
+	int found = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		struct rec_reader *r;
+		struct stat st;
+		char err[128];
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".rec") || stat(de->d_name, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (rec_reader_open(&r, de->d_name, err, sizeof(err)))
+			continue;
+		if (rec_reader_header(r)->kind == REC_KIND_MEM &&
+		    (!found || st.st_mtim.tv_sec > best.tv_sec ||
+		     (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec > best.tv_nsec))) {
+			best = st.st_mtim;
+			strbuf_reset(path);
+			strbuf_addstr(path, de->d_name);
+			found = 1;
+		}
+		rec_reader_close(r);
+	}
+	closedir(d);
+	return found ? 0 : -ENOENT;
+}
+
+/* Loads, symbolizes and prints the report of path. */
+static int report_file(const char *cmd, const char *path, const struct mem_opts *o, int diff)
+{
+	struct memprof *m = NULL;
+	struct mem_report r;
+	struct strbuf out = STRBUF_INIT, warn = STRBUF_INIT;
+	char err[512];
+	int rc, status = EXIT_OK, what = what_index(o->what);
+
+	if (what < 0) {
+		fprintf(stderr, "pinch %s: --what '%s' is not one of allocated, peak, leaked\n", cmd, o->what);
+		return EXIT_USAGE;
+	}
+	rc = memprof_load(&m, path, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "pinch %s: cannot read '%s': %s\n", cmd, path, err);
+		if (rc == -EPROTO)
+			fprintf(stderr, "hint: 'pinch report' reads CPU recordings\n");
+		return rc == -ENOENT || rc == -EACCES ? EXIT_USAGE : EXIT_FAIL;
+	}
+	memset(&r, 0, sizeof(r));
+	r.m = m;
+	r.limit = (int)o->limit;
+	r.stacks = o->stacks;
+	r.p = memprof_main(m, (uint32_t)o->pid);
+	if (!r.p) {
+		fprintf(stderr, "pinch %s: no process %ld in '%s'\n", cmd, o->pid, path);
+		memprof_free(m);
+		return EXIT_USAGE;
+	}
+	if (m->truncated || !r.p->has_summary)
+		fprintf(stderr, "pinch %s: warning: '%s' is cut short; reporting what it holds%s\n", cmd, path,
+			r.p->has_summary ? "" : " (final figures summed from the sites recorded)");
+	rc = memprof_profile(r.p, &r.prof, &r.stack_map, &warn, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "pinch %s: %s\n", cmd, err);
+		memprof_free(m);
+		return EXIT_FAIL;
+	}
+	if (warn.len && !o->json)
+		fprintf(stderr, "%s", warn.buf);
+
+	if (diff) {
+		rc = mem_report_diff(&r, o->from, o->to, o->json, &out, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "pinch %s: %s\n", cmd, err);
+			status = EXIT_USAGE;
+		}
+		goto done;
+	}
+	if (o->svg || o->collapsed) {
+		struct view_opts vo;
+		struct strbuf sb = STRBUF_INIT;
+		char title[256];
+
+		view_opts_init(&vo);
+		vo.value = (size_t)what;
+		vo.count_value = (size_t)what + 1;
+		snprintf(title, sizeof(title), "%s bytes: %s",
+			 what == MP_ALLOC_BYTES ? "Allocated" : what == MP_PEAK_BYTES ? "Peak" : "Leaked",
+			 r.p->exe ? r.p->exe : "?");
+		vo.title = title;
+		if (o->svg) {
+			rc = view_flamegraph(r.prof, &vo, &sb, err, sizeof(err));
+			if (!rc && (rc = write_file(o->svg, &sb)))
+				snprintf(err, sizeof(err), "'%s': %s", o->svg, strerror(-rc));
+			if (rc) {
+				fprintf(stderr, "pinch %s: flame graph: %s\n", cmd, err);
+				status = EXIT_FAIL;
+			}
+			strbuf_reset(&sb);
+		}
+		if (o->collapsed) {
+			rc = view_collapsed(r.prof, &vo, &out, err, sizeof(err));
+			if (rc) {
+				fprintf(stderr, "pinch %s: folded stacks: %s\n", cmd, err);
+				status = EXIT_FAIL;
+			}
+		}
+		strbuf_release(&sb);
+		if (o->collapsed)
+			goto done;
+	}
+	if (o->svg_timeline) {
+		struct strbuf sb = STRBUF_INIT;
+
+		mem_report_timeline_svg(&r, &sb);
+		rc = write_file(o->svg_timeline, &sb);
+		strbuf_release(&sb);
+		if (rc) {
+			fprintf(stderr, "pinch %s: cannot write '%s': %s\n", cmd, o->svg_timeline, strerror(-rc));
+			status = EXIT_FAIL;
+		}
+	}
+	if (o->lines) {
+		rc = mem_report_lines(&r, o->lines, &out, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "pinch %s: %s\n", cmd, err);
+			status = EXIT_USAGE;
+		}
+		goto done;
+	}
+	if (o->json) {
+		mem_report_json(&r, &out);
+		goto done;
+	}
+	mem_report_summary(&r, &out);
+	mem_report_leaks(&r, &out);
+	mem_report_top(&r, 0, &out);
+	mem_report_top(&r, 1, &out);
+	mem_report_peak(&r, &out);
+	mem_report_timeline(&r, 64, 8, &out);
+	mem_report_others(&r, &out);
+done:
+	fwrite(out.buf, 1, out.len, stdout);
+	strbuf_release(&out);
+	strbuf_release(&warn);
+	profile_free(r.prof);
+	free(r.stack_map);
+	memprof_free(m);
+	return status;
+}
+
+static int resolve_file(const char *cmd, int argc, char **argv, struct strbuf *path)
+{
+	if (argc > 1) {
+		fprintf(stderr, "pinch %s: one recording at a time ('%s' is extra)\n", cmd, argv[1]);
+		return EXIT_USAGE;
+	}
+	if (argc == 1) {
+		strbuf_addstr(path, argv[0]);
+		return -1;
+	}
+	if (newest_recording(path)) {
+		fprintf(stderr, "pinch %s: no memory recording (*.rec) in the current directory\n", cmd);
+		fprintf(stderr, "hint: record one with 'pinch mem -- CMD', or name the file\n");
+		return EXIT_USAGE;
+	}
+	fprintf(stderr, "pinch %s: reading %s\n", cmd, path->buf);
+	return -1;
+}
+
+static int cmd_mem_report(int argc, char **argv, int diff)
+{
+	static const char *const usage_report[] = { "pinch mem report [<options>] [FILE]", NULL };
+	static const char *const usage_diff[] = { "pinch mem diff [FILE] --from LABEL --to LABEL", NULL };
+	struct mem_opts o;
+	const char *cmd = diff ? "mem diff" : "mem report";
+	struct strbuf path = STRBUF_INIT;
+	int n, rc;
+
+	opts_init(&o);
+	{
+		const struct opt report_opts[] = {
+			REPORT_OPTS(o),
+			OPT_END_(),
+		};
+		const struct opt diff_opts[] = {
+			{ OPT_STRING, 0, "from", &o.from, "LABEL", "the earlier snapshot", NULL, 0 },
+			{ OPT_STRING, 0, "to", &o.to, "LABEL", "the later snapshot", NULL, 0 },
+			{ OPT_INT, 0, "pid", &o.pid, "PID", "the process whose snapshots to compare", NULL, 0 },
+			{ OPT_FLAG, 0, "stacks", &o.stacks, NULL, "per full stack instead of per line", NULL, 0 },
+			{ OPT_INT, 'n', "limit", &o.limit, "N", "rows (default 10, 0 = all)", NULL, 0 },
+			{ OPT_FLAG, 0, "json", &o.json, NULL, "JSON instead of text", NULL, 0 },
+			OPT_END_(),
+		};
+
+		n = opt_parse(argc, argv, diff ? diff_opts : report_opts, diff ? usage_diff : usage_report, 0, NULL);
+	}
+	if ((rc = cmd_opt_exit(n)) >= 0)
+		return rc;
+	if (diff && (!o.from || !o.to)) {
+		fprintf(stderr, "pinch mem diff: --from and --to are both needed\n");
+		fprintf(stderr, "hint: 'pinch mem report --json FILE' lists the snapshots' labels\n");
+		return EXIT_USAGE;
+	}
+	if (o.limit < 0) {
+		fprintf(stderr, "pinch %s: --limit must be 0 or more\n", cmd);
+		return EXIT_USAGE;
+	}
+	rc = resolve_file(cmd, n, argv, &path);
+	if (rc < 0)
+		rc = report_file(cmd, path.buf, &o, diff);
+	strbuf_release(&path);
+	return rc;
+}
+
+static void default_output(char *buf, size_t len)
+{
+	char stamp[32];
+	uint64_t now = clock_real_ns();
+	size_t i, j = 0;
+
+	clock_format_utc(now, stamp, sizeof(stamp));	/* "2026-11-25 12:47:14" */
+	snprintf(buf, len, "pinch-mem-");
+	j = strlen(buf);
+	for (i = 0; stamp[i] && j + 1 < len; i++) {
+		if (stamp[i] == '-' || stamp[i] == ':')
+			continue;
+		buf[j++] = stamp[i] == ' ' ? '-' : stamp[i];
+	}
+	buf[j] = 0;
+	snprintf(buf + j, len - j, ".rec");
+}
+
+int cmd_mem(int argc, char **argv)
+{
+	struct mem_opts o;
+	const struct opt opts[] = {
+		{ OPT_STRING, 'o', "output", &o.output, "FILE", "write the recording to FILE (default pinch-mem-DATE-TIME.rec)", NULL, 0 },
+		{ OPT_FLAG, 0, "mmap", &o.mmap, NULL, "also count anonymous mmap/munmap as allocations", NULL, 0 },
+		{ OPT_STRING, 0, "snapshot-signal", &o.snapshot_signal, "SIG", "take a snapshot when the program gets SIG (e.g. USR2)", NULL, 0 },
+		{ OPT_DURATION, 0, "interval", &o.interval_ns, "TIME", "timeline bucket (default 10ms)", NULL, 0 },
+		{ OPT_INT, 0, "depth", &o.depth, "N", "stack frames kept per allocation (1-64, default 64)", NULL, 0 },
+		{ OPT_STRING, 0, "unwind", &o.unwind, "HOW", "cfi (default: DWARF CFI, works without frame pointers) or fp", NULL, 0 },
+		{ OPT_FLAG, 'q', "quiet", &o.quiet, NULL, "record only; print no report", NULL, 0 },
+		REPORT_OPTS(o),
+		OPT_END_(),
+	};
+	struct memrec_opts ro;
+	struct memrec_result res;
+	struct rec_writer *w = NULL;
+	char path[4096], agent[4096], outbuf[256], dir[4200], err[512], *slash;
+	const char *out;
+	int n, rc, sig = 0, images, status;
+
+	if (argc >= 2 && !strcmp(argv[1], "report"))
+		return cmd_mem_report(argc - 1, argv + 1, 0);
+	if (argc >= 2 && !strcmp(argv[1], "diff"))
+		return cmd_mem_report(argc - 1, argv + 1, 1);
+	opts_init(&o);
+	n = opt_parse(argc, argv, opts, record_usage, OPT_STOP_AT_NONOPT, NULL);
+	if ((rc = cmd_opt_exit(n)) >= 0)
+		return rc;
+	if (n < 1) {
+		fprintf(stderr, "pinch mem: no command to run\n");
+		fprintf(stderr, "hint: pinch mem -- ./program args, or pinch mem report FILE\n");
+		return EXIT_USAGE;
+	}
+	if (what_index(o.what) < 0) {
+		fprintf(stderr, "pinch mem: --what '%s' is not one of allocated, peak, leaked\n", o.what);
+		return EXIT_USAGE;
+	}
+	if (o.snapshot_signal && (sig = parse_signal(o.snapshot_signal)) < 0) {
+		fprintf(stderr, "pinch mem: --snapshot-signal '%s' is not a signal pinch can use\n", o.snapshot_signal);
+		return EXIT_USAGE;
+	}
+	if (o.unwind && strcmp(o.unwind, "cfi") && strcmp(o.unwind, "fp")) {
+		fprintf(stderr, "pinch mem: --unwind '%s' is not cfi or fp\n", o.unwind);
+		return EXIT_USAGE;
+	}
+	if (o.depth < 0 || o.depth > MEMW_MAX_DEPTH) {
+		fprintf(stderr, "pinch mem: --depth must be between 1 and %d\n", MEMW_MAX_DEPTH);
+		return EXIT_USAGE;
+	}
+	rc = memrec_check_target(argv[0], path, sizeof(path), err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "pinch mem: cannot profile %s\n", err);
+		if (rc == -ENOEXEC)
+			fprintf(stderr, "hint: relink it dynamically; a static binary's allocator cannot be interposed\n");
+		else if (rc == -EPERM)
+			fprintf(stderr, "hint: profile a copy without the set-ID bit\n");
+		else if (rc == -ENOTSUP)
+			fprintf(stderr, "hint: profile a build without -fsanitize=address/thread/memory\n");
+		return EXIT_USAGE;
+	}
+	if (memrec_find_agent(agent, sizeof(agent))) {
+		fprintf(stderr, "pinch mem: cannot find the agent libpinch-mem.so next to pinch\n");
+		fprintf(stderr, "hint: set PINCH_MEM_AGENT to its path\n");
+		return EXIT_FAIL;
+	}
+	if (!o.output) {
+		default_output(outbuf, sizeof(outbuf));
+		out = outbuf;
+	} else {
+		out = o.output;
+	}
+	/* the agent's working files live next to the recording */
+	snprintf(dir, sizeof(dir), "%s", out);
+	slash = strrchr(dir, '/');
+	if (slash)
+		snprintf(slash + 1, sizeof(dir) - (size_t)(slash + 1 - dir), ".pinch-mem.XXXXXX");
+	else
+		snprintf(dir, sizeof(dir), ".pinch-mem.XXXXXX");
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "pinch mem: cannot create a working directory next to '%s': %s\n", out,
+			strerror(errno));
+		return EXIT_FAIL;
+	}
+	{
+		/* absolute: the program (or a child) may change directory */
+		char abs[PATH_MAX];
+
+		if (realpath(dir, abs) && strlen(abs) < sizeof(dir))
+			snprintf(dir, sizeof(dir), "%s", abs);
+	}
+	rc = rec_writer_open(&w, out, REC_KIND_MEM);
+	if (rc) {
+		fprintf(stderr, "pinch mem: cannot write '%s': %s\n", out, strerror(-rc));
+		memrec_cleanup(dir);
+		return EXIT_FAIL;
+	}
+	{
+		struct strbuf cmdline = STRBUF_INIT;
+		int i;
+
+		for (i = 0; i < n; i++)
+			strbuf_addf(&cmdline, "%s%s", i ? " " : "", argv[i]);
+		rec_writer_meta(w, "command", cmdline.buf);
+		strbuf_release(&cmdline);
+	}
+	memset(&ro, 0, sizeof(ro));
+	argv[n] = NULL;
+	argv[0] = path;
+	ro.argv = argv;
+	ro.agent = agent;
+	ro.dir = dir;
+	ro.mmap = o.mmap;
+	ro.snapshot_signal = sig;
+	ro.interval_ns = o.interval_ns;
+	ro.depth = (int)o.depth;
+	ro.unwind_fp = o.unwind && !strcmp(o.unwind, "fp");
+	rc = memrec_run(&ro, &res, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "pinch mem: %s\n", err);
+		rec_writer_close(w);
+		unlink(out);
+		memrec_cleanup(dir);
+		return rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC ? EXIT_USAGE : EXIT_FAIL;
+	}
+	images = memrec_write(dir, &res, w, err, sizeof(err));
+	rc = rec_writer_close(w);
+	memrec_result_release(&res);
+	if (images < 0 || rc) {
+		fprintf(stderr, "pinch mem: %s\n", images < 0 ? err : strerror(-rc));
+		if (images == -ENODATA)
+			fprintf(stderr, "hint: the program may have cleared LD_PRELOAD or be statically linked\n");
+		/* keep the agent's files for a look when the recording failed */
+		fprintf(stderr, "pinch mem: the agent's files are kept in %s\n", dir);
+		return EXIT_FAIL;
+	}
+	memrec_cleanup(dir);
+	if (res.term_signal)
+		fprintf(stderr, "pinch mem: %s was killed by signal %d (%s); the recording holds everything up to then\n",
+			path, res.term_signal, strsignal(res.term_signal));
+	fprintf(stderr, "pinch mem: recorded %d process%s into %s\n", images, images == 1 ? "" : "es", out);
+	if (o.quiet)
+		return EXIT_OK;
+	fflush(stdout);
+	status = report_file("mem", out, &o, 0);
+	return status;
+}

@@ -1,0 +1,73 @@
+/*
+ * memrec.h - pinch mem's collector: checks that a command can take the
+ * LD_PRELOAD agent, runs it with the agent (src/agent/mem), samples the
+ * root process's RSS from outside, and turns the agent's per-process
+ * files into one REC_KIND_MEM recording (src/agent/mem/wire.h).
+ */
+#ifndef PINCH_COLLECT_MEMREC_H
+#define PINCH_COLLECT_MEMREC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rec_writer;
+
+struct memrec_opts {
+	char **argv;		/* the command (argv[0] resolved through PATH) */
+	const char *agent;	/* path of libpinch-mem.so */
+	const char *dir;	/* where the agent writes its files (exists, empty) */
+	int mmap;		/* also count anonymous mmap/munmap */
+	int snapshot_signal;	/* 0 or the signal that takes a snapshot */
+	uint64_t interval_ns;	/* timeline bucket (0: 10 ms) */
+	int depth;		/* stack frames kept (0: 64) */
+	int unwind_fp;		/* 1: frame pointers only; 0: CFI (DWARF) with fp fallback */
+};
+
+struct memrec_result {
+	uint32_t pid;		/* the launched process */
+	int exit_status;	/* -1 when killed by a signal */
+	int term_signal;
+	uint64_t start_mono_ns, end_mono_ns;
+	struct memrec_rss { uint64_t time_ns, rss; } *rss;	/* root RSS samples */
+	size_t n_rss;
+};
+
+/*
+ * Resolves cmd through PATH into path (like execvp) and checks the agent
+ * can be preloaded into it. Returns 0, or:
+ *   -ENOENT   not found;  -EACCES not executable;
+ *   -ENOEXEC  statically linked (no PT_INTERP): LD_PRELOAD cannot work;
+ *   -EPERM    set-user-ID or set-group-ID: the loader ignores LD_PRELOAD;
+ *   -ENOTSUP  built with ASan/TSan/MSan: the sanitizer owns malloc.
+ * err gets a one-line reason.
+ */
+int memrec_check_target(const char *cmd, char *path, size_t pathlen, char *err, size_t errlen);
+
+/* Finds the agent library next to the running pinch (build tree or
+ * install tree) or in $PINCH_MEM_AGENT. 0 or -ENOENT. */
+int memrec_find_agent(char *path, size_t len);
+
+/*
+ * Runs the command with the agent and waits for it. While waiting,
+ * SIGINT/SIGQUIT are ignored by pinch (the command gets them from the
+ * terminal) and SIGTERM/SIGHUP are passed on. Returns 0 once the command
+ * ended (whatever its status), or -errno when it could not be started
+ * (err says why). Free res with memrec_result_release().
+ */
+int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err, size_t errlen);
+void memrec_result_release(struct memrec_result *res);
+
+/*
+ * Writes every process image the agent recorded in dir into w, in start
+ * order: MEMW_PROC, REC_COMM, REC_MMAP (executable maps with build-ids),
+ * the stream's records, MEMW_SITE per stack, MEMW_SUMMARY; then the RSS
+ * samples and REC_FINISH. Returns the number of process images, or
+ * -errno (-ENODATA: the agent wrote nothing).
+ */
+int memrec_write(const char *dir, const struct memrec_result *res, struct rec_writer *w,
+		 char *err, size_t errlen);
+
+/* Removes dir and the agent files in it. */
+void memrec_cleanup(const char *dir);
+
+#endif

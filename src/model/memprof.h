@@ -1,0 +1,145 @@
+/*
+ * memprof.h - a pinch mem recording (REC_KIND_MEM) read into memory:
+ * per process image its summary, stacks (raw addresses), per-stack
+ * figures (allocated, leaked, at the peak), timeline, RSS samples and
+ * snapshots; plus snapshot diffs. Symbolization and the profile model
+ * come on top (memprof_profile, built with symbols.h).
+ *
+ * The reader trusts nothing: sizes, counts and stack ids are checked, a
+ * recording cut short yields what is whole (memprof.truncated set) and a
+ * process without final figures gets them summed from what is there.
+ */
+#ifndef PINCH_MODEL_MEMPROF_H
+#define PINCH_MODEL_MEMPROF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/mem/wire.h"
+
+struct rec_reader;
+struct rec_mmap;
+
+struct memprof_snap_entry {
+	uint32_t stack;
+	uint64_t bytes, blocks, alloc_calls;
+};
+
+struct memprof_snapshot {
+	char label[MEMW_LABEL_MAX];
+	uint64_t time_ns, heap;
+	struct memprof_snap_entry *e;
+	size_t n;
+};
+
+struct memprof_map {
+	struct rec_mmap *m;	/* the record (owned copy) */
+	char *path;
+};
+
+struct memprof_proc {
+	struct memw_proc info;
+	char *exe;
+	struct memw_summary sum;
+	int has_summary;	/* 0: the recording was cut before the final figures */
+	/* stacks by id: ips (leaf first, return addresses minus one) */
+	uint64_t **stack_ips;
+	uint32_t *stack_nr;
+	size_t n_stacks;
+	struct memw_site *sites;
+	size_t n_sites;
+	struct memw_point *points;
+	size_t n_points;
+	struct memw_rss *rss;
+	size_t n_rss;
+	struct memprof_snapshot *snaps;
+	size_t n_snaps;
+	struct memprof_map *maps;
+	size_t n_maps;
+	/* Python code objects (MEMW_PYCODE), for stack words with MEMW_PY_TAG */
+	struct memprof_pycode *pycodes;
+	size_t n_pycodes;
+};
+
+struct memprof_pycode {
+	uint64_t code;
+	int32_t firstlineno;
+	char *name, *file;
+	uint8_t *table;
+	size_t table_len;
+};
+
+struct memprof {
+	struct memprof_proc *procs;
+	size_t n_procs;
+	char *command;
+	uint64_t start_mono_ns, start_real_ns;
+	int truncated;		/* the file ended inside a record */
+	int finished;		/* REC_FINISH seen */
+	int exit_status, term_signal;
+};
+
+/* Reads a recording. Returns 0, or -errno with a reason in err:
+ * -EPROTO (not a memory recording), -ENODATA (no process in it), and the
+ * rec_reader_open errors. */
+int memprof_load(struct memprof **out, const char *path, char *err, size_t errlen);
+/* The same from an open reader (the fuzz target's entry). */
+int memprof_read(struct memprof **out, struct rec_reader *r, char *err, size_t errlen);
+void memprof_free(struct memprof *m);
+
+/* The process image a report shows by default: the launched process's
+ * last image, or (when it allocated nothing) the one that allocated the
+ * most. pid selects another (0 = default). NULL when none matches. */
+struct memprof_proc *memprof_main(struct memprof *m, uint32_t pid);
+/* The stack's frames, or NULL/0 for an unknown id. */
+const uint64_t *memprof_stack(const struct memprof_proc *p, uint32_t id, uint32_t *nr);
+struct memprof_snapshot *memprof_snapshot_find(struct memprof_proc *p, const char *label);
+
+/* One row of a snapshot diff (tracemalloc's compare_to per group). */
+struct memprof_diff_row {
+	uint32_t group;
+	int64_t bytes_diff, blocks_diff;
+	uint64_t bytes, blocks;	/* at the later snapshot */
+};
+/*
+ * Groups both snapshots' entries (stack id s goes to group keys[s]; a
+ * stack without a key, or keyed UINT32_MAX, is left out; keys NULL: the
+ * group is the stack id) and returns a row for every group whose live
+ * bytes or blocks differ, largest growth first. Groups must be below
+ * n_groups. *rows is malloc'd. Returns the count or -ENOMEM.
+ */
+long memprof_diff(const struct memprof_snapshot *from, const struct memprof_snapshot *to,
+		  const uint32_t *keys, size_t n_keys, uint32_t n_groups,
+		  struct memprof_diff_row **rows);
+
+#endif
+
+/* ---- the profile model (symbolized) ------------------------------------ */
+
+struct profile;
+struct strbuf;
+
+/* Sample types of a memory profile, in this order. */
+enum memprof_value {
+	MP_ALLOC_BYTES = 0,	/* ("alloc_bytes", "bytes") */
+	MP_ALLOC_COUNT,		/* ("alloc_count", "count") */
+	MP_PEAK_BYTES,		/* ("peak_bytes", "bytes"): in use at the peak */
+	MP_PEAK_COUNT,		/* ("peak_count", "count") */
+	MP_LEAK_BYTES,		/* ("leaked_bytes", "bytes"): in use at the end */
+	MP_LEAK_COUNT,		/* ("leaked_count", "count") */
+	MP_TEMP_COUNT,		/* ("temp_count", "count"): freed right after */
+	MP_N_VALUES
+};
+
+/*
+ * Symbolizes the process image's stacks (through symbols.h, from its
+ * REC_MMAP records) and builds a profile: one sample per stack with the
+ * values above, one thread (pid, pid, executable name); stacks are leaf
+ * first with inline chains expanded; an empty stack becomes one
+ * "[unknown stack]" frame. *stack_map (malloc'd, p->n_stacks entries,
+ * may be NULL) gives the profile stack id of each recorded stack id
+ * (UINT32_MAX when unknown). Warnings from the symbolizer are appended
+ * to warnings (may be NULL). Returns 0 or -ENOMEM.
+ */
+int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t **stack_map,
+		    struct strbuf *warnings, char *err, size_t errlen);

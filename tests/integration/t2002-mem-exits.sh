@@ -1,0 +1,26 @@
+#!/bin/bash
+# Programs that end through _exit or a SIGKILL leave an exact recording.
+. "$(dirname "$0")/lib.sh"
+. "$PINCH_SRCDIR/tests/integration/mem-lib.sh"
+command -v jq >/dev/null || skip_all "jq is not installed"
+
+mem_json exit.json -- "$W/mem-exit"
+is "$(jqv exit.json '"\(.peak_bytes) \(.peak_blocks)"')" "68108864 1001" "_exit: peak"
+is "$(jqv exit.json '"\(.leaked_bytes) \(.leaked_blocks)"')" "1000000 1000" "_exit: leak"
+is "$(jqv exit.json '"\(.alloc_bytes) \(.alloc_calls)"')" "68108864 1001" "_exit: allocated"
+
+mem_json kill.json -- "$W/mem-kill"
+is "$(jqv kill.json .term_signal)" 9 "SIGKILL seen"
+is "$(jqv kill.json '"\(.peak_bytes) \(.peak_blocks)"')" "1102672 502" "SIGKILL: peak"
+is "$(jqv kill.json '"\(.leaked_bytes) \(.leaked_blocks)"')" "1098576 501" "SIGKILL: in use at death"
+is "$(jqv kill.json '.leaks[0] | "\(.bytes) \(.stack[0].function)"')" "1048576 hold_big" "SIGKILL: biggest holder"
+ok "SIGKILL is reported" grep -q "killed by signal 9" kill.err
+
+if command -v valgrind >/dev/null; then
+	is "$(massif_peak "$W/mem-exit")" 68108864 "massif agrees on the _exit peak"
+	is "$(memcheck_lost "$W/mem-exit")" "1000000 1000" "memcheck agrees on the _exit leak"
+else
+	skip "massif" "valgrind not installed"
+	skip "memcheck" "valgrind not installed"
+fi
+done_testing

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# t5004-python-threads: thread attribution on Python (threads.py: burners
+# "burner-a" and "burner-b", an idle "sleeper"): each burner's samples are
+# its own function; waiting threads appear only with --idle.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/report-lib.sh"
+. "$(dirname "$0")/python-lib.sh"
+
+# thread_row FILE THREAD FUNC FIELD [ARGS]: a field of FUNC in THREAD's table.
+thread_row() {
+	local f=$1 th=$2 fn=$3 field=$4; shift 4
+	jget "$f" "$(printf '[r for t in d["report"]["threads"] if t["name"] == "%s" for r in t["rows"] if r["function"] == "%s"][0]["%s"]' "$th" "$fn" "$field")" --threads --limit 0 "$@"
+}
+
+for py in "${PYTHONS[@]}"; do
+	tag=$(pytag "$py")
+	record $tag.rec --idle -- "$py" "$PYW/threads.py" 3
+	within "$(thread_row $tag.rec burner-a burn_a total_pct)" 100 3 "$tag: burner-a runs burn_a"
+	within "$(thread_row $tag.rec burner-b burn_b total_pct)" 100 3 "$tag: burner-b runs burn_b"
+	is "$(thread_row $tag.rec burner-a burn_b total_pct)" "" "$tag: no burn_b on burner-a"
+	a=$(total_pct $tag.rec burn_a)
+	b=$(total_pct $tag.rec burn_b)
+	within "$(echo "100 * $a / ($a + $b)" | bc -l | cut -c1-5)" 50 10 "$tag: the burners share the GIL"
+	is "$(thread_row $tag.rec sleeper sleep_forever total_pct)" "" "$tag: the sleeper is not on CPU by default"
+	within "$(thread_row $tag.rec sleeper sleep_forever total_pct --idle)" 100 3 "$tag: --idle shows the sleeper waiting"
+	ok "$tag: ... in Event.wait" test -n "$(thread_row $tag.rec sleeper Event.wait total_pct --idle)"
+done
+done_testing
