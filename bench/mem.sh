@@ -7,6 +7,7 @@
 #       over 5 call sites; peak 68,108,864 B, leak 1,000,000 B in 1000 blocks
 #   (b) ordinary: tests/workloads/mem-ordinary, sort 4 M ints + 400 k-key hash
 # Usage: bench/mem.sh [BUILD_DIR] [RUNS]   (default build, 5 runs)
+bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 BUILD=${1:-build}
 RUNS=${2:-5}

@@ -312,6 +312,9 @@ int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err
 		setenv("LD_PRELOAD", pre.buf, 1);
 		setenv(MEMW_ENV_DIR, o->dir, 1);
 		setenv(MEMW_ENV_OPTS, opts.buf, 1);
+		/* Python: every object through malloc, so the agent sees pymalloc's
+		 * small objects too (unless the user chose an allocator). */
+		setenv("PYTHONMALLOC", "malloc", 0);
 		execv(o->argv[0], o->argv);
 		e = errno;
 		if (write(pfd[1], &e, sizeof(e)) < 0)

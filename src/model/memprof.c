@@ -40,6 +40,12 @@ static void proc_release(struct memprof_proc *p)
 	size_t i;
 
 	free(p->exe);
+	for (i = 0; i < p->n_pycodes; i++) {
+		free(p->pycodes[i].name);
+		free(p->pycodes[i].file);
+		free(p->pycodes[i].table);
+	}
+	free(p->pycodes);
 	for (i = 0; i < p->n_stacks; i++)
 		free(p->stack_ips[i]);
 	free(p->stack_ips);
@@ -96,6 +102,45 @@ static int add_stack(struct memprof_proc *p, struct caps *c, const unsigned char
 		return -ENOMEM;
 	memcpy(p->stack_ips[s.id], d + sizeof(s), (size_t)s.nr * 8);
 	p->stack_nr[s.id] = s.nr;
+	return 0;
+}
+
+/* A MEMW_PYCODE record; a later one for the same address replaces it. */
+static int add_pycode(struct memprof_proc *p, const unsigned char *d, uint32_t size)
+{
+	struct memw_pycode pc;
+	struct memprof_pycode *e = NULL;
+	void *v;
+
+	if (size < sizeof(pc))
+		return 0;
+	memcpy(&pc, d, sizeof(pc));
+	if ((uint64_t)pc.name_len + pc.file_len + pc.table_len > size - sizeof(pc))
+		return 0;
+	for (size_t i = 0; i < p->n_pycodes && !e; i++)
+		if (p->pycodes[i].code == pc.code)
+			e = &p->pycodes[i];
+	if (!e) {
+		v = realloc(p->pycodes, (p->n_pycodes + 1) * sizeof(*p->pycodes));
+		if (!v)
+			return -ENOMEM;
+		p->pycodes = v;
+		e = &p->pycodes[p->n_pycodes++];
+	} else {
+		free(e->name);
+		free(e->file);
+		free(e->table);
+	}
+	memset(e, 0, sizeof(*e));
+	e->code = pc.code;
+	e->firstlineno = pc.firstlineno;
+	e->name = strndup((const char *)d + sizeof(pc), pc.name_len);
+	e->file = strndup((const char *)d + sizeof(pc) + pc.name_len, pc.file_len);
+	e->table = malloc(pc.table_len ? pc.table_len : 1);
+	if (!e->name || !e->file || !e->table)
+		return -ENOMEM;
+	memcpy(e->table, d + sizeof(pc) + pc.name_len + pc.file_len, pc.table_len);
+	e->table_len = pc.table_len;
 	return 0;
 }
 
@@ -270,6 +315,8 @@ int memprof_read(struct memprof **out, struct rec_reader *r, char *err, size_t e
 				rc = add_map(cur, cc, d, rec.size);
 			} else if (rec.type == MEMW_STACK) {
 				rc = add_stack(cur, cc, d, rec.size);
+			} else if (rec.type == MEMW_PYCODE) {
+				rc = add_pycode(cur, d, rec.size);
 			} else if (rec.type == MEMW_SNAPSHOT) {
 				rc = add_snapshot(cur, cc, d, rec.size);
 			} else if (rec.type == MEMW_SITE && rec.size >= sizeof(struct memw_site)) {

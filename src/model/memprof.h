@@ -56,6 +56,17 @@ struct memprof_proc {
 	size_t n_snaps;
 	struct memprof_map *maps;
 	size_t n_maps;
+	/* Python code objects (MEMW_PYCODE), for stack words with MEMW_PY_TAG */
+	struct memprof_pycode *pycodes;
+	size_t n_pycodes;
+};
+
+struct memprof_pycode {
+	uint64_t code;
+	int32_t firstlineno;
+	char *name, *file;
+	uint8_t *table;
+	size_t table_len;
 };
 
 struct memprof {

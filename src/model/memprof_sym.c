@@ -13,6 +13,7 @@
 
 #include "core/strbuf.h"
 #include "profile.h"
+#include "pylinetable.h"
 #include "recfile.h"
 #include "symbols.h"
 #include "core/banned.h"
@@ -52,6 +53,57 @@ static int add_frames(struct profile *prof, struct symbolizer *sym, struct sym_s
 	return 0;
 }
 
+static int pycode_cmp(const void *a, const void *b)
+{
+	const struct memprof_pycode *x = *(const struct memprof_pycode *const *)a;
+	const struct memprof_pycode *y = *(const struct memprof_pycode *const *)b;
+
+	return x->code < y->code ? -1 : x->code > y->code;
+}
+
+/* Python view of a stack with interpreter words (MEMW_PY_TAG): its
+ * Python frames only, innermost first, so allocations land on the Python
+ * line that made them (tracemalloc's view). 1 when the stack had any. */
+static int add_python_frames(struct profile *prof, const struct memprof_pycode *const *codes,
+			     size_t ncodes, const uint64_t *ips, uint32_t nr, uint32_t *locs,
+			     uint32_t *n, uint32_t max)
+{
+	uint32_t python = profile_intern_string(prof, "python");
+	int any = 0;
+
+	for (uint32_t k = 0; k < nr && *n < max; k++) {
+		struct memprof_pycode key, *kp = &key;
+		const struct memprof_pycode *const *hit;
+		struct profile_location l;
+		uint32_t id;
+
+		if (!(ips[k] & MEMW_PY_TAG))
+			continue;
+		any = 1;
+		key.code = ips[k] & MEMW_PY_CODE_MASK;
+		hit = ncodes ? bsearch(&kp, codes, ncodes, sizeof(*codes), pycode_cmp) : NULL;
+		memset(&l, 0, sizeof(l));
+		l.module = python;
+		l.kind = LOC_PYTHON;
+		if (hit) {
+			int32_t line = py_linetable_line((*hit)->table, (*hit)->table_len,
+							 (*hit)->firstlineno,
+							 (int64_t)((ips[k] >> 47) & MEMW_PY_LASTI_MAX) * 2);
+
+			l.function = profile_intern_string(prof, (*hit)->name);
+			l.file = profile_intern_string(prof, (*hit)->file);
+			l.line = line > 0 ? (uint32_t)line : 0;
+		} else {
+			l.function = profile_intern_string(prof, "[python]");
+		}
+		id = profile_intern_location(prof, &l);
+		if (id == UINT32_MAX)
+			return -ENOMEM;
+		locs[(*n)++] = id;
+	}
+	return any;
+}
+
 int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t **stack_map,
 		    struct strbuf *warnings, char *err, size_t errlen)
 {
@@ -60,6 +112,7 @@ int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t
 	struct sym_space *sp;
 	struct profile *prof = NULL;
 	uint32_t *map = NULL, thread, locs[MAX_LOCS];
+	const struct memprof_pycode **codes = NULL;
 	const char *base;
 	size_t i;
 	int rc = -ENOMEM;
@@ -77,6 +130,12 @@ int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t
 	for (i = 0; i < MP_N_VALUES; i++)
 		if (profile_add_type(prof, type_names[i][0], type_names[i][1]) < 0)
 			goto fail;
+	codes = malloc((p->n_pycodes + 1) * sizeof(*codes));
+	if (!codes)
+		goto fail;
+	for (i = 0; i < p->n_pycodes; i++)
+		codes[i] = &p->pycodes[i];
+	qsort(codes, p->n_pycodes, sizeof(*codes), pycode_cmp);
 	for (i = 0; i < p->n_maps; i++) {
 		struct rec_mmap m = *p->maps[i].m;
 
@@ -95,8 +154,11 @@ int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t
 		int64_t v[MP_N_VALUES];
 		uint32_t nr, n = 0, k, stack;
 		const uint64_t *ips = memprof_stack(p, s->stack, &nr);
+		int py = add_python_frames(prof, codes, p->n_pycodes, ips, nr, locs, &n, MAX_LOCS);
 
-		for (k = 0; k < nr; k++)
+		if (py < 0)
+			goto fail;
+		for (k = 0; !py && k < nr; k++)
 			if (add_frames(prof, sym, sp, ips[k], locs, &n, MAX_LOCS))
 				goto fail;
 		if (!n) {
@@ -130,9 +192,16 @@ int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t
 		if (map[i] != UINT32_MAX)
 			continue;
 		ips = memprof_stack(p, (uint32_t)i, &nr);
-		for (k = 0; k < nr; k++)
-			if (add_frames(prof, sym, sp, ips[k], locs, &n, MAX_LOCS))
+		{
+			int py = add_python_frames(prof, codes, p->n_pycodes, ips, nr, locs, &n,
+						   MAX_LOCS);
+
+			if (py < 0)
 				goto fail;
+			for (k = 0; !py && k < nr; k++)
+				if (add_frames(prof, sym, sp, ips[k], locs, &n, MAX_LOCS))
+					goto fail;
+		}
 		if (n)
 			map[i] = profile_intern_stack(prof, locs, n);
 	}
@@ -140,6 +209,7 @@ int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t
 		for (i = 0; i < sym_n_warnings(sym); i++)
 			strbuf_addf(warnings, "%s\n", sym_warning(sym, i));
 	symbolizer_free(sym);
+	free(codes);
 	*out = prof;
 	if (stack_map)
 		*stack_map = map;
@@ -151,5 +221,6 @@ fail:
 	symbolizer_free(sym);
 	profile_free(prof);
 	free(map);
+	free(codes);
 	return rc;
 }

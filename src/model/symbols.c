@@ -67,6 +67,8 @@ struct sym_space {
 	int dirty;		/* maps changed since the modules were reported */
 	int has_modules;
 	void *unwind;		/* owned by unwind.c */
+	uint64_t dwfl_gen;	/* bumped for each new Dwfl (unwind.c re-attaches) */
+	int dwfl_attached;	/* unwind.c attached a thread state to dwfl */
 	void (*unwind_free)(void *);
 };
 
@@ -779,14 +781,14 @@ static Dwfl *space_dwfl(struct symbolizer *s, struct sym_space *sp)
 	}
 	if (!sp->dirty)
 		return sp->has_modules ? sp->dwfl : NULL;
-	if (sp->unwind) {
+	if (sp->dwfl_attached) {
 		/* An unwinder attached to this Dwfl keeps pointers to its
 		 * modules, which a new report would free under it: start over
-		 * with a fresh Dwfl (the unwinder re-attaches). */
-		if (sp->unwind_free)
-			sp->unwind_free(sp->unwind);
-		sp->unwind = NULL;
+		 * with a fresh Dwfl; unwind.c sees the new generation and
+		 * attaches again. */
 		dwfl_end(sp->dwfl);
+		sp->dwfl_attached = 0;
+		sp->dwfl_gen++;
 		sp->dwfl = dwfl_begin(&dwfl_callbacks);
 		if (!sp->dwfl)
 			return NULL;
@@ -822,6 +824,12 @@ static Dwfl *space_dwfl(struct symbolizer *s, struct sym_space *sp)
 void *sym_space_dwfl(struct symbolizer *s, struct sym_space *sp)
 {
 	return space_dwfl(s, sp);
+}
+
+uint64_t sym_space_dwfl_attached(struct sym_space *sp)
+{
+	sp->dwfl_attached = 1;
+	return sp->dwfl_gen;
 }
 
 void **sym_space_unwind_slot(struct sym_space *sp, void (**free_fn)(void *))

@@ -83,6 +83,11 @@ void *sym_space_dwfl(struct symbolizer *s, struct sym_space *sp);
 /* A slot the unwinder owns per space (its attach-state context) and the
  * function that frees it with the space. */
 void **sym_space_unwind_slot(struct sym_space *sp, void (**free_fn)(void *));
+/* The unwinder attaches a thread state to sym_space_dwfl(): it says so
+ * here and gets the Dwfl's generation. A later change of the maps makes
+ * a new Dwfl (a re-report would free modules under the attached state):
+ * when the generation differs, attach again. */
+uint64_t sym_space_dwfl_attached(struct sym_space *sp);
 /* Reads len bytes at addr from the file mapped there (read-only data such
  * as code and constants). 0, or -EFAULT when nothing readable is mapped. */
 int sym_space_read(struct symbolizer *s, struct sym_space *sp, uint64_t addr, void *buf,

@@ -55,6 +55,7 @@ struct uw_ctx {
 	uint64_t sp_reg;
 	int attached;
 	int failed;
+	uint64_t gen;		/* sym_space_dwfl_attached() generation attached to */
 	struct leaf_rule *rules;
 	size_t nrules, arules;
 	struct hmap rule_idx;
@@ -203,12 +204,16 @@ static int walk(struct symbolizer *s, struct sym_space *sp, const struct unwind_
 		return -ENOMEM;
 	c->s = s;
 	c->sp = sp;
+	if (c->attached && c->gen != sym_space_dwfl_attached(sp))
+		c->attached = c->failed = 0;	/* a new Dwfl since */
 	if (!c->attached && !c->failed) {
 		/* Any pid will do: it only names the process inside libdwfl. */
-		if (dwfl_attach_state(dwfl, NULL, (pid_t)(in->pid ? in->pid : 1), &uw_callbacks, c))
+		if (dwfl_attach_state(dwfl, NULL, (pid_t)(in->pid ? in->pid : 1), &uw_callbacks, c)) {
 			c->attached = 1;
-		else
+			c->gen = sym_space_dwfl_attached(sp);
+		} else {
 			c->failed = 1;
+		}
 	}
 	if (!c->attached) {
 		pcs[0] = ip;
@@ -285,7 +290,9 @@ static int leaf_ra(struct symbolizer *s, struct sym_space *sp, const struct unwi
 	uint32_t id;
 	const struct leaf_rule *r;
 
-	if (!sp || !(c = ctx_get(sp)))
+	/* Bring the Dwfl up to date first: re-reporting modules drops the
+	 * unwinder's context (and these rules) with the old Dwfl. */
+	if (!sp || !sym_space_dwfl(s, sp) || !(c = ctx_get(sp)))
 		return 1;
 	id = hmap_find(&c->rule_idx, h, &pc, rule_eq, c);
 	if (id == UINT32_MAX) {

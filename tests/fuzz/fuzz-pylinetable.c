@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collect/python/pylinetable.h"
+#include "model/pylinetable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

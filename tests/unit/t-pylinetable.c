@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collect/python/pylinetable.h"
+#include "model/pylinetable.h"
 #include "tap.h"
 #include "core/banned.h"
 

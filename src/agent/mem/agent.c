@@ -53,6 +53,7 @@ enum { ST_UNINIT = 0, ST_INIT, ST_READY, ST_OFF };
 
 static TLS int t_guard;
 static TLS uintptr_t t_stack_hi;
+static TLS uint32_t t_tid;	/* gettid(), for matching the GIL holder */
 
 static int g_state;
 static volatile int g_lock;
@@ -732,7 +733,7 @@ static inline int capture(void **fp, uint64_t *ips)
 		uintptr_t next = (uintptr_t)fp[0];
 		uintptr_t ra;
 
-		if (next <= cur || next + 16 > hi || (next & 7))
+		if (next <= cur || hi < 16 || next > hi - 16 || (next & 7))
 			break;
 		fp = (void **)next;
 		cur = next;
@@ -968,6 +969,8 @@ static void parse_opts(const char *s)
 	}
 }
 
+static void python_init(void);
+
 static void agent_init(void)
 {
 	const char *dir = getenv(MEMW_ENV_DIR);
@@ -992,6 +995,7 @@ static void agent_init(void)
 		return;
 	}
 	g_statm_fd = high_fd(open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
+	python_init();
 	emit_proc(g_st->flags);
 	emit_maps();
 	/* stack 0: allocations whose stack could not be kept */
@@ -1053,15 +1057,167 @@ static inline int ready(void)
 	return g_state == ST_READY;
 }
 
+/* ---- Python frames (CPython 3.11) ------------------------------------- */
+
+static uintptr_t g_pyrt;	/* &_PyRuntime, 0 when this is not a readable python */
+static uintptr_t g_pycode_type;	/* &PyCode_Type */
+#define PYSEEN_SLOTS 65536
+static uint64_t g_pyseen[PYSEEN_SLOTS];	/* code objects described (under the lock) */
+
+static void python_init(void)
+{
+	const unsigned long *ver = dlsym(RTLD_DEFAULT, "Py_Version");
+
+	if (!ver || (*ver >> 16) != 0x030b)
+		return;
+	g_pycode_type = (uintptr_t)dlsym(RTLD_DEFAULT, "PyCode_Type");
+	g_pyrt = (uintptr_t)dlsym(RTLD_DEFAULT, "_PyRuntime");
+	if (!g_pycode_type)
+		g_pyrt = 0;
+}
+
+#define PYLOAD(type, addr, off) (*(const type *)((uintptr_t)(addr) + (off)))
+
+/* Appends the Python frames of the calling thread (when it holds the GIL,
+ * so its frames cannot change under us) to ips. Returns the new count. */
+static int python_capture(uint64_t *ips, int n, int max)
+{
+	uintptr_t ts, cf, fr;
+	int k = 0;
+
+	if (!g_pyrt)
+		return n;
+	ts = PYLOAD(uintptr_t, g_pyrt, MEMW_PY311_GIL_TSTATE);
+	if (!ts)
+		return n;
+	if (UNLIKELY(!t_tid))
+		t_tid = (uint32_t)syscall(SYS_gettid);
+	if (PYLOAD(uint64_t, ts, MEMW_PY311_TSTATE_NATIVE_TID) != t_tid)
+		return n;
+	cf = PYLOAD(uintptr_t, ts, MEMW_PY311_TSTATE_CFRAME);
+	fr = cf ? PYLOAD(uintptr_t, cf, MEMW_PY311_CFRAME_CURRENT) : 0;
+	while (fr && n < max && k++ < 4 * MEMW_PY_MAX_FRAMES) {
+		uintptr_t code = PYLOAD(uintptr_t, fr, MEMW_PY311_FRAME_CODE);
+		uintptr_t prev = PYLOAD(uintptr_t, fr, MEMW_PY311_FRAME_PREV_INSTR);
+		uintptr_t start;
+		int64_t lasti;
+
+		if (!code || PYLOAD(uintptr_t, code, 8) != g_pycode_type)
+			break;
+		start = code + MEMW_PY311_CODE_ADAPTIVE;
+		if (PYLOAD(uint8_t, fr, MEMW_PY311_FRAME_OWNER) == 1 ||
+		    prev >= start + 2 * (uintptr_t)PYLOAD(int32_t, code, MEMW_PY311_CODE_FIRSTTRACEABLE)) {
+			lasti = ((int64_t)prev - (int64_t)start) / 2;
+			if (lasti < 0)
+				lasti = 0;
+			if (lasti > MEMW_PY_LASTI_MAX)
+				lasti = MEMW_PY_LASTI_MAX;
+			ips[n++] = MEMW_PY_TAG | (uint64_t)lasti << 47 | ((uint64_t)code & MEMW_PY_CODE_MASK);
+		}
+		fr = PYLOAD(uintptr_t, fr, MEMW_PY311_FRAME_PREVIOUS);
+	}
+	return n;
+}
+
+/* A str object's text: compact ASCII or compact latin-1 only. */
+static const char *py_str(uintptr_t o, uint32_t *len)
+{
+	uint32_t state;
+	int64_t l;
+
+	*len = 0;
+	if (!o)
+		return "";
+	state = PYLOAD(uint32_t, o, 32);
+	l = PYLOAD(int64_t, o, 16);
+	if (!(state & (1u << 5)) || l < 0 || l > 4096)
+		return "";
+	*len = (uint32_t)l;
+	if (state & (1u << 6))
+		return (const char *)(o + 48);
+	if (((state >> 2) & 7) == 1)
+		return (const char *)(o + 72);	/* latin-1: the reader shows '?' for bytes >= 0x80 */
+	*len = 0;
+	return "";
+}
+
+/* Describes each new code object of a stack (under the lock). */
+static void python_describe(const uint64_t *ips, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t code, h;
+		uintptr_t c, tab;
+		struct memw_pycode pc;
+		const char *name, *file;
+		uint32_t nl, fl;
+		unsigned char *rec;
+
+		if (!(ips[i] & MEMW_PY_TAG))
+			continue;
+		code = ips[i] & MEMW_PY_CODE_MASK;
+		h = (code >> 4) * 0x9e3779b97f4a7c15ull;
+		for (h >>= 48;; h = (h + 1) & (PYSEEN_SLOTS - 1)) {
+			if (g_pyseen[h] == code)
+				goto next;
+			if (!g_pyseen[h])
+				break;
+		}
+		g_pyseen[h] = code;
+		c = (uintptr_t)code;
+		tab = PYLOAD(uintptr_t, c, MEMW_PY311_CODE_LINETABLE);
+		name = py_str(PYLOAD(uintptr_t, c, MEMW_PY311_CODE_QUALNAME), &nl);
+		file = py_str(PYLOAD(uintptr_t, c, MEMW_PY311_CODE_FILENAME), &fl);
+		memset(&pc, 0, sizeof(pc));
+		pc.code = code;
+		pc.firstlineno = PYLOAD(int32_t, c, MEMW_PY311_CODE_FIRSTLINENO);
+		pc.name_len = nl;
+		pc.file_len = fl;
+		pc.table_len = tab ? (uint32_t)PYLOAD(int64_t, tab, 16) : 0;
+		if (pc.table_len > (1u << 16))
+			pc.table_len = 0;
+		rec = stream_begin((uint32_t)sizeof(pc) + nl + fl + pc.table_len);
+		if (rec) {
+			memcpy(rec, &pc, sizeof(pc));
+			memcpy(rec + sizeof(pc), name, nl);
+			memcpy(rec + sizeof(pc) + nl, file, fl);
+			if (pc.table_len)
+				memcpy(rec + sizeof(pc) + nl + fl, (const void *)(tab + 32), pc.table_len);
+			stream_end(MEMW_PYCODE);
+		}
+next:;
+	}
+}
+
 /* ---- the interposers ------------------------------------------------- */
+
+/* The native stack from fp, then the Python frames when the thread runs
+ * Python. Call python_describe() under the lock before interning. */
+static inline int full_capture(void **fp, uint64_t *ips)
+{
+	int n = capture(fp, ips);
+
+	if (g_pyrt) {
+		if (n > MEMW_MAX_DEPTH - MEMW_PY_MAX_FRAMES)
+			n = MEMW_MAX_DEPTH - MEMW_PY_MAX_FRAMES;
+		/* A native word never has the Python tag (a return address of 0
+		 * minus one would): keep the tag for Python frames only. */
+		for (int i = 0; i < n; i++)
+			if (ips[i] & MEMW_PY_TAG)
+				ips[i] = 0;
+		n = python_capture(ips, n, MEMW_MAX_DEPTH);
+	}
+	return n;
+}
 
 static void record_alloc(void *p, size_t size, void **fp)
 {
 	uint64_t ips[MEMW_MAX_DEPTH];
-	int n = capture(fp, ips);
+	int n = full_capture(fp, ips);
 	uint32_t id;
 
 	lock();
+	if (g_pyrt)
+		python_describe(ips, n);
 	id = intern_stack(ips, n);
 	account_alloc((uint64_t)(uintptr_t)p, clamp_size(size), id, &g_ptab, &g_pcap, &g_pcount);
 	unlock();
@@ -1134,8 +1290,10 @@ EXPORT void *realloc(void *old, size_t n)
 	p = __libc_realloc(old, n);
 	if (p || (old && !n)) {
 		if (p)
-			nr = capture(__builtin_frame_address(0), ips);
+			nr = full_capture(__builtin_frame_address(0), ips);
 		lock();
+		if (g_pyrt && p)
+			python_describe(ips, nr);
 		if (known)
 			account_release((uint64_t)(uintptr_t)old, v);
 		else if (old)

@@ -46,6 +46,7 @@ enum memw_type {
 	MEMW_SITE = 37,		/* recording only: struct memw_site, final per-stack figures */
 	MEMW_SUMMARY = 38,	/* recording only: struct memw_summary */
 	MEMW_RSS = 39,		/* recording only: struct memw_rss, sampled by pinch from outside */
+	MEMW_PYCODE = 40,	/* struct memw_pycode, then name, file and line table bytes */
 };
 
 enum memw_proc_flags {
@@ -167,6 +168,43 @@ struct memw_rss {
 	uint32_t pid, pad;
 	uint64_t time_ns;
 	uint64_t rss;
+};
+
+/*
+ * Python frames (CPython 3.11). When the allocating thread holds the GIL,
+ * the agent appends its Python frames to the native stack (outermost
+ * last), one word each: MEMW_PY_TAG | lasti << 47 | code object address
+ * (lasti in code units, capped). Each code object is described once, in
+ * a MEMW_PYCODE record, before the first stack that uses it. Offsets are
+ * CPython 3.11's (x86-64), the same as src/collect/python/pyoffsets.h
+ * (checked against the headers by tests/unit/t-pyoffsets.c).
+ */
+#define MEMW_PY_TAG (1ull << 63)
+#define MEMW_PY_CODE_MASK ((1ull << 47) - 1)
+#define MEMW_PY_LASTI_MAX 0xffffu
+#define MEMW_PY_MAX_FRAMES 24
+#define MEMW_PY311_GIL_TSTATE 576
+#define MEMW_PY311_TSTATE_CFRAME 56
+#define MEMW_PY311_TSTATE_NATIVE_TID 160
+#define MEMW_PY311_CFRAME_CURRENT 8
+#define MEMW_PY311_FRAME_CODE 32
+#define MEMW_PY311_FRAME_PREVIOUS 48
+#define MEMW_PY311_FRAME_PREV_INSTR 56
+#define MEMW_PY311_FRAME_OWNER 69
+#define MEMW_PY311_CODE_FIRSTLINENO 72
+#define MEMW_PY311_CODE_FILENAME 112
+#define MEMW_PY311_CODE_QUALNAME 128
+#define MEMW_PY311_CODE_LINETABLE 136
+#define MEMW_PY311_CODE_FIRSTTRACEABLE 168
+#define MEMW_PY311_CODE_ADAPTIVE 184
+
+struct memw_pycode {
+	uint64_t code;		/* the code object's address (as in the stack words) */
+	int32_t firstlineno;
+	uint32_t name_len;	/* bytes of co_qualname (UTF-8, no NUL) */
+	uint32_t file_len;	/* bytes of co_filename */
+	uint32_t table_len;	/* bytes of co_linetable */
+	/* char name[name_len], file[file_len]; uint8_t linetable[table_len] */
 };
 
 #endif

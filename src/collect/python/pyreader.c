@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include "collect/python/pylinetable.h"
+#include "model/pylinetable.h"
 #include "collect/python/pyoffsets.h"
 #include "collect/python/pyreader.h"
 #include "core/hmap.h"

@@ -1,11 +1,11 @@
 /*
  * pylinetable.c - CPython 3.11 co_linetable decoding for the Python
- * reader (pyreader.c): the same walk as CPython's advance() in
+ * reader (collect/python/pyreader.c) and pinch mem: the same walk as CPython's advance() in
  * Objects/codeobject.c, but bounded by the table length everywhere.
  */
 #include <errno.h>
 
-#include "collect/python/pylinetable.h"
+#include "model/pylinetable.h"
 #include "core/banned.h"
 
 /* Reads a 6-bit-chunk varint at *p (bounded by end). 0, or -1 past end. */

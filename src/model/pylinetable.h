@@ -4,8 +4,8 @@
  * line. Pure functions over bytes, bounded by the table length, so they
  * are safe on data read from another process.
  */
-#ifndef PINCH_COLLECT_PYTHON_PYLINETABLE_H
-#define PINCH_COLLECT_PYTHON_PYLINETABLE_H
+#ifndef PINCH_MODEL_PYLINETABLE_H
+#define PINCH_MODEL_PYLINETABLE_H
 
 #include <stddef.h>
 #include <stdint.h>

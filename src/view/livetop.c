@@ -1,0 +1,257 @@
+/*
+ * livetop.c - the live top table of `pinch top` (see livetop.h): sums own
+ * and total time per function (name + file) over the profiles of each
+ * interval, and renders them py-spy-top style or as JSON.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hmap.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "model/profile.h"
+#include "view/livetop.h"
+#include "core/banned.h"
+
+struct fn {
+	char *name, *file;
+	uint32_t line;		/* smallest line seen: near the definition */
+	int python;
+	uint64_t own, total;		/* whole session, ns */
+	uint64_t last_own, last_total;	/* last interval, ns */
+	uint32_t mark;			/* stack-walk dedup */
+};
+
+struct livetop {
+	struct fn *v;
+	size_t n, alloc;
+	struct hmap idx;
+	uint64_t all_ns, last_ns;	/* wall time: whole session, last interval */
+	uint64_t samples;
+	uint32_t mark;
+};
+
+struct key {
+	const char *name, *file;
+};
+
+struct livetop *livetop_new(void)
+{
+	struct livetop *t = calloc(1, sizeof(*t));
+
+	if (t)
+		hmap_init(&t->idx);
+	return t;
+}
+
+void livetop_free(struct livetop *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].name);
+		free(t->v[i].file);
+	}
+	free(t->v);
+	hmap_release(&t->idx);
+	free(t);
+}
+
+static int fn_eq(const void *ctx, uint32_t id, const void *k)
+{
+	const struct livetop *t = ctx;
+	const struct key *key = k;
+
+	return !strcmp(t->v[id].name, key->name) && !strcmp(t->v[id].file, key->file);
+}
+
+static struct fn *fn_get(struct livetop *t, const char *name, const char *file)
+{
+	struct key k = { name, file };
+	uint64_t h = hash_bytes(name, strlen(name), hash_bytes(file, strlen(file), 7));
+	uint32_t id = hmap_find(&t->idx, h, &k, fn_eq, t);
+	struct fn *f;
+
+	if (id != UINT32_MAX)
+		return &t->v[id];
+	if (t->n == t->alloc) {
+		size_t na = t->alloc ? t->alloc * 2 : 64;
+		struct fn *v = realloc(t->v, na * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->alloc = na;
+	}
+	f = &t->v[t->n];
+	memset(f, 0, sizeof(*f));
+	f->name = strdup(name);
+	f->file = strdup(file);
+	if (!f->name || !f->file || hmap_insert(&t->idx, h, (uint32_t)t->n) < 0) {
+		free(f->name);
+		free(f->file);
+		return NULL;
+	}
+	t->n++;
+	return f;
+}
+
+int livetop_add(struct livetop *t, const struct profile *p, size_t value, uint64_t interval_ns)
+{
+	size_t ns = profile_n_samples(p);
+	struct fn **byloc;
+	size_t nloc = profile_n_locations(p);
+
+	for (size_t i = 0; i < t->n; i++)
+		t->v[i].last_own = t->v[i].last_total = 0;
+	t->last_ns = interval_ns;
+	t->all_ns += interval_ns;
+	/* One function per location, looked up once. */
+	byloc = calloc(nloc ? nloc : 1, sizeof(*byloc));
+	if (!byloc)
+		return -ENOMEM;
+	for (size_t l = 0; l < nloc; l++) {
+		const struct profile_location *loc = profile_location(p, (uint32_t)l);
+		const char *name = profile_string(p, loc->function);
+		const char *file = profile_string(p, loc->file);
+
+		if (!file || !*file)
+			file = profile_string(p, loc->module);
+		byloc[l] = fn_get(t, name ? name : "?", file ? file : "");
+		if (!byloc[l]) {
+			free(byloc);
+			return -ENOMEM;
+		}
+		if (loc->line && (!byloc[l]->line || loc->line < byloc[l]->line))
+			byloc[l]->line = loc->line;
+		byloc[l]->python = loc->kind == LOC_PYTHON;
+	}
+	for (size_t s = 0; s < ns; s++) {
+		const struct profile_sample *sm = profile_sample(p, s);
+		uint64_t v = (uint64_t)profile_sample_values(p, s)[value];
+		uint32_t n;
+		const uint32_t *stack = profile_stack(p, sm->stack, &n);
+
+		t->samples++;
+		if (!n)
+			continue;
+		t->mark++;
+		byloc[stack[0]]->own += v;
+		byloc[stack[0]]->last_own += v;
+		for (uint32_t k = 0; k < n; k++) {
+			struct fn *f = byloc[stack[k]];
+
+			if (f->mark == t->mark)
+				continue;	/* recursion: count once */
+			f->mark = t->mark;
+			f->total += v;
+			f->last_total += v;
+		}
+	}
+	free(byloc);
+	return 0;
+}
+
+static const struct livetop *sort_ctx;
+static enum livetop_span sort_span;
+
+static int by_own(const void *a, const void *b)
+{
+	const struct fn *x = &sort_ctx->v[*(const uint32_t *)a], *y = &sort_ctx->v[*(const uint32_t *)b];
+	uint64_t ox = sort_span == LIVETOP_LAST ? x->last_own : x->own;
+	uint64_t oy = sort_span == LIVETOP_LAST ? y->last_own : y->own;
+	uint64_t tx = sort_span == LIVETOP_LAST ? x->last_total : x->total;
+	uint64_t ty = sort_span == LIVETOP_LAST ? y->last_total : y->total;
+
+	if (ox != oy)
+		return ox > oy ? -1 : 1;
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void add_secs(struct strbuf *out, uint64_t ns)
+{
+	strbuf_addf(out, "%9.2fs", (double)ns / 1e9);
+}
+
+int livetop_render(const struct livetop *t, enum livetop_span span, int rows, int width,
+		   int json, struct strbuf *out)
+{
+	uint32_t *order = malloc((t->n ? t->n : 1) * sizeof(*order));
+	double wall = (double)(span == LIVETOP_LAST ? t->last_ns : t->all_ns);
+	size_t shown = 0;
+
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++)
+		order[i] = (uint32_t)i;
+	/* qsort has no context argument: the table is not shared between threads. */
+	sort_ctx = t;
+	sort_span = span;
+	qsort(order, t->n, sizeof(*order), by_own);
+	if (wall <= 0)
+		wall = 1;
+	if (json) {
+		struct json_writer jw;
+
+		json_init(&jw, out, 1);
+		json_obj_begin(&jw);
+		json_kuint(&jw, "interval_ns", span == LIVETOP_LAST ? t->last_ns : t->all_ns);
+		json_key(&jw, "rows");
+		json_arr_begin(&jw);
+		for (size_t i = 0; i < t->n && (!rows || shown < (size_t)rows); i++) {
+			const struct fn *f = &t->v[order[i]];
+			uint64_t own = span == LIVETOP_LAST ? f->last_own : f->own;
+			uint64_t tot = span == LIVETOP_LAST ? f->last_total : f->total;
+
+			if (!tot)
+				continue;
+			shown++;
+			json_obj_begin(&jw);
+			json_kstr(&jw, "function", f->name);
+			json_kstr(&jw, "file", f->file);
+			json_kuint(&jw, "line", f->line);
+			json_kstr(&jw, "kind", f->python ? "python" : "native");
+			json_kdouble(&jw, "own_pct", 100.0 * (double)own / wall);
+			json_kdouble(&jw, "total_pct", 100.0 * (double)tot / wall);
+			json_kuint(&jw, "own_ns", f->own);
+			json_kuint(&jw, "total_ns", f->total);
+			json_obj_end(&jw);
+		}
+		json_arr_end(&jw);
+		json_obj_end(&jw);
+		strbuf_addch(out, '\n');
+		free(order);
+		return 0;
+	}
+	strbuf_addf(out, "%7s %7s %10s %10s  %s\n", "%Own", "%Total", "OwnTime", "TotalTime",
+		    "Function (filename:line)");
+	for (size_t i = 0; i < t->n && (!rows || shown < (size_t)rows); i++) {
+		const struct fn *f = &t->v[order[i]];
+		uint64_t own = span == LIVETOP_LAST ? f->last_own : f->own;
+		uint64_t tot = span == LIVETOP_LAST ? f->last_total : f->total;
+		size_t start = out->len;
+
+		if (!tot)
+			continue;
+		shown++;
+		strbuf_addf(out, "%6.1f%% %6.1f%% ", 100.0 * (double)own / wall,
+			    100.0 * (double)tot / wall);
+		add_secs(out, f->own);
+		strbuf_addch(out, ' ');
+		add_secs(out, f->total);
+		strbuf_addstr(out, "  ");
+		strbuf_add_utf8_sanitized(out, f->name, strlen(f->name));
+		if (f->line)
+			strbuf_addf(out, " (%s:%u)", f->file, f->line);
+		else if (*f->file)
+			strbuf_addf(out, " (%s)", f->file);
+		if (width > 0 && out->len - start > (size_t)width)
+			strbuf_setlen(out, start + (size_t)width);
+		strbuf_addch(out, '\n');
+	}
+	free(order);
+	return 0;
+}
