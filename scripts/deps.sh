@@ -9,7 +9,7 @@ pkgs=(
 	libdw-dev libelf-dev zlib1g-dev libjansson-dev libyaml-dev
 	libmicrohttpd-dev libssl-dev libpq-dev libsqlite3-dev libncurses-dev
 	# tests
-	python3 curl jq nginx-light prometheus python3-line-profiler
+	python3 python3.11-dev curl jq nginx-light prometheus python3-line-profiler
 	valgrind strace chromium golang-go
 	# side-by-side benchmarks
 	linux-perf heaptrack wrk hyperfine uftrace austin
