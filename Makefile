@@ -3,13 +3,16 @@ BUILD ?= build
 SAN   ?= build-san
 MESON_SETUP = meson setup --wrap-mode=nodownload
 
-.PHONY: all deps demo check check-plain check-san check-tsan clean
+.PHONY: all deps deps-test demo check check-plain check-san check-tsan clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 deps:
-	@bash scripts/deps.sh
+	@bash scripts/deps.sh build
+
+deps-test:
+	@bash scripts/deps.sh test
 
 $(BUILD)/build.ninja:
 	$(MESON_SETUP) $(BUILD) >/dev/null
@@ -21,7 +24,7 @@ demo: all
 	@bash scripts/demo.sh $(BUILD)
 
 # The tests, on a normal build and on an AddressSanitizer+UBSan build.
-check: deps check-plain check-san check-tsan
+check: deps-test check-plain check-san check-tsan
 
 check-plain: $(BUILD)/build.ninja
 	ninja -C $(BUILD)

@@ -8,6 +8,7 @@
 # time of the whole recorder command, and the recording's bytes per second.
 # Runs are interleaved (plain, pinch, perf, plain, ...); medians of N.
 # Usage: bench/cpu.sh [BUILDDIR] [RUNS] [ROUNDS]
+bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
@@ -81,3 +82,46 @@ awk -v a="$(median "$out/pinch-fp" 1)" -v b="$(median "$out/perf-fp" 1)" -v p="$
 		(a - p) / (b - p), 100 * (a / p - 1), 100 * (b / p - 1), (c - q) / (d - q), 100 * (c / q - 1), 100 * (d / q - 1) }'
 awk -v a="$(median "$out/pinch-fp" 4)" -v b="$(median "$out/perf-fp" 4)" -v c="$(median "$out/pinch-dwarf" 4)" -v d="$(median "$out/perf-dwarf" 4)" 'BEGIN {
 	printf "ratio recording size pinch/perf: fp %.2f, dwarf %.2f\n", a / b, c / d }'
+
+# ---- part 2: report time and shares, on recordings of the same run length ----
+# One recording each (cpu-603010 deep, $ROUNDS rounds, 999 Hz); then N
+# interleaved runs of pinch report vs perf report --stdio, CPU and wall.
+cd "$out"
+"$PINCH" record -q -F 999 -o fp.rec -- "$W/cpu-603010-fp" deep "$ROUNDS" >/dev/null
+perf record -q -e cpu-clock -F 999 -g -o fp.data -- "$W/cpu-603010-fp" deep "$ROUNDS" >/dev/null 2>&1
+"$PINCH" record -q -F 999 --call-graph dwarf -o dw.rec -- "$W/cpu-603010-nofp" deep "$ROUNDS" >/dev/null
+perf record -q -e cpu-clock -F 999 --call-graph dwarf -o dw.data -- "$W/cpu-603010-nofp" deep "$ROUNDS" >/dev/null 2>&1
+rtime() {	# rtime NAME COMMAND...: appends "cpu wall"
+	local name=$1 t0 t1; shift
+	t0=$(date +%s%N)
+	"$CT" "$out/rt" "$@" >/dev/null 2>&1
+	t1=$(date +%s%N)
+	echo "$(cat "$out/rt") $(echo "($t1 - $t0) / 1000000000" | bc -l)" >>"$out/$name"
+}
+for i in $(seq "$N"); do
+	rtime rep-pinch-fp "$PINCH" report fp.rec
+	rtime rep-perf-fp perf report -i fp.data --stdio
+	rtime rep-pinch-dw "$PINCH" report dw.rec
+	rtime rep-perf-dw perf report -i dw.data --stdio
+done
+echo
+echo "# report time (medians of $N; recordings of cpu-603010 deep $ROUNDS rounds)"
+printf '%-14s %9s %9s\n' report cpu wall
+for r in rep-pinch-fp rep-perf-fp rep-pinch-dw rep-perf-dw; do
+	printf '%-14s %8.3fs %8.3fs\n' "$r" "$(median "$out/$r" 1)" "$(median "$out/$r" 2)"
+done
+awk -v a="$(median "$out/rep-pinch-fp" 2)" -v b="$(median "$out/rep-perf-fp" 2)" -v c="$(median "$out/rep-pinch-dw" 2)" -v d="$(median "$out/rep-perf-dw" 2)" 'BEGIN {
+	printf "ratio report wall pinch/perf: fp %.2f, dwarf %.2f\n", a / b, c / d }'
+
+# Self shares of the three leaves: pinch report --json vs perf report (no children).
+pshare() { "$PINCH" report --json --limit 0 "$1" | python3 -c "import json,sys
+d=json.load(sys.stdin); r={x['function']: x['self_pct'] for x in d['report']['rows']}; print('%.2f' % r.get('$2', 0))"; }
+fshare() { perf report -i "$1" --stdio --no-children --sort sym 2>/dev/null | awk -v f="$2" '$NF == f && $1 ~ /%$/ { sub(/%/, "", $1); print $1; exit }'; }
+echo
+echo "# self shares (%): pinch vs perf, same workload, separate runs"
+printf '%-8s %8s %8s %8s   %8s %8s %8s\n' function pinch-fp perf-fp diff pinch-dw perf-dw diff
+for f in sixty thirty ten; do
+	a=$(pshare fp.rec $f); b=$(fshare fp.data $f); c=$(pshare dw.rec $f); d=$(fshare dw.data $f)
+	awk -v f=$f -v a="$a" -v b="$b" -v c="$c" -v d="$d" 'BEGIN {
+		printf "%-8s %8.2f %8.2f %+8.2f   %8.2f %8.2f %+8.2f\n", f, a, b, a - b, c, d, c - d }'
+done

@@ -5,6 +5,7 @@
 # library itself is not packaged in Debian) and a shared atomic counter.
 # Builds bench/lib-bench.c against the uninstalled libpinch via pkg-config.
 # Usage: bench/lib.sh [BUILDDIR] [OPS_PER_ROUND]
+bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}

@@ -6,6 +6,7 @@
 # then the open model against a 1 s server stall (coordinated omission).
 #
 #   bench/load.sh [build-dir]      env: RUNS=3 DUR=5 CONNS=50 THREADS=2
+bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 BUILD=${1:-build}
 PINCH=$(cd "$(dirname "$0")/.." && pwd)/$BUILD/pinch

@@ -7,6 +7,7 @@
 #       over 5 call sites; peak 68,108,864 B, leak 1,000,000 B in 1000 blocks
 #   (b) ordinary: tests/workloads/mem-ordinary, sort 4 M ints + 400 k-key hash
 # Usage: bench/mem.sh [BUILD_DIR] [RUNS]   (default build, 5 runs)
+bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 BUILD=${1:-build}
 RUNS=${2:-5}
@@ -26,10 +27,11 @@ have_ht=0; command -v heaptrack >/dev/null && have_ht=1
 have_vg=0; command -v valgrind >/dev/null && have_vg=1
 
 bench() {	# bench NAME PROG
-	local name=$1 prog=$2 i plain pinch ht ms
-	: >"$TMP/plain"; : >"$TMP/pinch"; : >"$TMP/ht"; : >"$TMP/ms"
+	local name=$1 prog=$2 i plain pinch pfp ht ms
+	: >"$TMP/plain"; : >"$TMP/pinch"; : >"$TMP/pfp"; : >"$TMP/ht"; : >"$TMP/ms"
 	for i in $(seq "$RUNS"); do
 		cpu "$prog" >>"$TMP/plain"
+		cpu "$PINCH" mem -q --unwind fp -o "$TMP/p.rec" -- "$prog" >>"$TMP/pfp"
 		cpu "$PINCH" mem -q -o "$TMP/p.rec" -- "$prog" >>"$TMP/pinch"
 		if [ $have_ht = 1 ]; then
 			rm -f "$TMP"/ht.*
@@ -41,8 +43,10 @@ bench() {	# bench NAME PROG
 	done
 	plain=$(median <"$TMP/plain")
 	pinch=$(median <"$TMP/pinch")
-	printf '%-14s plain %7.3f s | pinch mem %7.3f s %6.2fx' "$name" "$plain" "$pinch" \
-		"$(awk -v a="$pinch" -v b="$plain" 'BEGIN {print a / b}')"
+	pfp=$(median <"$TMP/pfp")
+	printf '%-14s plain %7.3f s | pinch mem %7.3f s %6.2fx | --unwind fp %7.3f s %6.2fx' "$name" "$plain" \
+		"$pinch" "$(awk -v a="$pinch" -v b="$plain" 'BEGIN {print a / b}')" \
+		"$pfp" "$(awk -v a="$pfp" -v b="$plain" 'BEGIN {print a / b}')"
 	if [ $have_ht = 1 ]; then
 		ht=$(median <"$TMP/ht")
 		printf ' | heaptrack %7.3f s %6.2fx' "$ht" "$(awk -v a="$ht" -v b="$plain" 'BEGIN {print a / b}')"

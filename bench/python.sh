@@ -10,6 +10,7 @@
 # Also checks that pinch's top three functions (self time) are cProfile's
 # top three (tottime).
 # Usage: bench/python.sh [BUILDDIR] [RUNS] [CALLS] [PYTHON]
+bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}

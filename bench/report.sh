@@ -4,6 +4,7 @@
 # in one run: median of N runs of each, and the ratio pinch/perf.
 #
 # usage: bench/report.sh [BUILD_DIR] [SECONDS] [RUNS]   (default build 60 3)
+bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 build=${1:-build}
 secs=${2:-60}

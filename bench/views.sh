@@ -5,6 +5,7 @@
 # profile exported as pprof (the anchor for the top table; flamegraph.pl,
 # the anchor for the flame graph, is not packaged in Debian 12).
 # Usage: bench/views.sh [BUILDDIR] [RUNS]
+bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 B=${1:-build}
 RUNS=${2:-5}

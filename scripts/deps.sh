@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# deps.sh - installs every Debian package pinch needs to build, test and
-# benchmark. Idempotent; quiet when nothing is missing.
+# deps.sh - installs the Debian packages pinch needs. Idempotent; quiet when
+# nothing is missing.
+#   deps.sh build   what building pinch needs (make, make demo)
+#   deps.sh test    build + what the tests run against (make check, CI)
+#   deps.sh bench   test + the tools bench/ compares pinch with
 set -euo pipefail
+what=${1:-test}
 
-pkgs=(
-	# build
-	gcc clang meson ninja-build pkg-config make
+build=(
+	gcc clang meson ninja-build pkg-config make python3
 	libdw-dev libelf-dev zlib1g-dev libjansson-dev libyaml-dev
-	libmicrohttpd-dev libssl-dev libpq-dev libsqlite3-dev libncurses-dev
-	# tests
-	python3 python3.11-dev curl jq nginx-light prometheus python3-line-profiler
-	valgrind strace chromium golang-go
-	# side-by-side benchmarks
-	linux-perf heaptrack wrk hyperfine uftrace austin
+	libmicrohttpd-dev libssl-dev libhttp-parser-dev libpq-dev libsqlite3-dev libncurses-dev
 )
+test=(
+	curl jq nginx-light prometheus python3.11 python3.11-dev python3-line-profiler
+	valgrind strace linux-perf chromium golang-go
+)
+bench=(
+	heaptrack wrk hyperfine uftrace austin apache2-utils nghttp2-client
+)
+case "$what" in
+build) pkgs=("${build[@]}") ;;
+test) pkgs=("${build[@]}" "${test[@]}") ;;
+bench|all) pkgs=("${build[@]}" "${test[@]}" "${bench[@]}") ;;
+*) echo "usage: deps.sh [build|test|bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -40,7 +40,8 @@ struct pinch_histogram;
 PINCH_API int pinch_span_begin(const char *name, uint64_t parent, uint64_t *id);
 
 /* Ends the span id, from any thread. Returns 0, or -ENOENT when no span
- * with that id is open (never begun, or already ended). */
+ * with that id is open (never begun, or already ended). A span that is
+ * never ended keeps its ~64 bytes until the process exits. */
 PINCH_API int pinch_span_end(uint64_t id);
 
 /* The id of the innermost scope open on the calling thread, 0 if none. */
@@ -75,8 +76,9 @@ PINCH_API void pinch_scope_leave(struct pinch_scope *s);
 		pinch_scope_enter(&PINCH__CAT(pinch__hist_, __LINE__), (name))
 
 /* Starts keeping finished spans for export, at most max_events of them
- * (0 means 1,000,000); later ones are counted as dropped. Calling it again
- * clears what was kept. Returns 0 or -ENOMEM. */
+ * (0 means 100,000; each takes 56 bytes); later ones are counted as
+ * dropped (otherData.dropped_events in the trace). Calling it again clears
+ * what was kept. Returns 0 or -ENOMEM. */
 PINCH_API int pinch_trace_start(size_t max_events);
 /* Stops keeping spans and frees what was kept. */
 PINCH_API void pinch_trace_stop(void);

@@ -43,7 +43,7 @@ struct load_opts {
 	double rate;
 	uint64_t duration, timeout;
 	const char *method, *body, *body_file, *json_body, *scenario, *hdr_log, *output;
-	const char *profile_cmd, *profile_out;
+	const char *profile_cmd, *profile_out, *cacert;
 	long profile_pid;
 	int json, insecure, verdict;
 	struct strbuf headers;
@@ -402,6 +402,8 @@ int cmd_load(int argc, char **argv)
 		  .help = "weighted tasks, users, ramps and thresholds from a YAML file" },
 		{ .type = OPT_FLAG, .short_name = 'k', .long_name = "insecure", .value = &lo.insecure,
 		  .help = "https: do not check the server's certificate" },
+		{ .type = OPT_STRING, .long_name = "cacert", .value = &lo.cacert, .argh = "FILE",
+		  .help = "https: trust the CA certificates in FILE (PEM) instead of the system's" },
 		{ .type = OPT_INT, .long_name = "seed", .value = &lo.seed, .argh = "N",
 		  .help = "seed for task choice, {rand} and think times" },
 		{ .type = OPT_GROUP, .help = "Results" },
@@ -626,6 +628,7 @@ int cmd_load(int argc, char **argv)
 	cfg.timeout_ns = lo.timeout;
 	cfg.pipeline = (unsigned)lo.pipeline;
 	cfg.insecure = lo.insecure;
+	cfg.cafile = lo.cacert;
 	cfg.seed = (uint64_t)lo.seed;
 	cfg.tick_ns = 1000000000ull;
 	cfg.stop = &interrupted;
@@ -662,7 +665,7 @@ int cmd_load(int argc, char **argv)
 	} else if (load_probe(&cfg, err, sizeof(err))) {
 		fprintf(stderr, "pinch load: %s\n", err);
 		if (strstr(err, "certificate"))
-			fprintf(stderr, "hint: --insecure skips certificate checks (test servers only)\n");
+			fprintf(stderr, "hint: --cacert FILE trusts your test CA; --insecure skips the checks\n");
 		else if (strstr(err, "refused"))
 			fprintf(stderr, "hint: is the server listening on %s?\n", url.hostport);
 		goto out;

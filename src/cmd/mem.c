@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct mem_opts {
 	const char *snapshot_signal;
 	uint64_t interval_ns;
 	long depth;
+	const char *unwind;
 	/* report */
 	long pid;
 	int stacks;
@@ -59,7 +61,7 @@ struct mem_opts {
 	{ OPT_STRING, 0, "lines", &(o).lines, "FUNC", "bytes allocated and net per source line of FUNC", NULL, 0 }
 
 static const char *const record_usage[] = {
-	"pinch mem [-o FILE] [--mmap] [--snapshot-signal SIG] [<report options>] -- CMD [ARGS...]",
+	"pinch mem [-o FILE] [--mmap] [--snapshot-signal SIG] [--unwind cfi|fp] [<report options>] -- CMD [ARGS...]",
 	"pinch mem report [<report options>] [FILE]",
 	"pinch mem diff [FILE] --from LABEL --to LABEL [--stacks] [--json]",
 	NULL,
@@ -364,6 +366,7 @@ int cmd_mem(int argc, char **argv)
 		{ OPT_STRING, 0, "snapshot-signal", &o.snapshot_signal, "SIG", "take a snapshot when the program gets SIG (e.g. USR2)", NULL, 0 },
 		{ OPT_DURATION, 0, "interval", &o.interval_ns, "TIME", "timeline bucket (default 10ms)", NULL, 0 },
 		{ OPT_INT, 0, "depth", &o.depth, "N", "stack frames kept per allocation (1-64, default 64)", NULL, 0 },
+		{ OPT_STRING, 0, "unwind", &o.unwind, "HOW", "cfi (default: DWARF CFI, works without frame pointers) or fp", NULL, 0 },
 		{ OPT_FLAG, 'q', "quiet", &o.quiet, NULL, "record only; print no report", NULL, 0 },
 		REPORT_OPTS(o),
 		OPT_END_(),
@@ -396,6 +399,10 @@ int cmd_mem(int argc, char **argv)
 		fprintf(stderr, "pinch mem: --snapshot-signal '%s' is not a signal pinch can use\n", o.snapshot_signal);
 		return EXIT_USAGE;
 	}
+	if (o.unwind && strcmp(o.unwind, "cfi") && strcmp(o.unwind, "fp")) {
+		fprintf(stderr, "pinch mem: --unwind '%s' is not cfi or fp\n", o.unwind);
+		return EXIT_USAGE;
+	}
 	if (o.depth < 0 || o.depth > MEMW_MAX_DEPTH) {
 		fprintf(stderr, "pinch mem: --depth must be between 1 and %d\n", MEMW_MAX_DEPTH);
 		return EXIT_USAGE;
@@ -407,6 +414,8 @@ int cmd_mem(int argc, char **argv)
 			fprintf(stderr, "hint: relink it dynamically; a static binary's allocator cannot be interposed\n");
 		else if (rc == -EPERM)
 			fprintf(stderr, "hint: profile a copy without the set-ID bit\n");
+		else if (rc == -ENOTSUP)
+			fprintf(stderr, "hint: profile a build without -fsanitize=address/thread/memory\n");
 		return EXIT_USAGE;
 	}
 	if (memrec_find_agent(agent, sizeof(agent))) {
@@ -431,6 +440,13 @@ int cmd_mem(int argc, char **argv)
 		fprintf(stderr, "pinch mem: cannot create a working directory next to '%s': %s\n", out,
 			strerror(errno));
 		return EXIT_FAIL;
+	}
+	{
+		/* absolute: the program (or a child) may change directory */
+		char abs[PATH_MAX];
+
+		if (realpath(dir, abs) && strlen(abs) < sizeof(dir))
+			snprintf(dir, sizeof(dir), "%s", abs);
 	}
 	rc = rec_writer_open(&w, out, REC_KIND_MEM);
 	if (rc) {
@@ -457,6 +473,7 @@ int cmd_mem(int argc, char **argv)
 	ro.snapshot_signal = sig;
 	ro.interval_ns = o.interval_ns;
 	ro.depth = (int)o.depth;
+	ro.unwind_fp = o.unwind && !strcmp(o.unwind, "fp");
 	rc = memrec_run(&ro, &res, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "pinch mem: %s\n", err);

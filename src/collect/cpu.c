@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -34,6 +35,7 @@
 #include <unistd.h>
 
 #include "agent/cpu/wire.h"
+#include "agentstream.h"
 #include "buildid.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
@@ -191,6 +193,8 @@ struct sampler {
 	uint64_t regs_mask;
 	uint64_t last_round;	/* start of the previous round */
 	int sigfd;
+	struct rlimit nofile_old;	/* RLIMIT_NOFILE before we raised it */
+	int nofile_raised;
 	struct py_sampler *py;	/* Python stacks (cfg->python), or NULL */
 };
 
@@ -861,9 +865,12 @@ struct child {
 };
 
 static void child_run(const struct cpu_record_config *cfg, const sigset_t *oldmask, int go,
-		      int errw, char *const *envp)
+		      int errw, char *const *envp, const struct rlimit *nofile)
 {
 	int e;
+
+	if (nofile)
+		setrlimit(RLIMIT_NOFILE, nofile);	/* the command gets the limit it would have had */
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
@@ -883,7 +890,7 @@ static void child_run(const struct cpu_record_config *cfg, const sigset_t *oldma
 }
 
 static int child_start(const struct cpu_record_config *cfg, const sigset_t *oldmask,
-		       char *const *envp, struct child *ch)
+		       char *const *envp, const struct rlimit *nofile, struct child *ch)
 {
 	int go[2], er[2];
 	pid_t pid;
@@ -920,7 +927,7 @@ static int child_start(const struct cpu_record_config *cfg, const sigset_t *oldm
 				continue;
 			_exit(127);
 		}
-		child_run(cfg, oldmask, go[0], er[1], envp);
+		child_run(cfg, oldmask, go[0], er[1], envp, nofile);
 	}
 	close(go[0]);
 	close(er[1]);
@@ -1022,85 +1029,44 @@ static int is_refusal(int rc)
 
 /* ---- the agent fallback ----------------------------------------------------- */
 
-struct agent_rec {
-	uint64_t time;
-	size_t off;
-};
-
-static int agent_rec_cmp(const void *x, const void *y)
-{
-	const struct agent_rec *a = x, *b = y;
-
-	if (a->time != b->time)
-		return a->time < b->time ? -1 : 1;
-	return a->off < b->off ? -1 : a->off > b->off;
-}
-
 /* Copies the agent's record stream into the recording, sorted by time,
  * build-ids filled in. Counts samples and lost. */
 static int agent_merge(struct sampler *s, const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct agent_rec *v = NULL;
-	size_t n = 0, cap = 0, off = 0, i;
-	int rc = strbuf_read_file(&sb, path, 0);
+	struct agentstream_rec *v = NULL;
+	size_t n = 0, i;
+	int torn, rc = strbuf_read_file(&sb, path, 0);
 
 	if (rc == -ENOENT)
 		rc = 0;	/* the program never ran a sample */
-	while (!rc && sb.len - off >= sizeof(struct pcw_hdr)) {
-		struct pcw_hdr h;
-		int to;
-
-		memcpy(&h, sb.buf + off, sizeof(h));
-		if (h.type == 0 || h.size > REC_MAX_RECORD ||
-		    pcw_record_bytes(h.size) > sb.len - off)
-			break;	/* a torn tail (the program was killed mid-write) */
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 4096;
-			struct agent_rec *nv = realloc(v, nc * sizeof(*nv));
-
-			if (!nv) {
-				rc = -ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = nc;
-		}
-		v[n].off = off;
-		v[n].time = 0;
-		to = pcw_time_offset(h.type);
-		if (to >= 0 && (size_t)to + 8 <= h.size)
-			memcpy(&v[n].time, sb.buf + off + sizeof(h) + (size_t)to, 8);
-		n++;
-		off += pcw_record_bytes(h.size);
-	}
 	if (!rc)
-		qsort(v, n, sizeof(*v), agent_rec_cmp);
+		rc = agentstream_index(sb.buf, sb.len, &v, &n, &torn);
 	for (i = 0; !rc && i < n; i++) {
-		struct pcw_hdr h;
-		unsigned char *payload = (unsigned char *)sb.buf + v[i].off + sizeof(h);
+		unsigned char *payload = (unsigned char *)sb.buf + v[i].off;
 
-		memcpy(&h, sb.buf + v[i].off, sizeof(h));
-		if (h.type == PCW_SAMPLE) {
+		if (v[i].type == PCW_SAMPLE) {
 			s->samples++;
-		} else if (h.type == PCW_LOST && h.size >= sizeof(struct pcw_lost)) {
+		} else if (v[i].type == PCW_LOST) {
 			struct pcw_lost l;
 
 			memcpy(&l, payload, sizeof(l));
 			s->lost += l.lost;
-		} else if (h.type == PCW_MMAP && h.size > sizeof(struct pcw_mmap)) {
+		} else if (v[i].type == PCW_MMAP) {
 			struct pcw_mmap m;
 			const char *p = (const char *)payload + sizeof(m);
 
 			memcpy(&m, payload, sizeof(m));
-			if (!m.build_id_len && memchr(p, 0, h.size - sizeof(m))) {
+			if (!memchr(p, 0, v[i].size - sizeof(m)))
+				continue;	/* a path without its NUL */
+			if (!m.build_id_len) {
 				int b = buildid_cache_get(s->bids, p, m.build_id);
 
 				m.build_id_len = b > 0 ? (uint8_t)b : 0;
 				memcpy(payload, &m, sizeof(m));
 			}
 		}
-		rc = rec_writer_add(s->w, h.type, payload, h.size, NULL, 0, NULL, 0);
+		rc = rec_writer_add(s->w, v[i].type, payload, v[i].size, NULL, 0, NULL, 0);
 		if (!rc && (i & 1023) == 1023)
 			rc = rec_writer_flush(s->w);
 	}
@@ -1178,7 +1144,7 @@ static int record_agent(struct sampler *s, const sigset_t *oldmask,
 		snprintf(err, errlen, "cannot write '%s': %s", cfg->output, strerror(-rc));
 		goto out;
 	}
-	rc = child_start(cfg, oldmask, env, &ch);
+	rc = child_start(cfg, oldmask, env, s->nofile_raised ? &s->nofile_old : NULL, &ch);
 	if (rc) {
 		snprintf(err, errlen, "cannot start '%s': %s", cfg->argv[0], strerror(-rc));
 		goto out;
@@ -1260,7 +1226,7 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 	struct rec_finish f;
 	int rc;
 
-	rc = child_start(cfg, oldmask, NULL, &ch);
+	rc = child_start(cfg, oldmask, NULL, s->nofile_raised ? &s->nofile_old : NULL, &ch);
 	if (rc) {
 		snprintf(err, errlen, "cannot start '%s': %s", cfg->argv[0], strerror(-rc));
 		return rc;
@@ -1273,13 +1239,16 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 			char why[160];
 
 			struct rec_writer *w = s->w;
-			int sigfd = s->sigfd;
+			struct rlimit nofile = s->nofile_old;
+			int sigfd = s->sigfd, raised = s->nofile_raised;
 
 			snprintf(why, sizeof(why), "perf_event_open refused: %s", strerror(-rc));
 			sampler_release(s);
 			rc = sampler_init(s, cfg);
 			s->w = w;
 			s->sigfd = sigfd;
+			s->nofile_old = nofile;
+			s->nofile_raised = raised;
 			if (rc)
 				return rc;
 			return record_agent(s, oldmask, res, why, err, errlen);
@@ -1509,6 +1478,13 @@ int cpu_record(const struct cpu_record_config *cfg, struct cpu_record_result *re
 		sampler_release(&s);
 		return rc;
 	}
+	/* One event per thread per CPU when attaching: use the hard fd limit
+	 * (as perf does); a launched command gets the old one back. */
+	if (getrlimit(RLIMIT_NOFILE, &s.nofile_old) == 0 && s.nofile_old.rlim_cur < s.nofile_old.rlim_max) {
+		struct rlimit r = { s.nofile_old.rlim_max, s.nofile_old.rlim_max };
+
+		s.nofile_raised = setrlimit(RLIMIT_NOFILE, &r) == 0;
+	}
 	sigfd = block_signals(&oldmask);
 	if (sigfd < 0) {
 		rc = sigfd;
@@ -1524,6 +1500,8 @@ int cpu_record(const struct cpu_record_config *cfg, struct cpu_record_result *re
 		rc = record_launch(&s, &oldmask, res, err, errlen);
 	close(sigfd);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (s.nofile_raised)
+		setrlimit(RLIMIT_NOFILE, &s.nofile_old);
 out:
 	res->samples = s.samples;
 	res->lost = s.lost;

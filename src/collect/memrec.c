@@ -9,6 +9,8 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,40 @@ static int elf_has_interp(int fd)
 	return 0;
 }
 
+/* 1 if the ELF file needs a sanitizer runtime that replaces malloc. */
+static int needs_sanitizer(int fd)
+{
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	int found = 0;
+
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return 0;
+	while (!found && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t i;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			const char *name;
+
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+			if (name && (!strncmp(name, "libasan", 7) || !strncmp(name, "libtsan", 7) ||
+				     !strncmp(name, "libmsan", 7) || !strncmp(name, "libhwasan", 9)))
+				found = 1;
+		}
+	}
+	elf_end(elf);
+	return found;
+}
+
 static int check_file(const char *path, int depth, char *err, size_t errlen)
 {
 	struct stat st;
@@ -123,6 +159,11 @@ static int check_file(const char *path, int depth, char *err, size_t errlen)
 	head[n] = 0;
 	if (n >= 4 && !memcmp(head, ELFMAG, SELFMAG)) {
 		rc = elf_has_interp(fd);
+		if (rc > 0 && needs_sanitizer(fd)) {
+			close(fd);
+			snprintf(err, errlen, "'%s': built with a sanitizer, whose runtime owns malloc", path);
+			return -ENOTSUP;
+		}
 		close(fd);
 		if (rc == 0) {
 			snprintf(err, errlen, "'%s': statically linked, LD_PRELOAD cannot reach its malloc",
@@ -224,7 +265,8 @@ static int child_env(const struct memrec_opts *o, struct strbuf *pre, struct str
 	strbuf_addstr(pre, o->agent);
 	if (old && *old)
 		strbuf_addf(pre, ":%s", old);
-	strbuf_addf(opts, "mmap=%d,signal=%d,interval_us=%llu,depth=%d", o->mmap ? 1 : 0,
+	strbuf_addf(opts, "mmap=%d,unwind=%s,signal=%d,interval_us=%llu,depth=%d", o->mmap ? 1 : 0,
+		    o->unwind_fp ? "fp" : "cfi",
 		    o->snapshot_signal,
 		    (unsigned long long)((o->interval_ns ? o->interval_ns : 10000000) / 1000),
 		    o->depth ? o->depth : MEMW_MAX_DEPTH);
@@ -432,8 +474,13 @@ static int write_maps(struct rec_writer *w, struct buildid_cache *ids, uint32_t 
 	for (i = 0; i < maps.n && !rc; i++) {
 		const struct procmap *pm = &maps.v[i];
 		const char *path = pm->path[0] ? pm->path : "//anon";
+		const char *base = strrchr(path, '/');
 		struct rec_mmap m;
 		int n;
+
+		/* no allocation stack has frames in the agent or the vDSO */
+		if (!strcmp(path, "[vdso]") || (base && !strcmp(base + 1, "libpinch-mem.so")))
+			continue;
 
 		memset(&m, 0, sizeof(m));
 		m.pid = pid;
@@ -460,6 +507,7 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 	struct memw_summary sum;
 	size_t off, max_sites;
 	uint32_t i, n_stacks;
+	uint64_t first_point = 0, last_point = 0;
 	int rc = 0, have_proc = 0;
 
 	if (map_file(im->stream, &s))
@@ -513,6 +561,14 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 			rc = write_maps(w, ids, st->pid, st->start_mono_ns, (const char *)pl, size);
 		} else if (type >= 32 && type < 64) {
 			rc = rec_writer_add(w, type, pl, size, NULL, 0, NULL, 0);
+			if (type == MEMW_POINT && size >= sizeof(struct memw_point)) {
+				uint64_t t;
+
+				memcpy(&t, pl, sizeof(t));
+				if (!first_point)
+					first_point = t;
+				last_point = t;
+			}
 		}
 		off += 8 + (((size_t)size + 7) & ~(size_t)7);
 	}
@@ -596,6 +652,12 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 			struct memw_rss r = { .pid = res->pid, .time_ns = res->rss[k].time_ns,
 					      .rss = res->rss[k].rss };
 
+			/* while the agent's timeline runs its points carry RSS; the
+			 * outside samples matter before, after and in quiet spans
+			 * (kept: the largest, and one per 100 ms) */
+			if (first_point && r.time_ns >= first_point && r.time_ns <= last_point &&
+			    r.rss != sum.rss_max && k && r.time_ns - res->rss[k - 1].time_ns < 100000000)
+				continue;
 			rc = rec_writer_add(w, MEMW_RSS, &r, sizeof(r), NULL, 0, NULL, 0);
 		}
 	}

@@ -20,6 +20,7 @@ struct memrec_opts {
 	int snapshot_signal;	/* 0 or the signal that takes a snapshot */
 	uint64_t interval_ns;	/* timeline bucket (0: 10 ms) */
 	int depth;		/* stack frames kept (0: 64) */
+	int unwind_fp;		/* 1: frame pointers only; 0: CFI (DWARF) with fp fallback */
 };
 
 struct memrec_result {
@@ -36,7 +37,8 @@ struct memrec_result {
  * can be preloaded into it. Returns 0, or:
  *   -ENOENT   not found;  -EACCES not executable;
  *   -ENOEXEC  statically linked (no PT_INTERP): LD_PRELOAD cannot work;
- *   -EPERM    set-user-ID or set-group-ID: the loader ignores LD_PRELOAD.
+ *   -EPERM    set-user-ID or set-group-ID: the loader ignores LD_PRELOAD;
+ *   -ENOTSUP  built with ASan/TSan/MSan: the sanitizer owns malloc.
  * err gets a one-line reason.
  */
 int memrec_check_target(const char *cmd, char *path, size_t pathlen, char *err, size_t errlen);

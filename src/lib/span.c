@@ -85,7 +85,7 @@ PINCH_API int pinch_trace_start(size_t max_events)
 	struct trace_event *ev;
 
 	if (!max_events)
-		max_events = 1000000;
+		max_events = 100000;
 	ev = calloc(max_events, sizeof(*ev));
 	if (!ev)
 		return lib_err(-ENOMEM, "out of memory for %zu trace events", max_events);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -120,6 +121,7 @@ struct run {
 	struct worker *workers;
 	unsigned nw;
 	unsigned total_conns;
+	int donefd;		/* eventfd: a worker finished */
 };
 
 /* ---------- result helpers ---------- */
@@ -167,7 +169,7 @@ void load_counts_add(struct load_counts *dst, const struct load_counts *src)
 
 /* ---------- TLS ---------- */
 
-static SSL_CTX *tls_ctx_new(int insecure, char *err, size_t errlen)
+static SSL_CTX *tls_ctx_new(const struct load_config *cfg, char *err, size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
@@ -177,10 +179,20 @@ static SSL_CTX *tls_ctx_new(int insecure, char *err, size_t errlen)
 		return NULL;
 	}
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	if (insecure) {
+	if (cfg->insecure) {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+		return ctx;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (cfg->cafile) {
+		if (SSL_CTX_load_verify_locations(ctx, cfg->cafile, NULL) != 1) {
+			snprintf(err, errlen, "cannot load CA certificates from '%s': %s", cfg->cafile,
+				 ERR_reason_error_string(ERR_get_error()));
+			ERR_clear_error();
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
 	} else {
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 		SSL_CTX_set_default_verify_paths(ctx);
 	}
 	return ctx;
@@ -260,7 +272,7 @@ int load_probe(const struct load_config *cfg, char *err, size_t errlen)
 		goto out;
 	}
 	if (u->https) {
-		SSL_CTX *ctx = tls_ctx_new(cfg->insecure, err, errlen);
+		SSL_CTX *ctx = tls_ctx_new(cfg, err, errlen);
 		SSL *ssl;
 		uint64_t deadline = clock_mono_ns() + (uint64_t)ms * 1000000;
 
@@ -842,6 +854,12 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 	}
 	atomic_store(&w->finished, 1);
+	{
+		uint64_t one = 1;
+
+		if (write(r->donefd, &one, sizeof(one)) < 0)
+			(void)one;
+	}
 	return NULL;
 }
 
@@ -940,6 +958,7 @@ int load_run(const struct load_config *cfg, struct load_result *res, load_tick_f
 	const struct load_task *t0 = &cfg->sc->tasks[0];
 
 	memset(&r, 0, sizeof(r));
+	r.donefd = -1;
 	if (load_result_init(res, cfg->sc->n_tasks) || hist_init(&ih, 0)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -952,7 +971,9 @@ int load_run(const struct load_config *cfg, struct load_result *res, load_tick_f
 	r.open = cfg->rate > 0;
 	r.total_conns = cfg->connections;
 	r.per_task = cfg->sc->n_tasks > 1;
-	r.ramp = cfg->sc->n_stages || cfg->sc->spawn_rate > 0;
+	/* The open model's pace is its rate: users and ramps do not apply
+	 * (an idle user's due requests would pile up as false latency). */
+	r.ramp = !r.open && (cfg->sc->n_stages || cfg->sc->spawn_rate > 0);
 	r.simple = cfg->sc->n_tasks == 1 && t0->path.is_const && (!t0->has_body || t0->body.is_const);
 	if (r.open) {
 		r.interval = (uint64_t)(1e9 * cfg->connections / cfg->rate);
@@ -973,8 +994,14 @@ int load_run(const struct load_config *cfg, struct load_result *res, load_tick_f
 		r.prebuilt = tmp.wbuf;
 		strbuf_release(&wtmp.scratch);
 	}
-	if (cfg->url->https && !(r.ssl = tls_ctx_new(cfg->insecure, err, errlen))) {
+	if (cfg->url->https && !(r.ssl = tls_ctx_new(cfg, err, errlen))) {
 		rc = -EPROTO;
+		goto out;
+	}
+	r.donefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r.donefd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create an eventfd: %s", strerror(errno));
 		goto out;
 	}
 	r.workers = calloc(nw, sizeof(*r.workers));
@@ -1028,7 +1055,17 @@ int load_run(const struct load_config *cfg, struct load_result *res, load_tick_f
 			if (next_tick < now)
 				next_tick = now + cfg->tick_ns;
 		}
-		clock_sleep_ns(2000000, NULL);
+		{
+			/* Sleep to the next tick, or until a worker ends. */
+			struct pollfd pfd = { .fd = r.donefd, .events = POLLIN };
+			uint64_t wait = next_tick > now ? next_tick - now : 0;
+			uint64_t v;
+
+			if (!tick || wait > 100000000)
+				wait = 100000000;
+			if (poll(&pfd, 1, (int)(wait / 1000000) + 1) > 0 && read(r.donefd, &v, sizeof(v)) < 0)
+				(void)v;
+		}
 	}
 	end_ns = clock_mono_ns();
 	for (unsigned i = 0; i < started; i++)
@@ -1089,6 +1126,8 @@ out:
 	free(r.workers);
 	if (r.ssl)
 		SSL_CTX_free(r.ssl);
+	if (r.donefd >= 0)
+		close(r.donefd);
 	strbuf_release(&r.prebuilt);
 	hist_release(&ih);
 	return rc;

@@ -42,6 +42,7 @@ struct load_config {
 	uint64_t timeout_ns;		/* per request */
 	unsigned pipeline;		/* requests in flight per connection, >= 1 */
 	int insecure;			/* skip TLS certificate checks */
+	const char *cafile;		/* trust these CAs instead of the system's */
 	uint64_t seed;
 	uint64_t tick_ns;		/* how often the tick callback runs */
 	volatile int *stop;		/* set (by a signal) to end the run early */

@@ -406,18 +406,19 @@ static int get_wait(struct yctx *c, yaml_node_t *n, uint64_t *lo, uint64_t *hi)
 	return 0;
 }
 
+/* The iterators are named after the loop variables so loops can nest. */
 #define FOR_PAIRS(c, map, k, v)                                                          \
-	for (yaml_node_pair_t *p_ = (map)->data.mapping.pairs.start;                     \
-	     p_ < (map)->data.mapping.pairs.top &&                                        \
-	     ((k) = yaml_document_get_node((c)->doc, p_->key),                            \
-	      (v) = yaml_document_get_node((c)->doc, p_->value), 1);                      \
-	     p_++)
+	for (yaml_node_pair_t *k##_p = (map)->data.mapping.pairs.start;                  \
+	     k##_p < (map)->data.mapping.pairs.top &&                                     \
+	     ((k) = yaml_document_get_node((c)->doc, k##_p->key),                         \
+	      (v) = yaml_document_get_node((c)->doc, k##_p->value), 1);                   \
+	     k##_p++)
 
 #define FOR_ITEMS(c, seq, v)                                                             \
-	for (yaml_node_item_t *i_ = (seq)->data.sequence.items.start;                    \
-	     i_ < (seq)->data.sequence.items.top &&                                       \
-	     ((v) = yaml_document_get_node((c)->doc, *i_), 1);                            \
-	     i_++)
+	for (yaml_node_item_t *v##_i = (seq)->data.sequence.items.start;                 \
+	     v##_i < (seq)->data.sequence.items.top &&                                    \
+	     ((v) = yaml_document_get_node((c)->doc, *v##_i), 1);                         \
+	     v##_i++)
 
 static int add_headers(struct yctx *c, yaml_node_t *map, struct strbuf *out)
 {

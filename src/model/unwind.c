@@ -290,7 +290,9 @@ static int leaf_ra(struct symbolizer *s, struct sym_space *sp, const struct unwi
 	uint32_t id;
 	const struct leaf_rule *r;
 
-	if (!sp || !(c = ctx_get(sp)))
+	/* Bring the Dwfl up to date first: re-reporting modules drops the
+	 * unwinder's context (and these rules) with the old Dwfl. */
+	if (!sp || !sym_space_dwfl(s, sp) || !(c = ctx_get(sp)))
 		return 1;
 	id = hmap_find(&c->rule_idx, h, &pc, rule_eq, c);
 	if (id == UINT32_MAX) {

@@ -378,7 +378,7 @@ static void render_static(const struct fg *g, struct strbuf *out, int width, con
 	*maxdp = maxd;
 }
 
-static void add_subtitle(struct strbuf *sb, const struct vctx *c, int64_t total)
+static void add_subtitle(struct strbuf *sb, const struct vctx *c, int64_t total, int width)
 {
 	const struct profile *p = c->p;
 	const char *unit = profile_type_unit(p, c->o->value), *cmd = profile_meta(p, "command");
@@ -402,7 +402,18 @@ static void add_subtitle(struct strbuf *sb, const struct vctx *c, int64_t total)
 			continue;
 		strbuf_addf(&t, "%s%s %s", shown++ ? ", " : " \xc2\xb7 ", k, v);
 	}
-	add_xml_name(sb, t.buf);
+	{	/* keep it on the page: about 6.5 px a character at 12 px */
+		struct strbuf cut = STRBUF_INIT;
+		size_t max = (size_t)(width - 2 * PAD) * 2 / 13;
+
+		view_add_name(&cut, t.buf, 0);
+		if (view_utf8_width(cut.buf) > max) {
+			strbuf_reset(&t);
+			view_add_col(&t, cut.buf, max, 0);
+		}
+		add_xml_name(sb, view_utf8_width(cut.buf) > max ? t.buf : cut.buf);
+		strbuf_release(&cut);
+	}
 	strbuf_release(&t);
 }
 
@@ -493,7 +504,7 @@ int view_flamegraph(const struct profile *p, const struct view_opts *o, struct s
 	strbuf_addf(out, "<text id=\"title\" x=\"%d\" y=\"24\">", width / 2);
 	add_xml_name(out, o->title && *o->title ? o->title : "Flame Graph");
 	strbuf_addf(out, "</text>\n<text id=\"subtitle\" x=\"%d\" y=\"44\">", width / 2);
-	add_subtitle(out, &g.c, total);
+	add_subtitle(out, &g.c, total, width);
 	strbuf_addstr(out, "</text>\n");
 	strbuf_addf(out, "<text id=\"unzoom\" class=\"btn hide\" x=\"%d\" y=\"24\">Reset Zoom</text>\n", PAD);
 	strbuf_addf(out, "<foreignObject x=\"%d\" y=\"9\" width=\"200\" height=\"24\">"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/json.h"
@@ -41,9 +42,12 @@ static int lrow_cmp(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* A regular file we may read (never a FIFO or device named by bad debug info). */
 static int readable(const char *path)
 {
-	return path[0] && access(path, R_OK) == 0;
+	struct stat st;
+
+	return path[0] && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, R_OK) == 0;
 }
 
 static const char *base_name(const char *path)

@@ -121,6 +121,22 @@ try {
 	ok(text.startsWith('Matched: '), `matched line shown: ${text}`);
 	if (cPct !== null)
 		ok(text.includes(cPct + ' %'), `JS % equals the generator's % (${cPct})`);
+	// upper case: no match until the Aa (case-insensitive) toggle is clicked
+	await js("(() => { const q = document.getElementById('q'); q.focus(); q.select(); })()");
+	await send('Input.insertText', { text: query.toUpperCase() });
+	await until(`document.getElementById('q').value === ${JSON.stringify(query.toUpperCase())}`, 5000);
+	const up = await js("document.documentElement.getAttribute('data-matched-value')");
+	ok(up === '0', `case-sensitive by default (${query.toUpperCase()}: ${up})`);
+	const aa = await js(`(() => { const r = document.getElementById('ci').getBoundingClientRect();
+		return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; })()`);
+	await click(aa.x, aa.y);
+	ok(await until(`document.documentElement.getAttribute('data-matched-value') === '${wantValue}'`, 5000),
+		'Aa click: case-insensitive search finds the same value');
+	await click(aa.x, aa.y);
+	await js("(() => { const q = document.getElementById('q'); q.focus(); q.select(); })()");
+	await send('Input.insertText', { text: query });
+	await until(`document.documentElement.getAttribute('data-matched-value') === '${wantValue}'`, 5000);
+
 	// a real click on "Reset Zoom" keeps the search highlighted
 	const rz = await js(`(() => { const r = document.getElementById('unzoom').getBoundingClientRect();
 		return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; })()`);

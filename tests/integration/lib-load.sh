@@ -49,8 +49,8 @@ start_nginx() {
 	local tls_server=
 	if [ "${1:-}" = tls ]; then
 		tport=$(free_port)
-		openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
-			-keyout "$TMP/ngx/key.pem" -out "$TMP/ngx/cert.pem" >/dev/null 2>&1 ||
+		openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=pinch-test \
+			-addext "subjectAltName=IP:127.0.0.1" -keyout "$TMP/ngx/key.pem" -out "$TMP/ngx/cert.pem" >/dev/null 2>&1 ||
 			skip_all "openssl cannot make a test certificate"
 		tls_server="server { listen 127.0.0.1:$tport ssl; ssl_certificate $TMP/ngx/cert.pem;
 			ssl_certificate_key $TMP/ngx/key.pem; root $TMP/ngx/html; }"

@@ -37,4 +37,6 @@ ok "-q prints nothing" sh -c '"$PINCH" record -q -o q.rec -- true 2>&1 | wc -c |
 ok "the default name is pinch-YYYYMMDD-HHMMSS.rec" sh -c '"$PINCH" record -q -- true && ls | grep -Eq "^pinch-[0-9]{8}-[0-9]{6}\.rec$"'
 exit_status 0 "--duration stops a launched command and exits 0" "$PINCH" record -q -d 300ms -o d.rec -- "$W/spin-forever-fp"
 is "$("$RECDUMP" d.rec | jq -r .term_signal)" 15 "... recording that it sent SIGTERM"
+is "$(bash -c 'ulimit -Sn 200 && "$PINCH" record -q -o fd.rec -- sh -c "ulimit -n"')" 200 \
+	"the command keeps its open-file limit (pinch raises only its own)"
 done_testing

@@ -20,9 +20,10 @@ is "$?" 0 "auto mode falls back and succeeds"
 ok "the fallback is announced with its reason" grep -q "^pinch record: mode agent .*perf_event_open refused: Permission denied" err.txt
 is "$(rd auto.rec .meta.mode)" agent "the recording says mode agent"
 is "$(rd auto.rec '. as $d | [.threads | to_entries[] | select(.value | startswith("worker-")) | .key | select($d.tids[.] > 0)] | unique | length')" 3 "all workers have samples"
-# In-process perf is refused too, so the agent uses POSIX CPU-time timers (250 Hz).
+# In-process perf is refused too, so the agent uses POSIX CPU-time timers
+# (250 Hz, tick-bound: fewer on a loaded machine).
 cpu=$(awk '{ print $1 + $2 }' time.txt)
-ok "at least 200 samples per CPU-second" awk -v n="$(rd auto.rec .samples)" -v c="$cpu" 'BEGIN { exit !(n >= 200 * c * 0.9) }'
+ok "at least 150 samples per CPU-second" awk -v n="$(rd auto.rec .samples)" -v c="$cpu" 'BEGIN { exit !(n >= 150 * c) }'
 
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v su >/dev/null; then
 	su nobody -s /bin/sh -c "cd /tmp && '$PINCH' record -p 1 -o /tmp/pinch-t1006-\$\$.rec" >su.txt 2>&1

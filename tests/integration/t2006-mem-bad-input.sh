@@ -16,6 +16,14 @@ if [ -x "$W/mem-static" ]; then
 else
 	skip "static binary" "no static libc to build one"
 fi
+printf 'int main(void) { return 0; }\n' >asan.c
+if cc -fsanitize=address -o asan-prog asan.c 2>/dev/null; then
+	run_status 2 "sanitized binary refused (ASan owns malloc)" "$PINCH" mem -- ./asan-prog
+	ok "says sanitizer" grep -q "built with a sanitizer" "$TMP/last.out"
+else
+	skip "sanitized binary" "cannot build with -fsanitize=address here"
+	skip "says sanitizer" "cannot build with -fsanitize=address here"
+fi
 cp "$W/mem-align" ./setuid-prog && chmod u+s ./setuid-prog
 run_status 2 "set-user-ID refused" "$PINCH" mem -- ./setuid-prog
 ok "says set-user-ID" grep -q "set-user-ID" "$TMP/last.out"

@@ -21,4 +21,15 @@ mem_json mmap.json --mmap -- "$W/mem-misc" mmap
 is "$(jqv mmap.json '"\(.peak_bytes) \(.leaked_bytes) \(.leaked_blocks)"')" "3145828 2097252 2" "--mmap counts anonymous maps"
 mem_json nommap.json -- "$W/mem-misc" mmap
 is "$(jqv nommap.json '"\(.peak_bytes) \(.leaked_bytes)"')" "100 100" "without --mmap only the heap"
+
+# stacks through code without frame pointers (glibc's strdup; a -fomit-frame-pointer build)
+for prog in mem-misc mem-misc-nofp; do
+	mem_json "$prog.json" -- "$W/$prog" strdup
+	is "$(jqv "$prog.json" '.leaks[0] | "\(.bytes) \(.blocks) \(.stack[0].function) \(.stack[1].function) \(.stack[2].function)"')" \
+		"120 10 __strdup dup_names main" "$prog: CFI unwinding through glibc finds the caller"
+done
+mem_json fp.json --unwind fp -- "$W/mem-misc" strdup
+is "$(jqv fp.json '[.leaks[0].stack[].function] | index("dup_names")')" null \
+	"--unwind fp: the frame-pointer walk loses strdup's caller (why CFI is the default)"
+run_status 2 "bad --unwind" "$PINCH" mem --unwind magic -- "$W/mem-misc" strdup
 done_testing

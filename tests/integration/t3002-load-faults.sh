@@ -8,7 +8,7 @@ start_faultsrv
 
 # path  ok  failed  kind  status-key
 while read -r path okn failn kind; do
-	$PINCH load -n 20 -c 2 -t 2 --timeout 300ms --json "$FS_URL/$path" >"$TMP/r.json" 2>"$TMP/r.err"
+	$PINCH load -n 20 -c 2 -t 2 --timeout 1s --json "$FS_URL/$path" >"$TMP/r.json" 2>"$TMP/r.err"
 	rc=$?
 	is "$rc" 0 "$path: exit 0 (faults are results)"
 	is "$(jqv "$TMP/r.json" .requests)" 20 "$path: exactly 20 requests"
@@ -30,7 +30,7 @@ close 0 20 read
 close-mid 0 20 read
 bad-status 0 20 parse
 bad-chunk 0 20 parse
-slow?ms=2000 0 20 timeout
+slow?ms=3000 0 20 timeout
 LIST
 
 $PINCH load -n 20 -c 2 --json "$FS_URL/500" >"$TMP/r.json"
@@ -41,7 +41,7 @@ is "$(jqv "$TMP/r.json" .bytes)" $((20 * 80)) "chunked: every byte read, none tw
 # Slow but within the timeout: answered, with the delay in the latency.
 $PINCH load -n 10 -c 1 --json "$FS_URL/slow?ms=100" >"$TMP/r.json"
 is "$(jqv "$TMP/r.json" .successful)" 10 "slow answers within the timeout succeed"
-within "$(jqv "$TMP/r.json" '.latency_ms.p50 | floor')" 100 20 "slow: p50 is the 100 ms delay"
+ok "slow: p50 holds the 100 ms delay" jq -e '.latency_ms.p50 >= 99 and .latency_ms.p50 < 1000' "$TMP/r.json"
 
 # Pipelining: exact counts, each response matched to its request.
 $PINCH load -n 1000 -c 4 --pipeline 8 --json "$FS_URL/ok" >"$TMP/r.json"
@@ -62,6 +62,14 @@ is "$fails" 0 "concurrent runs over every fault all exit 0"
 for p in ok chunked 500 reset close close-mid bad-status slow; do
 	ok "concurrent $p run wrote its JSON" jq -e .requests "$TMP/m-$p.json"
 done
+
+# On a terminal (script(1) provides one) a progress line shows each second.
+if command -v script >/dev/null; then
+	script -qec "$PINCH load -d 1500ms -c 2 --no-verdict $FS_URL/ok" /dev/null >"$TMP/tty.txt" 2>&1
+	ok "progress line on a TTY" grep -q 'req/s  p99' "$TMP/tty.txt"
+else
+	skip "progress line on a TTY" "script(1) is not installed"
+fi
 
 stop_faultsrv
 requests_seen=$(fs_stat total)

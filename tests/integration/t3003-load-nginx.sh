@@ -54,6 +54,11 @@ ok "no progress line off a TTY" sh -c "! grep -q \$'\\r' '$TMP/h.txt'"
 # https: the self-signed certificate fails the check, --insecure skips it.
 exit_status 2 "https: untrusted certificate is refused before traffic" $PINCH load -n 10 "$NGX_TLS_URL"
 grep -q "certificate" "$TMP/.out"; is $? 0 "https: the message names the certificate"
+$PINCH load -n 300 -c 3 --cacert "$TMP/ngx/cert.pem" --json "$NGX_TLS_URL" >"$TMP/r.json"
+is "$(jqv "$TMP/r.json" .successful)" 300 "https --cacert: verified against the test CA, 300 answered"
+exit_status 2 "https --cacert: a name mismatch is refused" $PINCH load -n 10 --cacert "$TMP/ngx/cert.pem" \
+	"${NGX_TLS_URL/127.0.0.1/localhost}"
+exit_status 2 "https --cacert: unreadable CA file" $PINCH load -n 10 --cacert "$TMP/none.pem" "$NGX_TLS_URL"
 $PINCH load -n 500 -c 5 --insecure --json "$NGX_TLS_URL" >"$TMP/r.json"
 is "$(jqv "$TMP/r.json" .successful)" 500 "https --insecure: 500 answered"
 $PINCH load -n 200 -c 2 --pipeline 4 --insecure --json "$NGX_TLS_URL" >"$TMP/r.json"

@@ -59,7 +59,9 @@ def lines(doc):
 
 def calls(doc, key):
     need(doc, {'view': str, 'function': str, 'module': str, 'file': str, 'line': int,
-               'total': int, 'total_pct': NUM, key: list}, doc.get('view', '?'))
+               'total': int, 'total_pct': NUM, key: list,
+               'root' if key == 'callers' else 'self': int,
+               'root_pct' if key == 'callers' else 'self_pct': NUM}, doc.get('view', '?'))
     types(doc, doc['view'])
 
     def walk(rows, where):

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/cpu/wire.h"
+#include "collect/agentstream.h"
 #include "collect/buildid.h"
 #include "collect/cpu.h"
 #include "collect/procmaps.h"
@@ -140,8 +142,49 @@ static void test_resolve(void)
 	strbuf_release(&sb);
 }
 
+static size_t put(unsigned char *b, size_t off, uint32_t type, const void *p, size_t len)
+{
+	struct pcw_hdr h = { type, (uint32_t)len };
+
+	memcpy(b + off, &h, sizeof(h));
+	memcpy(b + off + sizeof(h), p, len);
+	return off + pcw_record_bytes(len);
+}
+
+static void test_agentstream(void)
+{
+	unsigned char b[1024] = { 0 };
+	struct pcw_sample s1 = { .pid = 1, .tid = 1, .time_ns = 300 };
+	struct pcw_sample s2 = { .pid = 1, .tid = 2, .time_ns = 100 };
+	struct pcw_task fk = { .pid = 2, .ppid = 1, .tid = 2, .ptid = 1, .time_ns = 200 };
+	struct pcw_lost lost = { 3, 0 };
+	struct agentstream_rec *v;
+	size_t off = 0, n;
+	int torn;
+
+	off = put(b, off, PCW_SAMPLE, &s1, sizeof(s1));
+	off = put(b, off, 8 /* FINISH: never copied from the agent */, "12345678", 8);
+	off = put(b, off, PCW_SAMPLE, &s2, sizeof(s2));
+	off = put(b, off, PCW_FORK, &fk, sizeof(fk));
+	off = put(b, off, PCW_SAMPLE, &s2, 10);	/* too short for a sample: skipped */
+	off = put(b, off, PCW_LOST, &lost, sizeof(lost));
+	ok(!agentstream_index(b, off, &v, &n, &torn), "a stream is indexed");
+	is_uint(n, 4, "four records of known types and sizes");
+	is_int(torn, 0, "no torn tail");
+	ok(n == 4 && v[0].type == PCW_LOST && v[1].time == 100 && v[2].type == PCW_FORK &&
+	   v[3].time == 300, "sorted by time (untimed first)");
+	free(v);
+	ok(!agentstream_index(b, off - 5, &v, &n, &torn), "a cut stream is indexed");
+	is_int(torn, 1, "... and reported torn");
+	is_uint(n, 3, "... keeping the records before the cut");
+	free(v);
+	ok(!agentstream_index(b, 0, &v, &n, &torn) && n == 0, "an empty stream is fine");
+	free(v);
+}
+
 int main(void)
 {
+	test_agentstream();
 	test_procmaps();
 	test_buildid();
 	test_resolve();

@@ -16,12 +16,23 @@ static struct pinch_counter *counter;
 static struct pinch_gauge *gauge;
 static struct pinch_histogram *hist;
 
+static void scoped(void)
+{
+	PINCH_TIME_SCOPE("conc_scope");	/* the call-site cache races on purpose */
+}
+
 static void *worker(void *arg)
 {
 	long id = (long)arg;
+	uint64_t span;
 	int i;
 
 	for (i = 0; i < M; i++) {
+		if (i % 100 == 0) {
+			scoped();
+			if (pinch_span_begin("conc_span", PINCH_SPAN_CURRENT, &span) == 0)
+				pinch_span_end(span);
+		}
 		pinch_counter_inc(counter);
 		pinch_gauge_add(gauge, 1);
 		/* values 1..1000 us, same multiset in every thread */
@@ -88,6 +99,17 @@ int main(void)
 		ok(strstr(text, line) != NULL, "_count exact");
 	}
 	pinch_free(text);
+	{
+		const char *l1[] = { "span", "conc_scope", NULL }, *l2[] = { "span", "conc_span", NULL };
+		struct pinch_histogram *hs;
+
+		ok(pinch_histogram_get(NULL, "pinch_span_duration_seconds", NULL, l1, NULL, &hs) == 0, "scope histogram");
+		pinch_histogram_read(hs, &s);
+		is_uint(s.count, 108 * (M / 100), "every scope of 108 threads recorded");
+		ok(pinch_histogram_get(NULL, "pinch_span_duration_seconds", NULL, l2, NULL, &hs) == 0, "span histogram");
+		pinch_histogram_read(hs, &s);
+		is_uint(s.count, 108 * (M / 100), "every explicit span of 108 threads recorded");
+	}
 	pinch_registry_free(r);
 	return done_testing();
 }

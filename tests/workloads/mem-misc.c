@@ -6,6 +6,9 @@
  *   abort   leaks 10 x 10 B, then abort(): 100 B in 10 blocks at death
  *   exec    leaks 100 B, then execs itself as "after", which leaks
  *           2 x 200 B: the image after exec leaks 400 B in 2 blocks
+ *   strdup  dup_names() leaks 10 strdup("pinch-mem!!") (120 B): glibc has
+ *           no frame pointers, so only CFI unwinding finds dup_names;
+ *           built twice, with and without frame pointers (mem-misc-nofp)
  *   mmap    anonymous mmap of 1 MiB and 2 MiB, munmap of the 1 MiB, and a
  *           100 B malloc leak; with --mmap: peak 3,145,828 B, in use at
  *           exit 2,097,252 B in 2 blocks; without: 100 B
@@ -29,6 +32,12 @@ __attribute__((noinline)) static void leak_n(int n, size_t size)
 {
 	for (int i = 0; i < n; i++)
 		sink = malloc(size);
+}
+
+__attribute__((noinline)) static void dup_names(void)
+{
+	for (int i = 0; i < 10; i++)
+		sink = strdup("pinch-mem!!");
 }
 
 int main(int argc, char **argv)
@@ -57,6 +66,8 @@ int main(int argc, char **argv)
 		return 127;
 	} else if (!strcmp(mode, "after")) {
 		leak_n(2, 200);
+	} else if (!strcmp(mode, "strdup")) {
+		dup_names();
 	} else if (!strcmp(mode, "mmap")) {
 		char *a = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		char *b = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

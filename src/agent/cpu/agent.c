@@ -597,9 +597,16 @@ EXPORT void *dlopen(const char *file, int mode)
 	return h;
 }
 
+/* A vfork() child shares our memory but is not us: it must not flush
+ * (or stop) the parent's sampling on its way out. */
+static int is_us(void)
+{
+	return getpid() == g_pid;
+}
+
 EXPORT void _exit(int status)
 {
-	if (atomic_load(&g_active))
+	if (atomic_load(&g_active) && is_us())
 		flush_all(0);
 	syscall(SYS_exit_group, status);
 	for (;;)
@@ -615,7 +622,7 @@ static void on_fatal(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction *old = sig < 32 ? &g_old_fatal[sig] : NULL;
 
-	if (atomic_load(&g_active))
+	if (atomic_load(&g_active) && is_us())
 		flush_all(1);
 	if (old && (old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
 		sigaction(sig, old, NULL);
@@ -674,7 +681,7 @@ static void at_fork_child(void)
 
 static void at_exit(void)
 {
-	if (atomic_load(&g_active))
+	if (atomic_load(&g_active) && is_us())
 		flush_all(0);
 }
 

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfi.h"
 #include "wire.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -58,6 +59,7 @@ static int g_state;
 static volatile int g_lock;
 static int g_depth = MEMW_MAX_DEPTH;
 static int g_mmap;
+static int g_cfi = 1;	/* unwinder: 1 CFI (default), 0 frame pointers only */
 static int g_signal;
 static uint64_t g_interval_ns = 10000000;
 static volatile sig_atomic_t g_snap_pending;
@@ -708,7 +710,9 @@ static void thread_bounds(void)
 		t_stack_hi = 1;	/* unknown: only the first frame */
 }
 
-/* Walks the frame-pointer chain from fp (an interposer's own frame). */
+/* Walks the stack from fp (an interposer's own frame, which has a frame
+ * pointer): the frame-pointer chain (--unwind fp), or the cached CFI
+ * walker, which also gets through code built without frame pointers. */
 static inline int capture(void **fp, uint64_t *ips)
 {
 	uintptr_t hi, cur = (uintptr_t)fp;
@@ -717,9 +721,14 @@ static inline int capture(void **fp, uint64_t *ips)
 	if (UNLIKELY(!t_stack_hi))
 		thread_bounds();
 	hi = t_stack_hi;
+	if (cur >= hi) {
+		ips[0] = (uint64_t)(uintptr_t)fp[1] - 1;
+		return 1;	/* on an alternate signal stack */
+	}
+	if (g_cfi)
+		return cfi_walk((uint64_t)(uintptr_t)fp[1], (uint64_t)cur + 16,
+				(uint64_t)(uintptr_t)fp[0], hi, ips, 0, g_depth);
 	ips[n++] = (uint64_t)(uintptr_t)fp[1] - 1;
-	if (cur >= hi)
-		return n;	/* on an alternate signal stack */
 	while (n < g_depth) {
 		uintptr_t next = (uintptr_t)fp[0];
 		uintptr_t ra;
@@ -944,6 +953,9 @@ static void parse_opts(const char *s)
 			g_interval_ns = parse_u64(s + 12, &e) * 1000;
 			if (!g_interval_ns)
 				g_interval_ns = 10000000;
+		} else if (!strncmp(s, "unwind=", 7)) {
+			g_cfi = strncmp(s + 7, "fp", 2) != 0;
+			e = s + 7;
 		} else if (!strncmp(s, "depth=", 6)) {
 			g_depth = (int)parse_u64(s + 6, &e);
 			if (g_depth < 1 || g_depth > MEMW_MAX_DEPTH)

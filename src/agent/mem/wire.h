@@ -35,7 +35,7 @@
 
 /* Environment the agent reads. */
 #define MEMW_ENV_DIR "PINCH_MEM_DIR"	/* where to write; the agent is idle without it */
-#define MEMW_ENV_OPTS "PINCH_MEM_OPTS"	/* "mmap=1,signal=12,interval_us=10000,depth=64" */
+#define MEMW_ENV_OPTS "PINCH_MEM_OPTS"	/* "mmap=1,unwind=cfi,signal=12,interval_us=10000,depth=64" */
 
 enum memw_type {
 	MEMW_PROC = 32,		/* struct memw_proc, then the NUL-terminated executable path */

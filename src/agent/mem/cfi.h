@@ -1,0 +1,16 @@
+/*
+ * cfi.h - the mem agent's CFI stack walker (cfi.c): walks from a caller's
+ * (pc, sp, bp) using each return address's cached DWARF rule, falling back
+ * to the frame-pointer chain where an object has no rule. Reads only
+ * within (sp, stack_hi]. Thread-safe (per-thread cache); libc only.
+ */
+#ifndef PINCH_AGENT_MEM_CFI_H
+#define PINCH_AGENT_MEM_CFI_H
+
+#include <stdint.h>
+
+/* Appends return addresses minus one to ips[n..max), starting with pc's.
+ * Returns the new count. */
+int cfi_walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips, int n, int max);
+
+#endif
