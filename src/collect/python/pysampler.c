@@ -346,10 +346,7 @@ static void *run(void *arg)
 		if (ret == -ESRCH)
 			break;
 	}
-	pthread_mutex_lock(&ps->lock);
-	if (ps->st.state == PY_SAMPLER_READING || ps->st.state == PY_SAMPLER_SEARCHING)
-		ps->st.state = ps->r ? PY_SAMPLER_DONE : ps->st.state;
-	pthread_mutex_unlock(&ps->lock);
+	/* Stopped on request, the state stays (READING: python was read). */
 	return NULL;
 }
 
