@@ -214,7 +214,7 @@ int cmd_record(int argc, char **argv)
 			res.term_signal, strsignal(res.term_signal));
 	if (res.python_state == 2)	/* PY_SAMPLER_UNSUPPORTED: native frames still recorded */
 		fprintf(stderr, "pinch record: no python frames: %s\n", res.python);
-	else if (!quiet && res.python_state)
+	else if (!quiet && res.python_state == 1)	/* PY_SAMPLER_READING */
 		fprintf(stderr, "pinch record: %s: %llu stack changes read (%.0f us each), %llu unreadable\n",
 			res.python, (unsigned long long)res.python_stacks, res.python_read_us,
 			(unsigned long long)res.python_unreadable);

@@ -271,7 +271,7 @@ static void *run(void *arg)
 	struct py_sampler *ps = arg;
 	uint64_t period = 1000000000ull / (ps->cfg.freq ? ps->cfg.freq : 999);
 	uint64_t start = clock_mono_ns(), next = start, next_probe = start, next_sweep = start;
-	uint64_t last_full = 0, last_ts = 0;	/* last_ts: the GIL holder at the last tick */
+	uint64_t last_full = 0, last_ts = 0, exe_changed = start;	/* last_ts: the GIL holder at the last tick */
 	uint32_t last_tid = 0;
 	struct timespec ts;
 
@@ -296,12 +296,17 @@ static void *run(void *arg)
 			snprintf(path, sizeof(path), "/proc/%d/exe", (int)ps->cfg.pid);
 			n = readlink(path, exe, sizeof(exe) - 1);
 			exe[n > 0 ? n : 0] = '\0';
-			if (!strcmp(exe, ps->last_exe) && now - last_full < 1000000000ull) {
+			if (strcmp(exe, ps->last_exe)) {
+				exe_changed = now;
+				snprintf(ps->last_exe, sizeof(ps->last_exe), "%s", exe);
+			}
+			/* Right after an exec (the loader may still be mapping
+			 * libpython) every 100 ms, then every second. */
+			if (now - exe_changed > 2000000000ull && now - last_full < 1000000000ull) {
 				next_probe = now + 100000000ull;
 				continue;
 			}
 			last_full = now;
-			snprintf(ps->last_exe, sizeof(ps->last_exe), "%s", exe);
 			ret = probe(ps);
 			if (ret == -EPROTONOSUPPORT || ret == -ESRCH)
 				break;
@@ -341,10 +346,7 @@ static void *run(void *arg)
 		if (ret == -ESRCH)
 			break;
 	}
-	pthread_mutex_lock(&ps->lock);
-	if (ps->st.state == PY_SAMPLER_READING || ps->st.state == PY_SAMPLER_SEARCHING)
-		ps->st.state = ps->r ? PY_SAMPLER_DONE : ps->st.state;
-	pthread_mutex_unlock(&ps->lock);
+	/* Stopped on request, the state stays (READING: python was read). */
 	return NULL;
 }
 

@@ -1,8 +1,11 @@
 # alloc.py - allocates known amounts on known lines and keeps them alive:
 # line A: 200 bytearrays of 100 000 bytes (20 MB), line B: 100 of
-# 50 000 bytes (5 MB), line C: 10 000 small bytes objects of 1 000 bytes
-# (10 MB, below and above pymalloc's 512-byte limit matters: run with
-# PYTHONMALLOC=malloc). Then sleeps briefly and exits.
+# 50 000 bytes (5 MB), line C: 10 000 bytes objects of 1 001 bytes
+# (1 034 with the object header: 10.34 MB held; b"x" * 1000 is folded
+# at compile time, the one-byte bytes are cached, so the concatenation is
+# the allocation). Small objects go through pymalloc unless the target
+# runs with PYTHONMALLOC=malloc (pinch mem sets it). Then sleeps briefly
+# and exits.
 import sys
 import time
 
