@@ -290,8 +290,12 @@ static void *run(void *arg)
 			char exe[512], path[64];
 			ssize_t n;
 
-			if (now < next_probe)
+			if (now < next_probe) {
+				/* Nothing to read yet: sleep until the next probe
+				 * instead of waking at the sampling rate. */
+				next = next_probe - period;
 				continue;
+			}
 			/* Until python shows up, re-probe quickly only after an exec. */
 			snprintf(path, sizeof(path), "/proc/%d/exe", (int)ps->cfg.pid);
 			n = readlink(path, exe, sizeof(exe) - 1);
