@@ -58,7 +58,7 @@ struct sym_file {
 
 struct sym_alias {
 	uint64_t start;
-	const char *name;	/* points into libdwfl's string table */
+	const char *name;	/* interned: outlives the Dwfl it came from */
 	int rank;
 };
 
@@ -1149,7 +1149,7 @@ static int alias_cmp(const void *a, const void *b)
 	return x->rank - y->rank;
 }
 
-static void build_aliases(struct sym_file *file, Dwfl_Module *mod)
+static void build_aliases(struct symbolizer *s, struct sym_file *file, Dwfl_Module *mod)
 {
 	int n = dwfl_module_getsymtab(mod), i;
 	size_t k = 0, out = 0;
@@ -1177,16 +1177,19 @@ static void build_aliases(struct sym_file *file, Dwfl_Module *mod)
 	for (size_t j = 0; j < k; j++)	/* keep the best of each start */
 		if (!out || file->aliases[out - 1].start != file->aliases[j].start)
 			file->aliases[out++] = file->aliases[j];
+	/* libdwfl's strings die with its Dwfl, which is rebuilt when maps change. */
+	for (size_t j = 0; j < out; j++)
+		file->aliases[j].name = intern(s, file->aliases[j].name);
 	file->naliases = out;
 }
 
-static const char *canonical_name(struct sym_file *file, Dwfl_Module *mod, uint64_t start,
-				  const char *name)
+static const char *canonical_name(struct symbolizer *s, struct sym_file *file, Dwfl_Module *mod,
+				  uint64_t start, const char *name)
 {
 	size_t lo = 0, hi;
 
 	if (!file->aliases_built)
-		build_aliases(file, mod);
+		build_aliases(s, file, mod);
 	hi = file->naliases;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -1243,7 +1246,7 @@ static void resolve(struct symbolizer *s, struct sym_space *sp, uint64_t addr)
 			unknown_frame(s, m, addr);
 		return;
 	}
-	name = canonical_name(file, mod, addr - off - bias, name);
+	name = canonical_name(s, file, mod, addr - off - bias, name);
 	resolve_dwarf(s, mod, addr, intern_func(s, name), file->base, addr - bias);
 }
 
