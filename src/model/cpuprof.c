@@ -24,6 +24,7 @@
 #include "recfile.h"
 #include "symbols.h"
 #include "unwind.h"
+#include "../core/array.h"
 #include "../core/banned.h"
 
 #define MAX_LOCS 2048		/* locations per stack after inline expansion */
@@ -71,24 +72,6 @@ struct builder {
 	struct pymerge *py;	/* interpreter (Python) frames */
 };
 
-static int grow(void **v, size_t *alloc, size_t need, size_t size)
-{
-	size_t n;
-	void *p;
-
-	if (need <= *alloc)
-		return 0;
-	n = *alloc ? *alloc * 2 : 64;
-	while (n < need)
-		n *= 2;
-	p = realloc(*v, n * size);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*alloc = n;
-	return 0;
-}
-#define GROW(arr, alloc, need) grow((void **)&(arr), &(alloc), (need), sizeof(*(arr)))
 
 /* ---- threads and names ---------------------------------------------------- */
 
@@ -119,7 +102,7 @@ static int on_comm(struct builder *b, const struct rec *rec)
 	len = strnlen(name, rec->size - sizeof(*c));
 	e = comm_find(b, c->tid);
 	if (!e) {
-		if (GROW(b->comm, b->acomm, b->ncomm + 1) ||
+		if (ARRAY_GROW(b->comm, b->acomm, b->ncomm + 1) ||
 		    hmap_insert(&b->comm_idx, hash_mix(c->tid + 7), (uint32_t)b->ncomm))
 			return -ENOMEM;
 		e = &b->comm[b->ncomm++];
@@ -149,7 +132,7 @@ static uint32_t thread_id(struct builder *b, uint32_t pid, uint32_t tid)
 
 	if (id != UINT32_MAX)
 		return b->thr[id].id;
-	if (GROW(b->thr, b->athr, b->nthr + 1) ||
+	if (ARRAY_GROW(b->thr, b->athr, b->nthr + 1) ||
 	    hmap_insert(&b->thr_idx, h, (uint32_t)b->nthr))
 		return UINT32_MAX;
 	t = &b->thr[b->nthr++];
@@ -246,7 +229,7 @@ static int result_locs(struct builder *b, uint32_t res, const uint32_t **locs, u
 			f += nf - 1;
 			nf = 1;
 		}
-		if (GROW(b->locpool, b->aloc, b->nloc + nf))
+		if (ARRAY_GROW(b->locpool, b->aloc, b->nloc + nf))
 			return -ENOMEM;
 		b->memo[res].first = (uint32_t)b->nloc;
 		for (uint32_t i = 0; i < nf; i++) {

@@ -11,25 +11,8 @@
 #include <string.h>
 
 #include "recfile.h"
+#include "core/array.h"
 #include "core/banned.h"
-
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t nc;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : 16;
-	while (nc < need)
-		nc *= 2;
-	n = realloc(*arr, nc * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = nc;
-	return 0;
-}
 
 struct caps {
 	size_t stacks, stacks_nr, sites, points, rss, snaps, maps;
@@ -88,8 +71,8 @@ static int add_stack(struct memprof_proc *p, struct caps *c, const unsigned char
 		return 0;
 	if (s.id >= p->n_stacks) {
 		old = p->n_stacks;
-		if (grow((void **)&p->stack_ips, &c->stacks, (size_t)s.id + 1, sizeof(*p->stack_ips)) ||
-		    grow((void **)&p->stack_nr, &c->stacks_nr, (size_t)s.id + 1, sizeof(*p->stack_nr)))
+		if (array_grow((void **)&p->stack_ips, &c->stacks, (size_t)s.id + 1, sizeof(*p->stack_ips)) ||
+		    array_grow((void **)&p->stack_nr, &c->stacks_nr, (size_t)s.id + 1, sizeof(*p->stack_nr)))
 			return -ENOMEM;
 		(void)old;
 		memset(p->stack_ips + p->n_stacks, 0, ((size_t)s.id + 1 - p->n_stacks) * sizeof(*p->stack_ips));
@@ -156,7 +139,7 @@ static int add_snapshot(struct memprof_proc *p, struct caps *c, const unsigned c
 	memcpy(&s, d, sizeof(s));
 	if ((size - sizeof(s)) / sizeof(struct memw_snap_entry) < s.n)
 		return 0;
-	if (grow((void **)&p->snaps, &c->snaps, p->n_snaps + 1, sizeof(*p->snaps)))
+	if (array_grow((void **)&p->snaps, &c->snaps, p->n_snaps + 1, sizeof(*p->snaps)))
 		return -ENOMEM;
 	o = &p->snaps[p->n_snaps];
 	memset(o, 0, sizeof(*o));
@@ -190,7 +173,7 @@ static int add_map(struct memprof_proc *p, struct caps *c, const unsigned char *
 	if (size < sizeof(struct rec_mmap) + 1)
 		return 0;
 	plen = strnlen((const char *)d + sizeof(struct rec_mmap), size - sizeof(struct rec_mmap));
-	if (grow((void **)&p->maps, &c->maps, p->n_maps + 1, sizeof(*p->maps)))
+	if (array_grow((void **)&p->maps, &c->maps, p->n_maps + 1, sizeof(*p->maps)))
 		return -ENOMEM;
 	m = &p->maps[p->n_maps];
 	m->m = malloc(sizeof(*m->m));
@@ -283,8 +266,8 @@ int memprof_read(struct memprof **out, struct rec_reader *r, char *err, size_t e
 		case MEMW_PROC:
 			if (rec.size < sizeof(struct memw_proc))
 				break;
-			if (grow((void **)&m->procs, &pcap, m->n_procs + 1, sizeof(*m->procs)) ||
-			    grow((void **)&caps, &ccap, m->n_procs + 1, sizeof(*caps))) {
+			if (array_grow((void **)&m->procs, &pcap, m->n_procs + 1, sizeof(*m->procs)) ||
+			    array_grow((void **)&caps, &ccap, m->n_procs + 1, sizeof(*caps))) {
 				rc = -ENOMEM;
 				break;
 			}
@@ -320,17 +303,17 @@ int memprof_read(struct memprof **out, struct rec_reader *r, char *err, size_t e
 			} else if (rec.type == MEMW_SNAPSHOT) {
 				rc = add_snapshot(cur, cc, d, rec.size);
 			} else if (rec.type == MEMW_SITE && rec.size >= sizeof(struct memw_site)) {
-				if (grow((void **)&cur->sites, &cc->sites, cur->n_sites + 1, sizeof(*cur->sites)))
+				if (array_grow((void **)&cur->sites, &cc->sites, cur->n_sites + 1, sizeof(*cur->sites)))
 					rc = -ENOMEM;
 				else
 					memcpy(&cur->sites[cur->n_sites++], d, sizeof(*cur->sites));
 			} else if (rec.type == MEMW_POINT && rec.size >= sizeof(struct memw_point)) {
-				if (grow((void **)&cur->points, &cc->points, cur->n_points + 1, sizeof(*cur->points)))
+				if (array_grow((void **)&cur->points, &cc->points, cur->n_points + 1, sizeof(*cur->points)))
 					rc = -ENOMEM;
 				else
 					memcpy(&cur->points[cur->n_points++], d, sizeof(*cur->points));
 			} else if (rec.type == MEMW_RSS && rec.size >= sizeof(struct memw_rss)) {
-				if (grow((void **)&cur->rss, &cc->rss, cur->n_rss + 1, sizeof(*cur->rss)))
+				if (array_grow((void **)&cur->rss, &cc->rss, cur->n_rss + 1, sizeof(*cur->rss)))
 					rc = -ENOMEM;
 				else
 					memcpy(&cur->rss[cur->n_rss++], d, sizeof(*cur->rss));

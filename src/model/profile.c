@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/hmap.h"
+#include "../core/array.h"
 #include "../core/banned.h"
 
 struct profile {
@@ -48,24 +49,6 @@ struct profile {
 };
 
 /* Grows *arr (of elem bytes each) to hold at least need elements. */
-static int grow(void **arr, size_t *alloc, size_t need, size_t elem)
-{
-	size_t n;
-	void *p;
-
-	if (need <= *alloc)
-		return 0;
-	n = *alloc ? *alloc : 16;
-	while (n < need)
-		n *= 2;
-	p = realloc(*arr, n * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*alloc = n;
-	return 0;
-}
-
 struct profile *profile_new(void)
 {
 	struct profile *p = calloc(1, sizeof(*p));
@@ -139,8 +122,8 @@ uint32_t profile_intern_stringn(struct profile *p, const char *s, size_t len)
 	size_t old = p->strings_alloc;
 
 	if (len > UINT32_MAX / 2 || p->arena_len + len + 1 > UINT32_MAX ||
-	    grow((void **)&p->arena, &p->arena_alloc, p->arena_len + len + 1, 1) ||
-	    grow((void **)&p->str_off, &p->strings_alloc, p->n_strings + 1, sizeof(uint32_t)))
+	    array_grow((void **)&p->arena, &p->arena_alloc, p->arena_len + len + 1, 1) ||
+	    array_grow((void **)&p->str_off, &p->strings_alloc, p->n_strings + 1, sizeof(uint32_t)))
 		return UINT32_MAX;
 	if (p->strings_alloc != old) {
 		/* str_len shares strings_alloc: keep it the same size. */
@@ -192,7 +175,7 @@ uint32_t profile_intern_location(struct profile *p, const struct profile_locatio
 	id = hmap_find(&p->loc_index, h, &loc, loc_eq, p);
 	if (id != UINT32_MAX)
 		return id;
-	if (grow((void **)&p->locs, &p->locs_alloc, p->n_locs + 1, sizeof(loc)))
+	if (array_grow((void **)&p->locs, &p->locs_alloc, p->n_locs + 1, sizeof(loc)))
 		return UINT32_MAX;
 	id = (uint32_t)p->n_locs;
 	p->locs[id] = loc;
@@ -232,10 +215,10 @@ uint32_t profile_intern_stack(struct profile *p, const uint32_t *locs, uint32_t 
 
 	if (id != UINT32_MAX)
 		return id;
-	if (grow((void **)&p->stack_ids, &p->stack_ids_alloc, p->stack_ids_len + n + 1, sizeof(uint32_t)))
+	if (array_grow((void **)&p->stack_ids, &p->stack_ids_alloc, p->stack_ids_len + n + 1, sizeof(uint32_t)))
 		return UINT32_MAX;
 	alloc2 = p->stacks_alloc;
-	if (grow((void **)&p->stack_off, &p->stacks_alloc, p->n_stacks + 1, sizeof(uint32_t)))
+	if (array_grow((void **)&p->stack_off, &p->stacks_alloc, p->n_stacks + 1, sizeof(uint32_t)))
 		return UINT32_MAX;
 	if (p->stacks_alloc != alloc2) {
 		uint32_t *nl = realloc(p->stack_len, p->stacks_alloc * sizeof(uint32_t));
@@ -287,7 +270,7 @@ uint32_t profile_intern_thread(struct profile *p, uint32_t pid, uint32_t tid, co
 			p->threads[id].name = profile_intern_string(p, name);
 		return id;
 	}
-	if (grow((void **)&p->threads, &p->threads_alloc, p->n_threads + 1, sizeof(*p->threads)))
+	if (array_grow((void **)&p->threads, &p->threads_alloc, p->n_threads + 1, sizeof(*p->threads)))
 		return UINT32_MAX;
 	id = (uint32_t)p->n_threads;
 	p->threads[id].pid = pid;
@@ -329,7 +312,7 @@ int profile_add_sample(struct profile *p, uint32_t stack, uint32_t thread, const
 
 	if (id == UINT32_MAX) {
 		old = p->samples_alloc;
-		if (grow((void **)&p->samples, &p->samples_alloc, p->n_samples + 1, sizeof(*p->samples)))
+		if (array_grow((void **)&p->samples, &p->samples_alloc, p->n_samples + 1, sizeof(*p->samples)))
 			return -ENOMEM;
 		if (p->samples_alloc != old) {
 			int64_t *nv = realloc(p->values, p->samples_alloc * (p->n_types ? p->n_types : 1) *
@@ -387,7 +370,7 @@ int profile_set_meta(struct profile *p, const char *key, const char *value)
 			p->meta[2 * i + 1] = v;
 			return 0;
 		}
-	if (grow((void **)&p->meta, &p->meta_alloc, 2 * (p->n_meta + 1), sizeof(uint32_t)))
+	if (array_grow((void **)&p->meta, &p->meta_alloc, 2 * (p->n_meta + 1), sizeof(uint32_t)))
 		return -ENOMEM;
 	p->meta[2 * p->n_meta] = k;
 	p->meta[2 * p->n_meta + 1] = v;

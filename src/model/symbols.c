@@ -26,6 +26,7 @@
 #include "../core/strbuf.h"
 #include "profile.h"
 #include "recfile.h"
+#include "../core/array.h"
 #include "../core/banned.h"
 
 /* libstdc++'s demangler (the Itanium C++ ABI entry point). */
@@ -137,24 +138,6 @@ static const Dwfl_Callbacks dwfl_callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
-static int grow(void **v, size_t *alloc, size_t need, size_t size)
-{
-	size_t n;
-	void *p;
-
-	if (need <= *alloc)
-		return 0;
-	n = *alloc ? *alloc * 2 : 16;
-	while (n < need)
-		n *= 2;
-	p = realloc(*v, n * size);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*alloc = n;
-	return 0;
-}
-#define GROW(arr, alloc, need) grow((void **)&(arr), &(alloc), (need), sizeof(*(arr)))
 
 /* ---- strings -------------------------------------------------------------- */
 
@@ -196,7 +179,7 @@ static const char *intern_n(struct symbolizer *s, const char *str, size_t len)
 	memcpy(p, str, len);
 	p[len] = '\0';
 	c->used += len + 1;
-	if (GROW(s->strs, s->astrs, s->nstrs + 1) ||
+	if (ARRAY_GROW(s->strs, s->astrs, s->nstrs + 1) ||
 	    hmap_insert(&s->str_idx, h, (uint32_t)s->nstrs))
 		return NULL;
 	s->strs[s->nstrs++] = p;
@@ -222,7 +205,7 @@ static void warnf(struct symbolizer *s, const char *fmt, ...)
 			strbuf_release(&sb);
 			return;
 		}
-	if (GROW(s->warnings, s->awarn, s->nwarn + 1)) {
+	if (ARRAY_GROW(s->warnings, s->awarn, s->nwarn + 1)) {
 		strbuf_release(&sb);
 		return;
 	}
@@ -359,7 +342,7 @@ static uint32_t file_get(struct symbolizer *s, const char *path)
 	id = hmap_find(&s->file_idx, h, ip, file_eq, s);
 	if (id != UINT32_MAX)
 		return id;
-	if (GROW(s->files, s->afiles, s->nfiles + 1) ||
+	if (ARRAY_GROW(s->files, s->afiles, s->nfiles + 1) ||
 	    hmap_insert(&s->file_idx, h, (uint32_t)s->nfiles))
 		return UINT32_MAX;
 	f = &s->files[s->nfiles];
@@ -550,7 +533,7 @@ static struct sym_pid *pid_slot(struct symbolizer *s, uint32_t pid, int create)
 		return &s->pids[id];
 	if (!create)
 		return NULL;
-	if (GROW(s->pids, s->apids, s->npids + 1) ||
+	if (ARRAY_GROW(s->pids, s->apids, s->npids + 1) ||
 	    hmap_insert(&s->pid_idx, h, (uint32_t)s->npids))
 		return NULL;
 	s->pids[s->npids].pid = pid;
@@ -584,7 +567,7 @@ static struct sym_space *space_own(struct symbolizer *s, uint32_t pid)
 	if (!sp)
 		return NULL;
 	if (p->sp) {
-		if (p->sp->n && GROW(sp->maps, sp->alloc, p->sp->n)) {
+		if (p->sp->n && ARRAY_GROW(sp->maps, sp->alloc, p->sp->n)) {
 			free(sp);
 			return NULL;
 		}
@@ -604,7 +587,7 @@ static int space_insert(struct sym_space *sp, const struct sym_map *nm)
 	int placed = 0;
 
 	/* Rebuild: maps entirely before/after stay, overlapped ones are trimmed. */
-	if (GROW(out, alloc, sp->n + 3))
+	if (ARRAY_GROW(out, alloc, sp->n + 3))
 		return -ENOMEM;
 	for (i = 0; i < sp->n; i++) {
 		struct sym_map m = sp->maps[i];
@@ -614,7 +597,7 @@ static int space_insert(struct sym_space *sp, const struct sym_map *nm)
 				out[n++] = *nm;
 				placed = 1;
 			}
-			if (GROW(out, alloc, n + 3))
+			if (ARRAY_GROW(out, alloc, n + 3))
 				goto nomem;
 			out[n++] = m;
 			continue;
@@ -634,11 +617,11 @@ static int space_insert(struct sym_space *sp, const struct sym_map *nm)
 
 			right.pgoff += nm->end - m.start;
 			right.start = nm->end;
-			if (GROW(out, alloc, n + 3))
+			if (ARRAY_GROW(out, alloc, n + 3))
 				goto nomem;
 			out[n++] = right;
 		}
-		if (GROW(out, alloc, n + 3))
+		if (ARRAY_GROW(out, alloc, n + 3))
 			goto nomem;
 	}
 	if (!placed)
@@ -891,7 +874,7 @@ static int res_eq(const void *ctx, uint32_t id, const void *key)
 
 static int push_frame(struct symbolizer *s, const struct sym_frame *f)
 {
-	if (GROW(s->frames, s->aframes, s->nframes + 1))
+	if (ARRAY_GROW(s->frames, s->aframes, s->nframes + 1))
 		return -ENOMEM;
 	s->frames[s->nframes++] = *f;
 	return 0;
@@ -1259,7 +1242,7 @@ uint32_t sym_lookup(struct symbolizer *s, struct sym_space *sp, uint64_t addr)
 
 	if (id != UINT32_MAX)
 		return id;
-	if (GROW(s->res, s->ares, s->nres + 1))
+	if (ARRAY_GROW(s->res, s->ares, s->nres + 1))
 		return UINT32_MAX;
 	r = &s->res[s->nres];
 	r->space = k.space;
