@@ -909,6 +909,26 @@ static void json_stack(struct json_writer *w, const struct profile *prof, uint32
 	json_arr_end(w);
 }
 
+/* "key": [{bytes, blocks, stack}...] for the stacks holding value, biggest first. */
+static void json_stacks_by(struct json_writer *w, const struct mem_report *r, const char *key,
+			   size_t bytes, size_t blocks)
+{
+	size_t i, n;
+	struct site_row *rows = site_rows(r, 1, bytes, &n);
+
+	json_key(w, key);
+	json_arr_begin(w);
+	for (i = 0; rows && i < n && rows[i].v[bytes]; i++) {
+		json_obj_begin(w);
+		json_kint(w, "bytes", rows[i].v[bytes]);
+		json_kint(w, "blocks", rows[i].v[blocks]);
+		json_stack(w, r->prof, rows[i].stack);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	free(rows);
+}
+
 void mem_report_json(const struct mem_report *r, struct strbuf *out)
 {
 	const struct memw_summary *s = &r->p->sum;
@@ -958,31 +978,8 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	json_arr_end(&w);
 	free(rows);
 
-	rows = site_rows(r, 1, MP_LEAK_BYTES, &n);
-	json_key(&w, "leaks");
-	json_arr_begin(&w);
-	for (i = 0; rows && i < n && rows[i].v[MP_LEAK_BYTES]; i++) {
-		json_obj_begin(&w);
-		json_kint(&w, "bytes", rows[i].v[MP_LEAK_BYTES]);
-		json_kint(&w, "blocks", rows[i].v[MP_LEAK_COUNT]);
-		json_stack(&w, r->prof, rows[i].stack);
-		json_obj_end(&w);
-	}
-	json_arr_end(&w);
-	free(rows);
-
-	rows = site_rows(r, 1, MP_PEAK_BYTES, &n);
-	json_key(&w, "peak");
-	json_arr_begin(&w);
-	for (i = 0; rows && i < n && rows[i].v[MP_PEAK_BYTES]; i++) {
-		json_obj_begin(&w);
-		json_kint(&w, "bytes", rows[i].v[MP_PEAK_BYTES]);
-		json_kint(&w, "blocks", rows[i].v[MP_PEAK_COUNT]);
-		json_stack(&w, r->prof, rows[i].stack);
-		json_obj_end(&w);
-	}
-	json_arr_end(&w);
-	free(rows);
+	json_stacks_by(&w, r, "leaks", MP_LEAK_BYTES, MP_LEAK_COUNT);
+	json_stacks_by(&w, r, "peak", MP_PEAK_BYTES, MP_PEAK_COUNT);
 
 	json_key(&w, "timeline");
 	json_arr_begin(&w);

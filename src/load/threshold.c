@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "core/opt.h"
 #include "core/banned.h"
 
 const char *const load_verdict_names[] = { "Good", "Acceptable", "Marginal", "Poor" };
@@ -19,23 +20,13 @@ const char *const load_verdict_names[] = { "Good", "Acceptable", "Marginal", "Po
 static int parse_latency(const char *s, double *ns)
 {
 	char *end;
-	double v = strtod(s, &end), mult;
+	uint64_t v;
 
-	if (end == s || !isfinite(v) || v < 0)
+	/* A latency needs its unit here ("200ms"): a bare number is refused. */
+	strtod(s, &end);
+	if (end == s || !*end || opt_parse_duration(s, &v))
 		return -EINVAL;
-	if (!strcmp(end, "ms"))
-		mult = 1e6;
-	else if (!strcmp(end, "s"))
-		mult = 1e9;
-	else if (!strcmp(end, "us"))
-		mult = 1e3;
-	else if (!strcmp(end, "ns"))
-		mult = 1;
-	else if (!strcmp(end, "m") || !strcmp(end, "min"))
-		mult = 60e9;
-	else
-		return -EINVAL;
-	*ns = v * mult;
+	*ns = (double)v;
 	return 0;
 }
 
