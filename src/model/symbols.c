@@ -81,6 +81,7 @@ struct sym_space {
 	void *unwind;		/* owned by unwind.c */
 	uint64_t dwfl_gen;	/* bumped for each new Dwfl (unwind.c re-attaches) */
 	int dwfl_attached;	/* unwind.c attached a thread state to dwfl */
+	int reported;		/* dwfl has had a report (and maybe lookups) */
 	void (*unwind_free)(void *);
 };
 
@@ -777,11 +778,15 @@ static Dwfl *space_dwfl(struct symbolizer *s, struct sym_space *sp)
 	}
 	if (!sp->dirty)
 		return sp->has_modules ? sp->dwfl : NULL;
-	if (sp->dwfl_attached) {
-		/* An unwinder attached to this Dwfl keeps pointers to its
-		 * modules, which a new report would free under it: start over
-		 * with a fresh Dwfl; unwind.c sees the new generation and
-		 * attaches again. */
+	if (sp->reported) {
+		/* Every report starts from a fresh Dwfl. Reporting again into
+		 * one that has already answered lookups is not safe: libdwfl
+		 * keeps its address-lookup tables across dwfl_report_begin(),
+		 * and after one lookup before a late mapping (a sample in ld.so
+		 * before libc is mapped) the main executable could no longer
+		 * be found. An unwinder attached to the old Dwfl also keeps
+		 * pointers to its modules; unwind.c sees the new generation
+		 * and attaches again. */
 		dwfl_end(sp->dwfl);
 		sp->dwfl_attached = 0;
 		sp->dwfl_gen++;
@@ -789,6 +794,7 @@ static Dwfl *space_dwfl(struct symbolizer *s, struct sym_space *sp)
 		if (!sp->dwfl)
 			return NULL;
 	}
+	sp->reported = 1;
 	sp->dirty = 0;
 	sp->has_modules = 0;
 	dwfl_report_begin(sp->dwfl);

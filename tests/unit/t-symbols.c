@@ -254,6 +254,84 @@ static void test_demangle(void)
 	strbuf_release(&sb);
 }
 
+/*
+ * The maps of this process given one by one, libc's last, with k lookups
+ * in ld.so before libc arrives (a sample in the dynamic loader before
+ * libc's MMAP record): whatever k, the executable and libc resolve after.
+ * Before the fix, k == 1 lost every function of the main executable.
+ */
+static void test_late_map(int k)
+{
+	struct symbolizer *s = symbolizer_new();
+	char line[4096], late[64][512];
+	uint64_t lstart[64], llen[64], loff[64];
+	size_t nlate = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+	uint64_t ldso = getauxval(AT_BASE);
+	struct sym_space *sp;
+	uint32_t n, id;
+	const struct sym_frame *fr;
+
+	if (!s || !f) {
+		ok(0, "late map %d: set-up", k);
+		if (f)
+			fclose(f);
+		symbolizer_free(s);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t lo, hi, off;
+		char perm[8];
+		int at = 0;
+		struct rec_mmap m;
+		char *name;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*u %n", &lo, &hi, perm,
+			   &off, &at) < 4 || !at || perm[2] != 'x')
+			continue;
+		name = line + at;
+		name[strcspn(name, "\n")] = '\0';
+		if (strstr(name, "/libc.so") && nlate < 64) {
+			snprintf(late[nlate], sizeof(late[nlate]), "%s", name);
+			lstart[nlate] = lo;
+			llen[nlate] = hi - lo;
+			loff[nlate++] = off;
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		m.pid = (uint32_t)getpid();
+		m.start = lo;
+		m.len = hi - lo;
+		m.pgoff = off;
+		symbolizer_mmap(s, &m, name);
+	}
+	fclose(f);
+	sp = symbolizer_space(s, (uint32_t)getpid());
+	for (int i = 0; i < k; i++)
+		sym_lookup(s, sp, ldso + 0x1000 + 0x40 * (uint64_t)i);
+	for (size_t i = 0; i < nlate; i++) {
+		struct rec_mmap m;
+
+		memset(&m, 0, sizeof(m));
+		m.pid = (uint32_t)getpid();
+		m.start = lstart[i];
+		m.len = llen[i];
+		m.pgoff = loff[i];
+		symbolizer_mmap(s, &m, late[i]);
+	}
+	ok(nlate > 0, "late map %d: libc mapped late", k);
+	sp = symbolizer_space(s, (uint32_t)getpid());
+	id = sym_lookup(s, sp, (uint64_t)(uintptr_t)&t_symbols_known);
+	fr = sym_result(s, id, &n);
+	is_str(n ? fr[0].function : "", "t_symbols_known",
+	       "late map %d: the executable still resolves after %d loader lookups", k, k);
+	id = sym_lookup(s, sp, (uint64_t)(uintptr_t)&getppid);
+	fr = sym_result(s, id, &n);
+	ok(n >= 1 && strstr(fr[0].function, "getppid") != NULL,
+	   "late map %d: the late libc resolves (%s)", k, n ? fr[0].function : "");
+	symbolizer_free(s);
+}
+
 int main(void)
 {
 	struct symbolizer *s = symbolizer_new();
@@ -272,5 +350,7 @@ int main(void)
 	symbolizer_free(s);
 	test_overlap();
 	test_demangle();
+	for (int k = 0; k <= 3; k++)
+		test_late_map(k);
 	return done_testing();
 }
