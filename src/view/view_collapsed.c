@@ -2,6 +2,7 @@
  * view_collapsed.c - Brendan Gregg's folded stacks (view layer):
  * "root;child;leaf VALUE", one line per distinct stack of names, threads
  * merged (or prefixed with the thread). Values sum to profile_total().
+ * With --json: {"view": "collapsed", "stacks": [{"stack", "value"}...]}.
  */
 #include "view/view.h"
 #include "view/view_int.h"
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/strbuf.h"
 #include "model/profile.h"
 #include "core/banned.h"
@@ -29,6 +31,47 @@ void view_add_frame_name(const struct vctx *c, const struct vtree_node *nd, stru
 	view_add_name(sb, vctx_fname(c, nd->func), nosemi);
 }
 
+/* The folded lines as JSON: each line's last space separates the value. */
+static int collapsed_json(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+			  char *err, size_t errlen)
+{
+	struct view_opts text = *o;
+	struct strbuf folded = STRBUF_INIT;
+	struct json_writer w;
+	const char *l;
+	int rc;
+
+	text.json = 0;
+	rc = view_collapsed(p, &text, &folded, err, errlen);
+	if (rc)
+		goto out;
+	json_init(&w, out, 1);
+	json_obj_begin(&w);
+	json_kstr(&w, "view", "collapsed");
+	json_kint(&w, "total", profile_total(p, o->value));
+	json_key(&w, "stacks");
+	json_arr_begin(&w);
+	for (l = folded.buf; *l;) {
+		const char *nl = strchr(l, '\n'), *end = nl ? nl : l + strlen(l), *sp = end;
+
+		while (sp > l && sp[-1] != ' ')
+			sp--;
+		if (sp > l) {
+			json_obj_begin(&w);
+			json_key(&w, "stack");
+			json_strn(&w, l, (unsigned long)(sp - 1 - l));
+			json_kint(&w, "value", strtoll(sp, NULL, 10));
+			json_obj_end(&w);
+		}
+		l = nl ? nl + 1 : end;
+	}
+	json_arr_end(&w);
+	json_obj_end(&w);
+out:
+	strbuf_release(&folded);
+	return rc;
+}
+
 int view_collapsed(const struct profile *p, const struct view_opts *o, struct strbuf *out,
 		   char *err, size_t errlen)
 {
@@ -39,6 +82,8 @@ int view_collapsed(const struct profile *p, const struct view_opts *o, struct st
 	size_t *plen = NULL, sp = 0;
 	int rc;
 
+	if (o->json)
+		return collapsed_json(p, o, out, err, errlen);
 	rc = vctx_init(&c, p, o, err, errlen);
 	if (rc)
 		return rc;
