@@ -319,6 +319,7 @@ static int cmd_mem_report(int argc, char **argv, int diff)
 			OPT_END_(),
 		};
 
+		argv[0] = diff ? "mem diff" : "mem report";	/* named in option errors */
 		n = opt_parse(argc, argv, diff ? diff_opts : report_opts, diff ? usage_diff : usage_report, 0, NULL);
 	}
 	if ((rc = cmd_opt_exit(n)) >= 0)

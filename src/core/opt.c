@@ -12,12 +12,7 @@
 
 #include "banned.h"
 
-static const char *cmd_name(char **argv)
-{
-	return argv[0] ? argv[0] : "pinch";
-}
-
-static int set_value(const struct opt *o, const char *arg, const char *shown, char **argv,
+static int set_value(const struct opt *o, const char *arg, const char *shown, const char *cmd,
 		     void *ctx, int negate)
 {
 	char *end;
@@ -33,7 +28,7 @@ static int set_value(const struct opt *o, const char *arg, const char *shown, ch
 		v = strtol(arg, &end, 0);
 		if (errno || end == arg || *end) {
 			fprintf(stderr, "pinch %s: option '%s' expects an integer, not '%s'\n",
-				cmd_name(argv), shown, arg);
+				cmd, shown, arg);
 			return -1;
 		}
 		*(long *)o->value = v;
@@ -46,7 +41,7 @@ static int set_value(const struct opt *o, const char *arg, const char *shown, ch
 		v = strtod(arg, &end);
 		if (errno || end == arg || *end || !isfinite(v)) {
 			fprintf(stderr, "pinch %s: option '%s' expects a number, not '%s'\n",
-				cmd_name(argv), shown, arg);
+				cmd, shown, arg);
 			return -1;
 		}
 		*(double *)o->value = v;
@@ -58,7 +53,7 @@ static int set_value(const struct opt *o, const char *arg, const char *shown, ch
 	case OPT_DURATION:
 		if (opt_parse_duration(arg, (uint64_t *)o->value)) {
 			fprintf(stderr, "pinch %s: option '%s' expects a duration such as 10s or 250ms, not '%s'\n",
-				cmd_name(argv), shown, arg);
+				cmd, shown, arg);
 			return -1;
 		}
 		return 0;
@@ -111,6 +106,9 @@ static const struct opt *find_short(const struct opt *opts, int c)
 int opt_parse(int argc, char **argv, const struct opt *opts, const char *const *usage,
 	      int flags, void *ctx)
 {
+	/* argv[0] is the command's name: copied, because the arguments that
+	 * are not options are moved to the front of argv over it. */
+	const char *cmd = argc > 0 && argv[0] ? argv[0] : "pinch";
 	int nargs = 0;
 	int i;
 
@@ -144,9 +142,9 @@ int opt_parse(int argc, char **argv, const struct opt *opts, const char *const *
 			const char *arg = NULL;
 
 			if (!o) {
-				fprintf(stderr, "pinch %s: unknown option '--%.*s'\n", cmd_name(argv),
+				fprintf(stderr, "pinch %s: unknown option '--%.*s'\n", cmd,
 					(int)len, name);
-				fprintf(stderr, "hint: see 'pinch %s -h'\n", cmd_name(argv));
+				fprintf(stderr, "hint: see 'pinch %s -h'\n", cmd);
 				return -1;
 			}
 			if (needs_arg(o)) {
@@ -156,15 +154,15 @@ int opt_parse(int argc, char **argv, const struct opt *opts, const char *const *
 					arg = argv[++i];
 				else {
 					fprintf(stderr, "pinch %s: option '--%s' requires a value\n",
-						cmd_name(argv), o->long_name);
+						cmd, o->long_name);
 					return -1;
 				}
 			} else if (eq) {
 				fprintf(stderr, "pinch %s: option '--%s' takes no value\n",
-					cmd_name(argv), o->long_name);
+					cmd, o->long_name);
 				return -1;
 			}
-			if (set_value(o, arg, a, argv, ctx, negate))
+			if (set_value(o, arg, a, cmd, ctx, negate))
 				return -1;
 			continue;
 		}
@@ -175,12 +173,12 @@ int opt_parse(int argc, char **argv, const struct opt *opts, const char *const *
 			const char *arg;
 
 			if (!o) {
-				fprintf(stderr, "pinch %s: unknown option '-%c'\n", cmd_name(argv), *p);
-				fprintf(stderr, "hint: see 'pinch %s -h'\n", cmd_name(argv));
+				fprintf(stderr, "pinch %s: unknown option '-%c'\n", cmd, *p);
+				fprintf(stderr, "hint: see 'pinch %s -h'\n", cmd);
 				return -1;
 			}
 			if (!needs_arg(o)) {
-				if (set_value(o, NULL, shown, argv, ctx, 0))
+				if (set_value(o, NULL, shown, cmd, ctx, 0))
 					return -1;
 				continue;
 			}
@@ -190,10 +188,10 @@ int opt_parse(int argc, char **argv, const struct opt *opts, const char *const *
 				arg = argv[++i];
 			else {
 				fprintf(stderr, "pinch %s: option '-%c' requires a value\n",
-					cmd_name(argv), *p);
+					cmd, *p);
 				return -1;
 			}
-			if (set_value(o, arg, shown, argv, ctx, 0))
+			if (set_value(o, arg, shown, cmd, ctx, 0))
 				return -1;
 			break;
 		}

@@ -10,6 +10,13 @@ ok "unknown command names the problem" sh -c '"$PINCH" frobnicate 2>&1 | grep -q
 ok "a near miss gets a suggestion" sh -c '"$PINCH" hlep 2>&1 | grep -q "did you mean .pinch help."'
 exit_status 2 "unknown global option exits 2" "$PINCH" --frob
 exit_status 2 "help on an unknown command exits 2" "$PINCH" help nosuch
+# An unknown option after an argument names the command, not the argument.
+for cmd in report "mem report" "mem diff" load; do
+	# shellcheck disable=SC2086
+	"$PINCH" $cmd some-file.rec --bogus-opt >/dev/null 2>err.txt; rc=$?
+	is "$rc" 2 "pinch $cmd ARG --bogus-opt exits 2"
+	ok "pinch $cmd ARG --bogus-opt names 'pinch $cmd'" grep -q "^pinch $cmd: unknown option '--bogus-opt'" err.txt
+done
 if [ -w /dev/full ]; then
 	exit_status 1 "a full disk on stdout is a failure" sh -c '"$PINCH" help >/dev/full'
 fi
