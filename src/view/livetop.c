@@ -66,7 +66,9 @@ static int fn_eq(const void *ctx, uint32_t id, const void *k)
 	return !strcmp(t->v[id].name, key->name) && !strcmp(t->v[id].file, key->file);
 }
 
-static struct fn *fn_get(struct livetop *t, const char *name, const char *file)
+/* The index of (name, file)'s entry, added if new; UINT32_MAX when out of
+ * memory. An index, not a pointer: the array moves when it grows. */
+static uint32_t fn_get(struct livetop *t, const char *name, const char *file)
 {
 	struct key k = { name, file };
 	uint64_t h = hash_bytes(name, strlen(name), hash_bytes(file, strlen(file), 7));
@@ -74,13 +76,13 @@ static struct fn *fn_get(struct livetop *t, const char *name, const char *file)
 	struct fn *f;
 
 	if (id != UINT32_MAX)
-		return &t->v[id];
+		return id;
 	if (t->n == t->alloc) {
 		size_t na = t->alloc ? t->alloc * 2 : 64;
 		struct fn *v = realloc(t->v, na * sizeof(*v));
 
 		if (!v)
-			return NULL;
+			return UINT32_MAX;
 		t->v = v;
 		t->alloc = na;
 	}
@@ -91,16 +93,15 @@ static struct fn *fn_get(struct livetop *t, const char *name, const char *file)
 	if (!f->name || !f->file || hmap_insert(&t->idx, h, (uint32_t)t->n) < 0) {
 		free(f->name);
 		free(f->file);
-		return NULL;
+		return UINT32_MAX;
 	}
-	t->n++;
-	return f;
+	return (uint32_t)t->n++;
 }
 
 int livetop_add(struct livetop *t, const struct profile *p, size_t value, uint64_t interval_ns)
 {
 	size_t ns = profile_n_samples(p);
-	struct fn **byloc;
+	uint32_t *byloc;
 	size_t nloc = profile_n_locations(p);
 
 	for (size_t i = 0; i < t->n; i++)
@@ -115,32 +116,36 @@ int livetop_add(struct livetop *t, const struct profile *p, size_t value, uint64
 		const struct profile_location *loc = profile_location(p, (uint32_t)l);
 		const char *name = profile_string(p, loc->function);
 		const char *file = profile_string(p, loc->file);
+		struct fn *f;
 
 		if (!file || !*file)
 			file = profile_string(p, loc->module);
 		byloc[l] = fn_get(t, name ? name : "?", file ? file : "");
-		if (!byloc[l]) {
+		if (byloc[l] == UINT32_MAX) {
 			free(byloc);
 			return -ENOMEM;
 		}
-		if (loc->line && (!byloc[l]->line || loc->line < byloc[l]->line))
-			byloc[l]->line = loc->line;
-		byloc[l]->python = loc->kind == LOC_PYTHON;
+		f = &t->v[byloc[l]];
+		if (loc->line && (!f->line || loc->line < f->line))
+			f->line = loc->line;
+		f->python = loc->kind == LOC_PYTHON;
 	}
 	for (size_t s = 0; s < ns; s++) {
 		const struct profile_sample *sm = profile_sample(p, s);
 		uint64_t v = (uint64_t)profile_sample_values(p, s)[value];
 		uint32_t n;
 		const uint32_t *stack = profile_stack(p, sm->stack, &n);
+		struct fn *leaf;
 
 		t->samples++;
 		if (!n)
 			continue;
 		t->mark++;
-		byloc[stack[0]]->own += v;
-		byloc[stack[0]]->last_own += v;
+		leaf = &t->v[byloc[stack[0]]];
+		leaf->own += v;
+		leaf->last_own += v;
 		for (uint32_t k = 0; k < n; k++) {
-			struct fn *f = byloc[stack[k]];
+			struct fn *f = &t->v[byloc[stack[k]]];
 
 			if (f->mark == t->mark)
 				continue;	/* recursion: count once */
