@@ -195,6 +195,16 @@ int cmd_record(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "pinch record: %s\n", err);
 		hint[0] = '\0';
+		if (res.maps_failed) {
+			fprintf(stderr, "hint: reading a process's maps needs ptrace access to it: run as its user or as root (see also kernel.yama.ptrace_scope and /proc's hidepid)\n");
+			status = EXIT_FAIL;
+			goto out;
+		}
+		if (res.output_failed) {
+			fprintf(stderr, "hint: write the recording elsewhere with -o FILE\n");
+			status = EXIT_FAIL;
+			goto out;
+		}
 		if (rc == -EACCES || rc == -EPERM || rc == -ENOSYS || rc == -ENOENT ||
 		    rc == -EOPNOTSUPP || rc == -EMFILE)
 			cpu_perf_hint(rc, cfg.pid > 0, hint, sizeof(hint));

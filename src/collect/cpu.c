@@ -717,11 +717,16 @@ static int synth_comm(struct sampler *s, pid_t pid, pid_t tid, uint64_t now)
 	return rc;
 }
 
-static int synth_maps(struct sampler *s, pid_t pid, uint64_t now)
+/* MMAP records for pid's current mappings. *unreadable is set when
+ * /proc/PID/maps itself could not be read (rc is then that error). */
+static int synth_maps(struct sampler *s, pid_t pid, uint64_t now, int *unreadable)
 {
 	struct procmaps m = PROCMAPS_INIT;
 	size_t i;
 	int rc = procmaps_read(&m, pid, 1);
+
+	if (unreadable)
+		*unreadable = rc != 0;
 
 	for (i = 0; !rc && i < m.n; i++) {
 		struct rec_mmap rm;
@@ -1414,9 +1419,22 @@ static int record_attach(struct sampler *s, struct cpu_record_result *res, char 
 		return rc;
 	}
 	t.pidfd = sys_pidfd_open(cfg->pid);
-	rc = synth_maps(s, cfg->pid, now);
-	if (rc == -ESRCH)
-		rc = 0;
+	{
+		int unreadable;
+
+		rc = synth_maps(s, cfg->pid, now, &unreadable);
+		if (rc == -ESRCH)
+			rc = 0;
+		if (rc && unreadable) {
+			/* Without its maps nothing could be symbolized: stop
+			 * before writing anything (the file is removed). */
+			snprintf(err, errlen, "cannot read /proc/%d/maps: %s", (int)cfg->pid,
+				 strerror(-rc));
+			res->maps_failed = 1;
+			res->before_start = 1;
+			goto out;
+		}
+	}
 	if (!rc)
 		rc = write_meta(s->w, cfg, "perf", s->stack_size);
 	if (rc) {
@@ -1475,6 +1493,7 @@ int cpu_record(const struct cpu_record_config *cfg, struct cpu_record_result *re
 	if (rc) {
 		snprintf(err, errlen, "cannot write '%s': %s", cfg->output, strerror(-rc));
 		res->before_start = 1;
+		res->output_failed = 1;
 		sampler_release(&s);
 		return rc;
 	}

@@ -62,6 +62,8 @@ struct cpu_record_result {
 	int before_start;		/* the failure happened before anything ran */
 	int timed_out;			/* --duration ended it (a launched command got SIGTERM) */
 	int perf_errno;			/* why perf_event_open was refused (0: it was not) */
+	int output_failed;		/* the recording file could not be created */
+	int maps_failed;		/* /proc/PID/maps of the attached process was unreadable */
 	/* Python (cfg.python): what was found, or why it could not be read. */
 	int python_state;		/* enum py_sampler_state; 0 = no python found */
 	uint64_t python_stacks, python_unreadable;

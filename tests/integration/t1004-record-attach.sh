@@ -51,4 +51,24 @@ wait $sp 2>/dev/null
 wait $pp
 is "$?" 0 "the target's exit ends the recording"
 is "$(rd gone.rec .finish)" true "... with REC_FINISH"
+# A process whose maps cannot be read: that failure named, nothing left.
+if [ "$PINCH_SANITIZED" = 0 ] && [ -n "${DENYMAPS:-}" ]; then
+	"$W/spin-forever-fp" >/dev/null &
+	sp2=$!
+	sleep 0.2
+	LD_PRELOAD=$DENYMAPS "$PINCH" record -p $sp2 -o nomaps.rec -d 1s >/dev/null 2>err.txt
+	rc=$?
+	kill $sp2; wait $sp2 2>/dev/null
+	is "$rc" 1 "unreadable maps: exit 1"
+	ok "unreadable maps: named as such" grep -q "cannot read /proc/$sp2/maps: Permission denied" err.txt
+	ok "unreadable maps: not blamed on the output file" sh -c '! grep -q "cannot write" err.txt'
+	ok "unreadable maps: no recording left behind" test ! -e nomaps.rec
+else
+	skip "unreadable maps" "the LD_PRELOAD shim does not mix with the sanitizer runtime"
+fi
+# An output that cannot be created: that named, with no ptrace hint.
+"$PINCH" record -p $$ -o /nonexistent-dir/x.rec -d 1s >/dev/null 2>err.txt
+is "$?" 1 "unwritable output: exit 1"
+ok "unwritable output: named" grep -q "cannot write '/nonexistent-dir/x.rec'" err.txt
+ok "unwritable output: no perf_event hint" sh -c '! grep -q "perf_event_paranoid" err.txt'
 done_testing
