@@ -91,11 +91,15 @@ int cmd_record(int argc, char **argv)
 	long freq = CPU_FREQ_DEFAULT, pid = 0;
 	const char *output = NULL, *call_graph = "fp", *stack = NULL, *mode = "auto";
 	uint64_t duration = 0, stack_bytes = 0;
-	int quiet = 0, nargs, rc, status = EXIT_OK, no_python = 0, idle = 0;
+	int quiet = 0, nargs, rc, status = EXIT_OK, no_python = 0, idle = 0, gflag = 0, user_only = 0;
+	const char *event = "cpu-clock";
 	struct opt opts[] = {
 		{ OPT_INT, 'F', "freq", &freq, "hz", "samples per CPU-second (default 999, max 100000)", NULL, 0 },
 		{ OPT_STRING, 'o', "output", &output, "file", "recording to write (default pinch-YYYYMMDD-HHMMSS.rec)", NULL, 0 },
-		{ OPT_STRING, 0, "call-graph", &call_graph, "fp|dwarf", "how stacks are unwound (default fp)", NULL, 0 },
+		{ OPT_STRING, 0, "call-graph", &call_graph, "fp|dwarf[,SIZE]", "how stacks are unwound (default fp); SIZE: stack bytes per sample", NULL, 0 },
+		{ OPT_FLAG, 'g', NULL, &gflag, NULL, "frame-pointer call graph (the default; perf's -g)", NULL, 0 },
+		{ OPT_STRING, 'e', "event", &event, "cpu-clock|task-clock", "the sampling clock (default cpu-clock)", NULL, 0 },
+		{ OPT_FLAG, 0, "user-only", &user_only, NULL, "do not sample kernel stacks", NULL, 0 },
 		{ OPT_STRING, 0, "stack-size", &stack, "bytes", "user stack copied per sample (fp 512, dwarf 8k)", NULL, 0 },
 		{ OPT_INT, 'p', "pid", &pid, "pid", "profile this running process (all its threads)", NULL, 0 },
 		{ OPT_DURATION, 'd', "duration", &duration, "time", "stop after this long (e.g. 10s)", NULL, 0 },
@@ -121,14 +125,37 @@ int cmd_record(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cfg.freq = (unsigned)freq;
-	if (!strcmp(call_graph, "fp")) {
-		cfg.call_graph = CPU_CG_FP;
-	} else if (!strcmp(call_graph, "dwarf")) {
-		cfg.call_graph = CPU_CG_DWARF;
-	} else {
-		fprintf(stderr, "pinch record: bad call graph '%s': expected fp or dwarf\n", call_graph);
+	(void)gflag;	/* -g asks for the default */
+	{
+		/* perf's form: fp, dwarf or dwarf,SIZE */
+		size_t n = strcspn(call_graph, ",");
+
+		if (n == 2 && !strncmp(call_graph, "fp", 2)) {
+			cfg.call_graph = CPU_CG_FP;
+		} else if (n == 5 && !strncmp(call_graph, "dwarf", 5)) {
+			cfg.call_graph = CPU_CG_DWARF;
+		} else {
+			fprintf(stderr, "pinch record: bad call graph '%s': expected fp, dwarf or dwarf,SIZE\n",
+				call_graph);
+			return EXIT_USAGE;
+		}
+		if (call_graph[n]) {
+			if (stack) {
+				fprintf(stderr, "pinch record: give the stack size once: --call-graph %s or --stack-size\n",
+					call_graph);
+				return EXIT_USAGE;
+			}
+			stack = call_graph + n + 1;
+		}
+	}
+	if (!strcmp(event, "task-clock")) {
+		cfg.task_clock = 1;
+	} else if (strcmp(event, "cpu-clock")) {
+		fprintf(stderr, "pinch record: unsupported event '%s': expected cpu-clock or task-clock\n", event);
+		fprintf(stderr, "hint: pinch samples with software clocks; hardware counters such as cycles are not supported\n");
 		return EXIT_USAGE;
 	}
+	cfg.user_only = user_only;
 	if (stack) {
 		if (opt_parse_size(stack, &stack_bytes) || stack_bytes == 0 ||
 		    stack_bytes > CPU_STACK_MAX) {
@@ -202,7 +229,7 @@ int cmd_record(int argc, char **argv)
 		}
 		if (res.output_failed) {
 			fprintf(stderr, "hint: write the recording elsewhere with -o FILE\n");
-			status = EXIT_FAIL;
+			status = EXIT_USAGE;
 			goto out;
 		}
 		if (rc == -EACCES || rc == -EPERM || rc == -ENOSYS || rc == -ENOENT ||
@@ -232,8 +259,9 @@ int cmd_record(int argc, char **argv)
 		struct strbuf size = STRBUF_INIT;
 
 		strbuf_add_bytes(&size, (double)res.bytes);
-		fprintf(stderr, "pinch record: wrote '%s' (%llu samples, %llu lost, %s)\n", out.buf,
-			(unsigned long long)res.samples, (unsigned long long)res.lost, size.buf);
+		fprintf(stderr, "pinch record: wrote '%s' (%llu sample%s, %llu lost, %s)\n", out.buf,
+			(unsigned long long)res.samples, res.samples == 1 ? "" : "s",
+			(unsigned long long)res.lost, size.buf);
 		strbuf_release(&size);
 	}
 	/* Like time(1): pinch exits with the command's status (unless

@@ -37,6 +37,7 @@ struct report_cfg {
 	const char *callers;
 	const char *callees;
 	int collapsed;
+	int user_only;
 	const char *svg;
 	int json;
 	const char *source_root;
@@ -121,6 +122,55 @@ static void hint_similar(const struct profile *p, const char *func)
 	free(seen);
 }
 
+static uint64_t meta_u64(const struct profile *p, const char *key, int *have)
+{
+	const char *v = profile_meta(p, key);
+
+	if (!v) {
+		*have = 0;
+		return 0;
+	}
+	return strtoull(v, NULL, 10);
+}
+
+/* What the samples cover of the target's own CPU time (user + system, from
+ * wait4 or /proc), and whether kernel time was sampled: a profile that
+ * shows 545 ms of a server's 2.1 s must say so. */
+static void add_coverage(struct strbuf *out, const struct profile *p)
+{
+	const char *kernel = profile_meta(p, "kernel");
+	int have = 1;
+	uint64_t user = meta_u64(p, "target_user_ns", &have);
+	uint64_t sys = meta_u64(p, "target_sys_ns", &have);
+	double cpu = (double)profile_total(p, 1);
+
+	if (!kernel)
+		return;		/* an older recording: nothing to compare with */
+	strbuf_addstr(out, "coverage:  ");
+	if (have && user + sys > 0) {
+		strbuf_add_duration(out, cpu);
+		strbuf_addstr(out, " sampled of the target's ");
+		strbuf_add_duration(out, (double)(user + sys));
+		strbuf_addf(out, " CPU (%.0f %%; user ", 100.0 * cpu / (double)(user + sys));
+		strbuf_add_duration(out, (double)user);
+		strbuf_addstr(out, ", system ");
+		strbuf_add_duration(out, (double)sys);
+		strbuf_addstr(out, ")");
+	} else {
+		strbuf_addstr(out, "the target's own CPU time is unknown");
+	}
+	if (!strcmp(kernel, "sampled")) {
+		strbuf_addstr(out, "; kernel stacks included ([k] frames)");
+		if (profile_meta(p, "kernel_symbols"))
+			strbuf_addstr(out, ", unnamed (kptr_restrict hid /proc/kallsyms)");
+	} else if (!strcmp(kernel, "excluded")) {
+		strbuf_addstr(out, "; user space only (--user-only)");
+	} else {
+		strbuf_addstr(out, "; user space only: system time is not sampled (kernel stacks need root, CAP_PERFMON or perf_event_paranoid <= 1)");
+	}
+	strbuf_addch(out, '\n');
+}
+
 static void add_header(struct strbuf *out, const struct profile *p, const char *file,
 		       const struct cpuprof_stats *st)
 {
@@ -146,7 +196,9 @@ static void add_header(struct strbuf *out, const struct profile *p, const char *
 		strbuf_addf(out, ", %" PRIu64 " unreadable", st->unreadable);
 	if (st->truncated)
 		strbuf_addstr(out, ", truncated");
-	strbuf_addstr(out, "\n\n");
+	strbuf_addstr(out, "\n");
+	add_coverage(out, p);
+	strbuf_addstr(out, "\n");
 }
 
 /* The recording's facts as a JSON object (the "recording" member). */
@@ -263,6 +315,8 @@ int cmd_report(int argc, char **argv)
 		  .help = "do not expand inlined calls into frames" },
 		{ .type = OPT_FLAG, .long_name = "native", .value = &cfg.native,
 		  .help = "Python: interleave native frames (C extensions, the interpreter)" },
+		{ .type = OPT_FLAG, .long_name = "user-only", .value = &cfg.user_only,
+		  .help = "leave kernel frames out (their time stays with the caller)" },
 		{ .type = OPT_FLAG, .long_name = "idle", .value = &cfg.idle,
 		  .help = "include waiting threads (recorded with 'pinch record --idle')" },
 		OPT_END_(),
@@ -311,6 +365,7 @@ int cmd_report(int argc, char **argv)
 	copts.no_inline = cfg.no_inline;
 	copts.native = cfg.native;
 	copts.idle = cfg.idle;
+	copts.user_only = cfg.user_only;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
 	if (rc) {
 		errorf("cannot read '%s': %s", path.buf, err);

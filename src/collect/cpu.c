@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <linux/perf_event.h>
 #include <poll.h>
@@ -37,6 +38,7 @@
 #include "agent/cpu/wire.h"
 #include "agentstream.h"
 #include "buildid.h"
+#include "collect/ksyms.h"
 #include "core/clock.h"
 #include "core/strbuf.h"
 #include "collect/python/pysampler.h"
@@ -196,6 +198,8 @@ struct sampler {
 	struct rlimit nofile_old;	/* RLIMIT_NOFILE before we raised it */
 	int nofile_raised;
 	struct py_sampler *py;	/* Python stacks (cfg->python), or NULL */
+	int kernel;		/* sampling kernel stacks too (dropped if refused) */
+	struct ksyms *ksyms;	/* kernel addresses seen, named at the end */
 };
 
 static long sys_perf_event_open(struct perf_event_attr *a, pid_t pid, int cpu, int group,
@@ -220,7 +224,7 @@ static void fill_attr(struct perf_event_attr *a, const struct sampler *s, int la
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
 	a->type = PERF_TYPE_SOFTWARE;
-	a->config = PERF_COUNT_SW_CPU_CLOCK;
+	a->config = s->cfg->task_clock ? PERF_COUNT_SW_TASK_CLOCK : PERF_COUNT_SW_CPU_CLOCK;
 	a->freq = 1;
 	a->sample_freq = s->cfg->freq;
 	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
@@ -231,9 +235,9 @@ static void fill_attr(struct perf_event_attr *a, const struct sampler *s, int la
 	a->disabled = launch ? 1 : 0;
 	a->enable_on_exec = launch ? 1 : 0;
 	a->inherit = 1;
-	a->exclude_kernel = 1;
+	a->exclude_kernel = !s->kernel;
 	a->exclude_hv = 1;
-	a->exclude_callchain_kernel = 1;
+	a->exclude_callchain_kernel = !s->kernel;
 	a->mmap = 1;
 	a->mmap2 = 1;
 	a->comm = 1;
@@ -286,6 +290,13 @@ static int open_event(struct sampler *s, pid_t pid, int cpu, int launch)
 
 	fill_attr(&a, s, launch, pages * pg);
 	fd = (int)sys_perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && s->kernel && !s->nfds && (errno == EACCES || errno == EPERM)) {
+		/* Kernel samples need root, CAP_PERFMON or perf_event_paranoid
+		 * <= 1: without them, user space only (the header says so). */
+		s->kernel = 0;
+		fill_attr(&a, s, launch, pages * pg);
+		fd = (int)sys_perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	}
 	if (fd < 0)
 		return -errno;
 	rc = add_fd(s, fd);
@@ -377,14 +388,31 @@ static int convert_sample(struct sampler *s, const unsigned char *p, size_t size
 	TAKE(&nr, 8);
 	if (nr > (uint64_t)(end - p) / 8)
 		goto bad;
-	for (i = 0; i < nr; i++) {
-		uint64_t v;
+	{
+		/* perf's chain: [KERNEL, k..., USER, u...]; kernel frames first. */
+		int in_kernel = 0;
 
-		memcpy(&v, p + i * 8, 8);
-		if (v >= (uint64_t)PERF_CONTEXT_MAX)
-			continue;	/* PERF_CONTEXT_USER and friends */
-		if (n < sizeof(ips) / sizeof(ips[0]))
-			ips[n++] = v;
+		for (i = 0; i < nr; i++) {
+			uint64_t v;
+
+			memcpy(&v, p + i * 8, 8);
+			if (v >= (uint64_t)PERF_CONTEXT_MAX) {
+				in_kernel = v == (uint64_t)PERF_CONTEXT_KERNEL;
+				continue;
+			}
+			if (in_kernel && !s->kernel)
+				continue;
+			if (n < sizeof(ips) / sizeof(ips[0])) {
+				if (in_kernel) {
+					if (n != rs.nr_kernel)
+						continue;	/* kernel frames only lead */
+					rs.nr_kernel++;
+					if (s->ksyms && ksyms_add(s->ksyms, v))
+						return -ENOMEM;
+				}
+				ips[n++] = v;
+			}
+		}
 	}
 	p += nr * 8;
 	if (!n)
@@ -666,6 +694,8 @@ static void sampler_release(struct sampler *s)
 	s->py = NULL;
 	queue_release(&s->q);
 	buildid_cache_free(s->bids);
+	ksyms_free(s->ksyms);
+	s->ksyms = NULL;
 	s->rings = NULL;
 	s->fds = NULL;
 	s->tmp = NULL;
@@ -687,7 +717,9 @@ static int sampler_init(struct sampler *s, const struct cpu_record_config *cfg)
 	s->rings = calloc((size_t)s->ncpu, sizeof(*s->rings));
 	s->tmp = malloc(1u << 16);
 	s->bids = buildid_cache_new();
-	if (!s->rings || !s->tmp || !s->bids) {
+	s->kernel = !cfg->user_only;
+	s->ksyms = s->kernel ? ksyms_new() : NULL;
+	if (!s->rings || !s->tmp || !s->bids || (s->kernel && !s->ksyms)) {
 		sampler_release(s);
 		return -ENOMEM;
 	}
@@ -770,6 +802,8 @@ struct target {
 	int launched;
 	int gone;
 	int status;		/* waitpid status when launched */
+	struct rusage ru;	/* launched: the command's CPU (wait4), with waited-for children */
+	uint64_t cpu0_user_ns, cpu0_sys_ns;	/* attached: the process's CPU when we started */
 };
 
 /*
@@ -806,7 +840,7 @@ static int wait_loop(struct sampler *s, struct target *t, uint64_t deadline,
 		}
 		if (t->pidfd < 0 && t->launched) {
 			/* No pidfd: poll the child with waitpid(WNOHANG). */
-			if (waitpid(t->pid, &t->status, WNOHANG) == t->pid) {
+			if (wait4(t->pid, &t->status, WNOHANG, &t->ru) == t->pid) {
 				t->gone = 1;
 				break;
 			}
@@ -833,7 +867,7 @@ static int wait_loop(struct sampler *s, struct target *t, uint64_t deadline,
 		}
 		if (pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP))) {
 			if (t->launched)
-				waitpid(t->pid, &t->status, 0);
+				wait4(t->pid, &t->status, 0, &t->ru);
 			t->gone = 1;
 			stop = 1;
 		}
@@ -859,6 +893,99 @@ static void finish_status(const struct target *t, struct cpu_record_result *res,
 	}
 	f->exit_status = res->exit_status;
 	f->term_signal = res->term_signal;
+}
+
+static int write_finish(struct rec_writer *w, struct rec_finish *f);
+
+/* User and system CPU of a whole process (all its threads) from
+ * /proc/PID/stat; -errno when it is gone. */
+static int proc_cpu_ns(pid_t pid, uint64_t *user_ns, uint64_t *sys_ns)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char path[64];
+	const char *p;
+	unsigned long long ut, st;
+	long hz = sysconf(_SC_CLK_TCK);
+	int rc;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	rc = strbuf_read_file(&sb, path, 4096);
+	/* after the ")" closing comm: state ppid pgrp session tty tpgid flags
+	 * minflt cminflt majflt cmajflt utime stime */
+	p = rc ? NULL : strrchr(sb.buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			 &st) != 2) {
+		strbuf_release(&sb);
+		return rc ? rc : -EINVAL;
+	}
+	strbuf_release(&sb);
+	if (hz <= 0)
+		hz = 100;
+	*user_ns = ut * (1000000000ull / (unsigned long long)hz);
+	*sys_ns = st * (1000000000ull / (unsigned long long)hz);
+	return 0;
+}
+
+static int meta_u64(struct rec_writer *w, const char *key, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	return rec_writer_meta(w, key, buf);
+}
+
+/* What the samples cover: whether kernel stacks were sampled, the
+ * target's own user and system CPU time to compare them with, and the
+ * names of the kernel addresses sampled. */
+static int write_coverage(struct sampler *s, const struct target *t)
+{
+	uint64_t user = 0, sys = 0;
+	int have = 0, hidden = 0, rc;
+
+	if (t->launched && t->gone) {
+		user = (uint64_t)t->ru.ru_utime.tv_sec * 1000000000ull + (uint64_t)t->ru.ru_utime.tv_usec * 1000u;
+		sys = (uint64_t)t->ru.ru_stime.tv_sec * 1000000000ull + (uint64_t)t->ru.ru_stime.tv_usec * 1000u;
+		have = 1;
+	} else if (!t->launched && !proc_cpu_ns(t->pid, &user, &sys)) {
+		user = user > t->cpu0_user_ns ? user - t->cpu0_user_ns : 0;
+		sys = sys > t->cpu0_sys_ns ? sys - t->cpu0_sys_ns : 0;
+		have = 1;
+	}
+	rc = rec_writer_meta(s->w, "kernel", s->kernel ? "sampled" : s->cfg->user_only ? "excluded" : "refused");
+	if (!rc && have)
+		rc = meta_u64(s->w, "target_user_ns", user);
+	if (!rc && have)
+		rc = meta_u64(s->w, "target_sys_ns", sys);
+	if (!rc && s->ksyms)
+		rc = ksyms_write(s->ksyms, "/proc/kallsyms", s->w, &hidden);
+	if (!rc && hidden)
+		rc = rec_writer_meta(s->w, "kernel_symbols", "hidden");
+	return rc;
+}
+
+/* The end of a perf recording (launched or attached): the last samples,
+ * what they cover, then FINISH. rc is the wait loop's result: on an error
+ * only the Python reader is stopped. */
+static int finish_recording(struct sampler *s, const struct target *t,
+			    struct cpu_record_result *res, int rc)
+{
+	struct rec_finish f;
+
+	py_finish(s, res);
+	res->kernel = s->kernel;
+	if (!rc)
+		rc = sampler_round(s, 1);
+	if (!rc)
+		rc = write_coverage(s, t);
+	if (!rc) {
+		memset(&f, 0, sizeof(f));
+		finish_status(t, res, &f);
+		f.samples = s->samples;
+		rc = write_finish(s->w, &f);
+	}
+	if (!rc)
+		rc = rec_writer_flush(s->w);
+	return rc;
 }
 
 /* ---- launching ------------------------------------------------------------ */
@@ -986,7 +1113,7 @@ static int write_meta(struct rec_writer *w, const struct cpu_record_config *cfg,
 	if (!rc)
 		rc = rec_writer_meta(w, "mode", mode);
 	if (!rc)
-		rc = rec_writer_meta(w, "event", "cpu-clock");
+		rc = rec_writer_meta(w, "event", cfg->task_clock ? "task-clock" : "cpu-clock");
 	snprintf(buf, sizeof(buf), "%u", cfg->freq);
 	if (!rc)
 		rc = rec_writer_meta(w, "frequency", buf);
@@ -1008,6 +1135,14 @@ static int write_finish(struct rec_writer *w, struct rec_finish *f)
 {
 	f->end_mono_ns = clock_mono_ns();
 	return rec_writer_add(w, REC_FINISH, f, sizeof(*f), NULL, 0, NULL, 0);
+}
+
+static const char *kernel_note(const struct sampler *s)
+{
+	if (s->kernel)
+		return ", user and kernel stacks";
+	return s->cfg->user_only ? ", user space only" :
+		", user space only: kernel stacks need root, CAP_PERFMON or perf_event_paranoid <= 1";
 }
 
 static void describe(const struct cpu_record_config *cfg, const char *fmt, ...)
@@ -1122,7 +1257,7 @@ static int record_agent(struct sampler *s, const sigset_t *oldmask,
 {
 	const struct cpu_record_config *cfg = s->cfg;
 	struct strbuf file = STRBUF_INIT, store[6];
-	struct target t = { 0, -1, 1, 0, 0 };
+	struct target t = { .pidfd = -1, .launched = 1 };
 	struct child ch = { 0, -1, -1 };
 	struct rec_finish f;
 	char **env = NULL;
@@ -1172,7 +1307,7 @@ static int record_agent(struct sampler *s, const sigset_t *oldmask,
 		/* The duration ended: stop the program, then merge. */
 		res->timed_out = 1;
 		kill(t.pid, SIGTERM);
-		waitpid(t.pid, &t.status, 0);
+		wait4(t.pid, &t.status, 0, &t.ru);
 		t.gone = 1;
 	}
 	ch.pid = 0;
@@ -1226,9 +1361,8 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 			 struct cpu_record_result *res, char *err, size_t errlen)
 {
 	const struct cpu_record_config *cfg = s->cfg;
-	struct target t = { 0, -1, 1, 0, 0 };
+	struct target t = { .pidfd = -1, .launched = 1 };
 	struct child ch = { 0, -1, -1 };
-	struct rec_finish f;
 	int rc;
 
 	rc = child_start(cfg, oldmask, NULL, s->nofile_raised ? &s->nofile_old : NULL, &ch);
@@ -1271,8 +1405,9 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 	}
 	t.pid = ch.pid;
 	t.pidfd = sys_pidfd_open(ch.pid);
-	describe(cfg, "mode perf (perf_event cpu-clock, %u Hz, %s call graph, %d CPUs)", cfg->freq,
-		 cfg->call_graph == CPU_CG_DWARF ? "dwarf" : "fp", s->ncpu);
+	describe(cfg, "mode perf (perf_event %s, %u Hz, %s call graph, %d CPUs%s)",
+		 cfg->task_clock ? "task-clock" : "cpu-clock", cfg->freq,
+		 cfg->call_graph == CPU_CG_DWARF ? "dwarf" : "fp", s->ncpu, kernel_note(s));
 	s->last_round = clock_mono_ns();
 	rc = child_go(&ch);
 	if (rc) {
@@ -1289,25 +1424,15 @@ static int record_launch(struct sampler *s, const sigset_t *oldmask,
 		/* The duration ended: the command is stopped like timeout(1) does. */
 		res->timed_out = 1;
 		kill(t.pid, SIGTERM);
-		waitpid(t.pid, &t.status, 0);
+		wait4(t.pid, &t.status, 0, &t.ru);
 		t.gone = 1;
 	}
-	py_finish(s, res);
-	if (!rc)
-		rc = sampler_round(s, 1);
-	if (!rc) {
-		memset(&f, 0, sizeof(f));
-		finish_status(&t, res, &f);
-		f.samples = s->samples;
-		rc = write_finish(s->w, &f);
-	}
-	if (!rc)
-		rc = rec_writer_flush(s->w);
+	rc = finish_recording(s, &t, res, rc);
 	if (rc) {
 		snprintf(err, errlen, "cannot write '%s': %s", cfg->output, strerror(-rc));
 		if (!t.gone) {
 			kill(t.pid, SIGTERM);
-			waitpid(t.pid, &t.status, 0);
+			wait4(t.pid, &t.status, 0, &t.ru);
 		}
 	}
 	if (t.pidfd >= 0)
@@ -1383,9 +1508,8 @@ static int record_attach(struct sampler *s, struct cpu_record_result *res, char 
 			 size_t errlen)
 {
 	const struct cpu_record_config *cfg = s->cfg;
-	struct target t = { cfg->pid, -1, 0, 0, 0 };
+	struct target t = { .pid = cfg->pid, .pidfd = -1 };
 	struct tidset ts = { NULL, 0, 0 };
-	struct rec_finish f;
 	uint64_t now;
 	int rc, tries;
 
@@ -1419,6 +1543,7 @@ static int record_attach(struct sampler *s, struct cpu_record_result *res, char 
 		return rc;
 	}
 	t.pidfd = sys_pidfd_open(cfg->pid);
+	proc_cpu_ns(cfg->pid, &t.cpu0_user_ns, &t.cpu0_sys_ns);
 	{
 		int unreadable;
 
@@ -1441,9 +1566,9 @@ static int record_attach(struct sampler *s, struct cpu_record_result *res, char 
 		snprintf(err, errlen, "cannot write '%s': %s", cfg->output, strerror(-rc));
 		goto out;
 	}
-	describe(cfg, "attached to pid %d (%zu threads), mode perf (perf_event cpu-clock, %u Hz, %s call graph, %d CPUs)",
-		 (int)cfg->pid, ts.n, cfg->freq, cfg->call_graph == CPU_CG_DWARF ? "dwarf" : "fp",
-		 s->ncpu);
+	describe(cfg, "attached to pid %d (%zu thread%s), mode perf (perf_event %s, %u Hz, %s call graph, %d CPUs%s)",
+		 (int)cfg->pid, ts.n, ts.n == 1 ? "" : "s", cfg->task_clock ? "task-clock" : "cpu-clock",
+		 cfg->freq, cfg->call_graph == CPU_CG_DWARF ? "dwarf" : "fp", s->ncpu, kernel_note(s));
 	s->last_round = clock_mono_ns();
 	py_start(s, cfg->pid);
 	rc = wait_loop(s, &t, cfg->duration_ns ? clock_mono_ns() + cfg->duration_ns : 0,
@@ -1454,17 +1579,7 @@ static int record_attach(struct sampler *s, struct cpu_record_result *res, char 
 		for (i = 0; i < s->nfds; i++)
 			ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
 	}
-	py_finish(s, res);
-	if (!rc)
-		rc = sampler_round(s, 1);
-	if (!rc) {
-		memset(&f, 0, sizeof(f));
-		finish_status(&t, res, &f);
-		f.samples = s->samples;
-		rc = write_finish(s->w, &f);
-	}
-	if (!rc)
-		rc = rec_writer_flush(s->w);
+	rc = finish_recording(s, &t, res, rc);
 	if (rc)
 		snprintf(err, errlen, "cannot write '%s': %s", cfg->output, strerror(-rc));
 out:

@@ -46,6 +46,8 @@ struct cpu_record_config {
 	const char *agent_path;		/* libpinch-cpuagent.so, for the fallback */
 	int python;			/* 1: also read the target's Python stacks (pysampler.h) */
 	int idle;			/* 1: also sample waiting Python threads (off-CPU) */
+	int user_only;			/* 1: never sample kernel stacks (--user-only) */
+	int task_clock;			/* 1: the task-clock event instead of cpu-clock */
 	/* Called once when sampling starts, with a one-line description of
 	 * the mode (the command prints it). May be NULL. */
 	void (*on_start)(void *ctx, const char *what);
@@ -63,6 +65,7 @@ struct cpu_record_result {
 	int timed_out;			/* --duration ended it (a launched command got SIGTERM) */
 	int perf_errno;			/* why perf_event_open was refused (0: it was not) */
 	int output_failed;		/* the recording file could not be created */
+	int kernel;			/* kernel stacks were sampled */
 	int maps_failed;		/* /proc/PID/maps of the attached process was unreadable */
 	/* Python (cfg.python): what was found, or why it could not be read. */
 	int python_state;		/* enum py_sampler_state; 0 = no python found */

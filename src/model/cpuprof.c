@@ -70,6 +70,11 @@ struct builder {
 	uint64_t fixed[UNWIND_MAX_DEPTH + 4];
 	uint32_t locs[MAX_LOCS];
 	struct pymerge *py;	/* interpreter (Python) frames */
+
+	/* REC_KSYM: sampled kernel addresses and their names. */
+	struct ksym { uint64_t addr, offset; const char *name; size_t len; } *ksym;
+	size_t nksym, aksym;
+	struct hmap ksym_idx;
 };
 
 
@@ -269,6 +274,68 @@ static int merge_interpreter_frames(struct builder *b, const struct rec_sample_v
 	return pymerge_stack(b->py, v->s->tid, locs, n, max);
 }
 
+static int ksym_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct builder *b = ctx;
+
+	return b->ksym[id].addr == *(const uint64_t *)key;
+}
+
+/* REC_KSYM records sit at the end of a recording: read them first. */
+static int load_ksyms(struct builder *b, struct rec_reader *r)
+{
+	struct rec rec;
+	int rc = 0;
+
+	while (!rc && rec_reader_next(r, &rec) == 1) {
+		const struct rec_ksym *k = rec.data;
+		uint64_t h;
+
+		if (rec.type != REC_KSYM || rec.size < sizeof(*k))
+			continue;
+		h = hash_mix(k->addr);
+		if (hmap_find(&b->ksym_idx, h, &k->addr, ksym_eq, b) != UINT32_MAX)
+			continue;
+		if (ARRAY_GROW(b->ksym, b->aksym, b->nksym + 1) ||
+		    hmap_insert(&b->ksym_idx, h, (uint32_t)b->nksym)) {
+			rc = -ENOMEM;
+			break;
+		}
+		b->ksym[b->nksym].addr = k->addr;
+		b->ksym[b->nksym].offset = k->offset;
+		b->ksym[b->nksym].name = (const char *)(k + 1);
+		b->ksym[b->nksym].len = strnlen((const char *)(k + 1), rec.size - sizeof(*k));
+		b->nksym++;
+	}
+	rec_reader_rewind(r);
+	return rc;
+}
+
+/* The location of a kernel address: "[k] function" (one location per
+ * function), or "[k] [kernel]" when the recording could not name it. */
+static uint32_t kernel_loc(struct builder *b, uint64_t addr)
+{
+	uint32_t id = hmap_find(&b->ksym_idx, hash_mix(addr), &addr, ksym_eq, b);
+	struct profile_location loc;
+	struct strbuf name = STRBUF_INIT;
+
+	memset(&loc, 0, sizeof(loc));
+	strbuf_addstr(&name, "[k] ");
+	if (id != UINT32_MAX && b->ksym[id].len) {
+		strbuf_add(&name, b->ksym[id].name, b->ksym[id].len);
+		loc.address = addr - b->ksym[id].offset;
+	} else {
+		strbuf_addstr(&name, "[kernel]");
+	}
+	loc.function = profile_intern_string(b->p, name.buf);
+	loc.module = profile_intern_string(b->p, "[kernel]");
+	loc.kind = LOC_KERNEL;
+	strbuf_release(&name);
+	if (loc.function == UINT32_MAX || loc.module == UINT32_MAX)
+		return UINT32_MAX;
+	return profile_intern_location(b->p, &loc);
+}
+
 static int on_sample(struct builder *b, const struct rec *rec)
 {
 	struct rec_sample_view v;
@@ -276,7 +343,7 @@ static int on_sample(struct builder *b, const struct rec *rec)
 	struct sym_space *sp;
 	const uint64_t *chain;
 	int nchain = 0, unwound = 0;
-	uint32_t nlocs = 0, stack, thread;
+	uint32_t nlocs = 0, stack, thread, nkernel;
 	int64_t values[2];
 	int rc;
 
@@ -299,11 +366,24 @@ static int on_sample(struct builder *b, const struct rec *rec)
 	in.stack = v.stack;
 	in.stack_size = v.stack ? v.s->stack_size : 0;
 
-	/* The kernel's chain, without perf's context markers. */
+	/* Kernel frames lead the chain (leaf first); the user part follows. */
+	nkernel = v.s->nr_kernel;
+	if (nkernel)
+		b->st->kernel_samples++;
+	if (!(b->opts && b->opts->user_only)) {
+		for (uint32_t i = 0; i < nkernel && nlocs < MAX_LOCS / 2; i++) {
+			uint32_t l = kernel_loc(b, v.ips[i]);
+
+			if (l == UINT32_MAX)
+				return -ENOMEM;
+			b->locs[nlocs++] = l;
+		}
+	}
+	/* The user chain, without perf's context markers. */
 	{
 		int k = 0;
 
-		for (uint32_t i = 0; i < v.s->nr_ips && k < UNWIND_MAX_DEPTH; i++)
+		for (uint32_t i = nkernel; i < v.s->nr_ips && k < UNWIND_MAX_DEPTH; i++)
 			if (v.ips[i] && v.ips[i] < PERF_CONTEXT_MAX)
 				b->pcs[k++] = v.ips[i];
 		nchain = k;
@@ -407,6 +487,7 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 	b->default_period = 1000000000ull / 999;
 	hmap_init(&b->thr_idx);
 	hmap_init(&b->comm_idx);
+	hmap_init(&b->ksym_idx);
 	b->p = profile_new();
 	b->sym = symbolizer_new();
 	if (!b->p || !b->sym || profile_add_type(b->p, "samples", "count") != 0 ||
@@ -416,6 +497,7 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 		goto out;
 	}
 	first_ns = h->start_mono_ns;
+	rc = load_ksyms(b, r);
 	while (!rc && rec_reader_next(r, &rec) == 1) {
 		switch (rec.type) {
 		case REC_META:
@@ -529,6 +611,8 @@ out:
 	free(b->comm);
 	hmap_release(&b->thr_idx);
 	hmap_release(&b->comm_idx);
+	hmap_release(&b->ksym_idx);
+	free(b->ksym);
 	free(b);
 	return rc;
 }

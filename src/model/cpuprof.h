@@ -27,6 +27,7 @@ struct cpuprof_opts {
 	int no_leaf_fix;	/* 1: use fp chains as the kernel recorded them */
 	int native;		/* 1: Python samples keep native frames (eval frames replaced) */
 	int idle;		/* 1: include off-CPU samples of waiting threads */
+	int user_only;		/* 1: leave kernel frames out (their time stays with the caller) */
 };
 
 struct cpuprof_stats {
@@ -36,6 +37,7 @@ struct cpuprof_stats {
 	uint64_t unreadable;	/* samples taken but not readable (REC_LOST) */
 	uint64_t leaf_fixed;	/* fp chains where the leaf's missing caller was put back */
 	uint64_t dwarf_unwound;	/* samples unwound with CFI */
+	uint64_t kernel_samples;	/* samples taken in the kernel (with kernel frames) */
 	uint64_t duration_ns;	/* first record to REC_FINISH (or last sample) */
 	int truncated;		/* the file ended without REC_FINISH, or mid-record */
 	int finished;		/* REC_FINISH seen */

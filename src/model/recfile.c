@@ -346,7 +346,7 @@ int rec_sample_parse(const struct rec *rec, struct rec_sample_view *v)
 	need = sizeof(struct rec_sample) + (size_t)v->s->nr_ips * 8 + (size_t)v->nr_regs * 8;
 	if (v->s->flags & REC_SAMPLE_STACK)
 		need += v->s->stack_size;
-	if (need > rec->size)
+	if (need > rec->size || v->s->nr_kernel > v->s->nr_ips)
 		return -EINVAL;
 	v->ips = (const uint64_t *)(p + sizeof(struct rec_sample));
 	v->regs = v->nr_regs ? v->ips + v->s->nr_ips : NULL;

@@ -50,6 +50,7 @@ enum rec_type {
 	REC_FINISH = 8,		/* struct rec_finish: the recording ended cleanly */
 	REC_STRING = 9,		/* uint32_t id, then the bytes (no NUL): interned text */
 	REC_SYMSTACK = 10,	/* struct rec_symstack: interpreter frames of a sample */
+	REC_KSYM = 11,		/* struct rec_ksym: a sampled kernel address's symbol */
 	/* 32..63 are pinch mem's agent records (src/agent/mem/wire.h). */
 	/* 64..79 are reserved for interpreters (Python). */
 };
@@ -83,12 +84,20 @@ struct rec_sample {
 	uint64_t time_ns;	/* CLOCK_MONOTONIC */
 	uint64_t period;	/* weight of this sample: nanoseconds of CPU for cpu-clock */
 	uint32_t cpu;
-	uint16_t nr_ips;	/* user-space call chain, leaf first */
+	uint16_t nr_ips;	/* call chain, leaf first: nr_kernel kernel addresses, then user */
 	uint16_t flags;		/* enum rec_sample_flags */
 	uint64_t regs_mask;	/* perf_event x86 PERF_REG_X86_* bits (REC_SAMPLE_REGS) */
 	uint32_t stack_size;	/* bytes of stack copy (REC_SAMPLE_STACK) */
-	uint32_t pad;
+	uint32_t nr_kernel;	/* leading ips that are kernel addresses (<= nr_ips) */
 	/* uint64_t ips[nr_ips]; uint64_t regs[popcount(regs_mask)]; uint8_t stack[stack_size] */
+};
+
+/* Written at the end of a recording for each distinct kernel address that
+ * was sampled, resolved through /proc/kallsyms while it could be read. */
+struct rec_ksym {
+	uint64_t addr;		/* the sampled address */
+	uint64_t offset;	/* from the start of its function */
+	/* char name[] follows, NUL-terminated ("" when unknown) */
 };
 
 struct rec_task {

@@ -21,7 +21,10 @@ for py in "${PYTHONS[@]}"; do
 	a=$(total_pct $tag.rec burn_a)
 	b=$(total_pct $tag.rec burn_b)
 	within "$(echo "100 * $a / ($a + $b)" | bc -l | cut -c1-5)" 50 10 "$tag: the burners share the GIL"
-	is "$(thread_row $tag.rec sleeper sleep_forever total_pct)" "" "$tag: the sleeper is not on CPU by default"
+	# Waiting is not CPU: at most the kernel's futex wake-up of the
+	# sleeper is sampled (kernel stacks), far under 1 % of the run.
+	sl=$(jget $tag.rec 'sum(t["share_pct"] for t in d["report"]["threads"] if t["name"] == "sleeper")' --threads --limit 1)
+	ok "$tag: the sleeper is not on CPU by default (${sl:-0} % of the samples)" python3 -c "import sys; sys.exit(0 if ${sl:-0} < 1 else 1)"
 	within "$(thread_row $tag.rec sleeper sleep_forever total_pct --idle)" 100 3 "$tag: --idle shows the sleeper waiting"
 	ok "$tag: ... in Event.wait" test -n "$(thread_row $tag.rec sleeper Event.wait total_pct --idle)"
 done

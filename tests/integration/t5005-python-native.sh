@@ -9,7 +9,7 @@
 
 for py in "${PYTHONS[@]}"; do
 	tag=$(pytag "$py")
-	if ! "$PINCH" record -q --call-graph dwarf -o $tag.rec -- "$py" "$PYW/cext.py" 3 50 2>truth.txt; then
+	if ! "$PINCH" record -q --user-only --call-graph dwarf -o $tag.rec -- "$py" "$PYW/cext.py" 3 50 2>truth.txt; then
 		skip_all "pinch record cannot record here"
 	fi
 	truth=$(sed -n 's/^compress_share=//p' truth.txt)

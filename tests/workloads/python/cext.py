@@ -2,8 +2,8 @@
 # extension (zlib.compress), the rest in pure Python (py_work). The
 # iteration counts are calibrated at start so that compress takes
 # SHARE % (argv[2], default 50) of each round. It prints the measured
-# truth: compress's share of the user CPU time (pinch samples user mode;
-# zlib's page faults are system time).
+# truth: compress's share of the user CPU time (the test records with
+# --user-only: zlib's page faults are system time).
 import resource
 import sys
 import time
