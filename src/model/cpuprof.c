@@ -120,6 +120,31 @@ static int on_comm(struct builder *b, const struct rec *rec)
 	return 0;
 }
 
+/* A forked task has its parent's name until it execs or renames itself,
+ * and the kernel sends no COMM for that: inherit it (a later COMM wins). */
+static int on_fork(struct builder *b, const struct rec_task *t)
+{
+	struct comm *parent = comm_find(b, t->ptid), *e;
+	const char *name;
+	size_t len;
+
+	if (!parent)
+		parent = comm_find(b, t->ppid);
+	if (!parent || comm_find(b, t->tid))
+		return 0;
+	name = parent->name;	/* copied before the array may move */
+	len = parent->len;
+	if (ARRAY_GROW(b->comm, b->acomm, b->ncomm + 1) ||
+	    hmap_insert(&b->comm_idx, hash_mix(t->tid + 7), (uint32_t)b->ncomm))
+		return -ENOMEM;
+	e = &b->comm[b->ncomm++];
+	e->tid = t->tid;
+	e->pid = t->pid;
+	e->name = name;
+	e->len = len;
+	return 0;
+}
+
 static int thr_eq(const void *ctx, uint32_t id, const void *key)
 {
 	const struct builder *b = ctx;
@@ -523,6 +548,8 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 				const struct rec_task *t = rec.data;
 
 				rc = symbolizer_fork(b->sym, t->pid, t->ppid);
+				if (!rc)
+					rc = on_fork(b, t);
 			}
 			break;
 		case REC_SAMPLE:

@@ -28,4 +28,10 @@ within "$(self_pct fork.rec child_work)" 33.3 5 "fork: the child's function has 
 within "$(share fork.rec fork-child)" 33.3 5 "fork: the child process appears as fork-child"
 is "$(jget fork.rec 'len(set(t["pid"] for t in d["report"]["threads"]))' --threads)" 2 "fork: two processes"
 within "$(total_pct fork.rec main)" 100 5 "fork: the child's stacks resolve through the parent's maps (main)"
+# A forked child that neither execs nor renames itself has its parent's
+# name (the kernel sends no COMM for it), never "[PID]".
+record sub.rec -- sh -c '( i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done ); i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done'
+"$PINCH" report --threads --limit 1 sub.rec >sub.txt 2>&1
+ok "forked children keep their inherited name" grep -q '^thread sh (pid' sub.txt
+is "$(grep -c '^thread \[' sub.txt)" 0 "no thread is named by its number"
 done_testing
