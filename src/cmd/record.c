@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -84,6 +85,18 @@ static void default_output(struct strbuf *out)
 			strbuf_addch(out, '-');
 	}
 	strbuf_addstr(out, ".rec");
+}
+
+/* Does executing path change our credentials (a setuid/setgid file owned
+ * by someone else than who we are)? */
+static int setuid_exec(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return 0;
+	return ((st.st_mode & S_ISUID) && st.st_uid != geteuid()) ||
+	       ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && st.st_gid != getegid());
 }
 
 int cmd_record(int argc, char **argv)
@@ -263,6 +276,16 @@ int cmd_record(int argc, char **argv)
 			(unsigned long long)res.samples, res.samples == 1 ? "" : "s",
 			(unsigned long long)res.lost, size.buf);
 		strbuf_release(&size);
+	}
+	if (!res.samples && nargs && setuid_exec(exe.buf)) {
+		/* The kernel stops sampling a task whose credentials change at
+		 * exec: nothing of it can be recorded, and a silent empty
+		 * recording would look like an idle program. */
+		fprintf(stderr, "pinch record: no samples: '%s' is set-user-ID or set-group-ID, and the kernel stops sampling a program that gains privileges through exec\n",
+			exe.buf);
+		fprintf(stderr, "hint: run pinch as the program's owner (or root), or record a copy without the setuid bit\n");
+		status = EXIT_FAIL;
+		goto out;
 	}
 	/* Like time(1): pinch exits with the command's status (unless
 	 * --duration stopped it, which is what was asked for). */

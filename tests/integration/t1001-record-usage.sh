@@ -39,4 +39,19 @@ exit_status 0 "--duration stops a launched command and exits 0" "$PINCH" record 
 is "$("$RECDUMP" d.rec | jq -r .term_signal)" 15 "... recording that it sent SIGTERM"
 is "$(bash -c 'ulimit -Sn 200 && "$PINCH" record -q -o fd.rec -- sh -c "ulimit -n"')" 200 \
 	"the command keeps its open-file limit (pinch raises only its own)"
+# A set-user-ID program run by someone else: the kernel stops sampling it
+# at exec; pinch says why and exits 1 instead of a silent empty recording.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 711 . && mkdir -p su nb && chmod 755 su && chmod 777 nb
+	cp "$PINCH_WORKLOADS/cpu-603010-fp" su/suid && chown daemon su/suid && chmod 4755 su/suid
+	if setpriv --reuid=nobody --regid=nogroup --clear-groups test -x su/suid; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "$PINCH" record -q -o nb/su.rec -- ./su/suid deep >/dev/null 2>su.err
+		is "$?" 1 "setuid target: exit 1"
+		ok "setuid target: says why there are no samples" grep -q "set-user-ID or set-group-ID, and the kernel stops sampling" su.err
+	else
+		skip "setuid target" "nobody cannot run the build's files"
+	fi
+else
+	skip "setuid target" "needs root (to make a setuid file and switch to nobody)"
+fi
 done_testing
