@@ -13,7 +13,7 @@ build=(
 	libmicrohttpd-dev libssl-dev libhttp-parser-dev libpq-dev libsqlite3-dev libncurses-dev
 )
 test=(
-	curl jq nginx-light prometheus python3.11 python3.11-dev python3-line-profiler
+	g++ curl jq nginx-light prometheus python3.11 python3.11-dev python3-line-profiler
 	valgrind strace linux-perf chromium golang-go
 )
 bench=(

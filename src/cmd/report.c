@@ -38,6 +38,7 @@ struct report_cfg {
 	const char *callees;
 	int collapsed;
 	int user_only;
+	int wide;
 	const char *svg;
 	int json;
 	const char *source_root;
@@ -315,6 +316,8 @@ int cmd_report(int argc, char **argv)
 		  .help = "do not expand inlined calls into frames" },
 		{ .type = OPT_FLAG, .long_name = "native", .value = &cfg.native,
 		  .help = "Python: interleave native frames (C extensions, the interpreter)" },
+		{ .type = OPT_FLAG, .long_name = "wide", .value = &cfg.wide,
+		  .help = "whole function names (C++ names are shortened to fit otherwise)" },
 		{ .type = OPT_FLAG, .long_name = "user-only", .value = &cfg.user_only,
 		  .help = "leave kernel frames out (their time stays with the caller)" },
 		{ .type = OPT_FLAG, .long_name = "idle", .value = &cfg.idle,
@@ -396,6 +399,7 @@ int cmd_report(int argc, char **argv)
 	vo.limit = (int)cfg.limit;
 	vo.by_thread = cfg.threads;
 	vo.json = cfg.json;
+	vo.wide = cfg.wide;
 	vo.source_root = cfg.source_root;
 	vo.title = profile_meta(p, "command");
 	if (cfg.svg) {

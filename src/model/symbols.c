@@ -51,6 +51,7 @@ struct sym_file {
 	uint8_t anon;		/* not a file: [heap], //anon, [stack]... */
 	uint8_t mismatch_warned;
 	uint8_t aliases_built;
+	int8_t source;		/* its sources are on this machine: 1 yes, -1 no, 0 not known yet */
 	/* Function start (relative to the module) -> the name shown for it,
 	 * chosen once among the aliases at that address (sorted by start). */
 	struct sym_alias *aliases;
@@ -973,8 +974,8 @@ static const char *die_func_name(struct symbolizer *s, Dwarf_Die *die)
 /* The inline chain at addr: frames for each DW_TAG_inlined_subroutine
  * (innermost first), then the containing function. sym_name is the ELF
  * symbol's name for the outermost frame. */
-static void resolve_dwarf(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
-			  const char *sym_name, const char *module, uint64_t rel)
+static void resolve_dwarf(struct symbolizer *s, struct sym_file *sf, Dwfl_Module *mod,
+			  uint64_t addr, const char *sym_name, const char *module, uint64_t rel)
 {
 	Dwarf_Addr cubias = 0;
 	Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &cubias);
@@ -995,6 +996,8 @@ static void resolve_dwarf(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 		if (src)
 			file = intern_src(s, dwfl_line_comp_dir(line), src);
 	}
+	if (file && !sf->source)
+		sf->source = file[0] == '/' && access(file, R_OK) == 0 ? 1 : -1;
 	if (cudie) {
 		Dwarf_Attribute attr;
 
@@ -1003,6 +1006,23 @@ static void resolve_dwarf(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 		nscopes = dwarf_getscopes(cudie, addr - cubias, &scopes);
 		if (nscopes < 0)
 			nscopes = 0;
+		if (nscopes > 0 && dwarf_tag(&scopes[0]) == DW_TAG_inlined_subroutine) {
+			/* dwarf_getscopes() continues from an inline instance into
+			 * its abstract origin's scopes, skipping the instances it
+			 * is nested in (std::sort -> __sort -> ...): the concrete
+			 * chain comes from the innermost instance's own parents,
+			 * as eu-addr2line -i walks it. */
+			Dwarf_Die *chain = NULL;
+			int n = dwarf_getscopes_die(&scopes[0], &chain);
+
+			if (n > 0) {
+				free(scopes);
+				scopes = chain;
+				nscopes = n;
+			} else {
+				free(chain);
+			}
+		}
 		if (dwarf_getsrcfiles(cudie, &files, &nfiles))
 			files = NULL;
 	}
@@ -1016,7 +1036,11 @@ static void resolve_dwarf(struct symbolizer *s, Dwfl_Module *mod, uint64_t addr,
 	 * name is its callee; its call site gives the outer frame's line. */
 	int emitted = 0;
 
-	for (int i = 0; i < nscopes && emitted < MAX_INLINE; i++) {
+	/* A library whose sources are not on this machine (glibc's inlined
+	 * helpers such as libc_feholdsetround_sse_ctx) keeps its inlined code
+	 * in the function that contains it, as perf names it: a frame nobody
+	 * can read would only push the real function down the table. */
+	for (int i = 0; sf->source >= 0 && i < nscopes && emitted < MAX_INLINE; i++) {
 		Dwarf_Die *d = &scopes[i];
 		Dwarf_Attribute attr;
 		Dwarf_Word v;
@@ -1236,7 +1260,7 @@ static void resolve(struct symbolizer *s, struct sym_space *sp, uint64_t addr)
 		return;
 	}
 	name = canonical_name(s, file, mod, addr - off - bias, name);
-	resolve_dwarf(s, mod, addr, intern_func(s, name), file->base, addr - bias);
+	resolve_dwarf(s, file, mod, addr, intern_func(s, name), file->base, addr - bias);
 }
 
 uint32_t sym_lookup(struct symbolizer *s, struct sym_space *sp, uint64_t addr)

@@ -480,6 +480,133 @@ void view_add_name(struct strbuf *sb, const char *s, int nosemi)
 			sb->buf[i] = ':';
 }
 
+/* Is the '<' at s[i] part of an operator's name (operator<, operator<<,
+ * operator<=, operator<=>, operator->*) rather than a template list? */
+static int operator_lt(const char *s, size_t i)
+{
+	size_t j = i;
+
+	while (j > 0 && (s[j - 1] == '<' || s[j - 1] == '=' || s[j - 1] == '-'))
+		j--;
+	return j >= 8 && !strncmp(s + j - 8, "operator", 8);
+}
+
+/* Replaces each outermost <...> with <…> (operator names kept). */
+static void drop_template_args(const char *s, struct strbuf *out)
+{
+	int depth = 0;
+
+	for (size_t i = 0; s[i]; i++) {
+		char ch = s[i];
+
+		if (ch == '<' && !operator_lt(s, i)) {
+			if (depth++ == 0)
+				strbuf_addstr(out, "<\xe2\x80\xa6");
+			continue;
+		}
+		if (ch == '>' && depth > 0 && !(i > 0 && s[i - 1] == '-' && operator_lt(s, i))) {
+			if (--depth == 0)
+				strbuf_addch(out, '>');
+			continue;
+		}
+		if (!depth)
+			strbuf_addch(out, ch);
+	}
+}
+
+/* The last parameter list "(...)" (outside templates; qualifiers such as
+ * " const" after it stay) becomes "(…)". */
+static void drop_params(struct strbuf *sb)
+{
+	size_t close = sb->len, open = 0, i;
+	int depth = 0;
+
+	while (close > 0 && sb->buf[close - 1] != ')')
+		close--;
+	if (!close)
+		return;
+	for (i = close; i-- > 0;) {
+		if (sb->buf[i] == ')')
+			depth++;
+		else if (sb->buf[i] == '(' && --depth == 0) {
+			open = i;
+			break;
+		}
+	}
+	if (open && close - open > 5) {
+		struct strbuf t = STRBUF_INIT;
+
+		strbuf_add(&t, sb->buf, open);
+		strbuf_addstr(&t, "(\xe2\x80\xa6)");
+		strbuf_addstr(&t, sb->buf + close);
+		strbuf_reset(sb);
+		strbuf_add(sb, t.buf, t.len);
+		strbuf_release(&t);
+	}
+}
+
+/* Drops a leading return type ("bool ", "__gnu_cxx::iter<…> ") of a
+ * demangled template function: the last space before the parameter list
+ * at the top level, unless it belongs to an operator's name. */
+static void drop_return_type(struct strbuf *sb)
+{
+	size_t cut = 0, tok = 0;
+	int depth = 0;
+
+	for (size_t i = 0; i < sb->len; i++) {
+		char ch = sb->buf[i];
+
+		if (ch == '<' || ch == '(' || ch == '[') {
+			if (!depth && ch == '(' && !(i >= 8 && !strncmp(sb->buf + i - 8, "operator", 8)))
+				break;	/* the parameter list */
+			depth++;
+		} else if ((ch == '>' || ch == ')' || ch == ']') && depth) {
+			depth--;
+		} else if (ch == ' ' && !depth) {
+			if (memmem(sb->buf + tok, i - tok, "operator", 8))
+				break;	/* "operator< <…>", "operator unsigned long" */
+			cut = i + 1;
+			tok = i + 1;
+		}
+	}
+	if (cut && cut < sb->len) {
+		memmove(sb->buf, sb->buf + cut, sb->len - cut);
+		strbuf_setlen(sb, sb->len - cut);
+	}
+}
+
+void view_short_name(struct strbuf *out, const char *name, size_t width)
+{
+	struct strbuf t = STRBUF_INIT;
+	size_t cut = 0;
+	int depth = 0;
+
+	if (!width || view_utf8_width(name) <= width) {
+		strbuf_addstr(out, name);
+		return;
+	}
+	/* 1. template arguments, 2. a return type, 3. parameters, 4. leading
+	 * qualifiers; the
+	 * function's own name stays whole (pprof and perf shorten alike). */
+	drop_template_args(name, &t);
+	if (view_utf8_width(t.buf) > width)
+		drop_return_type(&t);
+	if (view_utf8_width(t.buf) > width)
+		drop_params(&t);
+	for (size_t i = 0; view_utf8_width(t.buf + cut) > width && t.buf[i]; i++) {
+		if (t.buf[i] == '(' || t.buf[i] == '<')
+			depth++;
+		else if ((t.buf[i] == ')' || t.buf[i] == '>') && depth)
+			depth--;
+		else if (!depth && t.buf[i] == ':' && t.buf[i + 1] == ':')
+			cut = i + 2;
+	}
+	if (cut)
+		strbuf_addstr(out, "\xe2\x80\xa6::");
+	strbuf_addstr(out, t.buf + cut);
+	strbuf_release(&t);
+}
+
 size_t view_utf8_width(const char *s)
 {
 	size_t n = 0;

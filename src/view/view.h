@@ -35,6 +35,7 @@ struct view_opts {
 	int depth;		/* callers/callees: levels shown (1 or 2; default 1) */
 	const char *search;	/* flame graph: search applied on load (may be NULL) */
 	int width;		/* flame graph width in pixels (default 1200) */
+	int wide;		/* tables: whole function names, never shortened */
 };
 
 void view_opts_init(struct view_opts *o);

@@ -89,6 +89,17 @@ static long hottest(const struct vctx *c)
 	return best;
 }
 
+/* A function's name for the table's column: shortened (template
+ * arguments first) to fit unless --wide. */
+static void add_fname(struct strbuf *cell, const struct vctx *c, uint32_t f)
+{
+	struct strbuf name = STRBUF_INIT;
+
+	view_add_name(&name, vctx_fname(c, f), 0);
+	view_short_name(cell, name.buf, c->o->wide ? 0 : NAME_MAX_WIDTH);
+	strbuf_release(&name);
+}
+
 static void human_table(const struct vctx *c, struct strbuf *out)
 {
 	const char *unit = profile_type_unit(c->p, c->o->value);
@@ -103,10 +114,10 @@ static void human_table(const struct vctx *c, struct strbuf *out)
 		size_t w;
 
 		strbuf_reset(&cell);
-		view_add_name(&cell, vctx_fname(c, rows[i]), 0);
+		add_fname(&cell, c, rows[i]);
 		w = view_utf8_width(cell.buf);
 		if (w > wname)
-			wname = w > NAME_MAX_WIDTH ? NAME_MAX_WIDTH : w;
+			wname = w > NAME_MAX_WIDTH && !c->o->wide ? NAME_MAX_WIDTH : w;
 		strbuf_reset(&cell);
 		view_add_value(&cell, unit, f->self);
 		if (cell.len > wself)
@@ -154,7 +165,7 @@ static void human_table(const struct vctx *c, struct strbuf *out)
 			strbuf_addstr(out, "  ");
 		}
 		strbuf_reset(&cell);
-		view_add_name(&cell, vctx_fname(c, rows[i]), 0);
+		add_fname(&cell, c, rows[i]);
 		view_add_col(out, cell.buf, wname, 0);
 		strbuf_addstr(out, "  ");
 		add_location(out, c, f);

@@ -108,9 +108,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strbuf_reset(&out);
 		view_callees(p, &o, &out, err, sizeof(err));
 		strbuf_reset(&out);
+		if (o.json) {	/* the JSON form of the folded stacks */
+			view_collapsed(p, &o, &out, err, sizeof(err));
+			strbuf_reset(&out);
+			o.json = 0;
+		}
 		if (view_collapsed(p, &o, &out, err, sizeof(err)) == 0 &&
 		    folded_sum(&out) != profile_total(p, 1))
 			abort();
+		o.json = !!(i & 2);
 		strbuf_reset(&out);
 		view_flamegraph(p, &o, &out, err, sizeof(err));
 		strbuf_reset(&out);

@@ -332,6 +332,45 @@ static void test_late_map(int k)
 	symbolizer_free(s);
 }
 
+/* Three levels: t_symbols_l3 (inlined) in t_symbols_l2 (inlined) in
+ * t_symbols_chain. Every level is a frame, innermost first (dwarf_getscopes
+ * alone skips the middle ones). */
+static inline __attribute__((always_inline)) uint64_t t_symbols_l3(void)
+{
+	uint64_t pc;
+
+	__asm__ volatile("1: leaq 1b(%%rip), %0" : "=r"(pc));
+	return pc;
+}
+
+static inline __attribute__((always_inline)) uint64_t t_symbols_l2(void)
+{
+	__asm__ volatile("" ::: "memory");
+	return t_symbols_l3() + 1;
+}
+
+__attribute__((noinline)) uint64_t t_symbols_chain(void)
+{
+	__asm__ volatile("" ::: "memory");
+	return t_symbols_l2() - 1;
+}
+
+static void test_inline_chain(struct symbolizer *s, struct sym_space *sp)
+{
+	uint64_t pc = t_symbols_chain();
+	uint32_t n, id = sym_lookup(s, sp, pc);
+	const struct sym_frame *f = sym_result(s, id, &n);
+
+	is_uint(n, 3, "a two-level inline chain gives three frames");
+	if (n < 3)
+		return;
+	is_str(f[0].function, "t_symbols_l3", "innermost: the inner inline");
+	is_str(f[1].function, "t_symbols_l2", "then the middle inline");
+	is_int(f[1].inlined, 1, "the middle one is marked inlined");
+	is_str(f[2].function, "t_symbols_chain", "then the real function");
+	is_int(f[2].inlined, 0, "the real function is not inlined");
+}
+
 int main(void)
 {
 	struct symbolizer *s = symbolizer_new();
@@ -343,6 +382,7 @@ int main(void)
 	ok(sp != NULL, "an address space");
 	test_known(s, sp);
 	test_inline(s, sp);
+	test_inline_chain(s, sp);
 	test_libc(s, sp);
 	test_vdso(s, sp);
 	test_unknown(s, sp);

@@ -8,6 +8,7 @@
 
 #include "core/strbuf.h"
 #include "view/view.h"
+#include "view/view_int.h"
 #include "tap.h"
 #include "view-fixture.h"
 
@@ -32,12 +33,49 @@ static const char *line_with(const struct strbuf *sb, const char *word, char *bu
 	return buf;
 }
 
+static void short_is(const char *name, size_t width, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	view_short_name(&sb, name, width);
+	is_str(sb.buf, want, "short name of %.40s... at %zu", name, width);
+	strbuf_release(&sb);
+}
+
+/* C++ names: template arguments go first, the function's own name stays. */
+static void test_short_names(void)
+{
+	short_is("main", 60, "main");
+	short_is("std::__unguarded_partition<__gnu_cxx::__normal_iterator<double*, std::vector<double, std::allocator<double> > >, __gnu_cxx::__ops::_Iter_less_iter>",
+		 60, "std::__unguarded_partition<\xe2\x80\xa6>");
+	short_is("std::vector<int, std::allocator<int> >::operator[](unsigned long) const", 40,
+		 "std::vector<\xe2\x80\xa6>::operator[](\xe2\x80\xa6) const");
+	short_is("bool std::operator< <char, std::char_traits<char>, std::allocator<char> >(std::basic_string<char> const&, char const*)",
+		 40, "std::operator< <\xe2\x80\xa6>(\xe2\x80\xa6)");
+	short_is("some::long_namespace::Fraction<long long>::operator unsigned long() const", 40,
+		 "\xe2\x80\xa6::operator unsigned long() const");
+	short_is("__gnu_cxx::__normal_iterator<double*, std::vector<double, std::allocator<double> > > std::__unguarded_partition<__gnu_cxx::__normal_iterator<double*, std::vector<double> >, __gnu_cxx::__ops::_Iter_less_iter>(__gnu_cxx::__normal_iterator<double*, std::vector<double> >, __gnu_cxx::__normal_iterator<double*, std::vector<double> >)",
+		 60, "std::__unguarded_partition<\xe2\x80\xa6>(\xe2\x80\xa6)");
+	short_is("ns::Very<long, template, args>::operator<<(std::ostream&, ns::Very<long, template, args> const&)",
+		 40, "ns::Very<\xe2\x80\xa6>::operator<<(\xe2\x80\xa6)");
+	short_is("ns::Widget<int>::operator->() const and a long tail to make it not fit at all",
+		 30, "\xe2\x80\xa6::operator->() const and a long tail to make it not fit at all");
+	short_is("std::_Function_handler<void (int), main::{lambda(int)#1}>::_M_invoke(std::_Any_data const&, int&&)",
+		 50, "std::_Function_handler<\xe2\x80\xa6>::_M_invoke(\xe2\x80\xa6)");
+	short_is("a::b::c::d::e::f::a_function_whose_name_alone_is_long<int>", 40,
+		 "\xe2\x80\xa6::a_function_whose_name_alone_is_long<\xe2\x80\xa6>");
+	short_is("unbalanced<<<<", 5, "unbalanced<\xe2\x80\xa6");
+	short_is("x", 0, "x");
+}
+
 int main(void)
 {
 	struct profile *p = fx_profile();
 	struct view_opts o;
 	struct strbuf out = STRBUF_INIT;
 	char err[256] = "", line[512];
+
+	test_short_names();
 	int rc;
 
 	view_opts_init(&o);
