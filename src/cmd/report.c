@@ -45,6 +45,9 @@ struct report_cfg {
 	int no_inline;
 	int native;		/* Python: keep native frames (interleaved) */
 	int idle;		/* include waiting (off-CPU) thread samples */
+	const char *input;	/* -i FILE (perf's spelling of the FILE argument) */
+	long pid, tid;		/* filters */
+	const char *comm, *dso;
 };
 
 static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -190,7 +193,7 @@ static void add_header(struct strbuf *out, const struct profile *p, const char *
 		strbuf_addf(out, ", %s Hz", freq);
 	strbuf_addstr(out, "\nduration:  ");
 	strbuf_add_duration(out, (double)st->duration_ns);
-	strbuf_addf(out, ", %" PRIu64 " samples (", st->samples);
+	strbuf_addf(out, ", %" PRIu64 " sample%s (", st->samples, st->samples == 1 ? "" : "s");
 	strbuf_add_duration(out, (double)profile_total(p, 1));
 	strbuf_addf(out, " CPU), %" PRIu64 " lost", st->lost);
 	if (st->unreadable)
@@ -289,12 +292,48 @@ static int open_recording(struct report_cfg *cfg, struct strbuf *path, struct re
 	return -1;
 }
 
+/* --sort: a comma list of self|total (the order) and sym|dso (the rows);
+ * "dso,sym" names rows binary`function. */
+static int parse_sort(const char *keys, enum view_sort *order, enum profile_group *group)
+{
+	int dso = 0, sym = 0;
+
+	*order = VIEW_SORT_SELF;
+	while (*keys) {
+		size_t n = strcspn(keys, ",");
+
+		if (n == 4 && !strncmp(keys, "self", 4))
+			*order = VIEW_SORT_SELF;
+		else if (n == 5 && !strncmp(keys, "total", 5))
+			*order = VIEW_SORT_TOTAL;
+		else if (n == 3 && !strncmp(keys, "sym", 3))
+			sym = 1;
+		else if (n == 3 && !strncmp(keys, "dso", 3))
+			dso = 1;
+		else
+			return -1;
+		keys += n + (keys[n] == ',');
+	}
+	*group = !dso ? 0 : sym ? PROFILE_GROUP_MODULE_FUNCTION : PROFILE_GROUP_MODULE;
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_cfg cfg = { .sort = "self", .limit = 20 };
 	const struct opt opts[] = {
-		{ .type = OPT_STRING, .long_name = "sort", .value = &cfg.sort, .argh = "self|total",
-		  .help = "order of the top table (default self)" },
+		{ .type = OPT_STRING, .long_name = "sort", .value = &cfg.sort, .argh = "KEYS",
+		  .help = "self or total (the order), sym, dso or dso,sym (the rows: functions, binaries, binary`function)" },
+		{ .type = OPT_STRING, .short_name = 'i', .long_name = "input", .value = &cfg.input, .argh = "FILE",
+		  .help = "the recording (the same as giving FILE)" },
+		{ .type = OPT_INT, .long_name = "pid", .value = &cfg.pid, .argh = "PID",
+		  .help = "only samples of this process" },
+		{ .type = OPT_INT, .long_name = "tid", .value = &cfg.tid, .argh = "TID",
+		  .help = "only samples of this thread" },
+		{ .type = OPT_STRING, .long_name = "comm", .value = &cfg.comm, .argh = "NAME",
+		  .help = "only samples of threads with this name" },
+		{ .type = OPT_STRING, .long_name = "dso", .value = &cfg.dso, .argh = "NAME",
+		  .help = "only samples whose leaf is in this binary (libc matches libc.so.6)" },
 		{ .type = OPT_INT, .short_name = 'n', .long_name = "limit", .value = &cfg.limit, .argh = "N",
 		  .help = "rows of the top table (default 20, 0 = all)" },
 		{ .type = OPT_FLAG, .short_name = 't', .long_name = "threads", .value = &cfg.threads,
@@ -333,6 +372,8 @@ int cmd_report(int argc, char **argv)
 	char err[256] = "";
 	int nargs, rc, status = EXIT_FAIL, modes;
 	const char *view_name = "top";
+	enum view_sort order;
+	enum profile_group group;
 
 	nargs = opt_parse(argc, argv, opts, report_usage, 0, NULL);
 	if ((rc = cmd_opt_exit(nargs)) >= 0)
@@ -342,8 +383,19 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cfg.file = nargs ? argv[0] : NULL;	/* opt_parse puts non-options first */
-	if (strcmp(cfg.sort, "self") && strcmp(cfg.sort, "total")) {
-		errorf("bad --sort '%s': use self or total", cfg.sort);
+	if (cfg.input) {
+		if (cfg.file) {
+			errorf("two recordings given: '%s' and -i '%s'", cfg.file, cfg.input);
+			return EXIT_USAGE;
+		}
+		cfg.file = cfg.input;
+	}
+	if (parse_sort(cfg.sort, &order, &group)) {
+		errorf("bad --sort '%s': use self or total, and sym, dso or dso,sym", cfg.sort);
+		return EXIT_USAGE;
+	}
+	if (cfg.pid < 0 || cfg.pid > UINT32_MAX || cfg.tid < 0 || cfg.tid > UINT32_MAX) {
+		errorf("bad --pid or --tid: use a process or thread id");
 		return EXIT_USAGE;
 	}
 	if (cfg.limit < 0) {
@@ -369,10 +421,26 @@ int cmd_report(int argc, char **argv)
 	copts.native = cfg.native;
 	copts.idle = cfg.idle;
 	copts.user_only = cfg.user_only;
+	copts.pid = (uint32_t)cfg.pid;
+	copts.tid = (uint32_t)cfg.tid;
+	copts.comm = cfg.comm;
+	copts.dso = cfg.dso;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
 	if (rc) {
 		errorf("cannot read '%s': %s", path.buf, err);
+		if (rc == -EPROTO && rec_reader_header(r)->kind == REC_KIND_MEM)
+			fprintf(stderr, "hint: it is a memory recording: pinch mem report '%s'\n", path.buf);
 		goto out;
+	}
+	if (group) {
+		struct profile *g = profile_regroup(p, group);
+
+		if (!g) {
+			errorf("out of memory");
+			goto out;
+		}
+		profile_free(p);
+		p = g;
 	}
 	if (!cfg.json && warnings.len) {
 		const char *l = warnings.buf;
@@ -385,6 +453,12 @@ int cmd_report(int argc, char **argv)
 			l += len + (nl ? 1 : 0);
 		}
 	}
+	if (st.samples == 0 && st.filtered) {
+		errorf("no sample of '%s' matches the filters (%" PRIu64 " left out)", path.buf,
+		       st.filtered);
+		fprintf(stderr, "hint: 'pinch report --threads' lists the processes and threads\n");
+		goto out;
+	}
 	if (st.samples == 0) {
 		errorf("'%s' holds no samples%s", path.buf,
 		       st.truncated ? " (the recording is cut short)" : "");
@@ -395,7 +469,7 @@ int cmd_report(int argc, char **argv)
 	view_opts_init(&vo);
 	vo.value = 1;
 	vo.count_value = 0;
-	vo.sort = strcmp(cfg.sort, "total") ? VIEW_SORT_SELF : VIEW_SORT_TOTAL;
+	vo.sort = order;
 	vo.limit = (int)cfg.limit;
 	vo.by_thread = cfg.threads;
 	vo.json = cfg.json;
@@ -438,7 +512,8 @@ int cmd_report(int argc, char **argv)
 			errorf("cannot write '%s': %s", cfg.svg, strerror(-rc));
 			goto out;
 		}
-		printf("wrote %s: flame graph of %" PRIu64 " samples from %s\n", cfg.svg, st.samples,
+		printf("wrote %s: flame graph of %" PRIu64 " sample%s from %s\n", cfg.svg, st.samples,
+		       st.samples == 1 ? "" : "s",
 		       path.buf);
 	} else if (cfg.json) {
 		struct strbuf doc = STRBUF_INIT;

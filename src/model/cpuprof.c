@@ -145,6 +145,27 @@ static int on_fork(struct builder *b, const struct rec_task *t)
 	return 0;
 }
 
+/* The thread's name at this point of the recording (its own, else its
+ * process's) is name. */
+static int comm_matches(struct builder *b, uint32_t pid, uint32_t tid, const char *name)
+{
+	struct comm *c = comm_find(b, tid);
+
+	if (!c)
+		c = comm_find(b, pid);
+	return c && c->len == strlen(name) && !memcmp(c->name, name, c->len);
+}
+
+/* "libc" matches the module "libc.so.6", as perf's --dsos does. */
+static int dso_matches(const char *module, const char *dso)
+{
+	size_t n = strlen(dso);
+
+	if (!module || strncmp(module, dso, n))
+		return 0;
+	return !module[n] || module[n] == '.' || module[n] == '-';
+}
+
 static int thr_eq(const void *ctx, uint32_t id, const void *key)
 {
 	const struct builder *b = ctx;
@@ -380,6 +401,12 @@ static int on_sample(struct builder *b, const struct rec *rec)
 		b->st->skipped++;
 		return 0;
 	}
+	if (b->opts && ((b->opts->pid && v.s->pid != b->opts->pid) ||
+			(b->opts->tid && v.s->tid != b->opts->tid) ||
+			(b->opts->comm && !comm_matches(b, v.s->pid, v.s->tid, b->opts->comm)))) {
+		b->st->filtered++;
+		return 0;
+	}
 	sp = symbolizer_space(b->sym, v.s->pid);
 	memset(&in, 0, sizeof(in));
 	in.pid = v.s->pid;
@@ -463,6 +490,12 @@ static int on_sample(struct builder *b, const struct rec *rec)
 			break;
 		memcpy(b->locs + nlocs, l, n * sizeof(*l));
 		nlocs += n;
+	}
+	if (b->opts && b->opts->dso &&
+	    (!nlocs || !dso_matches(profile_string(b->p, profile_location(b->p, b->locs[0])->module),
+				    b->opts->dso))) {
+		b->st->filtered++;
+		return 0;
 	}
 	rc = merge_interpreter_frames(b, &v, b->locs, &nlocs, MAX_LOCS);
 	if (rc)

@@ -28,11 +28,17 @@ struct cpuprof_opts {
 	int native;		/* 1: Python samples keep native frames (eval frames replaced) */
 	int idle;		/* 1: include off-CPU samples of waiting threads */
 	int user_only;		/* 1: leave kernel frames out (their time stays with the caller) */
+	/* Filters (0 / NULL: all): samples of this process, thread, thread
+	 * name, or whose leaf is in this binary (basename, "libc" matches
+	 * "libc.so.6"). */
+	uint32_t pid, tid;
+	const char *comm, *dso;
 };
 
 struct cpuprof_stats {
 	uint64_t samples;	/* samples in the profile */
 	uint64_t skipped;	/* malformed or off-CPU (idle) samples left out */
+	uint64_t filtered;	/* samples left out by the --pid/--tid/--comm/--dso filters */
 	uint64_t lost;		/* samples the kernel dropped (REC_LOST) */
 	uint64_t unreadable;	/* samples taken but not readable (REC_LOST) */
 	uint64_t leaf_fixed;	/* fp chains where the leaf's missing caller was put back */

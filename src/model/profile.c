@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/hmap.h"
+#include "../core/strbuf.h"
 #include "../core/array.h"
 #include "../core/banned.h"
 
@@ -394,4 +395,87 @@ void profile_meta_at(const struct profile *p, size_t i, const char **key, const 
 {
 	*key = profile_string(p, p->meta[2 * i]);
 	*value = profile_string(p, p->meta[2 * i + 1]);
+}
+
+static uint32_t regroup_loc(struct profile *q, const struct profile *p, uint32_t id,
+			    enum profile_group g, struct strbuf *name)
+{
+	const struct profile_location *l = profile_location(p, id);
+	const char *mod = profile_string(p, l->module);
+	struct profile_location nl;
+
+	memset(&nl, 0, sizeof(nl));
+	strbuf_reset(name);
+	strbuf_addstr(name, mod && *mod ? mod : "[unknown]");
+	if (g == PROFILE_GROUP_MODULE_FUNCTION) {
+		strbuf_addch(name, '`');
+		strbuf_addstr(name, profile_string(p, l->function));
+		nl.file = profile_intern_string(q, profile_string(p, l->file));
+		nl.line = l->line;
+		nl.inlined = l->inlined;
+	}
+	nl.function = profile_intern_string(q, name->buf);
+	nl.module = profile_intern_string(q, mod ? mod : "");
+	nl.kind = l->kind;
+	if (nl.function == UINT32_MAX || nl.module == UINT32_MAX || nl.file == UINT32_MAX)
+		return UINT32_MAX;
+	return profile_intern_location(q, &nl);
+}
+
+struct profile *profile_regroup(const struct profile *p, enum profile_group g)
+{
+	struct profile *q = profile_new();
+	struct strbuf name = STRBUF_INIT;
+	uint32_t *map = NULL, *locs = NULL, maxn = 0;
+	size_t i;
+
+	if (!q)
+		return NULL;
+	for (i = 0; i < p->n_types; i++)
+		if (profile_add_type(q, profile_type_name(p, i), profile_type_unit(p, i)) < 0)
+			goto fail;
+	for (i = 0; i < profile_n_meta(p); i++) {
+		const char *k, *v;
+
+		profile_meta_at(p, i, &k, &v);
+		if (profile_set_meta(q, k, v))
+			goto fail;
+	}
+	map = malloc((p->n_locs ? p->n_locs : 1) * sizeof(*map));
+	if (!map)
+		goto fail;
+	for (i = 0; i < p->n_locs; i++)
+		if ((map[i] = regroup_loc(q, p, (uint32_t)i, g, &name)) == UINT32_MAX)
+			goto fail;
+	for (i = 0; i < p->n_stacks; i++)
+		if (p->stack_len[i] > maxn)
+			maxn = p->stack_len[i];
+	locs = malloc((maxn ? maxn : 1) * sizeof(*locs));
+	if (!locs)
+		goto fail;
+	for (i = 0; i < p->n_samples; i++) {
+		const struct profile_sample *sm = &p->samples[i];
+		const struct profile_thread *t = profile_thread(p, sm->thread);
+		uint32_t n, k = 0, st, th;
+		const uint32_t *stk = profile_stack(p, sm->stack, &n);
+
+		for (uint32_t j = 0; j < n; j++)
+			if (g != PROFILE_GROUP_MODULE || !k || locs[k - 1] != map[stk[j]])
+				locs[k++] = map[stk[j]];
+		st = profile_intern_stack(q, locs, k);
+		th = profile_intern_thread(q, t->pid, t->tid, profile_string(p, t->name));
+		if (st == UINT32_MAX || th == UINT32_MAX ||
+		    profile_add_sample(q, st, th, profile_sample_values(p, i)))
+			goto fail;
+	}
+	free(map);
+	free(locs);
+	strbuf_release(&name);
+	return q;
+fail:
+	free(map);
+	free(locs);
+	strbuf_release(&name);
+	profile_free(q);
+	return NULL;
 }

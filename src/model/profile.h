@@ -92,4 +92,16 @@ const char *profile_meta(const struct profile *p, const char *key);
 size_t profile_n_meta(const struct profile *p);
 void profile_meta_at(const struct profile *p, size_t i, const char **key, const char **value);
 
+/*
+ * A copy of p with its functions grouped differently, for `--sort dso`
+ * (PROFILE_GROUP_MODULE: one location per binary, consecutive frames of
+ * one binary merged) or `--sort dso,sym` (PROFILE_GROUP_MODULE_FUNCTION:
+ * functions named "module`function"). NULL when out of memory.
+ */
+enum profile_group {
+	PROFILE_GROUP_MODULE = 1,
+	PROFILE_GROUP_MODULE_FUNCTION = 2,
+};
+struct profile *profile_regroup(const struct profile *p, enum profile_group g);
+
 #endif

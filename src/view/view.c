@@ -607,6 +607,17 @@ void view_short_name(struct strbuf *out, const char *name, size_t width)
 	strbuf_release(&t);
 }
 
+void view_add_count(struct strbuf *sb, long long n, const char *noun)
+{
+	size_t len = strlen(noun);
+
+	/* "1 sample", "2 samples": a plural type name loses its s for one */
+	if ((n == 1 || n == -1) && len > 1 && noun[len - 1] == 's')
+		strbuf_addf(sb, "%lld %.*s", n, (int)len - 1, noun);
+	else
+		strbuf_addf(sb, "%lld %s", n, noun);
+}
+
 size_t view_utf8_width(const char *s)
 {
 	size_t n = 0;

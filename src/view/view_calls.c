@@ -229,9 +229,11 @@ static int view_calls(const struct profile *p, const struct view_opts *o, struct
 	view_add_name(out, vctx_fname(&k.c, (uint32_t)k.fi), 0);
 	strbuf_addstr(out, ": ");
 	view_add_value(out, unit, k.c.f[k.fi].total);
-	if (k.c.has_count)
-		strbuf_addf(out, " (%lld %s)", (long long)k.c.f[k.fi].total_n,
-			    profile_type_name(p, o->count_value));
+	if (k.c.has_count) {
+		strbuf_addstr(out, " (");
+		view_add_count(out, (long long)k.c.f[k.fi].total_n, profile_type_name(p, o->count_value));
+		strbuf_addch(out, ')');
+	}
 	strbuf_addf(out, ", %.1f %% of all\n\n", view_pct(k.c.f[k.fi].total, k.c.total));
 	strbuf_addstr(out, "  % func  ");
 	view_add_col(out, view_unit_label(unit), k.wtime, 1);

@@ -392,7 +392,8 @@ static void add_subtitle(struct strbuf *sb, const struct vctx *c, int64_t total,
 	if (c->has_count) {
 		int64_t n = profile_total(p, c->o->count_value);
 
-		strbuf_addf(&t, ", %lld %s", (long long)n, profile_type_name(p, c->o->count_value));
+		strbuf_addstr(&t, ", ");
+		view_add_count(&t, (long long)n, profile_type_name(p, c->o->count_value));
 	}
 	for (i = 0; i < profile_n_meta(p) && shown < 6; i++) {
 		const char *k, *v;

@@ -314,9 +314,11 @@ int view_lines(const struct profile *p, const struct view_opts *o, struct strbuf
 	strbuf_addf(out, "\nTotal %s: ", !strcmp(label, "Time") ? "time" :
 		    !strcmp(label, "Bytes") ? "bytes" : "value");
 	view_add_value(out, unit, c.f[fi].total);
-	if (c.has_count)
-		strbuf_addf(out, " (%lld %s)", (long long)c.f[fi].total_n,
-			    profile_type_name(p, o->count_value));
+	if (c.has_count) {
+		strbuf_addstr(out, " (");
+		view_add_count(out, (long long)c.f[fi].total_n, profile_type_name(p, o->count_value));
+		strbuf_addch(out, ')');
+	}
 	strbuf_addf(out, ", %.1f %% of all\n", view_pct(c.f[fi].total, c.total));
 	if (loaded && strcmp(src.path, file)) {
 		strbuf_addstr(out, "Source: ");

@@ -203,9 +203,10 @@ static void human_summary(const struct vctx *c, struct strbuf *out)
 	strbuf_addstr(out, ": ");
 	view_add_value(out, unit, c->total);
 	strbuf_addstr(out, " total");
-	if (c->has_count)
-		strbuf_addf(out, ", %lld %s", (long long)c->total_n,
-			    profile_type_name(c->p, c->o->count_value));
+	if (c->has_count) {
+		strbuf_addstr(out, ", ");
+		view_add_count(out, (long long)c->total_n, profile_type_name(c->p, c->o->count_value));
+	}
 	strbuf_addch(out, '\n');
 }
 
@@ -359,9 +360,10 @@ int view_top(const struct profile *p, const struct view_opts *o, struct strbuf *
 		strbuf_addf(out, " (pid %u, tid %u): %.1f %% (", t->pid, t->tid,
 			    view_pct(c.total, grand));
 		view_add_value(out, profile_type_unit(p, o->value), c.total);
-		if (c.has_count)
-			strbuf_addf(out, ", %lld %s", (long long)c.total_n,
-				    profile_type_name(p, o->count_value));
+		if (c.has_count) {
+			strbuf_addstr(out, ", ");
+			view_add_count(out, (long long)c.total_n, profile_type_name(p, o->count_value));
+		}
 		strbuf_addstr(out, ")\n");
 		human_table(&c, out);
 	}

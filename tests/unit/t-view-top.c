@@ -68,6 +68,21 @@ static void test_short_names(void)
 	short_is("x", 0, "x");
 }
 
+static void test_counts(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	view_add_count(&sb, 1, "samples");
+	is_str(sb.buf, "1 sample", "one sample");
+	strbuf_reset(&sb);
+	view_add_count(&sb, 2, "samples");
+	is_str(sb.buf, "2 samples", "two samples");
+	strbuf_reset(&sb);
+	view_add_count(&sb, 0, "samples");
+	is_str(sb.buf, "0 samples", "no samples");
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	struct profile *p = fx_profile();
@@ -76,6 +91,7 @@ int main(void)
 	char err[256] = "", line[512];
 
 	test_short_names();
+	test_counts();
 	int rc;
 
 	view_opts_init(&o);
