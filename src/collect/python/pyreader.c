@@ -420,17 +420,24 @@ int py_reader_threads(struct py_reader *r, struct py_thread *out, size_t max, si
 	return 0;
 }
 
-int py_reader_stack(struct py_reader *r, uint64_t tstate, struct py_frame *out, size_t max,
-		    size_t *n)
+/*
+ * One walk of tstate's frames, leaf first. *top is the frame the walk
+ * started from and *open_gen is set when it ended on a generator's frame
+ * whose link to its caller was NULL: the target, which runs on while we
+ * read, had just suspended that generator (its frame->previous is cleared
+ * at each yield), so the callers were lost to the race, not absent.
+ */
+static int walk_stack(struct py_reader *r, uint64_t tstate, struct py_frame *out, size_t cap,
+		      size_t *n, uint64_t *top, int *open_gen)
 {
 	const struct py_offsets *o = r->o;
 	uint64_t cframe, frame, seen[64] = { 0 };
-	size_t depth = 0, cap = max < PY_MAX_DEPTH ? max : PY_MAX_DEPTH;
+	size_t depth = 0;
 	int ret;
 
 	*n = 0;
-	if (!cap)
-		return 0;
+	*top = 0;
+	*open_gen = 0;
 	blocks_reset(r);
 	if ((ret = rd_ptr(r, tstate + o->tstate_cframe, &cframe)) < 0)
 		return ret;
@@ -438,6 +445,7 @@ int py_reader_stack(struct py_reader *r, uint64_t tstate, struct py_frame *out, 
 		return 0;
 	if ((ret = rd_ptr(r, cframe + o->cframe_current, &frame)) < 0)
 		return ret;
+	*top = frame;
 	while (frame) {
 		uint8_t buf[128];
 		uint64_t code, previous, prev_instr, code_start;
@@ -487,9 +495,35 @@ int py_reader_stack(struct py_reader *r, uint64_t tstate, struct py_frame *out, 
 				(owner == o->frame_owner_generator ? PY_FRAME_GENERATOR : 0);
 		out[*n].code = code;
 		(*n)++;
+		if (!previous && owner == o->frame_owner_generator)
+			*open_gen = 1;
 		frame = previous;
 	}
 	return 0;
+}
+
+int py_reader_stack(struct py_reader *r, uint64_t tstate, struct py_frame *out, size_t max,
+		    size_t *n)
+{
+	size_t cap = max < PY_MAX_DEPTH ? max : PY_MAX_DEPTH;
+	uint64_t top;
+	int ret = 0, open_gen;
+
+	*n = 0;
+	if (!cap)
+		return 0;
+	/* The target runs while we read: a walk that raced with a yield (a
+	 * generator's frame cut from its callers) is read again; a walk that
+	 * reached the bottom is a stack the thread had, even if it has moved
+	 * on since. */
+	for (int tries = 0; tries < 8; tries++) {
+		ret = walk_stack(r, tstate, out, cap, n, &top, &open_gen);
+		if (ret < 0 && ret != -EBADMSG && ret != -ELOOP && ret != -EFAULT)
+			return ret;
+		if (!ret && !open_gen)
+			return 0;
+	}
+	return ret;
 }
 
 static int refresh_threads(struct py_reader *r)
