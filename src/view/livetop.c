@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/hmap.h"
 #include "core/json.h"
 #include "core/strbuf.h"
@@ -16,7 +17,9 @@
 
 struct fn {
 	char *name, *file;
-	uint32_t line;		/* smallest line seen: near the definition */
+	uint32_t line;		/* its most-sampled line (the rule of pinch report's table) */
+	struct fn_line { uint32_t line; uint64_t w; } *lines;	/* weight per line seen */
+	size_t nlines, alines;
 	int python;
 	uint64_t own, total;		/* whole session, ns */
 	uint64_t last_own, last_total;	/* last interval, ns */
@@ -52,6 +55,7 @@ void livetop_free(struct livetop *t)
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->v[i].name);
 		free(t->v[i].file);
+		free(t->v[i].lines);
 	}
 	free(t->v);
 	hmap_release(&t->idx);
@@ -98,6 +102,41 @@ static uint32_t fn_get(struct livetop *t, const char *name, const char *file)
 	return (uint32_t)t->n++;
 }
 
+static uint64_t line_weight(const struct fn *f, uint32_t line)
+{
+	for (size_t i = 0; i < f->nlines; i++)
+		if (f->lines[i].line == line)
+			return f->lines[i].w;
+	return 0;
+}
+
+/*
+ * One line-attribution rule with pinch report's table (view.c's
+ * pick_lines): a function's line is the one with the most weight, a
+ * sample weighing on the line of the function's innermost frame in its
+ * stack; ties go to the lower line. A function's first line, its
+ * definition, is not where its time goes.
+ */
+static int add_line(struct fn *f, uint32_t line, uint64_t v)
+{
+	size_t i;
+
+	if (!line)
+		return 0;
+	for (i = 0; i < f->nlines && f->lines[i].line != line; i++)
+		;
+	if (i == f->nlines) {
+		if (ARRAY_GROW(f->lines, f->alines, f->nlines + 1))
+			return -ENOMEM;
+		f->lines[f->nlines++] = (struct fn_line){ line, 0 };
+	}
+	f->lines[i].w += v;
+	if (!f->line || f->lines[i].w > line_weight(f, f->line) ||
+	    (f->lines[i].w == line_weight(f, f->line) && line < f->line))
+		f->line = line;
+	return 0;
+}
+
 int livetop_add(struct livetop *t, const struct profile *p, size_t value, uint64_t interval_ns)
 {
 	size_t ns = profile_n_samples(p);
@@ -126,8 +165,6 @@ int livetop_add(struct livetop *t, const struct profile *p, size_t value, uint64
 			return -ENOMEM;
 		}
 		f = &t->v[byloc[l]];
-		if (loc->line && (!f->line || loc->line < f->line))
-			f->line = loc->line;
 		f->python = loc->kind == LOC_PYTHON;
 	}
 	for (size_t s = 0; s < ns; s++) {
@@ -152,6 +189,10 @@ int livetop_add(struct livetop *t, const struct profile *p, size_t value, uint64
 			f->mark = t->mark;
 			f->total += v;
 			f->last_total += v;
+			if (add_line(f, profile_location(p, stack[k])->line, v)) {
+				free(byloc);
+				return -ENOMEM;
+			}
 		}
 	}
 	free(byloc);

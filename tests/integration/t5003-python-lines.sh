@@ -15,6 +15,13 @@ for py in "${PYTHONS[@]}"; do
 	ok "$tag: hot line over 80 %" test "$(jget $tag.rec '[l for l in d["report"]["lines"] if l["line"] == '"$hot"'][0]["pct"] > 80' --lines work)" = True
 	"$PINCH" report $tag.rec --lines work >lines.txt 2>&1
 	ok "$tag: listing shows the source text" grep -q '^>.*(i + 12345) \*\* 300' lines.txt
+	# pinch top names a function by the same line (one attribution rule).
+	if "$PINCH" top --once --json -n 0 -i 2s -- "$py" "$PYW/hotline.py" 100 >top.json 2>top.err; then
+		tl=$(python3 -c "import json; print([r['line'] for r in json.load(open('top.json'))['rows'] if r['function'] == 'work'][0])" 2>/dev/null)
+		is "$tl" "$hot" "$tag: pinch top names work() by its hot line too"
+	else
+		skip "$tag: pinch top's line" "pinch top cannot attach here: $(head -1 top.err)"
+	fi
 done
 
 if command -v kernprof >/dev/null; then
