@@ -128,7 +128,7 @@ void json_double(struct json_writer *w, double v)
 	before_value(w);
 	if (!isfinite(v))
 		strbuf_addstr(w->out, "null");
-	else if (v == (double)(long long)v && fabs(v) < 1e15)
+	else if (fabs(v) < 1e15 && v == (double)(long long)v)	/* range first: the cast is UB outside it */
 		strbuf_addf(w->out, "%lld", (long long)v);
 	else
 		strbuf_addf(w->out, "%.6g", v);

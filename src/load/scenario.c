@@ -96,8 +96,7 @@ int load_tmpl_compile(struct load_tmpl *t, const char *s, size_t len, char *err,
 			if (!dots || parse_i64(a, (size_t)(dots - a), &p.lo) ||
 			    parse_i64(dots + 2, (size_t)(close - dots - 2), &p.hi) || p.lo > p.hi) {
 				snprintf(err, errlen, "bad {rand:A..B} in '%.*s'", (int)(len > 200 ? 200 : len), s);
-				memset(t, 0, sizeof(*t));
-				load_tmpl_release(t);
+				load_tmpl_release(t);	/* frees the parts pushed, then resets */
 				return -EINVAL;
 			}
 			p.kind = TMPL_RAND;

@@ -403,6 +403,22 @@ struct memprof_snapshot *memprof_snapshot_find(struct memprof_proc *p, const cha
 	return NULL;
 }
 
+/* a + sign * b and a + b, saturated: snapshot figures come from files
+ * and are untrusted (a crafted recording must not overflow the sums). */
+static int64_t sat_add(int64_t a, uint64_t b, int sign)
+{
+	int64_t r, v = b > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)b;
+
+	if (sign < 0 ? __builtin_sub_overflow(a, v, &r) : __builtin_add_overflow(a, v, &r))
+		return sign < 0 ? INT64_MIN : INT64_MAX;
+	return r;
+}
+
+static uint64_t sat_uadd(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 static int diff_cmp(const void *a, const void *b)
 {
 	const struct memprof_diff_row *x = a, *y = b;
@@ -442,8 +458,8 @@ long memprof_diff(const struct memprof_snapshot *from, const struct memprof_snap
 
 		if (k == UINT32_MAX)
 			continue;
-		g[k].bytes_diff -= (int64_t)from->e[i].bytes;
-		g[k].blocks_diff -= (int64_t)from->e[i].blocks;
+		g[k].bytes_diff = sat_add(g[k].bytes_diff, from->e[i].bytes, -1);
+		g[k].blocks_diff = sat_add(g[k].blocks_diff, from->e[i].blocks, -1);
 		used[k] = 1;
 	}
 	for (i = 0; i < to->n; i++) {
@@ -451,10 +467,10 @@ long memprof_diff(const struct memprof_snapshot *from, const struct memprof_snap
 
 		if (k == UINT32_MAX)
 			continue;
-		g[k].bytes_diff += (int64_t)to->e[i].bytes;
-		g[k].blocks_diff += (int64_t)to->e[i].blocks;
-		g[k].bytes += to->e[i].bytes;
-		g[k].blocks += to->e[i].blocks;
+		g[k].bytes_diff = sat_add(g[k].bytes_diff, to->e[i].bytes, 1);
+		g[k].blocks_diff = sat_add(g[k].blocks_diff, to->e[i].blocks, 1);
+		g[k].bytes = sat_uadd(g[k].bytes, to->e[i].bytes);
+		g[k].blocks = sat_uadd(g[k].blocks, to->e[i].blocks);
 		used[k] = 1;
 	}
 	for (i = 0; i < n_groups; i++) {
