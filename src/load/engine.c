@@ -455,7 +455,10 @@ static void build_request(struct conn *c, size_t ti)
 
 	strbuf_addf(b, "%s ", t->method);
 	load_tmpl_expand(&t->path, b, &w->rng, seq, c->gidx);
-	strbuf_addf(b, " HTTP/1.1\r\nHost: %s\r\n%s", u->hostport, t->headers);
+	strbuf_addstr(b, " HTTP/1.1\r\n");
+	if (!t->user_host)
+		strbuf_addf(b, "Host: %s\r\n", u->hostport);
+	strbuf_addstr(b, t->headers);
 	if (t->has_body) {
 		strbuf_reset(&w->scratch);
 		load_tmpl_expand(&t->body, &w->scratch, &w->rng, seq, c->gidx);

@@ -201,6 +201,35 @@ static int valid_header_value(const char *s)
 	return 1;
 }
 
+/* Has the header block a line "name:" (case-insensitive)? */
+static int has_header(const char *hdrs, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = hdrs; *l;) {
+		if (!strncasecmp(l, name, n) && l[n] == ':')
+			return 1;
+		l = strstr(l, "\r\n");
+		if (!l)
+			break;
+		l += 2;
+	}
+	return 0;
+}
+
+/* The user's headers, then pinch's defaults they do not replace (a user
+ * header wins over pinch's of the same name, as with wrk and curl). */
+static char *with_defaults(const char *hdrs, int *user_host)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	*user_host = has_header(hdrs, "Host");
+	strbuf_addstr(&sb, hdrs);
+	if (!has_header(hdrs, "User-Agent"))
+		strbuf_addstr(&sb, "User-Agent: pinch/" PINCH_VERSION "\r\n");
+	return strbuf_detach(&sb, NULL);
+}
+
 int load_scenario_add_task(struct load_scenario *s, const char *name, const char *method,
 			   const char *path, const char *headers, const char *body, size_t body_len,
 			   unsigned weight, char *err, size_t errlen)
@@ -233,7 +262,7 @@ int load_scenario_add_task(struct load_scenario *s, const char *name, const char
 	memset(t, 0, sizeof(*t));
 	t->name = strdup(name);
 	t->method = strdup(method);
-	t->headers = strdup(headers ? headers : "");
+	t->headers = with_defaults(headers ? headers : "", &t->user_host);
 	t->weight = weight;
 	if (!t->name || !t->method || !t->headers) {
 		task_release(t);

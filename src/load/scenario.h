@@ -50,7 +50,8 @@ struct load_task {
 	char *name;
 	char *method;
 	struct load_tmpl path;
-	char *headers;		/* "Name: value\r\n" lines, may be empty */
+	char *headers;		/* "Name: value\r\n" lines: the user's, then defaults they lack */
+	int user_host;		/* the user gave Host: pinch sends no Host of its own */
 	struct load_tmpl body;
 	int has_body;
 	unsigned weight;
