@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,8 @@
 #include "load/threshold.h"
 #include "load/url.h"
 #include "core/banned.h"
+
+#define UNSET LONG_MIN	/* an integer option not given */
 
 #define ERRLEN 512
 
@@ -436,9 +439,9 @@ int cmd_load(int argc, char **argv)
 	lo.timeout = UINT64_MAX;
 	lo.verdict = 1;
 	lo.pipeline = 1;
-	lo.threads = -1;
-	lo.requests = -1;
-	lo.connections = -1;
+	lo.threads = UNSET;	/* not -1: -1 given by the user is an error, not "unset" */
+	lo.requests = UNSET;
+	lo.connections = UNSET;
 	load_scenario_init(&sc);
 	memset(&res, 0, sizeof(res));
 	memset(&tc, 0, sizeof(tc));
@@ -551,7 +554,7 @@ int cmd_load(int argc, char **argv)
 
 	/* Bounds and sizes, with the scenario as the default. */
 	memset(&cfg, 0, sizeof(cfg));
-	if (lo.connections == -1) {
+	if (lo.connections == UNSET) {
 		lo.connections = sc.users ? (long)sc.users : 10;
 		if (!sc.users && sc.n_stages) {
 			lo.connections = 1;
@@ -564,7 +567,7 @@ int cmd_load(int argc, char **argv)
 		rc = bad("connections (-c) must be between 1 and 1000000");
 		goto out;
 	}
-	if (lo.threads == -1) {
+	if (lo.threads == UNSET) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 		lo.threads = cpus >= 2 ? 2 : 1;
@@ -576,13 +579,13 @@ int cmd_load(int argc, char **argv)
 	if (isnan(lo.rate) && sc.rate > 0)
 		lo.rate = sc.rate;
 	if (!isnan(lo.rate) && (!(lo.rate > 0) || lo.rate > 1e8)) {
-		rc = bad("rate (-R) must be a positive number of requests per second");
+		rc = bad("rate (-R) must be between 0 and 100000000 requests per second (0 excluded)");
 		goto out;
 	}
-	if (lo.requests == -1)
+	if (lo.requests == UNSET)
 		lo.requests = sc.requests ? (long)sc.requests : 0;
 	else if (lo.requests <= 0) {
-		rc = bad("requests (-n) must be positive");
+		rc = bad("requests (-n) must be between 1 and 9223372036854775807");
 		goto out;
 	}
 	if (lo.duration == 0) {

@@ -25,7 +25,7 @@ static int set_value(const struct opt *o, const char *arg, const char *shown, co
 		long v;
 
 		errno = 0;
-		v = strtol(arg, &end, 0);
+		v = strtol(arg, &end, 10);	/* decimal: "010" is ten, not eight */
 		if (errno || end == arg || *end) {
 			fprintf(stderr, "pinch %s: option '%s' expects an integer, not '%s'\n",
 				cmd, shown, arg);

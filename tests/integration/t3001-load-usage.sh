@@ -58,4 +58,15 @@ exit_status 2 "merge: not a log" $PINCH load merge "$TMP/g.hlog"
 
 stop_faultsrv
 is "$(fs_stat total)" 0 "no request reached the server"
+# Numbers: decimal only; negative or out-of-range values are refused with
+# the valid range (-1 once ran the default 10 s with exit 0).
+for a in "-n -1" "-c -1" "-t -1" "--requests=-1" "-c 0" "-t 2000" "-R 1e12" "-R -5" "--pipeline 0"; do
+	# shellcheck disable=SC2086
+	"$PINCH" load $a http://127.0.0.1:9/ >/dev/null 2>err.txt
+	is "$?" 2 "load $a: exit 2"
+	ok "load $a: the message gives the valid range" grep -q 'must be between' err.txt
+done
+"$PINCH" load -n 0x10 http://127.0.0.1:9/ >/dev/null 2>err.txt
+is "$?" 2 "load -n 0x10: exit 2 (decimal only)"
+ok "load -n 0x10: says it expects an integer" grep -q "expects an integer, not '0x10'" err.txt
 done_testing

@@ -36,6 +36,8 @@ int main(void)
 	char *a4[] = { "t", "-o", NULL };
 	char *a5[] = { "t", "-F", "5", "prog", "-v", NULL };
 	char *a6[] = { "t", "--no-verbose", NULL };
+	char *a7[] = { "t", "-F", "010", NULL };
+	char *a8[] = { "t", "-F", "0x10", NULL };
 	int n;
 	uint64_t v;
 
@@ -52,6 +54,9 @@ int main(void)
 	is_int(opt_parse(2, a2, opts, usage, 0, NULL), -1, "unknown long option is a usage error");
 	is_int(opt_parse(3, a3, opts, usage, 0, NULL), -1, "non-integer value is a usage error");
 	is_int(opt_parse(2, a4, opts, usage, 0, NULL), -1, "missing value is a usage error");
+	opt_parse(3, a7, opts, usage, 0, NULL);
+	is_int(freq, 10, "integers are decimal: 010 is ten");
+	is_int(opt_parse(3, a8, opts, usage, 0, NULL), -1, "0x10 is not a decimal integer");
 	flag = 0;
 	n = opt_parse(5, a5, opts, usage, OPT_STOP_AT_NONOPT, NULL);
 	is_int(n, 2, "stop at first non-option");
