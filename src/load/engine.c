@@ -36,10 +36,11 @@
 #include "core/banned.h"
 
 const char *const load_err_names[LOAD_E_COUNT] = {
-	"connect", "timeout", "reset", "read", "parse", "status",
+	"connect", "timeout", "reset", "read", "parse", "status", "unfinished",
 };
 
 #define HOUSEKEEP_NS 10000000ull	/* timeouts, ramps, stop checks */
+#define DRAIN_NS 1000000000ull		/* at the end, how long answers in flight are awaited */
 #define SPIN_NS 30000ull		/* wake this early and spin to the send time */
 #define RECONNECT_DELAY_NS 50000000ull	/* after a failed connect */
 
@@ -81,6 +82,7 @@ struct worker {
 	pthread_t th;
 	struct run *run;
 	unsigned id;
+	uint64_t drain_until;	/* the run ended: no new requests; answers awaited until then */
 	int ep, tfd;
 	struct conn *conns;
 	unsigned n;
@@ -384,14 +386,33 @@ static void conn_shut(struct conn *c)
 	c->woff = 0;
 }
 
+/* A request that got no answer in time (a timeout, or still in flight at
+ * the end): its latency is at least its age, and a server that never
+ * answers must not show as fast, so that age goes into the figures. */
+static void record_unanswered(struct worker *w, const struct slot *s)
+{
+	uint64_t age = w->now > s->start ? w->now - s->start : 0;
+
+	hist_record(&w->ihist, age);
+	if (w->run->open)
+		hist_record(&w->uncorr, w->now > s->sent ? w->now - s->sent : 0);
+	if (w->run->per_task)
+		hist_record(&w->tasks[s->task].lat, age);
+}
+
 /* Ends a connection after a fault: every request in flight failed. */
 static void conn_fail(struct conn *c, int kind)
 {
 	struct worker *w = c->w;
 
 	if (c->inflight) {
-		for (unsigned i = 0; i < c->inflight; i++)
-			count_error(w, kind, c->ring[(c->head + i) % LOAD_MAX_PIPELINE].task);
+		for (unsigned i = 0; i < c->inflight; i++) {
+			const struct slot *s = &c->ring[(c->head + i) % LOAD_MAX_PIPELINE];
+
+			if (kind == LOAD_E_TIMEOUT || kind == LOAD_E_UNFINISHED)
+				record_unanswered(w, s);
+			count_error(w, kind, s->task);
+		}
 	} else if (kind == LOAD_E_CONNECT || kind == LOAD_E_PARSE) {
 		/* No request went out (or none was asked for), but one was
 		 * meant to: it failed. A reset of an idle connection is not
@@ -477,7 +498,7 @@ static void conn_fill(struct conn *c)
 	unsigned depth = r->cfg->pipeline;
 	int sent = 0;
 
-	if (c->state != C_OPEN)
+	if (c->state != C_OPEN || w->drain_until)
 		return;
 	if (!c->active || (!budget_left(r) && !c->inflight)) {
 		if (!c->inflight)
@@ -835,8 +856,28 @@ static void *worker_main(void *arg)
 			service(w, 1);
 		}
 		pthread_mutex_unlock(&w->lock);
-		if (run_stopping(r, w->now) || (!budget_left(r) && !w->inflight))
+		if (run_stopping(r, w->now) && !w->drain_until && w->inflight &&
+		    !atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+			/* The duration is over: send nothing more, and give the
+			 * requests in flight a moment to be answered. */
+			uint64_t grace = r->cfg->timeout_ns && r->cfg->timeout_ns < DRAIN_NS ?
+				r->cfg->timeout_ns : DRAIN_NS;
+
+			w->drain_until = w->now + grace;
+		}
+		if ((run_stopping(r, w->now) && (!w->inflight || !w->drain_until ||
+						 w->now >= w->drain_until)) ||
+		    (!budget_left(r) && !w->inflight)) {
+			/* Requests still in flight then count, as unfinished,
+			 * at the age they reached. */
+			pthread_mutex_lock(&w->lock);
+			w->now = clock_mono_ns();
+			for (unsigned i = 0; i < w->n; i++)
+				if (w->conns[i].state == C_OPEN && w->conns[i].inflight)
+					conn_fail(&w->conns[i], LOAD_E_UNFINISHED);
+			pthread_mutex_unlock(&w->lock);
 			break;
+		}
 		ms = (int)((next_hk - w->now) / 1000000) + 1;
 		n = epoll_wait(w->ep, evs, 256, ms);
 		pthread_mutex_lock(&w->lock);

@@ -24,6 +24,7 @@ enum load_err_kind {
 	LOAD_E_READ,
 	LOAD_E_PARSE,
 	LOAD_E_STATUS,
+	LOAD_E_UNFINISHED,	/* still in flight when the run ended */
 	LOAD_E_COUNT
 };
 extern const char *const load_err_names[LOAD_E_COUNT];

@@ -98,10 +98,26 @@ bad:
 	return -EINVAL;
 }
 
+/* Is there anything to judge the metric on? No answer means no latency,
+ * no request means no error rate: such a threshold fails (it cannot be
+ * shown to hold), as the verdict rates it poor. */
+static int has_data(enum thr_metric m, const struct load_result *r)
+{
+	if (m <= THR_MAX)
+		return r->lat.total > 0;
+	if (m == THR_ERR_RATE)
+		return r->c.requests > 0;
+	return 1;
+}
+
 int load_threshold_eval(const struct load_threshold *t, const struct load_result *r, double *actual)
 {
 	double v;
 
+	if (!has_data(t->metric, r)) {
+		*actual = NAN;
+		return 0;
+	}
 	switch (t->metric) {
 	case THR_PCT:
 		v = (double)hist_percentile(&r->lat, t->pct);
@@ -137,6 +153,10 @@ int load_threshold_eval(const struct load_threshold *t, const struct load_result
 
 void load_threshold_format(const struct load_threshold *t, double v, char *buf, size_t size)
 {
+	if (isnan(v)) {
+		snprintf(buf, size, "no data");
+		return;
+	}
 	switch (t->metric) {
 	case THR_ERR_RATE:
 		snprintf(buf, size, "%.3g %%", v * 100);
@@ -177,9 +197,11 @@ void load_verdict(const struct load_result *r, struct load_verdict_row rows[3])
 	rows[2] = (struct load_verdict_row){ "error rate", err, 1, 0.001, 0.01, 0.05, V_GOOD };
 	for (int i = 0; i < 3; i++)
 		rows[i].rating = rate(rows[i].value, rows[i].good, rows[i].acceptable, rows[i].poor);
-	/* A run without a single answer is not "Good" latency. */
-	if (!r->lat.total) {
+	/* The thresholds' rule: a figure without data is not "Good". */
+	if (!has_data(THR_PCT, r)) {
 		rows[0].rating = V_POOR;
 		rows[1].rating = V_POOR;
 	}
+	if (!has_data(THR_ERR_RATE, r))
+		rows[2].rating = V_POOR;
 }
