@@ -60,12 +60,20 @@ int rec_writer_open(struct rec_writer **out, const char *path, enum rec_kind kin
 		free(w);
 		return -ENOMEM;
 	}
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Recordings hold stack bytes and memory contents: owner only, also
+	 * when an older file of that name was readable by others. */
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (w->fd < 0) {
 		rc = -errno;
 		free(w->buf);
 		free(w);
 		return rc;
+	}
+	{
+		struct stat st;
+
+		if (!fstat(w->fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 077))
+			fchmod(w->fd, st.st_mode & 0700);
 	}
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, REC_MAGIC, 8);

@@ -54,4 +54,16 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 else
 	skip "setuid target" "needs root (to make a setuid file and switch to nobody)"
 fi
+# Recordings hold stack bytes and memory contents: mode 0600, also over an
+# older file that was readable by others.
+"$PINCH" record -q -o perm.rec -- true >/dev/null 2>&1
+is "$(stat -c %a perm.rec)" 600 "a CPU recording is created mode 0600"
+touch old.rec && chmod 644 old.rec
+"$PINCH" record -q -o old.rec -- true >/dev/null 2>&1
+is "$(stat -c %a old.rec)" 600 "... and an existing 0644 file it replaces becomes 0600"
+if "$PINCH" mem -q -o mperm.rec -- true >/dev/null 2>&1; then
+	is "$(stat -c %a mperm.rec)" 600 "a memory recording is created mode 0600"
+else
+	skip "memory recording mode" "pinch mem cannot run here"
+fi
 done_testing
