@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -279,7 +280,7 @@ int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err
 	struct sigaction ign, fwd, old_int, old_quit, old_term, old_hup;
 	int pfd[2], child_errno = 0, status = 0, statm = -1;
 	size_t rss_cap = 0;
-	pid_t pid;
+	pid_t pid, parent;
 	ssize_t n;
 
 	memset(res, 0, sizeof(*res));
@@ -292,6 +293,7 @@ int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err
 		return -errno;
 	}
 	res->start_mono_ns = clock_mono_ns();
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		int e = errno;
@@ -306,6 +308,11 @@ int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err
 	if (pid == 0) {
 		int e;
 
+		/* If pinch is killed (kill -9), the target goes too: an orphan
+		 * would go on writing agent files nobody reads. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);

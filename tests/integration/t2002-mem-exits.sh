@@ -23,4 +23,19 @@ else
 	skip "massif" "valgrind not installed"
 	skip "memcheck" "valgrind not installed"
 fi
+# kill -9 of pinch mem: the target is killed too (PR_SET_PDEATHSIG), not
+# left running as an orphan (a zombie until init reaps it is gone enough).
+"$PINCH" mem -q -o orphan.rec -- sleep 30 &
+pp=$!
+for _ in $(seq 50); do sp=$(pgrep -P $pp); [ -n "$sp" ] && break; sleep 0.05; done
+kill -9 $pp
+wait $pp 2>/dev/null
+alive=1
+for _ in $(seq 40); do
+	st=$(ps -o stat= -p "$sp" 2>/dev/null | cut -c1)
+	if [ -z "$st" ] || [ "$st" = Z ]; then alive=0; break; fi
+	sleep 0.05
+done
+is "$alive" 0 "kill -9 of pinch mem also ends the target"
+[ "$alive" = 1 ] && kill "$sp" 2>/dev/null
 done_testing
