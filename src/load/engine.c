@@ -146,6 +146,38 @@ nomem:
 	return -ENOMEM;
 }
 
+int load_result_corrected(const struct load_result *r, struct hist *out)
+{
+	uint64_t e;
+
+	if (r->target_rate > 0 || !r->lat.total || !r->connections || !r->duration_ns)
+		return -EINVAL;
+	if (hist_init(out, r->lat.max_trackable) || hist_merge(out, &r->lat))
+		return -ENOMEM;
+	e = (uint64_t)((double)r->duration_ns * r->connections / (double)r->lat.total);
+	if (!e)
+		return 0;
+	for (uint32_t i = 0; i < r->lat.n_counts; i++) {
+		uint64_t c = r->lat.counts[i], lo = hist_bucket_low(i), hi = hist_bucket_high(i);
+		uint64_t v = lo + (hi - lo) / 2, x;
+
+		if (!c || v <= e)
+			continue;
+		/* v-E, v-2E, ... >= E, added a bucket at a time */
+		for (x = v - e; x >= e;) {
+			uint64_t blo = hist_bucket_low(hist_index(x));
+			uint64_t floor = blo > e ? blo : e;
+			uint64_t m = (x - floor) / e + 1;
+
+			hist_record_n(out, x, m * c);
+			if (x < m * e)
+				break;
+			x -= m * e;
+		}
+	}
+	return 0;
+}
+
 void load_result_release(struct load_result *r)
 {
 	hist_release(&r->lat);

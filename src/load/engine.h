@@ -88,6 +88,15 @@ struct load_tick {
 typedef void (*load_tick_fn)(void *ctx, const struct load_tick *t);
 
 int load_result_init(struct load_result *r, size_t n_tasks);
+/*
+ * Closed model: an estimate of the latencies a steady client would have
+ * seen (wrk's coordinated-omission correction). With E the mean interval
+ * between one connection's requests (duration x connections / requests),
+ * every recorded latency L > E adds the latencies L-E, L-2E, ... down to
+ * E: the requests the stalled connection did not send. out is initialized
+ * here. Returns 0, -EINVAL (open model or no data) or -ENOMEM.
+ */
+int load_result_corrected(const struct load_result *r, struct hist *out);
 void load_result_release(struct load_result *r);
 void load_counts_add(struct load_counts *dst, const struct load_counts *src);
 

@@ -133,6 +133,30 @@ int load_report_text(struct strbuf *sb, const struct load_result *r, const struc
 	latency_row(sb, r->target_rate > 0 ? "corrected" : "", &r->lat);
 	if (r->target_rate > 0 && r->uncorrected.total)
 		latency_row(sb, "uncorrected", &r->uncorrected);
+	{
+		/* The closed model waits for a stalled server instead of sending
+		 * (coordinated omission): when wrk's corrected estimate of the
+		 * tail differs, show it, and say which to trust. */
+		struct hist corr;
+
+		if (!load_result_corrected(r, &corr)) {
+			uint64_t m99 = hist_percentile(&r->lat, 99), c99 = hist_percentile(&corr, 99);
+
+			if (c99 > 2 * m99 && c99 > m99 + 50000000) {	/* a stall, not noise */
+				uint64_t slow = 0, mean = (uint64_t)hist_mean(&r->lat);
+
+				for (uint32_t i = 0; i < r->lat.n_counts; i++)
+					if (hist_bucket_low(i) > 10 * mean)
+						slow += r->lat.counts[i];
+				latency_row(sb, "corrected*", &corr);
+				strbuf_addf(sb, "  * closed model: %" PRIu64 " response%s took over 10x the mean, so connections stalled\n"
+					    "    instead of sending; 'corrected' estimates what a steady client would see (as wrk\n"
+					    "    reports it). For the true tail under a fixed rate, use the open model: -R RATE\n",
+					    slow, slow == 1 ? "" : "s");
+			}
+			hist_release(&corr);
+		}
+	}
 
 	strbuf_addstr(sb, "\n  status     ");
 	{
@@ -259,6 +283,14 @@ int load_report_json(struct strbuf *sb, const struct load_result *r, const struc
 	json_latency(&w, "latency_ms", &r->lat);
 	if (r->target_rate > 0 && r->uncorrected.total)
 		json_latency(&w, "uncorrected_latency_ms", &r->uncorrected);
+	{
+		struct hist corr;
+
+		if (!load_result_corrected(r, &corr)) {
+			json_latency(&w, "corrected_latency_ms", &corr);
+			hist_release(&corr);
+		}
+	}
 	json_key(&w, "status");
 	json_obj_begin(&w);
 	for (int s = 0; s < LOAD_STATUS_SLOTS; s++) {

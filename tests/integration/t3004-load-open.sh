@@ -37,4 +37,26 @@ is "$(jqv "$TMP/s.json" .failed)" 0 "no failures: the stall was only slow"
 $PINCH load -R 100 -d 1s -c 1 "$FS_URL/slow?ms=50" >"$TMP/w.txt" 2>"$TMP/w.err"
 ok "short rate warns" grep -q "short of the 100 req/s" "$TMP/w.err"
 ok "warning has a hint" grep -q "^hint: " "$TMP/w.err"
+# The closed model hides the same stall (connections wait instead of
+# sending): the measured p99 stays small, and pinch shows wrk's corrected
+# estimate beside it, with a note on which to trust.
+( sleep 1; a=$(date +%s%N); kill -STOP "$FS_PID"; sleep 1; kill -CONT "$FS_PID"; b=$(date +%s%N)
+  echo $(( (b - a) / 1000000 )) >"$TMP/stall2_ms" ) &
+stall=$!
+$PINCH load -d 3s -c 10 --json "$FS_URL/ok" >"$TMP/c.json"
+wait "$stall"
+st=$(cat "$TMP/stall2_ms")
+c99=$(jqv "$TMP/c.json" '.corrected_latency_ms.p99 | floor')
+m99=$(jqv "$TMP/c.json" '.latency_ms.p99 | floor')
+ok "closed model: the measured p99 ($m99 ms) hides the $st ms stall" test "$m99" -lt $(( st / 2 ))
+ok "closed model: the corrected p99 ($c99 ms) shows it" \
+	test "$c99" -ge $(( st * 5 / 10 )) -a "$c99" -le $(( st + 300 ))
+( sleep 1; kill -STOP "$FS_PID"; sleep 1; kill -CONT "$FS_PID" ) &
+stall=$!
+$PINCH load -d 3s -c 10 "$FS_URL/ok" >"$TMP/c.txt" 2>&1
+wait "$stall"
+ok "closed model text: a corrected* row" grep -q '^  corrected\*' "$TMP/c.txt"
+ok "... and the note that points to -R" grep -q 'use the open model: -R RATE' "$TMP/c.txt"
+$PINCH load -d 1s -c 10 "$FS_URL/ok" >"$TMP/n.txt" 2>&1
+ok "no stall: no corrected row" sh -c "! grep -q corrected '$TMP/n.txt'"
 done_testing
