@@ -694,6 +694,18 @@ int cmd_load(int argc, char **argv)
 		fprintf(stderr, "pinch load: %s\n", err);
 		goto out;
 	}
+	if (lo.output) {
+		/* Found before the run, not after it: the file is created now
+		 * (and written at the end). */
+		FILE *f = fopen(lo.output, "a");
+
+		if (!f) {
+			fprintf(stderr, "pinch load: cannot write '%s': %s\n", lo.output, strerror(errno));
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		fclose(f);
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
@@ -741,6 +753,8 @@ int cmd_load(int argc, char **argv)
 	if ((lo.json ? load_report_json(&out, &res, &rep) : load_report_text(&out, &res, &rep)) && rc == EXIT_OK)
 		rc = EXIT_CHECK;
 	fputs(out.buf, stdout);
+	if (interrupted && rc == EXIT_OK)
+		rc = 130;	/* Ctrl-C: the partial result is printed, and it is not a pass */
 out:
 	if (pr.record > 0)
 		stop_record(&pr, profile_path.buf);

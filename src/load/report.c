@@ -97,7 +97,7 @@ int load_report_text(struct strbuf *sb, const struct load_result *r, const struc
 	strbuf_addf(sb, "pinch load: %s\n", rep->target);
 	strbuf_addf(sb, "  %.2f s, %u threads, %u connections, ", secs, r->threads, r->connections);
 	if (r->target_rate > 0)
-		strbuf_addf(sb, "open model at %.0f req/s (latency from the intended send time)\n",
+		strbuf_addf(sb, "open model at %g req/s (latency from the intended send time)\n",
 			    r->target_rate);
 	else
 		strbuf_addstr(sb, "closed model\n");
@@ -124,7 +124,7 @@ int load_report_text(struct strbuf *sb, const struct load_result *r, const struc
 		strbuf_release(&t);
 	}
 	if (r->target_rate > 0)
-		strbuf_addf(sb, "  sent rate   %12.1f/s (target %.0f/s)\n", r->achieved_rate, r->target_rate);
+		strbuf_addf(sb, "  sent rate   %12.1f/s (target %g/s)\n", r->achieved_rate, r->target_rate);
 
 	strbuf_addf(sb, "\n  %-12s%10s%10s", "latency", "avg", "min");
 	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)

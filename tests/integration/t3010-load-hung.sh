@@ -33,5 +33,19 @@ is "$(jq -r '.verdict[0].rating' n.json)" Poor "... and the verdict's P50 is Poo
 "$PINCH" load -d 1s -c 8 --json "$FS_URL/ok" >ok.json 2>/dev/null
 is "$(jq .failed ok.json)" 0 "healthy server: no failure at the end of the run"
 is "$(jq .errors.unfinished ok.json)" 0 "... nothing unfinished"
+# An unwritable -o is found before the run, not after it.
+t0=$(date +%s%N)
+"$PINCH" load -d 3s -o /nonexistent-dir/r.json "$FS_URL/ok" >/dev/null 2>o.err
+is "$?" 2 "-o in a missing directory: exit 2"
+ok "... found before the 3 s run" test $(( ($(date +%s%N) - t0) / 1000000 )) -lt 1500
+ok "... and named" grep -q "cannot write '/nonexistent-dir/r.json'" o.err
+# Ctrl-C: the partial result is printed and the exit status is 130.
+"$PINCH" load -d 20s -c 2 "$FS_URL/ok" >int.txt 2>/dev/null &
+lp=$!
+sleep 1
+kill -INT $lp
+wait $lp
+is "$?" 130 "Ctrl-C exits 130"
+ok "... after printing the partial result" grep -q '^  requests' int.txt
 stop_faultsrv
 done_testing
