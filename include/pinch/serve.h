@@ -43,10 +43,15 @@ PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *op
 			     struct pinch_server **out);
 /* pinch_serve_ex(addr, NULL, out). */
 PINCH_API int pinch_serve(const char *addr, struct pinch_server **out);
-/* The TCP port the server listens on. */
+/* The TCP port the server listens on, or -EINVAL for NULL. */
 PINCH_API int pinch_server_port(const struct pinch_server *s);
 /* Stops the server: closes the socket, waits for the server thread and
- * in-flight requests, frees s. NULL is fine. Call once, from one thread. */
+ * in-flight requests, frees s. NULL is fine; a server already stopped is
+ * left alone (pinch_last_error() says so). Call from one thread.
+ * fork(): the child has none of the server's threads and closes its copies
+ * of the listening sockets at fork time; pinch_serve_stop() in the child
+ * frees the child's copy and leaves the parent's server serving. A
+ * pre-fork worker calls pinch_serve() for a port of its own. */
 PINCH_API void pinch_serve_stop(struct pinch_server *s);
 
 #ifdef __cplusplus

@@ -19,6 +19,18 @@ struct strbuf;
 /* Stores a formatted message as the thread's last error; returns code. */
 int lib_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- fork (fork.c) ----
+ * Each module with locks or threads takes its locks at PREPARE (in the
+ * order registries, spans, slots, servers) and releases them at PARENT and
+ * CHILD; at CHILD it also forgets what the parent's other threads owned. */
+enum lib_fork_phase { LIB_FORK_PREPARE, LIB_FORK_PARENT, LIB_FORK_CHILD };
+void lib_registries_atfork(enum lib_fork_phase phase);	/* metrics.c */
+void lib_span_atfork(enum lib_fork_phase phase);	/* span.c */
+void lib_slot_atfork(enum lib_fork_phase phase);	/* slot.c */
+void lib_serve_atfork(enum lib_fork_phase phase);	/* serve.c */
+/* Registers the handlers, once. */
+void lib_fork_init(void);
+
 /* ---- thread slots (slot.c) ----
  * Every thread that updates a metric owns one slot index in [0, LIB_SLOTS)
  * while it lives (returned at thread exit), so a slot has one writer and
@@ -98,6 +110,7 @@ struct pinch_histogram {
 struct pinch_registry {
 	pthread_mutex_t lock;		/* registration and reads */
 	struct lib_family *families, **tail;
+	struct pinch_registry *next_reg;	/* every live registry (fork) */
 };
 
 struct hist;

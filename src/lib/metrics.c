@@ -118,6 +118,26 @@ static int check_labels(const char *const *labels, enum lib_type type)
 
 /* ---- registry ---- */
 
+/* Every live registry, for the fork handlers. */
+static pthread_mutex_t regs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pinch_registry *regs;
+
+void lib_registries_atfork(enum lib_fork_phase phase)
+{
+	struct pinch_registry *r;
+
+	if (phase == LIB_FORK_PREPARE)
+		pthread_mutex_lock(&regs_lock);
+	for (r = regs; r; r = r->next_reg) {
+		if (phase == LIB_FORK_PREPARE)
+			pthread_mutex_lock(&r->lock);
+		else
+			pthread_mutex_unlock(&r->lock);
+	}
+	if (phase != LIB_FORK_PREPARE)
+		pthread_mutex_unlock(&regs_lock);
+}
+
 PINCH_API int pinch_registry_new(struct pinch_registry **out)
 {
 	struct pinch_registry *r;
@@ -129,6 +149,11 @@ PINCH_API int pinch_registry_new(struct pinch_registry **out)
 		return lib_err(-ENOMEM, "out of memory");
 	pthread_mutex_init(&r->lock, NULL);
 	r->tail = &r->families;
+	lib_fork_init();
+	pthread_mutex_lock(&regs_lock);
+	r->next_reg = regs;
+	regs = r;
+	pthread_mutex_unlock(&regs_lock);
 	*out = r;
 	return 0;
 }
@@ -183,8 +208,16 @@ PINCH_API void pinch_registry_free(struct pinch_registry *r)
 {
 	struct lib_family *f, *next;
 
+	struct pinch_registry **pp;
+
 	if (!r || r == pinch_registry_default())
 		return;
+	pthread_mutex_lock(&regs_lock);
+	for (pp = &regs; *pp && *pp != r; pp = &(*pp)->next_reg)
+		;
+	if (*pp)
+		*pp = r->next_reg;
+	pthread_mutex_unlock(&regs_lock);
 	for (f = r->families; f; f = next) {
 		next = f->next;
 		family_free(f);

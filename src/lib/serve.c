@@ -24,9 +24,41 @@ struct pinch_server {
 	struct MHD_Daemon *daemon;
 	struct pinch_registry *reg;
 	int port;
+	int fd, epoll_fd;		/* listening socket, the daemon's epoll or -1 */
+	int inherited;			/* copied by fork(): its thread is the parent's */
 	pthread_mutex_t lock;		/* the cpu_percent baseline */
 	double last_cpu, last_wall;
+	struct pinch_server *next;
 };
+
+/* The live servers: pinch_serve_stop() knows a stale pointer, and the
+ * fork handler finds the sockets to close in the child. */
+static pthread_mutex_t servers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pinch_server *servers;
+
+void lib_serve_atfork(enum lib_fork_phase phase)
+{
+	struct pinch_server *s;
+
+	if (phase == LIB_FORK_PREPARE) {
+		pthread_mutex_lock(&servers_lock);
+		return;
+	}
+	/* The child has none of the servers' threads. Its copies of their
+	 * sockets would keep the parent's port bound and connections
+	 * queued after the parent stopped serving: close them. The
+	 * daemon's memory is the child's copy; leave it alone. */
+	if (phase == LIB_FORK_CHILD)
+		for (s = servers; s; s = s->next) {
+			if (s->inherited)
+				continue;
+			s->inherited = 1;
+			close(s->fd);
+			if (s->epoll_fd >= 0)
+				close(s->epoll_fd);
+		}
+	pthread_mutex_unlock(&servers_lock);
+}
 
 /* Parses "HOST:PORT" / "[V6]:PORT" into ss; 0, -EINVAL, or -EPERM. */
 int lib_parse_addr(const char *addr, int allow_remote, struct sockaddr_storage *ss,
@@ -311,6 +343,19 @@ PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *op
 		free(s);
 		return lib_err(-EIO, "the HTTP daemon did not start on '%s'", addr);
 	}
+	s->fd = fd;
+	s->epoll_fd = -1;
+	{
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+
+		if (di && di->epoll_fd >= 0 && di->epoll_fd != fd)
+			s->epoll_fd = di->epoll_fd;
+	}
+	lib_fork_init();
+	pthread_mutex_lock(&servers_lock);
+	s->next = servers;
+	servers = s;
+	pthread_mutex_unlock(&servers_lock);
 	*out = s;
 	return 0;
 }
@@ -322,14 +367,34 @@ PINCH_API int pinch_serve(const char *addr, struct pinch_server **out)
 
 PINCH_API int pinch_server_port(const struct pinch_server *s)
 {
-	return s ? s->port : -EINVAL;
+	if (!s)
+		return lib_err(-EINVAL, "pinch_server_port: NULL server");
+	return s->port;
 }
 
 PINCH_API void pinch_serve_stop(struct pinch_server *s)
 {
+	struct pinch_server **pp;
+	int found = 0;
+
 	if (!s)
 		return;
-	MHD_stop_daemon(s->daemon);	/* joins its thread, closes the socket */
+	pthread_mutex_lock(&servers_lock);
+	for (pp = &servers; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			found = 1;
+			break;
+		}
+	pthread_mutex_unlock(&servers_lock);
+	if (!found) {
+		lib_err(-EINVAL, "pinch_serve_stop: not a running server (stopped twice?)");
+		return;
+	}
+	/* A server copied by fork(): the thread and the daemon are the
+	 * parent's; the sockets were closed by the fork handler. */
+	if (!s->inherited)
+		MHD_stop_daemon(s->daemon);	/* joins its thread, closes the socket */
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -89,6 +89,7 @@ PINCH_API int pinch_trace_start(size_t max_events)
 	ev = calloc(max_events, sizeof(*ev));
 	if (!ev)
 		return lib_err(-ENOMEM, "out of memory for %zu trace events", max_events);
+	lib_fork_init();
 	pthread_mutex_lock(&trace_lock);
 	free(trace_ev);
 	trace_ev = ev;
@@ -444,4 +445,15 @@ PINCH_API int pinch_spans_report(int fd)
 	rc = write_all(fd, sb.buf, sb.len);
 	strbuf_release(&sb);
 	return rc < 0 ? lib_err(rc, "cannot write the spans report: %s", strerror(-rc)) : 0;
+}
+
+void lib_span_atfork(enum lib_fork_phase phase)
+{
+	if (phase == LIB_FORK_PREPARE) {
+		pthread_mutex_lock(&trace_lock);
+		pthread_mutex_lock(&open_lock);
+		return;
+	}
+	pthread_mutex_unlock(&open_lock);
+	pthread_mutex_unlock(&trace_lock);
 }
