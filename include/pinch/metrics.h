@@ -53,7 +53,7 @@ PINCH_API struct pinch_registry *pinch_registry_default(void);
  * _get returns the existing series or creates it (the way to reach series
  * with label values known only at run time; cache the handle).
  * Both fail with:
- *   -EINVAL  a name not matching [a-zA-Z_:][a-zA-Z0-9_:]*, a label name not
+ *   -EINVAL  out is NULL, a name not matching [a-zA-Z_:][a-zA-Z0-9_:]*, a label name not
  *            matching [a-zA-Z_][a-zA-Z0-9_]* or starting with "__", a label
  *            value that is not valid UTF-8, an odd label array, "le" as a
  *            histogram label, or (histograms) no buckets / unsorted buckets;

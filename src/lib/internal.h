@@ -51,6 +51,9 @@ static inline int lib_slot(void)
 }
 
 /* ---- registry (metrics.c) ---- */
+/* The spans' histogram (span.c), label "span", default buckets: the only
+ * registration that name accepts. */
+#define LIB_SPAN_FAMILY "pinch_span_duration_seconds"
 enum lib_type { LIB_COUNTER, LIB_GAUGE, LIB_HISTOGRAM };
 
 struct lib_family;
@@ -152,5 +155,12 @@ struct lib_procstat {
 	double uptime;			/* seconds */
 };
 int lib_procstat_read(struct lib_procstat *ps);
+
+/* The process_* metrics /metrics adds to every registry it serves, in the
+ * order of lib_process_values(); their names are reserved (metrics.c). */
+#define LIB_PROCESS_METRICS 7
+struct lib_process_metric { const char *name, *type, *help; };
+extern const struct lib_process_metric lib_process_metrics[LIB_PROCESS_METRICS];
+void lib_process_values(const struct lib_procstat *ps, double v[LIB_PROCESS_METRICS]);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strbuf.h"
 #include "model/hist.h"
 #include "core/banned.h"
 
@@ -323,14 +324,76 @@ static int same_buckets(const struct lib_family *f, const struct pinch_histogram
 	return n == f->n_bounds && scale == f->scale && !memcmp(b, f->bounds, n * sizeof(double));
 }
 
-static struct lib_family *family_find(struct pinch_registry *r, const char *name)
+/* The family named by the len bytes at name. */
+static struct lib_family *family_find_n(struct pinch_registry *r, const char *name, size_t len)
 {
 	struct lib_family *f;
 
 	for (f = r->families; f; f = f->next)
-		if (!strcmp(f->name, name))
+		if (!strncmp(f->name, name, len) && !f->name[len])
 			return f;
 	return NULL;
+}
+
+static struct lib_family *family_find(struct pinch_registry *r, const char *name)
+{
+	return family_find_n(r, name, strlen(name));
+}
+
+/* Names a histogram family x exposes besides x itself. */
+static const char *const hist_suffixes[] = { "_bucket", "_sum", "_count" };
+#define N_SUFFIXES (sizeof(hist_suffixes) / sizeof(hist_suffixes[0]))
+
+/* Would exposing sample name e (of the new family name) clash with a
+ * reserved name or another family? -EEXIST with the message, or 0. */
+static int exposed_name_free(struct pinch_registry *r, const char *name, const char *e)
+{
+	const struct lib_family *f;
+	size_t i, el = strlen(e), sl;
+
+	for (i = 0; i < LIB_PROCESS_METRICS; i++)
+		if (!strcmp(e, lib_process_metrics[i].name))
+			return lib_err(-EEXIST, "metric name '%s' is reserved: /metrics adds the process's own '%s'",
+				       name, e);
+	if (strcmp(e, name) && (f = family_find(r, e)))
+		return lib_err(-EEXIST, "metric '%s' would expose '%s', already registered as a %s",
+			       name, e, type_name(f->type));
+	for (i = 0; i < N_SUFFIXES; i++) {
+		sl = strlen(hist_suffixes[i]);
+		if (el <= sl || strcmp(e + el - sl, hist_suffixes[i]))
+			continue;
+		if ((f = family_find_n(r, e, el - sl)) && strcmp(f->name, name) &&
+		    f->type == LIB_HISTOGRAM)
+			return lib_err(-EEXIST, "metric '%s' would expose '%s', a sample name of histogram '%s'",
+				       name, e, f->name);
+	}
+	return 0;
+}
+
+/* A new family's names against the reserved ones and every other family's
+ * sample names (x, x_bucket, x_sum, x_count for a histogram x): a clash
+ * would give /metrics a second TYPE line. 0 or -EEXIST. */
+static int family_name_free(struct pinch_registry *r, const char *name, enum lib_type type,
+			    const char *const *labels, int n_labels,
+			    const struct pinch_histogram_opts *o)
+{
+	struct strbuf e = STRBUF_INIT;
+	size_t i;
+	int rc;
+
+	if (!strcmp(name, LIB_SPAN_FAMILY) &&
+	    (type != LIB_HISTOGRAM || n_labels != 1 || strcmp(labels[0], "span") || (o && o->buckets)))
+		return lib_err(-EEXIST, "metric name '%s' is reserved for spans (a histogram labelled 'span')",
+			       name);
+	if ((rc = exposed_name_free(r, name, name)) < 0)
+		return rc;
+	for (i = 0, rc = 0; type == LIB_HISTOGRAM && i < N_SUFFIXES && !rc; i++) {
+		strbuf_reset(&e);
+		strbuf_addf(&e, "%s%s", name, hist_suffixes[i]);
+		rc = exposed_name_free(r, name, e.buf);
+	}
+	strbuf_release(&e);
+	return rc;
 }
 
 static int family_new(struct pinch_registry *r, const char *name, const char *help,
@@ -429,8 +492,10 @@ static int metric_register(struct pinch_registry *r, const char *name, const cha
 
 	if (!r)
 		r = pinch_registry_default();
-	if (!r || !out)
-		return lib_err(!r ? -ENOMEM : -EINVAL, "no registry or NULL out");
+	if (!out)
+		return lib_err(-EINVAL, "registering '%s': NULL out", name ? name : "(null)");
+	if (!r)
+		return lib_err(-ENOMEM, "out of memory for the default registry");
 	*out = NULL;
 	if (!name || !valid_metric_name(name))
 		return lib_err(-EINVAL, "invalid metric name '%s': must match [a-zA-Z_:][a-zA-Z0-9_:]*",
@@ -470,7 +535,8 @@ static int metric_register(struct pinch_registry *r, const char *name, const cha
 				*out = s;
 			goto out;
 		}
-	} else if ((rc = family_new(r, name, help, type, labels, n, o, &f)) < 0) {
+	} else if ((rc = family_name_free(r, name, type, labels, n, o)) < 0 ||
+		   (rc = family_new(r, name, help, type, labels, n, o, &f)) < 0) {
 		goto out;
 	}
 	s = series_new(f, labels);
@@ -483,8 +549,9 @@ out:
 }
 
 #define REGISTER(type, T, create_only, opts) do { \
-	struct lib_series *s_; \
-	int rc_ = metric_register(reg, name, help, T, labels, opts, create_only, &s_); \
+	struct lib_series *s_ = NULL; \
+	int rc_ = metric_register(reg, name, help, T, labels, opts, create_only, \
+				  out ? &s_ : NULL); \
 	if (out) \
 		*out = (type *)s_; \
 	return rc_; \

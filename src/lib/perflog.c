@@ -55,8 +55,8 @@ PINCH_API int pinch_log_open_file(const char *path, const struct pinch_log_opts 
 {
 	int fd, rc;
 
-	if (!path)
-		return lib_err(-EINVAL, "pinch_log_open_file: NULL path");
+	if (!path || !out)
+		return lib_err(-EINVAL, "pinch_log_open_file: NULL path or out");
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		rc = -errno;

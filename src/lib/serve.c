@@ -146,26 +146,12 @@ static int listen_on(const struct sockaddr_storage *ss, socklen_t len, const cha
 
 static void add_process_metrics(struct strbuf *sb, const struct lib_procstat *ps)
 {
-	static const struct { const char *name, *type, *help; } m[] = {
-		{ "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds." },
-		{ "process_resident_memory_bytes", "gauge", "Resident memory size in bytes." },
-		{ "process_open_fds", "gauge", "Number of open file descriptors." },
-		{ "process_threads", "gauge", "Number of OS threads in the process." },
-		{ "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds." },
-		{ "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes." },
-		{ "process_max_fds", "gauge", "Maximum number of open file descriptors." },
-	};
-	double v[7];
+	const struct lib_process_metric *m = lib_process_metrics;
+	double v[LIB_PROCESS_METRICS];
 	size_t i;
 
-	v[0] = ps->cpu_seconds;
-	v[1] = (double)ps->rss_bytes;
-	v[2] = (double)ps->open_fds;
-	v[3] = (double)ps->threads;
-	v[4] = ps->start_time;
-	v[5] = (double)ps->vsize_bytes;
-	v[6] = (double)ps->max_fds;
-	for (i = 0; i < 7; i++) {
+	lib_process_values(ps, v);
+	for (i = 0; i < LIB_PROCESS_METRICS; i++) {
 		strbuf_addf(sb, "# HELP %s %s\n# TYPE %s %s\n%s ", m[i].name, m[i].help,
 			    m[i].name, m[i].type, m[i].name);
 		lib_add_float(sb, v[i]);

@@ -17,7 +17,6 @@
 #include "core/strbuf.h"
 #include "core/banned.h"
 
-#define SPAN_FAMILY "pinch_span_duration_seconds"
 #define SPAN_HELP "Duration of pinch spans and timed scopes, by span name."
 #define MAX_NAME 200
 #define OPEN_BUCKETS 1024
@@ -33,14 +32,14 @@ static int my_tid(void)
 	return tls_tid;
 }
 
-static struct pinch_histogram *span_hist(const char *name)
+/* The span's series; NULL and *rc (with the message left) on failure. */
+static struct pinch_histogram *span_hist(const char *name, int *rc)
 {
 	const char *labels[] = { "span", name, NULL };
 	struct pinch_histogram *h = NULL;
 
-	if (pinch_histogram_get(NULL, SPAN_FAMILY, SPAN_HELP, labels, NULL, &h) < 0)
-		return NULL;
-	return h;
+	*rc = pinch_histogram_get(NULL, LIB_SPAN_FAMILY, SPAN_HELP, labels, NULL, &h);
+	return *rc < 0 ? NULL : h;
 }
 
 /* ---- the trace buffer ---- */
@@ -119,7 +118,9 @@ PINCH_API struct pinch_scope pinch_scope_enter(struct pinch_histogram **cache, c
 
 	s.hist = cache ? __atomic_load_n(cache, __ATOMIC_ACQUIRE) : NULL;
 	if (!s.hist && name) {
-		s.hist = span_hist(name);
+		int rc;
+
+		s.hist = span_hist(name, &rc);
 		if (cache && s.hist)
 			__atomic_store_n(cache, s.hist, __ATOMIC_RELEASE);
 	}
@@ -169,6 +170,7 @@ PINCH_API int pinch_span_begin(const char *name, uint64_t parent, uint64_t *id)
 {
 	struct open_span *o;
 	size_t b;
+	int rc;
 
 	if (!name || !id)
 		return lib_err(-EINVAL, "pinch_span_begin: NULL name or id");
@@ -177,10 +179,8 @@ PINCH_API int pinch_span_begin(const char *name, uint64_t parent, uint64_t *id)
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return lib_err(-ENOMEM, "out of memory");
-	o->hist = span_hist(name);
+	o->hist = span_hist(name, &rc);
 	if (!o->hist) {
-		int rc = -EINVAL;
-
 		free(o);
 		return rc;	/* span_hist left the message */
 	}
@@ -408,7 +408,7 @@ PINCH_API int pinch_spans_report(int fd)
 	if (!r)
 		return lib_err(-ENOMEM, "out of memory");
 	lib_registry_lock(r);
-	for (f = r->families; f && strcmp(f->name, SPAN_FAMILY); f = f->next)
+	for (f = r->families; f && strcmp(f->name, LIB_SPAN_FAMILY); f = f->next)
 		;
 	for (s = f ? f->head : NULL; s; s = s->next)
 		n++;

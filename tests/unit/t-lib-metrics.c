@@ -66,6 +66,60 @@ static void test_errors(struct pinch_registry *r)
 	ok(1, "updates on NULL handles are no-ops");
 }
 
+/* Names whose samples would clash on /metrics (a second TYPE line for
+ * promtool), reserved names, and errors that must name their own cause. */
+static void test_collisions(void)
+{
+	struct pinch_registry *r;
+	struct pinch_counter *c;
+	struct pinch_gauge *g;
+	struct pinch_histogram *h;
+	const char *span_label[] = { "span", "x", NULL };
+	const char *other_label[] = { "op", "x", NULL };
+	uint64_t id;
+
+	ok(pinch_registry_new(&r) == 0, "collisions: registry");
+	is_int(pinch_histogram_new(r, "x", NULL, NULL, NULL, &h), 0, "histogram x");
+	is_int(pinch_counter_new(r, "x_bucket", NULL, NULL, &c), -EEXIST, "counter x_bucket is -EEXIST");
+	ok(strstr(pinch_last_error(), "sample name of histogram 'x'") != NULL, "message: %s",
+	   pinch_last_error());
+	is_int(pinch_gauge_new(r, "x_count", NULL, NULL, &g), -EEXIST, "gauge x_count is -EEXIST");
+	is_int(pinch_gauge_new(r, "x_sum", NULL, NULL, &g), -EEXIST, "gauge x_sum is -EEXIST");
+	is_int(pinch_gauge_new(r, "x_counts", NULL, NULL, &g), 0, "gauge x_counts is fine");
+	is_int(pinch_gauge_new(r, "y_count", NULL, NULL, &g), 0, "gauge y_count");
+	is_int(pinch_histogram_new(r, "y", NULL, NULL, NULL, &h), -EEXIST, "then histogram y is -EEXIST");
+	ok(strstr(pinch_last_error(), "would expose 'y_count', already registered as a gauge") != NULL,
+	   "message: %s", pinch_last_error());
+	is_int(pinch_counter_new(r, "process_cpu_seconds_total", NULL, NULL, &c), -EEXIST,
+	       "process_cpu_seconds_total is reserved");
+	ok(strstr(pinch_last_error(), "reserved") != NULL, "message says reserved");
+	is_int(pinch_histogram_new(r, "process_open", NULL, NULL, NULL, &h), 0,
+	       "histogram process_open (exposes no reserved name)");
+	is_int(pinch_counter_new(r, "pinch_span_duration_seconds", NULL, NULL, &c), -EEXIST,
+	       "the span histogram's name as a counter is -EEXIST");
+	is_int(pinch_histogram_new(r, "pinch_span_duration_seconds", NULL, other_label, NULL, &h), -EEXIST,
+	       "the span histogram's name with another label is -EEXIST");
+	is_int(pinch_histogram_get(r, "pinch_span_duration_seconds", NULL, span_label, NULL, &h), 0,
+	       "the span histogram itself");
+	pinch_registry_free(r);
+
+	/* In the default registry, spans register their histogram: a counter
+	 * there first made every span fail (-EINVAL whatever the cause). */
+	is_int(pinch_counter_new(NULL, "pinch_span_duration_seconds", NULL, NULL, &c), -EEXIST,
+	       "default registry: span name as a counter is -EEXIST");
+	is_int(pinch_span_begin("s", 0, &id), 0, "so spans still work");
+	is_int(pinch_span_end(id), 0, "span end");
+	is_int(pinch_span_begin("\xff", 0, &id), -EINVAL, "span name not UTF-8 is -EINVAL");
+	ok(strstr(pinch_last_error(), "UTF-8") != NULL, "with the cause: %s", pinch_last_error());
+
+	is_int(pinch_counter_new(NULL, "no_out_total", NULL, NULL, NULL), -EINVAL, "counter: out NULL is -EINVAL");
+	ok(strstr(pinch_last_error(), "NULL out") != NULL, "message: %s", pinch_last_error());
+	is_int(pinch_gauge_get(NULL, "no_out", NULL, NULL, NULL), -EINVAL, "gauge: out NULL is -EINVAL");
+	is_int(pinch_histogram_new(NULL, "no_out_seconds", NULL, NULL, NULL, NULL), -EINVAL,
+	       "histogram: out NULL is -EINVAL");
+	is_int(pinch_log_open_file("/nonexistent-dir/x", NULL, NULL), -EINVAL, "log: out NULL is -EINVAL");
+}
+
 static void test_values(struct pinch_registry *r)
 {
 	const char *get[] = { "method", "GET", NULL }, *post[] = { "method", "POST", NULL };
@@ -200,6 +254,7 @@ int main(void)
 	test_prometheus(r);
 	test_json_text(r);
 	pinch_registry_free(r);
+	test_collisions();
 	ok(pinch_registry_default() == pinch_registry_default(), "default registry is one");
 	return done_testing();
 }
