@@ -50,6 +50,14 @@ static inline int lib_slot(void)
 	return s >= 0 ? s : lib_slot_assign();
 }
 
+/* ---- strings ----
+ * Length of the UTF-8 sequence at p (1..4), 0 when invalid (metrics.c). */
+size_t lib_utf8_seq(const unsigned char *p);
+/* Appends s as an RFC 8259 string: '"', '\\' and every control character
+ * escaped, each byte of invalid UTF-8 as U+FFFD, every other byte kept
+ * (perflog.c). */
+void lib_json_quote(struct strbuf *sb, const char *s);
+
 /* ---- registry (metrics.c) ---- */
 /* The spans' histogram (span.c), label "span", default buckets: the only
  * registration that name accepts. */
