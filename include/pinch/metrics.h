@@ -42,6 +42,15 @@ PINCH_API int pinch_registry_new(struct pinch_registry **out);
  * (which lives as long as the process) are ignored. */
 PINCH_API void pinch_registry_free(struct pinch_registry *reg);
 
+/* Cardinality guard: a family (one metric name) with labels holds at most
+ * limit series (default 10000). Registering a new label set past it
+ * returns, with 0, the family's overflow series (every label value
+ * "_overflow_") and counts the registration in
+ * pinch_series_dropped_total{metric="<name>"}. reg NULL means the default
+ * registry. 0, -EINVAL (limit 0) or -ENOMEM. Lowering it keeps the series
+ * already there. */
+PINCH_API int pinch_registry_set_series_limit(struct pinch_registry *reg, size_t limit);
+
 /* The process-wide default registry, created on first use (never freed).
  * Spans, PINCH_TIME_SCOPE and pinch_serve() use it. NULL only when out of
  * memory. Every function below accepts NULL for reg to mean this one. */
@@ -58,7 +67,11 @@ PINCH_API struct pinch_registry *pinch_registry_default(void);
  *            value that is not valid UTF-8, an odd label array, "le" as a
  *            histogram label, or (histograms) no buckets / unsorted buckets;
  *   -EEXIST  (also for _get) the name exists with another type, other label
- *            names, or other buckets;
+ *            names, or other buckets; or the name is reserved
+ *            (pinch_span_duration_seconds but as the spans' histogram,
+ *            pinch_series_dropped_total, the process_* names /metrics adds)
+ *            or its samples would clash with another family's: a
+ *            histogram x exposes x_bucket, x_sum and x_count;
  *   -ENOMEM.
  * help may be NULL. Strings are copied.
  */

@@ -121,34 +121,37 @@ static int prom_histogram(struct strbuf *sb, const struct pinch_histogram *h)
 	return 0;
 }
 
-static int format_prometheus(struct pinch_registry *r, struct strbuf *sb)
+static int format_prometheus(struct lib_series *const *v, size_t n, struct strbuf *sb)
 {
-	const struct lib_family *f;
+	const struct lib_family *f = NULL;
 	const struct lib_series *s;
+	size_t k;
 
-	for (f = r->families; f; f = f->next) {
-		if (*f->help) {
-			strbuf_addf(sb, "# HELP %s ", f->name);
-			add_escaped(sb, f->help, 0);
-			strbuf_addch(sb, '\n');
-		}
-		strbuf_addf(sb, "# TYPE %s %s\n", f->name, type_name(f->type));
-		for (s = f->head; s; s = s->next) {
-			if (f->type == LIB_HISTOGRAM) {
-				if (prom_histogram(sb, (const struct pinch_histogram *)s) < 0)
-					return -ENOMEM;
-				continue;
+	for (k = 0; k < n; k++) {
+		s = v[k];
+		if (s->fam != f) {	/* a family's series are adjacent */
+			f = s->fam;
+			if (*f->help) {
+				strbuf_addf(sb, "# HELP %s ", f->name);
+				add_escaped(sb, f->help, 0);
+				strbuf_addch(sb, '\n');
 			}
-			strbuf_addstr(sb, f->name);
-			add_labels(sb, s, NULL);
-			strbuf_addch(sb, ' ');
-			if (f->type == LIB_COUNTER)
-				strbuf_addf(sb, "%llu", (unsigned long long)
-					    pinch_counter_value((const struct pinch_counter *)s));
-			else
-				lib_add_float(sb, pinch_gauge_value((const struct pinch_gauge *)s));
-			strbuf_addch(sb, '\n');
+			strbuf_addf(sb, "# TYPE %s %s\n", f->name, type_name(f->type));
 		}
+		if (f->type == LIB_HISTOGRAM) {
+			if (prom_histogram(sb, (const struct pinch_histogram *)s) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		strbuf_addstr(sb, f->name);
+		add_labels(sb, s, NULL);
+		strbuf_addch(sb, ' ');
+		if (f->type == LIB_COUNTER)
+			strbuf_addf(sb, "%llu", (unsigned long long)
+				    pinch_counter_value((const struct pinch_counter *)s));
+		else
+			lib_add_float(sb, pinch_gauge_value((const struct pinch_gauge *)s));
+		strbuf_addch(sb, '\n');
 	}
 	return 0;
 }
@@ -169,19 +172,21 @@ static void series_display_name(struct strbuf *sb, const struct lib_series *s)
 	strbuf_addch(sb, '}');
 }
 
-static int format_json(struct pinch_registry *r, struct strbuf *sb)
+static int format_json(struct lib_series *const *v, size_t n, struct strbuf *sb)
 {
 	const struct lib_family *f;
 	const struct lib_series *s;
 	struct json_writer w;
-	size_t i;
+	size_t i, k;
 
 	json_init(&w, sb, 0);
 	json_obj_begin(&w);
 	json_key(&w, "metrics");
 	json_arr_begin(&w);
-	for (f = r->families; f; f = f->next) {
-		for (s = f->head; s; s = s->next) {
+	for (k = 0; k < n; k++) {
+		s = v[k];
+		f = s->fam;
+		{
 			json_obj_begin(&w);
 			json_kstr(&w, "name", f->name);
 			json_kstr(&w, "type", type_name(f->type));
@@ -219,7 +224,7 @@ static int format_json(struct pinch_registry *r, struct strbuf *sb)
 
 #define TEXT_COLS 9
 
-static int format_text(struct pinch_registry *r, struct strbuf *sb)
+static int format_text(struct lib_series *const *v, size_t n_series, struct strbuf *sb)
 {
 	static const char *const head[TEXT_COLS] = {
 		"METRIC", "TYPE", "VALUE/COUNT", "AVG", "MIN", "MAX", "P50", "P95", "P99",
@@ -229,9 +234,7 @@ static int format_text(struct pinch_registry *r, struct strbuf *sb)
 	struct strbuf *cells = NULL;
 	size_t rows = 1, n = 0, i, c, width[TEXT_COLS] = { 0 };
 
-	for (f = r->families; f; f = f->next)
-		for (s = f->head; s; s = s->next)
-			rows++;
+	rows += n_series;
 	cells = calloc(rows * TEXT_COLS, sizeof(*cells));
 	if (!cells)
 		return -ENOMEM;
@@ -239,8 +242,10 @@ static int format_text(struct pinch_registry *r, struct strbuf *sb)
 		strbuf_init(&cells[i], 0);
 	for (c = 0; c < TEXT_COLS; c++)
 		strbuf_addstr(&cells[c], head[c]);
-	for (f = r->families, n = 1; f; f = f->next) {
-		for (s = f->head; s; s = s->next, n++) {
+	for (n = 1; n < rows; n++) {
+		s = v[n - 1];
+		f = s->fam;
+		{
 			struct strbuf *row = &cells[n * TEXT_COLS];
 
 			series_display_name(&row[0], s);
@@ -290,14 +295,25 @@ static int format_text(struct pinch_registry *r, struct strbuf *sb)
 	return 0;
 }
 
-int lib_format_locked(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *out)
+int lib_format(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *out)
 {
+	struct lib_series **v;
+	size_t n;
+	int rc;
+
+	if (fmt != PINCH_FORMAT_TEXT && fmt != PINCH_FORMAT_JSON && fmt != PINCH_FORMAT_PROMETHEUS)
+		return lib_err(-EINVAL, "unknown format %d", (int)fmt);
+	/* The lock only for the copy: registration and spans go on while
+	 * the values are read and the text is built. */
+	if (lib_registry_snapshot(r, &v, &n) < 0)
+		return -ENOMEM;
 	switch (fmt) {
-	case PINCH_FORMAT_TEXT: return format_text(r, out);
-	case PINCH_FORMAT_JSON: return format_json(r, out);
-	case PINCH_FORMAT_PROMETHEUS: return format_prometheus(r, out);
+	case PINCH_FORMAT_TEXT: rc = format_text(v, n, out); break;
+	case PINCH_FORMAT_JSON: rc = format_json(v, n, out); break;
+	default: rc = format_prometheus(v, n, out); break;
 	}
-	return lib_err(-EINVAL, "unknown format %d", (int)fmt);
+	free(v);
+	return rc;
 }
 
 PINCH_API int pinch_registry_format(struct pinch_registry *reg, enum pinch_format fmt,
@@ -310,9 +326,7 @@ PINCH_API int pinch_registry_format(struct pinch_registry *reg, enum pinch_forma
 		reg = pinch_registry_default();
 	if (!reg || !out)
 		return lib_err(-EINVAL, "pinch_registry_format: NULL argument");
-	lib_registry_lock(reg);
-	rc = lib_format_locked(reg, fmt, &sb);
-	lib_registry_unlock(reg);
+	rc = lib_format(reg, fmt, &sb);
 	if (rc < 0) {
 		strbuf_release(&sb);
 		return rc == -ENOMEM ? lib_err(rc, "out of memory") : rc;

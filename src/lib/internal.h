@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/hmap.h"
 #include "pinch/pinch.h"
 
 struct strbuf;
@@ -88,6 +89,11 @@ struct lib_family {
 	uint16_t *le_of_index;		/* HDR bucket -> first le that may hold it */
 	struct lib_series *head, **tail;
 	struct lib_family *next;
+	/* series by hash of their label values; id = index in series */
+	struct hmap series_idx;
+	struct lib_series **series;
+	size_t n_series, cap_series;
+	struct lib_series *overflow;	/* past the registry's series limit */
 };
 
 struct counter_shard {
@@ -95,9 +101,15 @@ struct counter_shard {
 	char pad[LIB_CACHELINE - sizeof(uint64_t)];
 };
 
+/* A counter's shards come in chunks of LIB_CHUNK slots, allocated when a
+ * thread of one of those slots first updates it: a counter one thread
+ * updates costs one chunk, not LIB_SLOTS + 1 cache lines. */
+#define LIB_CHUNK 4
+#define LIB_CHUNKS ((LIB_SLOTS + 1 + LIB_CHUNK - 1) / LIB_CHUNK)
+
 struct pinch_counter {
 	struct lib_series s;
-	struct counter_shard *shards;	/* LIB_SLOTS + 1, cache-line aligned */
+	_Atomic(struct counter_shard *) chunks[LIB_CHUNKS];
 };
 
 struct pinch_gauge {
@@ -118,9 +130,18 @@ struct pinch_histogram {
 	pthread_mutex_t shared_lock;	/* for LIB_SLOT_SHARED */
 };
 
+/* Default per-family series limit (pinch_registry_set_series_limit). */
+#define LIB_SERIES_LIMIT 10000
+#define LIB_DROPPED_FAMILY "pinch_series_dropped_total"
+#define LIB_OVERFLOW_VALUE "_overflow_"
+
 struct pinch_registry {
-	pthread_mutex_t lock;		/* registration and reads */
+	pthread_mutex_t lock;		/* registration and snapshots */
 	struct lib_family *families, **tail;
+	struct hmap fam_idx;		/* families by hash of name; id = index in fams */
+	struct lib_family **fams;
+	size_t n_fams, cap_fams;
+	size_t series_limit;
 	struct pinch_registry *next_reg;	/* every live registry (fork) */
 };
 
@@ -139,8 +160,14 @@ static inline const char *lib_series_label(const struct lib_series *s, size_t i)
 void lib_registry_lock(struct pinch_registry *r);
 void lib_registry_unlock(struct pinch_registry *r);
 
-/* Renders a registry (format.c); registry locked by the caller. */
-int lib_format_locked(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *out);
+/* Every series of r, family by family, copied under the lock: series and
+ * their families are immutable (but for their values) and live as long as
+ * the registry, so the caller reads them without it. *out freed by the
+ * caller. 0 or -ENOMEM. */
+int lib_registry_snapshot(struct pinch_registry *r, struct lib_series ***out, size_t *n);
+
+/* Renders a registry (format.c): a snapshot, then no lock held. */
+int lib_format(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *out);
 
 /* Appends v in the shortest form that reads back exactly, or NaN/+Inf/-Inf
  * (the Prometheus text format's spelling). */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
+#include "core/hmap.h"
 #include "core/strbuf.h"
 #include "model/hist.h"
 #include "core/banned.h"
@@ -154,6 +156,8 @@ PINCH_API int pinch_registry_new(struct pinch_registry **out)
 		return lib_err(-ENOMEM, "out of memory");
 	pthread_mutex_init(&r->lock, NULL);
 	r->tail = &r->families;
+	hmap_init(&r->fam_idx);
+	r->series_limit = LIB_SERIES_LIMIT;
 	lib_fork_init();
 	pthread_mutex_lock(&regs_lock);
 	r->next_reg = regs;
@@ -181,7 +185,8 @@ static void series_free(struct lib_series *s)
 
 	free_strv(s->label_values, f->n_labels);
 	if (f->type == LIB_COUNTER) {
-		free(((struct pinch_counter *)s)->shards);
+		for (i = 0; i < LIB_CHUNKS; i++)
+			free(atomic_load(&((struct pinch_counter *)s)->chunks[i]));
 	} else if (f->type == LIB_HISTOGRAM) {
 		struct pinch_histogram *h = (struct pinch_histogram *)s;
 
@@ -206,6 +211,8 @@ static void family_free(struct lib_family *f)
 	free(f->bounds);
 	free(f->bound_ticks);
 	free(f->le_of_index);
+	hmap_release(&f->series_idx);
+	free(f->series);
 	free(f);
 }
 
@@ -227,6 +234,8 @@ PINCH_API void pinch_registry_free(struct pinch_registry *r)
 		next = f->next;
 		family_free(f);
 	}
+	hmap_release(&r->fam_idx);
+	free(r->fams);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -328,15 +337,26 @@ static int same_buckets(const struct lib_family *f, const struct pinch_histogram
 	return n == f->n_bounds && scale == f->scale && !memcmp(b, f->bounds, n * sizeof(double));
 }
 
-/* The family named by the len bytes at name. */
+struct name_key {
+	const char *s;
+	size_t len;
+};
+
+static int family_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct lib_family *f = ((const struct pinch_registry *)ctx)->fams[id];
+	const struct name_key *k = key;
+
+	return !strncmp(f->name, k->s, k->len) && !f->name[k->len];
+}
+
+/* The family named by the len bytes at name: a hash lookup. */
 static struct lib_family *family_find_n(struct pinch_registry *r, const char *name, size_t len)
 {
-	struct lib_family *f;
+	struct name_key k = { name, len };
+	uint32_t id = hmap_find(&r->fam_idx, hash_bytes(name, len, 0), &k, family_eq, r);
 
-	for (f = r->families; f; f = f->next)
-		if (!strncmp(f->name, name, len) && !f->name[len])
-			return f;
-	return NULL;
+	return id == UINT32_MAX ? NULL : r->fams[id];
 }
 
 static struct lib_family *family_find(struct pinch_registry *r, const char *name)
@@ -422,6 +442,12 @@ static int family_new(struct pinch_registry *r, const char *name, const char *he
 			goto fail;
 	if (type == LIB_HISTOGRAM && (rc = family_set_buckets(f, o)) < 0)
 		goto fail;
+	hmap_init(&f->series_idx);
+	rc = -ENOMEM;
+	if (r->n_fams >= UINT32_MAX - 1 || ARRAY_GROW(r->fams, r->cap_fams, r->n_fams + 1) < 0 ||
+	    hmap_insert(&r->fam_idx, hash_bytes(name, strlen(name), 0), (uint32_t)r->n_fams) < 0)
+		goto fail;
+	r->fams[r->n_fams++] = f;
 	*r->tail = f;
 	r->tail = &f->next;
 	*out = f;
@@ -431,19 +457,35 @@ fail:
 	return rc == -ENOMEM ? lib_err(rc, "out of memory") : rc;
 }
 
-static struct lib_series *series_find(struct lib_family *f, const char *const *labels)
+/* Hash of a series' label values (labels: the name, value array). */
+static uint64_t labels_hash(const struct lib_family *f, const char *const *labels)
 {
-	struct lib_series *s;
+	uint64_t h = 0x9e3779b97f4a7c15ull;
 	size_t i;
 
-	for (s = f->head; s; s = s->next) {
-		for (i = 0; i < f->n_labels; i++)
-			if (strcmp(s->label_values[i], labels[2 * i + 1]))
-				break;
-		if (i == f->n_labels)
-			return s;
-	}
-	return NULL;
+	for (i = 0; i < f->n_labels; i++)	/* the NUL separates the values */
+		h = hash_bytes(labels[2 * i + 1], strlen(labels[2 * i + 1]) + 1, h);
+	return h;
+}
+
+static int series_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct lib_family *f = ctx;
+	const struct lib_series *s = f->series[id];
+	const char *const *labels = key;
+	size_t i;
+
+	for (i = 0; i < f->n_labels; i++)
+		if (strcmp(s->label_values[i], labels[2 * i + 1]))
+			return 0;
+	return 1;
+}
+
+static struct lib_series *series_find(struct lib_family *f, const char *const *labels)
+{
+	uint32_t id = hmap_find(&f->series_idx, labels_hash(f, labels), labels, series_eq, f);
+
+	return id == UINT32_MAX ? NULL : f->series[id];
 }
 
 static struct lib_series *series_new(struct lib_family *f, const char *const *labels)
@@ -463,16 +505,12 @@ static struct lib_series *series_new(struct lib_family *f, const char *const *la
 	for (i = 0; i < f->n_labels; i++)
 		if (!(s->label_values[i] = strdup(labels[2 * i + 1])))
 			goto fail;
-	if (f->type == LIB_COUNTER) {
-		struct pinch_counter *c = (struct pinch_counter *)s;
-
-		c->shards = aligned_alloc(LIB_CACHELINE, (LIB_SLOTS + 1) * sizeof(*c->shards));
-		if (!c->shards)
-			goto fail;
-		memset(c->shards, 0, (LIB_SLOTS + 1) * sizeof(*c->shards));
-	} else if (f->type == LIB_HISTOGRAM) {
+	if (f->n_series >= UINT32_MAX - 1 || ARRAY_GROW(f->series, f->cap_series, f->n_series + 1) < 0 ||
+	    hmap_insert(&f->series_idx, labels_hash(f, labels), (uint32_t)f->n_series) < 0)
+		goto fail;
+	if (f->type == LIB_HISTOGRAM)
 		pthread_mutex_init(&((struct pinch_histogram *)s)->shared_lock, NULL);
-	}
+	f->series[f->n_series++] = s;
 	*f->tail = s;
 	f->tail = &s->next;
 	return s;
@@ -481,6 +519,84 @@ fail:
 		pthread_mutex_init(&((struct pinch_histogram *)s)->shared_lock, NULL);
 	series_free(s);
 	return NULL;
+}
+
+/* Counts one registration of family f sent to its overflow series, in
+ * pinch_series_dropped_total{metric="<f>"}; registry locked. */
+static void count_dropped(struct pinch_registry *r, const struct lib_family *f)
+{
+	const char *labels[] = { "metric", f->name, NULL };
+	struct lib_family *d = family_find(r, LIB_DROPPED_FAMILY);
+	struct lib_series *s = NULL;
+
+	if (!d && family_new(r, LIB_DROPPED_FAMILY,
+			     "Registrations of new label values past the per-family series limit, "
+			     "sent to the family's overflow series.",
+			     LIB_COUNTER, labels, 1, NULL, &d) < 0)
+		return;
+	s = series_find(d, labels);
+	if (!s)
+		s = series_new(d, labels);
+	pinch_counter_inc((struct pinch_counter *)s);
+}
+
+/* The series that stands for every label set past r's series limit, all
+ * its label values "_overflow_"; registry locked. */
+static struct lib_series *series_overflow(struct pinch_registry *r, struct lib_family *f)
+{
+	const char **labels;
+	size_t i;
+
+	count_dropped(r, f);
+	if (f->overflow)
+		return f->overflow;
+	labels = calloc(2 * f->n_labels + 1, sizeof(*labels));
+	if (!labels)
+		return NULL;
+	for (i = 0; i < f->n_labels; i++) {
+		labels[2 * i] = f->label_names[i];
+		labels[2 * i + 1] = LIB_OVERFLOW_VALUE;
+	}
+	f->overflow = series_find(f, labels);
+	if (!f->overflow)
+		f->overflow = series_new(f, labels);
+	free(labels);
+	return f->overflow;
+}
+
+PINCH_API int pinch_registry_set_series_limit(struct pinch_registry *reg, size_t limit)
+{
+	if (!reg)
+		reg = pinch_registry_default();
+	if (!reg)
+		return lib_err(-ENOMEM, "out of memory for the default registry");
+	if (!limit)
+		return lib_err(-EINVAL, "pinch_registry_set_series_limit: the limit must be at least 1");
+	pthread_mutex_lock(&reg->lock);
+	reg->series_limit = limit;
+	pthread_mutex_unlock(&reg->lock);
+	return 0;
+}
+
+int lib_registry_snapshot(struct pinch_registry *r, struct lib_series ***out, size_t *n)
+{
+	struct lib_series **v = NULL;
+	size_t total = 0, k = 0, i, j;
+
+	pthread_mutex_lock(&r->lock);
+	for (i = 0; i < r->n_fams; i++)
+		total += r->fams[i]->n_series;
+	if (total && !(v = malloc(total * sizeof(*v)))) {
+		pthread_mutex_unlock(&r->lock);
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->n_fams; i++)
+		for (j = 0; j < r->fams[i]->n_series; j++)
+			v[k++] = r->fams[i]->series[j];
+	pthread_mutex_unlock(&r->lock);
+	*out = v;
+	*n = total;
+	return 0;
 }
 
 /* The one registration path. create_only: -EEXIST on an existing series. */
@@ -506,6 +622,8 @@ static int metric_register(struct pinch_registry *r, const char *name, const cha
 			       name ? name : "(null)");
 	if (help && !valid_utf8(help))
 		return lib_err(-EINVAL, "help of '%s' is not valid UTF-8", name);
+	if (!strcmp(name, LIB_DROPPED_FAMILY))
+		return lib_err(-EEXIST, "metric name '%s' is reserved: it counts series past the limit", name);
 	n = check_labels(labels, type);
 	if (n < 0)
 		return n;
@@ -543,7 +661,10 @@ static int metric_register(struct pinch_registry *r, const char *name, const cha
 		   (rc = family_new(r, name, help, type, labels, n, o, &f)) < 0) {
 		goto out;
 	}
-	s = series_new(f, labels);
+	if (f->n_labels && f->n_series >= r->series_limit)
+		s = series_overflow(r, f);
+	else
+		s = series_new(f, labels);
 	if (!s)
 		rc = lib_err(-ENOMEM, "out of memory");
 	*out = s;
@@ -608,17 +729,37 @@ static inline void own_add(_Atomic uint64_t *p, uint64_t n)
 			      memory_order_relaxed);
 }
 
+/* Allocates chunk k of c's shards on first use; two threads of the same
+ * chunk may race here, and the loser frees its copy. */
+static __attribute__((noinline)) struct counter_shard *counter_chunk(struct pinch_counter *c, int k)
+{
+	struct counter_shard *ch = aligned_alloc(LIB_CACHELINE, LIB_CHUNK * sizeof(*ch)), *old = NULL;
+
+	if (!ch)
+		return NULL;
+	memset(ch, 0, LIB_CHUNK * sizeof(*ch));
+	if (atomic_compare_exchange_strong_explicit(&c->chunks[k], &old, ch, memory_order_acq_rel,
+						    memory_order_acquire))
+		return ch;
+	free(ch);
+	return old;
+}
+
 PINCH_API void pinch_counter_add(struct pinch_counter *c, uint64_t n)
 {
+	struct counter_shard *ch;
 	int s;
 
 	if (__builtin_expect(!c, 0))
 		return;
 	s = lib_slot();
+	ch = atomic_load_explicit(&c->chunks[s / LIB_CHUNK], memory_order_acquire);
+	if (__builtin_expect(!ch, 0) && !(ch = counter_chunk(c, s / LIB_CHUNK)))
+		return;		/* out of memory: the value is lost */
 	if (__builtin_expect(s == LIB_SLOT_SHARED, 0))
-		atomic_fetch_add_explicit(&c->shards[s].v, n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&ch[s % LIB_CHUNK].v, n, memory_order_relaxed);
 	else
-		own_add(&c->shards[s].v, n);
+		own_add(&ch[s % LIB_CHUNK].v, n);
 }
 
 PINCH_API void pinch_counter_inc(struct pinch_counter *c)
@@ -709,6 +850,9 @@ static void histogram_record(struct pinch_histogram *h, uint64_t t)
 
 	if (__builtin_expect(s == LIB_SLOT_SHARED, 0)) {
 		pthread_mutex_lock(&h->shared_lock);
+		/* again under the lock: another sharing thread may have
+		 * allocated it since (replacing it would lose its values) */
+		hs = atomic_load_explicit(&h->slots[s], memory_order_acquire);
 		if (!hs && (hs = hist_slot_new(f)))
 			atomic_store_explicit(&h->slots[s], hs, memory_order_release);
 		if (hs)
@@ -747,12 +891,16 @@ PINCH_API void pinch_histogram_observe_ns(struct pinch_histogram *h, uint64_t ns
 PINCH_API uint64_t pinch_counter_value(const struct pinch_counter *c)
 {
 	uint64_t sum = 0;
-	int i;
+	int i, j;
 
 	if (!c)
 		return 0;
-	for (i = 0; i <= LIB_SLOTS; i++)
-		sum += atomic_load_explicit(&c->shards[i].v, memory_order_relaxed);
+	for (i = 0; i < LIB_CHUNKS; i++) {
+		const struct counter_shard *ch = atomic_load_explicit(&c->chunks[i], memory_order_acquire);
+
+		for (j = 0; ch && j < LIB_CHUNK; j++)
+			sum += atomic_load_explicit(&ch[j].v, memory_order_relaxed);
+	}
 	return sum;
 }
 

@@ -164,9 +164,7 @@ static int page_metrics(struct pinch_server *s, struct strbuf *sb)
 	struct lib_procstat ps;
 	int rc;
 
-	lib_registry_lock(s->reg);
-	rc = lib_format_locked(s->reg, PINCH_FORMAT_PROMETHEUS, sb);
-	lib_registry_unlock(s->reg);
+	rc = lib_format(s->reg, PINCH_FORMAT_PROMETHEUS, sb);
 	if (rc < 0)
 		return rc;
 	if (lib_procstat_read(&ps) == 0)
