@@ -117,11 +117,15 @@ struct pinch_gauge {
 	_Atomic uint64_t bits;		/* a double */
 };
 
-/* One thread's part of a histogram, written by its owner only. */
+/* One thread's part of a histogram, written by its owner only. Its HDR
+ * bucket counts come in pages of LIB_HIST_PAGE, allocated by the owner on
+ * first use: values of one latency range touch a few pages, not all
+ * n_counts (~36 KB) of them. */
+#define LIB_HIST_PAGE 64
 struct hist_slot {
 	_Atomic uint64_t count, sum_bits, sumsq_bits, min, max, clamped;
 	_Atomic uint64_t *le;		/* n_bounds + 1 (the last is +Inf) */
-	_Atomic uint64_t counts[];	/* n_counts */
+	_Atomic(_Atomic uint64_t *) pages[];	/* n_counts / LIB_HIST_PAGE, rounded up */
 };
 
 struct pinch_histogram {

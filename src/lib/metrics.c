@@ -178,6 +178,20 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
+static size_t hist_pages(const struct lib_family *f)
+{
+	return (f->n_counts + LIB_HIST_PAGE - 1) / LIB_HIST_PAGE;
+}
+
+static void hist_slot_free(const struct lib_family *f, struct hist_slot *hs)
+{
+	size_t i;
+
+	for (i = 0; hs && i < hist_pages(f); i++)
+		free(atomic_load(&hs->pages[i]));
+	free(hs);
+}
+
 static void series_free(struct lib_series *s)
 {
 	struct lib_family *f = s->fam;
@@ -191,7 +205,7 @@ static void series_free(struct lib_series *s)
 		struct pinch_histogram *h = (struct pinch_histogram *)s;
 
 		for (i = 0; i <= LIB_SLOTS; i++)
-			free(atomic_load(&h->slots[i]));
+			hist_slot_free(f, atomic_load(&h->slots[i]));
 		pthread_mutex_destroy(&h->shared_lock);
 	}
 	free(s);
@@ -803,7 +817,7 @@ PINCH_API void pinch_gauge_add(struct pinch_gauge *g, double delta)
 
 static struct hist_slot *hist_slot_new(const struct lib_family *f)
 {
-	size_t size = sizeof(struct hist_slot) + f->n_counts * sizeof(uint64_t);
+	size_t size = sizeof(struct hist_slot) + hist_pages(f) * sizeof(void *);
 	struct hist_slot *hs = aligned_alloc(LIB_CACHELINE,
 		(size + (f->n_bounds + 1) * sizeof(uint64_t) + LIB_CACHELINE - 1) / LIB_CACHELINE * LIB_CACHELINE);
 
@@ -817,6 +831,7 @@ static struct hist_slot *hist_slot_new(const struct lib_family *f)
 
 static void hist_slot_record(const struct lib_family *f, struct hist_slot *hs, uint64_t t)
 {
+	_Atomic uint64_t *page;
 	uint32_t idx, j;
 
 	if (__builtin_expect(t > f->max_ticks, 0)) {
@@ -824,7 +839,13 @@ static void hist_slot_record(const struct lib_family *f, struct hist_slot *hs, u
 		t = f->max_ticks;
 	}
 	idx = hist_index(t);
-	own_add(&hs->counts[idx], 1);
+	page = atomic_load_explicit(&hs->pages[idx / LIB_HIST_PAGE], memory_order_relaxed);
+	if (__builtin_expect(!page, 0)) {
+		if (!(page = calloc(LIB_HIST_PAGE, sizeof(*page))))
+			return;		/* out of memory: the value is lost */
+		atomic_store_explicit(&hs->pages[idx / LIB_HIST_PAGE], page, memory_order_release);
+	}
+	own_add(&page[idx % LIB_HIST_PAGE], 1);
 	j = f->le_of_index[idx];
 	while (j < f->n_bounds && t > f->bound_ticks[j])
 		j++;
@@ -928,8 +949,15 @@ int lib_histogram_merge(const struct pinch_histogram *h, struct hist *dst, uint6
 		if (!hs)
 			continue;
 		for (i = 0; i < f->n_counts && i < dst->n_counts; i++) {
-			uint64_t c = atomic_load_explicit(&hs->counts[i], memory_order_relaxed);
+			const _Atomic uint64_t *page = atomic_load_explicit(&hs->pages[i / LIB_HIST_PAGE],
+									   memory_order_acquire);
+			uint64_t c;
 
+			if (!page) {
+				i += LIB_HIST_PAGE - 1 - i % LIB_HIST_PAGE;
+				continue;
+			}
+			c = atomic_load_explicit(&page[i % LIB_HIST_PAGE], memory_order_relaxed);
 			dst->counts[i] += c;
 			n += c;
 		}
