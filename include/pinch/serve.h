@@ -1,5 +1,6 @@
 /*
- * pinch/serve.h - a background HTTP server (libmicrohttpd, its own thread)
+ * pinch/serve.h - a background HTTP server (libmicrohttpd, its own thread;
+ * the shared libpinch loads it from libpinch-serve.so on first use)
  * exposing the process to scrapers:
  *   GET /health        {"status":"healthy","uptime_seconds":12.3}
  *   GET /metrics       Prometheus text exposition format: the registry's
@@ -38,7 +39,9 @@ struct pinch_serve_opts {
  * port: see pinch_server_port). opts may be NULL. Returns 0 and the server
  * in *out, or -EINVAL (malformed address), -EPERM (non-loopback without
  * allow_remote), -EADDRINUSE, -EACCES, -ENOMEM, -EIO (the HTTP daemon
- * did not start). */
+ * did not start, or the shared libpinch could not load its HTTP module
+ * libpinch-serve.so, looked for next to libpinch.so or at
+ * $PINCH_SERVE_MODULE). */
 PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *opts,
 			     struct pinch_server **out);
 /* pinch_serve_ex(addr, NULL, out). */

@@ -177,7 +177,23 @@ int lib_format(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *o
  * (the Prometheus text format's spelling). */
 void lib_add_float(struct strbuf *sb, double v);
 
-/* ---- endpoint (serve.c) ---- */
+/* ---- endpoint (serve.c, http.c) ----
+ * serve.c makes the socket and the pages; http.c runs the HTTP daemon,
+ * linked in (static builds: PINCH_HTTP_BUILTIN) or loaded from the module
+ * libpinch-serve.so next to libpinch.so (pinch_http_module()). */
+/* Builds the reply to one request: a malloc'd body (*len bytes), the
+ * status and content type; NULL when out of memory. */
+typedef char *(*lib_page_fn)(void *ctx, const char *url, const char *method, size_t *len,
+			     unsigned int *code, const char **type);
+#define LIB_HTTP_ABI 1
+struct lib_http_ops {
+	int abi;
+	/* a daemon serving the listening fd (its own thread), or NULL */
+	void *(*start)(int fd, int ipv6, lib_page_fn page, void *ctx);
+	void (*stop)(void *daemon);	/* joins its thread, closes fd */
+	int (*epoll_fd)(void *daemon);	/* -1 if none */
+};
+extern const struct lib_http_ops lib_http_mhd;	/* http.c */
 struct sockaddr_storage;
 /* Parses "HOST:PORT" / "[V6]:PORT" (IP or localhost); 0, -EINVAL, -EPERM. */
 int lib_parse_addr(const char *addr, int allow_remote, struct sockaddr_storage *ss,

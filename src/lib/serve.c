@@ -1,14 +1,17 @@
 /*
- * serve.c - libpinch's HTTP endpoint (src/lib): a libmicrohttpd daemon on
- * its own thread serving /health, /metrics (Prometheus text format) and
- * /metrics.json. The listening socket is made here, so bind errors come
- * back as -EADDRINUSE and friends, and loopback is the default.
+ * serve.c - libpinch's HTTP endpoint (src/lib): /health, /metrics
+ * (Prometheus text format) and /metrics.json, served by http.c's
+ * libmicrohttpd daemon on its own thread — linked in, or loaded on the
+ * first pinch_serve() from libpinch-serve.so. The listening socket is made
+ * here, so bind errors come back as -EADDRINUSE and friends, and loopback
+ * is the default.
  */
 #include "internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
+#include <dlfcn.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +24,7 @@
 #include "core/banned.h"
 
 struct pinch_server {
-	struct MHD_Daemon *daemon;
+	void *daemon;			/* http->start's */
 	struct pinch_registry *reg;
 	int port;
 	int fd, epoll_fd;		/* listening socket, the daemon's epoll or -1 */
@@ -222,68 +225,83 @@ static int page_metrics_json(struct pinch_server *s, struct strbuf *sb)
 	return 0;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const char *type,
-			     struct strbuf *body)
+/* lib_page_fn: the three pages, 404 and 405. */
+static char *page(void *ctx, const char *url, const char *method, size_t *len,
+		  unsigned int *code, const char **type)
 {
-	size_t len;
-	char *buf = strbuf_detach(body, &len);
-	struct MHD_Response *r;
-	enum MHD_Result ret;
+	struct pinch_server *s = ctx;
+	struct strbuf sb = STRBUF_INIT;
 
-	if (!buf)
-		return MHD_NO;
-	r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(buf);
-		return MHD_NO;
+	*code = 200;
+	*type = "application/json";
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		*code = 405;
+		*type = "text/plain";
+		strbuf_addstr(&sb, "method not allowed\n");
+	} else if (!strcmp(url, "/health")) {
+		page_health(&sb);
+	} else if (!strcmp(url, "/metrics")) {
+		*type = "text/plain; version=0.0.4; charset=utf-8";
+		if (page_metrics(s, &sb) < 0) {
+			strbuf_reset(&sb);
+			*code = 500;
+			*type = "text/plain";
+			strbuf_addstr(&sb, "cannot render metrics\n");
+		}
+	} else if (!strcmp(url, "/metrics.json")) {
+		if (page_metrics_json(s, &sb) < 0) {
+			strbuf_reset(&sb);
+			*code = 500;
+			*type = "text/plain";
+			strbuf_addstr(&sb, "cannot read process statistics\n");
+		}
+	} else {
+		*code = 404;
+		*type = "text/plain";
+		strbuf_addstr(&sb, "not found: try /health, /metrics, /metrics.json\n");
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
-	return ret;
+	return strbuf_detach(&sb, len);
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-			      const char *method, const char *version, const char *upload,
-			      size_t *upload_size, void **con_cls)
-{
-	struct pinch_server *s = cls;
-	struct strbuf sb = STRBUF_INIT;
-	int rc;
+/* The HTTP daemon's functions: linked in, or from the module next to
+ * libpinch.so, loaded once (PINCH_SERVE_MODULE overrides its path). */
+static const struct lib_http_ops *http;
+static pthread_once_t http_once = PTHREAD_ONCE_INIT;
+static char http_error[512];
 
-	(void)version, (void)upload, (void)upload_size;
-	if (!*con_cls) {	/* first call: headers only */
-		*con_cls = s;
-		return MHD_YES;
+static void http_load(void)
+{
+#ifdef PINCH_HTTP_BUILTIN
+	http = &lib_http_mhd;
+#else
+	const struct lib_http_ops *(*entry)(void);
+	const char *env = getenv("PINCH_SERVE_MODULE");
+	char path[4096];
+	Dl_info info;
+	void *h;
+
+	if (env && *env) {
+		snprintf(path, sizeof(path), "%s", env);
+	} else if (dladdr((void *)pinch_serve_ex, &info) && info.dli_fname && strrchr(info.dli_fname, '/')) {
+		snprintf(path, sizeof(path), "%.*s/libpinch-serve.so",
+			 (int)(strrchr(info.dli_fname, '/') - info.dli_fname), info.dli_fname);
+	} else {
+		snprintf(path, sizeof(path), "libpinch-serve.so");
 	}
-	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		strbuf_addstr(&sb, "method not allowed\n");
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", &sb);
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(http_error, sizeof(http_error), "cannot load the HTTP module: %s", dlerror());
+		return;
 	}
-	if (!strcmp(url, "/health")) {
-		page_health(&sb);
-		return reply(c, MHD_HTTP_OK, "application/json", &sb);
+	entry = (const struct lib_http_ops *(*)(void))dlsym(h, "pinch_http_module");
+	if (!entry || !entry() || entry()->abi != LIB_HTTP_ABI) {
+		snprintf(http_error, sizeof(http_error), "%.400s is not a pinch %s HTTP module", path,
+			 PINCH_VERSION);
+		dlclose(h);
+		return;
 	}
-	if (!strcmp(url, "/metrics")) {
-		rc = page_metrics(s, &sb);
-		if (rc < 0) {
-			strbuf_reset(&sb);
-			strbuf_addstr(&sb, "cannot render metrics\n");
-			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", &sb);
-		}
-		return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &sb);
-	}
-	if (!strcmp(url, "/metrics.json")) {
-		rc = page_metrics_json(s, &sb);
-		if (rc < 0) {
-			strbuf_reset(&sb);
-			strbuf_addstr(&sb, "cannot read process statistics\n");
-			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", &sb);
-		}
-		return reply(c, MHD_HTTP_OK, "application/json", &sb);
-	}
-	strbuf_addstr(&sb, "not found: try /health, /metrics, /metrics.json\n");
-	return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", &sb);
+	http = entry();	/* never unloaded: its thread may outlive a stop */
+#endif
 }
 
 PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *opts,
@@ -315,12 +333,14 @@ PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *op
 		free(s);
 		return fd;
 	}
-	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-				     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-				     0, NULL, NULL, handle, s,
-				     MHD_OPTION_LISTEN_SOCKET, fd,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-				     MHD_OPTION_END);
+	pthread_once(&http_once, http_load);
+	if (!http) {
+		close(fd);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return lib_err(-EIO, "%s", http_error);
+	}
+	s->daemon = http->start(fd, ss.ss_family == AF_INET6, page, s);
 	if (!s->daemon) {
 		close(fd);
 		pthread_mutex_destroy(&s->lock);
@@ -328,13 +348,9 @@ PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *op
 		return lib_err(-EIO, "the HTTP daemon did not start on '%s'", addr);
 	}
 	s->fd = fd;
-	s->epoll_fd = -1;
-	{
-		const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-
-		if (di && di->epoll_fd >= 0 && di->epoll_fd != fd)
-			s->epoll_fd = di->epoll_fd;
-	}
+	s->epoll_fd = http->epoll_fd(s->daemon);
+	if (s->epoll_fd == fd)
+		s->epoll_fd = -1;
 	lib_fork_init();
 	pthread_mutex_lock(&servers_lock);
 	s->next = servers;
@@ -378,7 +394,7 @@ PINCH_API void pinch_serve_stop(struct pinch_server *s)
 	/* A server copied by fork(): the thread and the daemon are the
 	 * parent's; the sockets were closed by the fork handler. */
 	if (!s->inherited)
-		MHD_stop_daemon(s->daemon);	/* joins its thread, closes the socket */
+		http->stop(s->daemon);	/* joins its thread, closes the socket */
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
