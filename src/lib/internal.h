@@ -59,6 +59,11 @@ size_t lib_utf8_seq(const unsigned char *p);
  * (perflog.c). */
 void lib_json_quote(struct strbuf *sb, const char *s);
 
+/* ---- spans (span.c) ----
+ * The id of the outermost scope open on this thread, the "trace" the
+ * current span (pinch_span_current()) belongs to; 0 outside scopes. */
+uint64_t lib_trace_current(void);
+
 /* ---- registry (metrics.c) ---- */
 /* The spans' histogram (span.c), label "span", default buckets: the only
  * registration that name accepts. */

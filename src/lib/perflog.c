@@ -81,6 +81,7 @@ static int reserved_key(const char *k)
 {
 	static const char *const keys[] = {
 		"timestamp", "event", "function", "duration_ms", "status", "error",
+		"trace_id", "span_id",
 	};
 	size_t i;
 
@@ -191,6 +192,15 @@ PINCH_API int pinch_log_call(struct pinch_log *l, const char *function, uint64_t
 	strbuf_addf(&sb, "%.3f", (double)duration_ns / 1e6);
 	log_kstr(&w, "status", rc >= 0 ? "ok" : "error");
 	log_kstr(&w, "error", rc >= 0 ? NULL : error ? error : strerror(-rc));
+	if (pinch_span_current()) {	/* inside a scope: which one, and its outermost */
+		char id[24];
+
+		snprintf(id, sizeof(id), "0x%llx", (unsigned long long)lib_trace_current());
+		if (lib_trace_current())
+			log_kstr(&w, "trace_id", id);
+		snprintf(id, sizeof(id), "0x%llx", (unsigned long long)pinch_span_current());
+		log_kstr(&w, "span_id", id);
+	}
 	for (i = 0; fields && i < n; i++) {
 		const struct pinch_field *f = &fields[i];
 

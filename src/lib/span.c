@@ -23,6 +23,12 @@
 
 static _Atomic uint64_t next_id = 1;
 static __thread uint64_t tls_current;
+static __thread uint64_t tls_trace;	/* the outermost scope open on this thread */
+
+uint64_t lib_trace_current(void)
+{
+	return tls_current ? tls_trace : 0;
+}
 static __thread int tls_tid;
 
 static int my_tid(void)
@@ -52,8 +58,8 @@ struct trace_event {
 
 static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int trace_on;
-static struct trace_event *trace_ev;
-static size_t trace_n, trace_cap;
+static struct trace_event *trace_ev;	/* a ring: the last trace_cap spans */
+static size_t trace_n, trace_cap, trace_next;
 static uint64_t trace_dropped, trace_origin;
 
 static void trace_add(const struct pinch_histogram *h, uint64_t id, uint64_t parent,
@@ -61,9 +67,14 @@ static void trace_add(const struct pinch_histogram *h, uint64_t id, uint64_t par
 {
 	pthread_mutex_lock(&trace_lock);
 	if (trace_ev && start >= trace_origin) {
-		if (trace_n < trace_cap) {
-			struct trace_event *e = &trace_ev[trace_n++];
+		struct trace_event *e = &trace_ev[trace_next];
 
+		trace_next = (trace_next + 1) % trace_cap;
+		if (trace_n < trace_cap)
+			trace_n++;
+		else
+			trace_dropped++;	/* the oldest span is overwritten */
+		{
 			e->hist = h;
 			e->id = id;
 			e->parent = parent;
@@ -72,8 +83,6 @@ static void trace_add(const struct pinch_histogram *h, uint64_t id, uint64_t par
 			e->tid = tid;
 			e->end_tid = my_tid();
 			e->async = async;
-		} else {
-			trace_dropped++;
 		}
 	}
 	pthread_mutex_unlock(&trace_lock);
@@ -93,7 +102,7 @@ PINCH_API int pinch_trace_start(size_t max_events)
 	free(trace_ev);
 	trace_ev = ev;
 	trace_cap = max_events;
-	trace_n = trace_dropped = 0;
+	trace_n = trace_next = trace_dropped = 0;
 	trace_origin = pinch_now_ns();
 	atomic_store(&trace_on, 1);
 	pthread_mutex_unlock(&trace_lock);
@@ -106,7 +115,7 @@ PINCH_API void pinch_trace_stop(void)
 	atomic_store(&trace_on, 0);
 	free(trace_ev);
 	trace_ev = NULL;
-	trace_n = trace_cap = 0;
+	trace_n = trace_cap = trace_next = 0;
 	pthread_mutex_unlock(&trace_lock);
 }
 
@@ -126,6 +135,8 @@ PINCH_API struct pinch_scope pinch_scope_enter(struct pinch_histogram **cache, c
 	}
 	s.id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
 	s.parent = tls_current;
+	if (!s.parent)
+		tls_trace = s.id;
 	tls_current = s.id;
 	s.start_ns = pinch_now_ns();
 	return s;
@@ -137,6 +148,8 @@ PINCH_API void pinch_scope_leave(struct pinch_scope *s)
 
 	pinch_histogram_observe_ns(s->hist, end - s->start_ns);
 	tls_current = s->parent;
+	if (!s->parent)
+		tls_trace = 0;
 	if (s->hist && atomic_load_explicit(&trace_on, memory_order_relaxed))
 		trace_add(s->hist, s->id, s->parent, s->start_ns, end, my_tid(), 0);
 }
@@ -224,15 +237,24 @@ PINCH_API int pinch_span_end(uint64_t id)
 
 /* ---- Chrome trace export ---- */
 
-static int event_cmp(const void *a, const void *b)
-{
-	const struct trace_event *x = a, *y = b;
+/* One line of the trace: a span's begin ("X" or "b") or an async end. */
+struct trace_line {
+	const struct trace_event *e;
+	uint64_t ts;
+	int end;
+};
 
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	if (x->dur != y->dur)
-		return x->dur > y->dur ? -1 : 1;	/* parents (longer) first */
-	return x->id < y->id ? -1 : x->id > y->id;
+static int line_cmp(const void *a, const void *b)
+{
+	const struct trace_line *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->end != y->end)
+		return x->end - y->end;		/* begins first */
+	if (x->e->dur != y->e->dur)
+		return x->e->dur > y->e->dur ? -1 : 1;	/* parents (longer) first */
+	return x->e->id < y->e->id ? -1 : x->e->id > y->e->id;
 }
 
 static void kraw_us(struct json_writer *w, const char *key, uint64_t ns)
@@ -265,7 +287,8 @@ PINCH_API int pinch_trace_json(char **out, size_t *len)
 	struct strbuf sb = STRBUF_INIT;
 	struct json_writer w;
 	struct trace_event *ev = NULL;
-	size_t n, i;
+	struct trace_line *lines = NULL;
+	size_t n, i, k, n_lines;
 	uint64_t origin, dropped;
 	int pid = (int)getpid();
 
@@ -280,15 +303,34 @@ PINCH_API int pinch_trace_json(char **out, size_t *len)
 	pthread_mutex_unlock(&trace_lock);
 	if (n && !ev)
 		return lib_err(-ENOMEM, "out of memory");
-	qsort(ev, n, sizeof(*ev), event_cmp);
+	for (i = 0, n_lines = n; i < n; i++)
+		n_lines += ev[i].async;
+	if (n_lines && !(lines = malloc(n_lines * sizeof(*lines)))) {
+		free(ev);
+		return lib_err(-ENOMEM, "out of memory");
+	}
+	for (i = 0, k = 0; i < n; i++) {
+		lines[k++] = (struct trace_line){ &ev[i], ev[i].start, 0 };
+		if (ev[i].async)	/* its end, on the begin thread's track */
+			lines[k++] = (struct trace_line){ &ev[i], ev[i].start + ev[i].dur, 1 };
+	}
+	qsort(lines, n_lines, sizeof(*lines), line_cmp);
 
 	json_init(&w, &sb, 0);
 	json_obj_begin(&w);
 	json_key(&w, "traceEvents");
 	json_arr_begin(&w);
-	for (i = 0; i < n; i++) {
-		const struct trace_event *e = &ev[i];
+	for (k = 0; k < n_lines; k++) {
+		const struct trace_event *e = lines[k].e;
 
+		if (lines[k].end) {
+			event_head(&w, e, "e", pid);
+			json_kint(&w, "tid", e->tid);
+			kraw_us(&w, "ts", lines[k].ts - origin);
+			event_id(&w, e->id);
+			json_obj_end(&w);
+			continue;
+		}
 		event_head(&w, e, e->async ? "b" : "X", pid);
 		json_kint(&w, "tid", e->tid);
 		kraw_us(&w, "ts", e->start - origin);
@@ -305,17 +347,7 @@ PINCH_API int pinch_trace_json(char **out, size_t *len)
 		json_obj_end(&w);
 		json_obj_end(&w);
 	}
-	for (i = 0; i < n; i++) {	/* async ends, on the begin thread's track */
-		const struct trace_event *e = &ev[i];
-
-		if (!e->async)
-			continue;
-		event_head(&w, e, "e", pid);
-		json_kint(&w, "tid", e->tid);
-		kraw_us(&w, "ts", e->start + e->dur - origin);
-		event_id(&w, e->id);
-		json_obj_end(&w);
-	}
+	free(lines);
 	json_arr_end(&w);
 	json_key(&w, "otherData");
 	json_obj_begin(&w);
