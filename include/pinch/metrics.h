@@ -89,6 +89,16 @@ PINCH_API int pinch_gauge_get(struct pinch_registry *reg, const char *name,
 			      const char *help, const char *const *labels,
 			      struct pinch_gauge **out);
 
+/* A callback gauge: fn(arg) is called for its value whenever it is read
+ * (each scrape of /metrics, pinch_gauge_value, pinch_registry_format),
+ * from the reading thread, with no libpinch lock held; it must be
+ * thread-safe and quick. pinch_gauge_set/add on it are ignored. Returns
+ * like pinch_gauge_new, and -EINVAL for a NULL fn. */
+PINCH_API int pinch_gauge_func_new(struct pinch_registry *reg, const char *name,
+				   const char *help, const char *const *labels,
+				   double (*fn)(void *arg), void *arg,
+				   struct pinch_gauge **out);
+
 /* Histogram options. buckets: the Prometheus upper bounds (`le`), strictly
  * increasing and finite, at most 1000; NULL selects the default latency
  * buckets in seconds (.005 .. 10); a non-NULL pointer with n_buckets 0 is
@@ -142,6 +152,8 @@ enum pinch_format {
 	PINCH_FORMAT_TEXT,		/* aligned table for people */
 	PINCH_FORMAT_JSON,		/* {"metrics":[...]} */
 	PINCH_FORMAT_PROMETHEUS,	/* text exposition format 0.0.4 */
+	PINCH_FORMAT_OPENMETRICS,	/* OpenMetrics 1.0 text (counter families
+					 * without _total, "# EOF" last) */
 };
 
 /* Renders every series of reg into *out (NUL-terminated; caller frees with

@@ -121,7 +121,32 @@ static int prom_histogram(struct strbuf *sb, const struct pinch_histogram *h)
 	return 0;
 }
 
-static int format_prometheus(struct lib_series *const *v, size_t n, struct strbuf *sb)
+void lib_metadata(struct strbuf *sb, const char *name, const char *type, const char *help, int om)
+{
+	size_t nl = strlen(name);
+	int fam_len = (int)nl;
+
+	/* OpenMetrics: a counter's family is its name without _total */
+	if (om && !strcmp(type, "counter") && nl > 6 && !strcmp(name + nl - 6, "_total"))
+		fam_len -= 6;
+	if (help && *help) {
+		strbuf_addf(sb, "# HELP %.*s ", fam_len, name);
+		add_escaped(sb, help, om);
+		strbuf_addch(sb, '\n');
+	}
+	strbuf_addf(sb, "# TYPE %.*s %s\n", fam_len, name, type);
+}
+
+void lib_sample_name(struct strbuf *sb, const char *name, int counter, int om)
+{
+	size_t nl = strlen(name);
+
+	strbuf_addstr(sb, name);
+	if (om && counter && !(nl > 6 && !strcmp(name + nl - 6, "_total")))
+		strbuf_addstr(sb, "_total");
+}
+
+static int format_prometheus(struct lib_series *const *v, size_t n, struct strbuf *sb, int om)
 {
 	const struct lib_family *f = NULL;
 	const struct lib_series *s;
@@ -131,19 +156,14 @@ static int format_prometheus(struct lib_series *const *v, size_t n, struct strbu
 		s = v[k];
 		if (s->fam != f) {	/* a family's series are adjacent */
 			f = s->fam;
-			if (*f->help) {
-				strbuf_addf(sb, "# HELP %s ", f->name);
-				add_escaped(sb, f->help, 0);
-				strbuf_addch(sb, '\n');
-			}
-			strbuf_addf(sb, "# TYPE %s %s\n", f->name, type_name(f->type));
+			lib_metadata(sb, f->name, type_name(f->type), f->help, om);
 		}
 		if (f->type == LIB_HISTOGRAM) {
 			if (prom_histogram(sb, (const struct pinch_histogram *)s) < 0)
 				return -ENOMEM;
 			continue;
 		}
-		strbuf_addstr(sb, f->name);
+		lib_sample_name(sb, f->name, f->type == LIB_COUNTER, om);
 		add_labels(sb, s, NULL);
 		strbuf_addch(sb, ' ');
 		if (f->type == LIB_COUNTER)
@@ -301,7 +321,8 @@ int lib_format(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *o
 	size_t n;
 	int rc;
 
-	if (fmt != PINCH_FORMAT_TEXT && fmt != PINCH_FORMAT_JSON && fmt != PINCH_FORMAT_PROMETHEUS)
+	if (fmt != PINCH_FORMAT_TEXT && fmt != PINCH_FORMAT_JSON && fmt != PINCH_FORMAT_PROMETHEUS &&
+	    fmt != PINCH_FORMAT_OPENMETRICS)
 		return lib_err(-EINVAL, "unknown format %d", (int)fmt);
 	/* The lock only for the copy: registration and spans go on while
 	 * the values are read and the text is built. */
@@ -310,7 +331,7 @@ int lib_format(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *o
 	switch (fmt) {
 	case PINCH_FORMAT_TEXT: rc = format_text(v, n, out); break;
 	case PINCH_FORMAT_JSON: rc = format_json(v, n, out); break;
-	default: rc = format_prometheus(v, n, out); break;
+	default: rc = format_prometheus(v, n, out, fmt == PINCH_FORMAT_OPENMETRICS); break;
 	}
 	free(v);
 	return rc;
@@ -327,6 +348,8 @@ PINCH_API int pinch_registry_format(struct pinch_registry *reg, enum pinch_forma
 	if (!reg || !out)
 		return lib_err(-EINVAL, "pinch_registry_format: NULL argument");
 	rc = lib_format(reg, fmt, &sb);
+	if (rc == 0 && fmt == PINCH_FORMAT_OPENMETRICS)
+		strbuf_addstr(&sb, "# EOF\n");
 	if (rc < 0) {
 		strbuf_release(&sb);
 		return rc == -ENOMEM ? lib_err(rc, "out of memory") : rc;

@@ -37,7 +37,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*con_cls = d;
 		return MHD_YES;
 	}
-	body = d->page(d->ctx, url, method, &len, &code, &type);
+	body = d->page(d->ctx, url, method, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"),
+		       &len, &code, &type);
 	if (!body)
 		return MHD_NO;
 	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);

@@ -120,6 +120,8 @@ struct pinch_counter {
 struct pinch_gauge {
 	struct lib_series s;
 	_Atomic uint64_t bits;		/* a double */
+	double (*fn)(void *arg);	/* callback gauge: read at scrape time */
+	void *arg;
 };
 
 /* One thread's part of a histogram, written by its owner only. Its HDR
@@ -175,7 +177,13 @@ void lib_registry_unlock(struct pinch_registry *r);
  * caller. 0 or -ENOMEM. */
 int lib_registry_snapshot(struct pinch_registry *r, struct lib_series ***out, size_t *n);
 
-/* Renders a registry (format.c): a snapshot, then no lock held. */
+/* Prometheus / OpenMetrics (om) metadata lines of a family, and a sample's
+ * name (OpenMetrics counters end in _total; their family does not). */
+void lib_metadata(struct strbuf *sb, const char *name, const char *type, const char *help, int om);
+void lib_sample_name(struct strbuf *sb, const char *name, int counter, int om);
+
+/* Renders a registry (format.c): a snapshot, then no lock held; no
+ * "# EOF" after OpenMetrics (the caller may add more families). */
 int lib_format(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *out);
 
 /* Appends v in the shortest form that reads back exactly, or NaN/+Inf/-Inf
@@ -188,9 +196,10 @@ void lib_add_float(struct strbuf *sb, double v);
  * libpinch-serve.so next to libpinch.so (pinch_http_module()). */
 /* Builds the reply to one request: a malloc'd body (*len bytes), the
  * status and content type; NULL when out of memory. */
-typedef char *(*lib_page_fn)(void *ctx, const char *url, const char *method, size_t *len,
-			     unsigned int *code, const char **type);
-#define LIB_HTTP_ABI 1
+typedef char *(*lib_page_fn)(void *ctx, const char *url, const char *method,
+			     const char *accept, size_t *len, unsigned int *code,
+			     const char **type);
+#define LIB_HTTP_ABI 2
 struct lib_http_ops {
 	int abi;
 	/* a daemon serving the listening fd (its own thread), or NULL */

@@ -396,6 +396,22 @@ static int exposed_name_free(struct pinch_registry *r, const char *name, const c
 	if (strcmp(e, name) && (f = family_find(r, e)))
 		return lib_err(-EEXIST, "metric '%s' would expose '%s', already registered as a %s",
 			       name, e, type_name(f->type));
+	/* OpenMetrics: a counter x_total is the family x, a counter x
+	 * exposes x_total */
+	if (el > 6 && !strcmp(e + el - 6, "_total") &&
+	    (f = family_find_n(r, e, el - 6)) && f->type == LIB_COUNTER && strcmp(f->name, name))
+		return lib_err(-EEXIST, "metric '%s' would expose '%s', a sample name of counter '%s'",
+			       name, e, f->name);
+	{
+		struct strbuf t = STRBUF_INIT;
+
+		strbuf_addf(&t, "%s_total", e);
+		f = family_find(r, t.buf);
+		strbuf_release(&t);
+		if (f && f->type == LIB_COUNTER && strcmp(f->name, name))
+			return lib_err(-EEXIST, "metric '%s' would expose '%s', the OpenMetrics family of counter '%s'",
+				       name, e, f->name);
+	}
 	for (i = 0; i < N_SUFFIXES; i++) {
 		sl = strlen(hist_suffixes[i]);
 		if (el <= sl || strcmp(e + el - sl, hist_suffixes[i]))
@@ -417,7 +433,7 @@ static int family_name_free(struct pinch_registry *r, const char *name, enum lib
 {
 	struct strbuf e = STRBUF_INIT;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	if (!strcmp(name, LIB_SPAN_FAMILY) &&
 	    (type != LIB_HISTOGRAM || n_labels != 1 || strcmp(labels[0], "span") || (o && o->buckets)))
@@ -425,7 +441,16 @@ static int family_name_free(struct pinch_registry *r, const char *name, enum lib
 			       name);
 	if ((rc = exposed_name_free(r, name, name)) < 0)
 		return rc;
-	for (i = 0, rc = 0; type == LIB_HISTOGRAM && i < N_SUFFIXES && !rc; i++) {
+	if (type == LIB_COUNTER) {	/* OpenMetrics: x_total's family x, x's sample x_total */
+		size_t nl = strlen(name);
+
+		if (nl > 6 && !strcmp(name + nl - 6, "_total"))
+			strbuf_add(&e, name, nl - 6);
+		else
+			strbuf_addf(&e, "%s_total", name);
+		rc = exposed_name_free(r, name, e.buf);
+	}
+	for (i = 0; type == LIB_HISTOGRAM && i < N_SUFFIXES && !rc; i++) {
 		strbuf_reset(&e);
 		strbuf_addf(&e, "%s%s", name, hist_suffixes[i]);
 		rc = exposed_name_free(r, name, e.buf);
@@ -927,7 +952,35 @@ PINCH_API uint64_t pinch_counter_value(const struct pinch_counter *c)
 
 PINCH_API double pinch_gauge_value(const struct pinch_gauge *g)
 {
-	return g ? bitsd(atomic_load_explicit(&g->bits, memory_order_relaxed)) : 0;
+	double (*fn)(void *);
+
+	if (!g)
+		return 0;
+	fn = __atomic_load_n(&g->fn, __ATOMIC_ACQUIRE);
+	if (fn)
+		return fn(g->arg);
+	return bitsd(atomic_load_explicit(&g->bits, memory_order_relaxed));
+}
+
+PINCH_API int pinch_gauge_func_new(struct pinch_registry *reg, const char *name, const char *help,
+				   const char *const *labels, double (*fn)(void *arg), void *arg,
+				   struct pinch_gauge **out)
+{
+	struct pinch_gauge *g = NULL;
+	int rc;
+
+	if (!fn) {
+		if (out)
+			*out = NULL;
+		return lib_err(-EINVAL, "pinch_gauge_func_new '%s': NULL function", name ? name : "(null)");
+	}
+	rc = pinch_gauge_new(reg, name, help, labels, out ? &g : NULL);
+	if (rc < 0)
+		return rc;
+	g->arg = arg;
+	__atomic_store_n(&g->fn, fn, __ATOMIC_RELEASE);	/* arg before fn */
+	*out = g;
+	return 0;
 }
 
 int lib_histogram_merge(const struct pinch_histogram *h, struct hist *dst, uint64_t *le)

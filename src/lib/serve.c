@@ -147,7 +147,7 @@ static int listen_on(const struct sockaddr_storage *ss, socklen_t len, const cha
 	return fd;
 }
 
-static void add_process_metrics(struct strbuf *sb, const struct lib_procstat *ps)
+static void add_process_metrics(struct strbuf *sb, const struct lib_procstat *ps, int om)
 {
 	const struct lib_process_metric *m = lib_process_metrics;
 	double v[LIB_PROCESS_METRICS];
@@ -155,23 +155,26 @@ static void add_process_metrics(struct strbuf *sb, const struct lib_procstat *ps
 
 	lib_process_values(ps, v);
 	for (i = 0; i < LIB_PROCESS_METRICS; i++) {
-		strbuf_addf(sb, "# HELP %s %s\n# TYPE %s %s\n%s ", m[i].name, m[i].help,
-			    m[i].name, m[i].type, m[i].name);
+		lib_metadata(sb, m[i].name, m[i].type, m[i].help, om);
+		lib_sample_name(sb, m[i].name, !strcmp(m[i].type, "counter"), om);
+		strbuf_addch(sb, ' ');
 		lib_add_float(sb, v[i]);
 		strbuf_addch(sb, '\n');
 	}
 }
 
-static int page_metrics(struct pinch_server *s, struct strbuf *sb)
+static int page_metrics(struct pinch_server *s, struct strbuf *sb, int om)
 {
 	struct lib_procstat ps;
 	int rc;
 
-	rc = lib_format(s->reg, PINCH_FORMAT_PROMETHEUS, sb);
+	rc = lib_format(s->reg, om ? PINCH_FORMAT_OPENMETRICS : PINCH_FORMAT_PROMETHEUS, sb);
 	if (rc < 0)
 		return rc;
 	if (lib_procstat_read(&ps) == 0)
-		add_process_metrics(sb, &ps);
+		add_process_metrics(sb, &ps, om);
+	if (om)
+		strbuf_addstr(sb, "# EOF\n");
 	return 0;
 }
 
@@ -226,8 +229,8 @@ static int page_metrics_json(struct pinch_server *s, struct strbuf *sb)
 }
 
 /* lib_page_fn: the three pages, 404 and 405. */
-static char *page(void *ctx, const char *url, const char *method, size_t *len,
-		  unsigned int *code, const char **type)
+static char *page(void *ctx, const char *url, const char *method, const char *accept,
+		  size_t *len, unsigned int *code, const char **type)
 {
 	struct pinch_server *s = ctx;
 	struct strbuf sb = STRBUF_INIT;
@@ -241,8 +244,13 @@ static char *page(void *ctx, const char *url, const char *method, size_t *len,
 	} else if (!strcmp(url, "/health")) {
 		page_health(&sb);
 	} else if (!strcmp(url, "/metrics")) {
-		*type = "text/plain; version=0.0.4; charset=utf-8";
-		if (page_metrics(s, &sb) < 0) {
+		/* OpenMetrics when the scraper lists it (Prometheus does,
+		 * first); the 0.0.4 text format otherwise */
+		int om = accept && strstr(accept, "application/openmetrics-text");
+
+		*type = om ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+			   : "text/plain; version=0.0.4; charset=utf-8";
+		if (page_metrics(s, &sb, om) < 0) {
 			strbuf_reset(&sb);
 			*code = 500;
 			*type = "text/plain";

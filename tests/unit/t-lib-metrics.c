@@ -124,6 +124,43 @@ static void test_collisions(void)
 	is_int(pinch_log_open_file("/nonexistent-dir/x", NULL, NULL), -EINVAL, "log: out NULL is -EINVAL");
 }
 
+static double queue_len(void *arg)
+{
+	return (double)++*(int *)arg;
+}
+
+/* Callback gauges, OpenMetrics rendering and its name clashes. */
+static void test_openmetrics(void)
+{
+	struct pinch_registry *r;
+	struct pinch_counter *c;
+	struct pinch_gauge *g;
+	int calls = 0;
+	char *text;
+
+	ok(pinch_registry_new(&r) == 0, "openmetrics: registry");
+	is_int(pinch_gauge_func_new(r, "queue_length", "Queued.", NULL, NULL, NULL, &g), -EINVAL,
+	       "callback gauge without a function is -EINVAL");
+	is_int(pinch_gauge_func_new(r, "queue_length", "Queued.", NULL, queue_len, &calls, &g), 0,
+	       "callback gauge");
+	near(pinch_gauge_value(g), 1, 0, "read calls the function");
+	pinch_gauge_set(g, 99);
+	near(pinch_gauge_value(g), 2, 0, "set is ignored, the function is read again");
+	is_int(pinch_counter_new(r, "jobs_total", "Jobs \"done\".", NULL, &c), 0, "counter jobs_total");
+	pinch_counter_add(c, 3);
+	is_int(pinch_counter_new(r, "retries", NULL, NULL, &c), 0, "counter retries (no _total)");
+	is_int(pinch_gauge_new(r, "jobs", NULL, NULL, &g), -EEXIST, "gauge jobs: the OpenMetrics family of jobs_total");
+	is_int(pinch_gauge_new(r, "retries_total", NULL, NULL, &g), -EEXIST, "gauge retries_total: a sample of counter retries");
+	ok(pinch_registry_format(r, PINCH_FORMAT_OPENMETRICS, &text, NULL) == 0, "format OpenMetrics");
+	ok(contains(text, "# HELP jobs Jobs \\\"done\\\".\n# TYPE jobs counter\njobs_total 3\n") &&
+	   contains(text, "# TYPE retries counter\nretries_total 0\n") &&
+	   contains(text, "# TYPE queue_length gauge\nqueue_length 3\n"),
+	   "counter families without _total, samples with it, HELP quotes escaped, gauge read at render");
+	ok(strlen(text) > 6 && !strcmp(text + strlen(text) - 6, "# EOF\n"), "ends with # EOF");
+	pinch_free(text);
+	pinch_registry_free(r);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -380,6 +417,7 @@ int main(void)
 	pinch_registry_free(r);
 	test_collisions();
 	test_cardinality();
+	test_openmetrics();
 	ok(pinch_registry_default() == pinch_registry_default(), "default registry is one");
 	return done_testing();
 }
