@@ -99,6 +99,14 @@ PINCH_API int pinch_gauge_func_new(struct pinch_registry *reg, const char *name,
 				   double (*fn)(void *arg), void *arg,
 				   struct pinch_gauge **out);
 
+/* Removes the series name{labels} (labels as at registration) from reg:
+ * it is no longer exported, its handle becomes invalid (no thread may use
+ * it any more), and registering the same labels again starts from zero.
+ * Returns 0, -ENOENT (no such series), -EINVAL, -EPERM (the spans'
+ * pinch_span_duration_seconds series: call sites cache them). */
+PINCH_API int pinch_series_remove(struct pinch_registry *reg, const char *name,
+				  const char *const *labels);
+
 /* Histogram options. buckets: the Prometheus upper bounds (`le`), strictly
  * increasing and finite, at most 1000; NULL selects the default latency
  * buckets in seconds (.005 .. 10); a non-NULL pointer with n_buckets 0 is

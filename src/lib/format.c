@@ -333,7 +333,7 @@ int lib_format(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *o
 	case PINCH_FORMAT_JSON: rc = format_json(v, n, out); break;
 	default: rc = format_prometheus(v, n, out, fmt == PINCH_FORMAT_OPENMETRICS); break;
 	}
-	free(v);
+	lib_registry_snapshot_done(r, v);
 	return rc;
 }
 

@@ -76,7 +76,6 @@ struct lib_family;
 struct lib_series {
 	struct lib_family *fam;
 	char **label_values;		/* fam->n_labels strings */
-	struct lib_series *next;	/* in the family, creation order */
 };
 
 struct lib_family {
@@ -92,9 +91,9 @@ struct lib_family {
 	uint64_t max_ticks;
 	uint32_t n_counts;		/* HDR buckets */
 	uint16_t *le_of_index;		/* HDR bucket -> first le that may hold it */
-	struct lib_series *head, **tail;
 	struct lib_family *next;
-	/* series by hash of their label values; id = index in series */
+	/* series in creation order, indexed by hash of their label values
+	 * (id = index in series) */
 	struct hmap series_idx;
 	struct lib_series **series;
 	size_t n_series, cap_series;
@@ -153,6 +152,11 @@ struct pinch_registry {
 	struct lib_family **fams;
 	size_t n_fams, cap_fams;
 	size_t series_limit;
+	/* renders reading a snapshot now; series removed meanwhile wait in
+	 * graveyard until the last one is done (lib_registry_snapshot_done) */
+	unsigned int renders;
+	struct lib_series **graveyard;
+	size_t n_graveyard, cap_graveyard;
 	struct pinch_registry *next_reg;	/* every live registry (fork) */
 };
 
@@ -176,6 +180,8 @@ void lib_registry_unlock(struct pinch_registry *r);
  * the registry, so the caller reads them without it. *out freed by the
  * caller. 0 or -ENOMEM. */
 int lib_registry_snapshot(struct pinch_registry *r, struct lib_series ***out, size_t *n);
+/* Ends a snapshot: frees *v and the series removed while it was read. */
+void lib_registry_snapshot_done(struct pinch_registry *r, struct lib_series **v);
 
 /* Prometheus / OpenMetrics (om) metadata lines of a family, and a sample's
  * name (OpenMetrics counters end in _total; their family does not). */

@@ -213,12 +213,10 @@ static void series_free(struct lib_series *s)
 
 static void family_free(struct lib_family *f)
 {
-	struct lib_series *s, *next;
+	size_t i;
 
-	for (s = f->head; s; s = next) {
-		next = s->next;
-		series_free(s);
-	}
+	for (i = 0; i < f->n_series; i++)
+		series_free(f->series[i]);
 	free(f->name);
 	free(f->help);
 	free_strv(f->label_names, f->n_labels);
@@ -250,6 +248,7 @@ PINCH_API void pinch_registry_free(struct pinch_registry *r)
 	}
 	hmap_release(&r->fam_idx);
 	free(r->fams);
+	free(r->graveyard);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
@@ -469,7 +468,6 @@ static int family_new(struct pinch_registry *r, const char *name, const char *he
 	if (!f)
 		return lib_err(-ENOMEM, "out of memory");
 	f->type = type;
-	f->tail = &f->head;
 	f->name = strdup(name);
 	f->help = strdup(help ? help : "");
 	f->n_labels = (size_t)n_labels;
@@ -550,8 +548,6 @@ static struct lib_series *series_new(struct lib_family *f, const char *const *la
 	if (f->type == LIB_HISTOGRAM)
 		pthread_mutex_init(&((struct pinch_histogram *)s)->shared_lock, NULL);
 	f->series[f->n_series++] = s;
-	*f->tail = s;
-	f->tail = &s->next;
 	return s;
 fail:
 	if (f->type == LIB_HISTOGRAM)
@@ -623,9 +619,11 @@ int lib_registry_snapshot(struct pinch_registry *r, struct lib_series ***out, si
 	size_t total = 0, k = 0, i, j;
 
 	pthread_mutex_lock(&r->lock);
+	r->renders++;
 	for (i = 0; i < r->n_fams; i++)
 		total += r->fams[i]->n_series;
 	if (total && !(v = malloc(total * sizeof(*v)))) {
+		r->renders--;
 		pthread_mutex_unlock(&r->lock);
 		return -ENOMEM;
 	}
@@ -636,6 +634,95 @@ int lib_registry_snapshot(struct pinch_registry *r, struct lib_series ***out, si
 	*out = v;
 	*n = total;
 	return 0;
+}
+
+void lib_registry_snapshot_done(struct pinch_registry *r, struct lib_series **v)
+{
+	struct lib_series **dead = NULL;
+	size_t n = 0, i;
+
+	free(v);
+	pthread_mutex_lock(&r->lock);
+	if (!--r->renders) {
+		dead = r->graveyard;
+		n = r->n_graveyard;
+		r->graveyard = NULL;
+		r->n_graveyard = r->cap_graveyard = 0;
+	}
+	pthread_mutex_unlock(&r->lock);
+	for (i = 0; i < n; i++)
+		series_free(dead[i]);
+	free(dead);
+}
+
+PINCH_API int pinch_series_remove(struct pinch_registry *reg, const char *name,
+				  const char *const *labels)
+{
+	struct lib_family *f;
+	struct lib_series *s;
+	size_t i, k;
+	int rc = 0, n;
+
+	if (!reg)
+		reg = pinch_registry_default();
+	if (!reg)
+		return lib_err(-ENOMEM, "out of memory for the default registry");
+	if (!name)
+		return lib_err(-EINVAL, "pinch_series_remove: NULL name");
+	if (!strcmp(name, LIB_SPAN_FAMILY))
+		return lib_err(-EPERM, "the spans' series cannot be removed (call sites cache them)");
+	n = check_labels(labels, LIB_COUNTER);
+	if (n < 0)
+		return n;
+	pthread_mutex_lock(&reg->lock);
+	f = family_find(reg, name);
+	if (!f || f->n_labels != (size_t)n) {
+		rc = lib_err(-ENOENT, "no metric '%s' with %d labels", name, n);
+		goto out;
+	}
+	for (i = 0; i < f->n_labels; i++)
+		if (strcmp(f->label_names[i], labels[2 * i])) {
+			rc = lib_err(-ENOENT, "metric '%s' has label '%s', not '%s'", name,
+				     f->label_names[i], labels[2 * i]);
+			goto out;
+		}
+	s = series_find(f, labels);
+	if (!s) {
+		rc = lib_err(-ENOENT, "metric '%s' has no series with these label values", name);
+		goto out;
+	}
+	/* out of the array (creation order kept) and the index, rebuilt */
+	for (k = 0; f->series[k] != s; k++)
+		;
+	memmove(&f->series[k], &f->series[k + 1], (f->n_series - k - 1) * sizeof(*f->series));
+	f->n_series--;
+	hmap_release(&f->series_idx);
+	hmap_init(&f->series_idx);
+	for (k = 0; k < f->n_series; k++) {
+		const char **lv = calloc(2 * f->n_labels + 1, sizeof(*lv));
+
+		for (i = 0; lv && i < f->n_labels; i++) {
+			lv[2 * i] = f->label_names[i];
+			lv[2 * i + 1] = f->series[k]->label_values[i];
+		}
+		if (!lv || hmap_insert(&f->series_idx, labels_hash(f, lv), (uint32_t)k) < 0)
+			rc = -ENOMEM;	/* lookups of later series miss: new ones get made */
+		free(lv);
+	}
+	if (f->overflow == s)
+		f->overflow = NULL;
+	/* a render may be reading it: free it after the last one */
+	if (reg->renders && ARRAY_GROW(reg->graveyard, reg->cap_graveyard, reg->n_graveyard + 1) == 0)
+		reg->graveyard[reg->n_graveyard++] = s;
+	else if (!reg->renders)
+		series_free(s);
+	/* else: out of memory for the graveyard; leak it rather than free
+	 * what a render reads */
+	if (rc == -ENOMEM)
+		rc = lib_err(rc, "out of memory while re-indexing '%s'", name);
+out:
+	pthread_mutex_unlock(&reg->lock);
+	return rc;
 }
 
 /* The one registration path. create_only: -EEXIST on an existing series. */

@@ -442,13 +442,13 @@ PINCH_API int pinch_spans_report(int fd)
 	lib_registry_lock(r);
 	for (f = r->families; f && strcmp(f->name, LIB_SPAN_FAMILY); f = f->next)
 		;
-	for (s = f ? f->head : NULL; s; s = s->next)
-		n++;
+	n = f ? f->n_series : 0;
 	if (n && !(rows = calloc(n, sizeof(*rows)))) {
 		lib_registry_unlock(r);
 		return lib_err(-ENOMEM, "out of memory");
 	}
-	for (s = f ? f->head : NULL, i = 0; s; s = s->next, i++) {
+	for (i = 0; i < n; i++) {
+		s = f->series[i];
 		rows[i].name = lib_series_label(s, 0);
 		pinch_histogram_read((struct pinch_histogram *)s, &rows[i].s);
 		if (utf8_width(rows[i].name) > width)

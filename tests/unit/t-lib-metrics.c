@@ -161,6 +161,54 @@ static void test_openmetrics(void)
 	pinch_registry_free(r);
 }
 
+static struct pinch_registry *remove_reg;
+
+/* A callback gauge that removes a series while the render reads them. */
+static double remove_during_render(void *arg)
+{
+	const char *labels[] = { "user", "b", NULL };
+
+	*(int *)arg = pinch_series_remove(remove_reg, "seen_total", labels);
+	return 1;
+}
+
+/* Series deletion, also in the middle of a render. */
+static void test_remove(void)
+{
+	struct pinch_counter *a, *b, *again;
+	struct pinch_gauge *g;
+	const char *la[] = { "user", "a", NULL }, *lb[] = { "user", "b", NULL };
+	const char *lx[] = { "user", "x", NULL }, *wrong[] = { "who", "a", NULL };
+	const char *span[] = { "span", "s", NULL };
+	int removed = 1;
+	char *text;
+
+	ok(pinch_registry_new(&remove_reg) == 0, "remove: registry");
+	ok(pinch_gauge_func_new(remove_reg, "aaa_remover", NULL, NULL, remove_during_render, &removed, &g) == 0,
+	   "a gauge rendered first");
+	ok(pinch_counter_get(remove_reg, "seen_total", NULL, la, &a) == 0 &&
+	   pinch_counter_get(remove_reg, "seen_total", NULL, lb, &b) == 0, "two series");
+	pinch_counter_add(a, 5);
+	pinch_counter_add(b, 7);
+	is_int(pinch_series_remove(remove_reg, "seen_total", lx), -ENOENT, "no such label value: -ENOENT");
+	is_int(pinch_series_remove(remove_reg, "nope_total", la), -ENOENT, "no such metric: -ENOENT");
+	is_int(pinch_series_remove(remove_reg, "seen_total", wrong), -ENOENT, "other label name: -ENOENT");
+	is_int(pinch_series_remove(NULL, "pinch_span_duration_seconds", span), -EPERM, "spans' series: -EPERM");
+	ok(pinch_registry_format(remove_reg, PINCH_FORMAT_PROMETHEUS, &text, NULL) == 0, "render");
+	is_int(removed, 0, "series b removed by the gauge during the render");
+	ok(contains(text, "seen_total{user=\"b\"} 7\n"), "that render still read b (kept until it ended)");
+	pinch_free(text);
+	ok(pinch_registry_format(remove_reg, PINCH_FORMAT_PROMETHEUS, &text, NULL) == 0 &&
+	   contains(text, "seen_total{user=\"a\"} 5\n") && !strstr(text, "user=\"b\""),
+	   "the next render has a, not b");
+	pinch_free(text);
+	ok(pinch_counter_get(remove_reg, "seen_total", NULL, lb, &again) == 0 && pinch_counter_value(again) == 0,
+	   "registering b again starts from zero");
+	ok(pinch_counter_get(remove_reg, "seen_total", NULL, la, &again) == 0 && again == a,
+	   "a is still found after the re-index");
+	pinch_registry_free(remove_reg);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -418,6 +466,7 @@ int main(void)
 	test_collisions();
 	test_cardinality();
 	test_openmetrics();
+	test_remove();
 	ok(pinch_registry_default() == pinch_registry_default(), "default registry is one");
 	return done_testing();
 }
