@@ -43,6 +43,12 @@ PINCH_API int pinch_span_begin(const char *name, uint64_t parent, uint64_t *id);
  * with that id is open (never begun, or already ended). A span that is
  * never ended keeps its ~64 bytes until the process exits. */
 PINCH_API int pinch_span_end(uint64_t id);
+/* Attributes and status of an open explicit span, written into its trace
+ * event's args ("key":"value", "status":"ok"|"error", "status_message").
+ * 0, -ENOENT (not open), -EINVAL (NULL or empty key, NULL value), -ENOMEM.
+ * Strings are copied. */
+PINCH_API int pinch_span_set_attr(uint64_t id, const char *key, const char *value);
+PINCH_API int pinch_span_set_status(uint64_t id, int error, const char *message);
 
 /* The id of the innermost scope open on the calling thread, 0 if none. */
 PINCH_API uint64_t pinch_span_current(void);

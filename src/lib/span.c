@@ -54,7 +54,20 @@ struct trace_event {
 	const struct pinch_histogram *hist;	/* its label is the name */
 	uint64_t id, parent, start, dur;
 	int tid, end_tid, async;
+	int status;			/* explicit spans: 0 unset, 1 ok, 2 error */
+	char *attrs;			/* "key\0value\0" pairs, attrs_len bytes, or NULL */
+	size_t attrs_len;
 };
+
+static void trace_free_attrs(struct trace_event *ev, size_t n)
+{
+	size_t i;
+
+	for (i = 0; ev && i < n; i++) {
+		free(ev[i].attrs);
+		ev[i].attrs = NULL;
+	}
+}
 
 static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int trace_on;
@@ -62,8 +75,10 @@ static struct trace_event *trace_ev;	/* a ring: the last trace_cap spans */
 static size_t trace_n, trace_cap, trace_next;
 static uint64_t trace_dropped, trace_origin;
 
+/* Keeps a finished span; takes *attrs (freed when not kept). */
 static void trace_add(const struct pinch_histogram *h, uint64_t id, uint64_t parent,
-		      uint64_t start, uint64_t end, int tid, int async)
+		      uint64_t start, uint64_t end, int tid, int async, int status,
+		      char **attrs, size_t attrs_len)
 {
 	pthread_mutex_lock(&trace_lock);
 	if (trace_ev && start >= trace_origin) {
@@ -83,9 +98,19 @@ static void trace_add(const struct pinch_histogram *h, uint64_t id, uint64_t par
 			e->tid = tid;
 			e->end_tid = my_tid();
 			e->async = async;
+			e->status = status;
+			free(e->attrs);		/* the overwritten span's */
+			e->attrs = attrs ? *attrs : NULL;
+			e->attrs_len = attrs ? attrs_len : 0;
+			if (attrs)
+				*attrs = NULL;
 		}
 	}
 	pthread_mutex_unlock(&trace_lock);
+	if (attrs) {
+		free(*attrs);
+		*attrs = NULL;
+	}
 }
 
 PINCH_API int pinch_trace_start(size_t max_events)
@@ -99,6 +124,7 @@ PINCH_API int pinch_trace_start(size_t max_events)
 		return lib_err(-ENOMEM, "out of memory for %zu trace events", max_events);
 	lib_fork_init();
 	pthread_mutex_lock(&trace_lock);
+	trace_free_attrs(trace_ev, trace_n);
 	free(trace_ev);
 	trace_ev = ev;
 	trace_cap = max_events;
@@ -113,6 +139,7 @@ PINCH_API void pinch_trace_stop(void)
 {
 	pthread_mutex_lock(&trace_lock);
 	atomic_store(&trace_on, 0);
+	trace_free_attrs(trace_ev, trace_n);
 	free(trace_ev);
 	trace_ev = NULL;
 	trace_n = trace_cap = trace_next = 0;
@@ -151,7 +178,7 @@ PINCH_API void pinch_scope_leave(struct pinch_scope *s)
 	if (!s->parent)
 		tls_trace = 0;
 	if (s->hist && atomic_load_explicit(&trace_on, memory_order_relaxed))
-		trace_add(s->hist, s->id, s->parent, s->start_ns, end, my_tid(), 0);
+		trace_add(s->hist, s->id, s->parent, s->start_ns, end, my_tid(), 0, 0, NULL, 0);
 }
 
 PINCH_API uint64_t pinch_span_current(void)
@@ -172,12 +199,66 @@ PINCH_API uint64_t pinch_span_set_current(uint64_t id)
 struct open_span {
 	uint64_t id, parent, start;
 	struct pinch_histogram *hist;
-	int tid;
+	int tid, status;
+	struct strbuf attrs;		/* "key\0value\0" pairs */
 	struct open_span *next;
 };
 
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct open_span *open_table[OPEN_BUCKETS];
+
+/* The open span id, open_lock held; NULL if none. */
+static struct open_span *open_find(uint64_t id)
+{
+	struct open_span *o;
+
+	for (o = open_table[id % OPEN_BUCKETS]; o && o->id != id; o = o->next)
+		;
+	return o;
+}
+
+static int attr_add(struct open_span *o, const char *key, const char *value)
+{
+	return strbuf_add(&o->attrs, key, strlen(key) + 1) || strbuf_add(&o->attrs, value, strlen(value) + 1)
+		? -ENOMEM : 0;
+}
+
+PINCH_API int pinch_span_set_attr(uint64_t id, const char *key, const char *value)
+{
+	struct open_span *o;
+	int rc;
+
+	if (!key || !value || !*key)
+		return lib_err(-EINVAL, "pinch_span_set_attr: NULL or empty key, or NULL value");
+	pthread_mutex_lock(&open_lock);
+	o = open_find(id);
+	rc = o ? attr_add(o, key, value) : -ENOENT;
+	pthread_mutex_unlock(&open_lock);
+	if (rc == -ENOENT)
+		return lib_err(rc, "no open span with id %llu", (unsigned long long)id);
+	return rc < 0 ? lib_err(rc, "out of memory") : 0;
+}
+
+PINCH_API int pinch_span_set_status(uint64_t id, int error, const char *message)
+{
+	struct open_span *o;
+	int rc = 0;
+
+	pthread_mutex_lock(&open_lock);
+	o = open_find(id);
+	if (!o)
+		rc = -ENOENT;
+	else {
+		o->status = error ? 2 : 1;
+		if (message)
+			rc = attr_add(o, "status_message", message);
+	}
+	pthread_mutex_unlock(&open_lock);
+	if (rc == -ENOENT)
+		return lib_err(rc, "no open span with id %llu", (unsigned long long)id);
+	return rc < 0 ? lib_err(rc, "out of memory") : 0;
+}
+
 
 PINCH_API int pinch_span_begin(const char *name, uint64_t parent, uint64_t *id)
 {
@@ -200,6 +281,7 @@ PINCH_API int pinch_span_begin(const char *name, uint64_t parent, uint64_t *id)
 	o->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
 	o->parent = parent == PINCH_SPAN_CURRENT ? tls_current : parent;
 	o->tid = my_tid();
+	strbuf_init(&o->attrs, 0);
 	b = o->id % OPEN_BUCKETS;
 	o->start = pinch_now_ns();
 	pthread_mutex_lock(&open_lock);
@@ -229,8 +311,14 @@ PINCH_API int pinch_span_end(uint64_t id)
 	if (end < o->start)
 		end = o->start;
 	pinch_histogram_observe_ns(o->hist, end - o->start);
-	if (atomic_load_explicit(&trace_on, memory_order_relaxed))
-		trace_add(o->hist, o->id, o->parent, o->start, end, o->tid, 1);
+	if (atomic_load_explicit(&trace_on, memory_order_relaxed)) {
+		size_t alen = o->attrs.len;
+		char *attrs = alen ? strbuf_detach(&o->attrs, NULL) : NULL;
+
+		trace_add(o->hist, o->id, o->parent, o->start, end, o->tid, 1, o->status,
+			  attrs ? &attrs : NULL, alen);
+	}
+	strbuf_release(&o->attrs);
 	free(o);
 	return 0;
 }
@@ -298,8 +386,12 @@ PINCH_API int pinch_trace_json(char **out, size_t *len)
 	n = trace_n;
 	origin = trace_origin;
 	dropped = trace_dropped;
-	if (n && (ev = malloc(n * sizeof(*ev))))
+	if (n && (ev = malloc(n * sizeof(*ev)))) {
 		memcpy(ev, trace_ev, n * sizeof(*ev));
+		for (i = 0; i < n; i++)		/* the ring may overwrite them */
+			if (ev[i].attrs && (ev[i].attrs = malloc(ev[i].attrs_len)))
+				memcpy(ev[i].attrs, trace_ev[i].attrs, ev[i].attrs_len);
+	}
 	pthread_mutex_unlock(&trace_lock);
 	if (n && !ev)
 		return lib_err(-ENOMEM, "out of memory");
@@ -344,10 +436,19 @@ PINCH_API int pinch_trace_json(char **out, size_t *len)
 		json_kuint(&w, "parent", e->parent);
 		if (e->async)
 			json_kint(&w, "end_tid", e->end_tid);
+		if (e->status)
+			json_kstr(&w, "status", e->status == 2 ? "error" : "ok");
+		for (i = 0; e->attrs && i < e->attrs_len; ) {
+			const char *key = e->attrs + i, *value = key + strlen(key) + 1;
+
+			json_kstr(&w, key, value);
+			i = (size_t)(value + strlen(value) + 1 - e->attrs);
+		}
 		json_obj_end(&w);
 		json_obj_end(&w);
 	}
 	free(lines);
+	trace_free_attrs(ev, n);
 	json_arr_end(&w);
 	json_key(&w, "otherData");
 	json_obj_begin(&w);

@@ -200,6 +200,30 @@ int main(void)
 	ok(pinch_trace_write("/nonexistent-dir/x.json") < 0, "trace_write to a bad path fails");
 	pinch_trace_stop();
 
+	/* attributes and status of an explicit span */
+	ok(pinch_trace_start(0) == 0, "trace start for attributes");
+	{
+		uint64_t sid;
+		json_t *ev, *args;
+
+		ok(pinch_span_begin("checkout", 0, &sid) == 0, "span");
+		is_int(pinch_span_set_attr(sid, "user", "u42"), 0, "attribute");
+		is_int(pinch_span_set_attr(sid, NULL, "x"), -EINVAL, "NULL key is -EINVAL");
+		is_int(pinch_span_set_status(sid, 1, "card declined"), 0, "status error");
+		is_int(pinch_span_end(sid), 0, "end");
+		is_int(pinch_span_set_attr(sid, "late", "x"), -ENOENT, "attribute of an ended span is -ENOENT");
+		ok(pinch_trace_json(&json, NULL) == 0, "trace json");
+		root = json_loads(json, 0, &jerr);
+		ev = json_object_get(root, "traceEvents");
+		args = json_object_get(json_array_get(ev, 0), "args");
+		is_str(json_string_value(json_object_get(args, "user")), "u42", "args.user");
+		is_str(json_string_value(json_object_get(args, "status")), "error", "args.status");
+		is_str(json_string_value(json_object_get(args, "status_message")), "card declined", "args.status_message");
+		json_decref(root);
+		pinch_free(json);
+	}
+	pinch_trace_stop();
+
 	/* a ring: a long run keeps its last spans, not its first */
 	ok(pinch_trace_start(4) == 0, "trace start, 4 events");
 	{
