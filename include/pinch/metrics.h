@@ -32,6 +32,7 @@ struct pinch_registry;
 struct pinch_counter;
 struct pinch_gauge;
 struct pinch_histogram;
+struct pinch_histogram_opts;
 
 /* Creates an empty registry. Returns 0 or -ENOMEM. Free with
  * pinch_registry_free(). */
@@ -98,6 +99,19 @@ PINCH_API int pinch_gauge_func_new(struct pinch_registry *reg, const char *name,
 				   const char *help, const char *const *labels,
 				   double (*fn)(void *arg), void *arg,
 				   struct pinch_gauge **out);
+
+/* Summaries: recorded like histograms (pinch_histogram_observe* on the
+ * handle, pinch_histogram_read) and exposed as quantile 0.5, 0.9 and 0.99
+ * of every value so far (within 0.5 %), _sum and _count. "quantile" is a
+ * reserved label name; opts' buckets are ignored but for the name check. */
+PINCH_API int pinch_summary_new(struct pinch_registry *reg, const char *name,
+				const char *help, const char *const *labels,
+				const struct pinch_histogram_opts *opts,
+				struct pinch_histogram **out);
+PINCH_API int pinch_summary_get(struct pinch_registry *reg, const char *name,
+				const char *help, const char *const *labels,
+				const struct pinch_histogram_opts *opts,
+				struct pinch_histogram **out);
 
 /* Removes the series name{labels} (labels as at registration) from reg:
  * it is no longer exported, its handle becomes invalid (no thread may use

@@ -62,7 +62,8 @@ static void add_escaped(struct strbuf *sb, const char *s, int quote)
 }
 
 /* {a="x",b="y"} plus an optional le; nothing when there are no labels. */
-static void add_labels(struct strbuf *sb, const struct lib_series *s, const char *le)
+static void add_labels(struct strbuf *sb, const struct lib_series *s, const char *key,
+		       const char *le)
 {
 	const struct lib_family *f = s->fam;
 	size_t i;
@@ -76,13 +77,22 @@ static void add_labels(struct strbuf *sb, const struct lib_series *s, const char
 		strbuf_addch(sb, '"');
 	}
 	if (le)
-		strbuf_addf(sb, "%sle=\"%s\"", f->n_labels ? "," : "", le);
+		strbuf_addf(sb, "%s%s=\"%s\"", f->n_labels ? "," : "", key, le);
 	strbuf_addch(sb, '}');
 }
 
-static const char *type_name(enum lib_type t)
+/* A histogram's or summary's _sum (sum in ticks) and _count lines. */
+static void add_sum_count(struct strbuf *sb, const struct pinch_histogram *h, double sum, uint64_t count)
 {
-	return t == LIB_COUNTER ? "counter" : t == LIB_GAUGE ? "gauge" : "histogram";
+	const struct lib_family *f = h->s.fam;
+
+	strbuf_addf(sb, "%s_sum", f->name);
+	add_labels(sb, &h->s, NULL, NULL);
+	strbuf_addch(sb, ' ');
+	lib_add_float(sb, sum / f->scale);
+	strbuf_addf(sb, "\n%s_count", f->name);
+	add_labels(sb, &h->s, NULL, NULL);
+	strbuf_addf(sb, " %llu\n", (unsigned long long)count);
 }
 
 static int prom_histogram(struct strbuf *sb, const struct pinch_histogram *h)
@@ -105,17 +115,11 @@ static int prom_histogram(struct strbuf *sb, const struct pinch_histogram *h)
 		else
 			strbuf_addstr(&b, "+Inf");
 		strbuf_addf(sb, "%s_bucket", f->name);
-		add_labels(sb, &h->s, b.buf);
+		add_labels(sb, &h->s, "le", b.buf);
 		strbuf_addf(sb, " %llu\n", (unsigned long long)cum);
 		strbuf_release(&b);
 	}
-	strbuf_addf(sb, "%s_sum", f->name);
-	add_labels(sb, &h->s, NULL);
-	strbuf_addch(sb, ' ');
-	lib_add_float(sb, m.sum / f->scale);
-	strbuf_addf(sb, "\n%s_count", f->name);
-	add_labels(sb, &h->s, NULL);
-	strbuf_addf(sb, " %llu\n", (unsigned long long)cum);
+	add_sum_count(sb, h, m.sum, cum);
 	hist_release(&m);
 	free(le);
 	return 0;
@@ -146,6 +150,33 @@ void lib_sample_name(struct strbuf *sb, const char *name, int counter, int om)
 		strbuf_addstr(sb, "_total");
 }
 
+/* A summary: quantiles 0.5, 0.9, 0.99 of every value so far (from the
+ * HDR histogram, within 0.5 %), _sum and _count. */
+static int prom_summary(struct strbuf *sb, const struct pinch_histogram *h)
+{
+	static const double q[] = { 0.5, 0.9, 0.99 };
+	const struct lib_family *f = h->s.fam;
+	struct hist m;
+	size_t j;
+
+	if (lib_histogram_merge(h, &m, NULL) < 0)
+		return -ENOMEM;
+	for (j = 0; j < sizeof(q) / sizeof(q[0]); j++) {
+		struct strbuf b = STRBUF_INIT;
+
+		lib_add_float(&b, q[j]);
+		strbuf_addstr(sb, f->name);
+		add_labels(sb, &h->s, "quantile", b.buf);
+		strbuf_addch(sb, ' ');
+		lib_add_float(sb, m.total ? (double)hist_percentile(&m, q[j] * 100) / f->scale : NAN);
+		strbuf_addch(sb, '\n');
+		strbuf_release(&b);
+	}
+	add_sum_count(sb, h, m.sum, m.total);
+	hist_release(&m);
+	return 0;
+}
+
 static int format_prometheus(struct lib_series *const *v, size_t n, struct strbuf *sb, int om)
 {
 	const struct lib_family *f = NULL;
@@ -156,15 +187,16 @@ static int format_prometheus(struct lib_series *const *v, size_t n, struct strbu
 		s = v[k];
 		if (s->fam != f) {	/* a family's series are adjacent */
 			f = s->fam;
-			lib_metadata(sb, f->name, type_name(f->type), f->help, om);
+			lib_metadata(sb, f->name, lib_type_name(f->type), f->help, om);
 		}
-		if (f->type == LIB_HISTOGRAM) {
-			if (prom_histogram(sb, (const struct pinch_histogram *)s) < 0)
+		if (LIB_HIST_LIKE(f->type)) {
+			if ((f->type == LIB_HISTOGRAM ? prom_histogram : prom_summary)(
+				    sb, (const struct pinch_histogram *)s) < 0)
 				return -ENOMEM;
 			continue;
 		}
 		lib_sample_name(sb, f->name, f->type == LIB_COUNTER, om);
-		add_labels(sb, s, NULL);
+		add_labels(sb, s, NULL, NULL);
 		strbuf_addch(sb, ' ');
 		if (f->type == LIB_COUNTER)
 			strbuf_addf(sb, "%llu", (unsigned long long)
@@ -209,7 +241,7 @@ static int format_json(struct lib_series *const *v, size_t n, struct strbuf *sb)
 		{
 			json_obj_begin(&w);
 			json_kstr(&w, "name", f->name);
-			json_kstr(&w, "type", type_name(f->type));
+			json_kstr(&w, "type", lib_type_name(f->type));
 			json_kstr(&w, "help", f->help);
 			json_key(&w, "labels");
 			json_obj_begin(&w);
@@ -269,7 +301,7 @@ static int format_text(struct lib_series *const *v, size_t n_series, struct strb
 			struct strbuf *row = &cells[n * TEXT_COLS];
 
 			series_display_name(&row[0], s);
-			strbuf_addstr(&row[1], type_name(f->type));
+			strbuf_addstr(&row[1], lib_type_name(f->type));
 			if (f->type == LIB_COUNTER) {
 				strbuf_addf(&row[2], "%llu", (unsigned long long)
 					    pinch_counter_value((const struct pinch_counter *)s));

@@ -68,7 +68,15 @@ uint64_t lib_trace_current(void);
 /* The spans' histogram (span.c), label "span", default buckets: the only
  * registration that name accepts. */
 #define LIB_SPAN_FAMILY "pinch_span_duration_seconds"
-enum lib_type { LIB_COUNTER, LIB_GAUGE, LIB_HISTOGRAM };
+enum lib_type { LIB_COUNTER, LIB_GAUGE, LIB_HISTOGRAM, LIB_SUMMARY };
+/* Summaries are histograms underneath, exposed as quantiles. */
+#define LIB_HIST_LIKE(t) ((t) == LIB_HISTOGRAM || (t) == LIB_SUMMARY)
+
+static inline const char *lib_type_name(enum lib_type t)
+{
+	return t == LIB_COUNTER ? "counter" : t == LIB_GAUGE ? "gauge"
+		: t == LIB_HISTOGRAM ? "histogram" : "summary";
+}
 
 struct lib_family;
 

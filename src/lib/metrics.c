@@ -91,11 +91,6 @@ static int valid_utf8(const char *s)
 	return 1;
 }
 
-static const char *type_name(enum lib_type t)
-{
-	return t == LIB_COUNTER ? "counter" : t == LIB_GAUGE ? "gauge" : "histogram";
-}
-
 /* Checks a NULL-terminated name/value array; returns the pair count or
  * a negative code. */
 static int check_labels(const char *const *labels, enum lib_type type)
@@ -114,6 +109,8 @@ static int check_labels(const char *const *labels, enum lib_type type)
 				       labels[i]);
 		if (type == LIB_HISTOGRAM && !strcmp(labels[i], "le"))
 			return lib_err(-EINVAL, "label name 'le' is reserved for histogram buckets");
+		if (type == LIB_SUMMARY && !strcmp(labels[i], "quantile"))
+			return lib_err(-EINVAL, "label name 'quantile' is reserved for summaries");
 		if (!labels[i + 1] || !valid_utf8(labels[i + 1]))
 			return lib_err(-EINVAL, "invalid value of label '%s': not valid UTF-8", labels[i]);
 		for (j = 0; j < i; j += 2)
@@ -201,7 +198,7 @@ static void series_free(struct lib_series *s)
 	if (f->type == LIB_COUNTER) {
 		for (i = 0; i < LIB_CHUNKS; i++)
 			free(atomic_load(&((struct pinch_counter *)s)->chunks[i]));
-	} else if (f->type == LIB_HISTOGRAM) {
+	} else if (LIB_HIST_LIKE(f->type)) {
 		struct pinch_histogram *h = (struct pinch_histogram *)s;
 
 		for (i = 0; i <= LIB_SLOTS; i++)
@@ -394,7 +391,7 @@ static int exposed_name_free(struct pinch_registry *r, const char *name, const c
 				       name, e);
 	if (strcmp(e, name) && (f = family_find(r, e)))
 		return lib_err(-EEXIST, "metric '%s' would expose '%s', already registered as a %s",
-			       name, e, type_name(f->type));
+			       name, e, lib_type_name(f->type));
 	/* OpenMetrics: a counter x_total is the family x, a counter x
 	 * exposes x_total */
 	if (el > 6 && !strcmp(e + el - 6, "_total") &&
@@ -416,7 +413,7 @@ static int exposed_name_free(struct pinch_registry *r, const char *name, const c
 		if (el <= sl || strcmp(e + el - sl, hist_suffixes[i]))
 			continue;
 		if ((f = family_find_n(r, e, el - sl)) && strcmp(f->name, name) &&
-		    f->type == LIB_HISTOGRAM)
+		    LIB_HIST_LIKE(f->type))
 			return lib_err(-EEXIST, "metric '%s' would expose '%s', a sample name of histogram '%s'",
 				       name, e, f->name);
 	}
@@ -449,7 +446,7 @@ static int family_name_free(struct pinch_registry *r, const char *name, enum lib
 			strbuf_addf(&e, "%s_total", name);
 		rc = exposed_name_free(r, name, e.buf);
 	}
-	for (i = 0; type == LIB_HISTOGRAM && i < N_SUFFIXES && !rc; i++) {
+	for (i = 0; LIB_HIST_LIKE(type) && i < N_SUFFIXES && !rc; i++) {
 		strbuf_reset(&e);
 		strbuf_addf(&e, "%s%s", name, hist_suffixes[i]);
 		rc = exposed_name_free(r, name, e.buf);
@@ -477,7 +474,7 @@ static int family_new(struct pinch_registry *r, const char *name, const char *he
 	for (i = 0; i < n_labels; i++)
 		if (!(f->label_names[i] = strdup(labels[2 * i])))
 			goto fail;
-	if (type == LIB_HISTOGRAM && (rc = family_set_buckets(f, o)) < 0)
+	if (LIB_HIST_LIKE(type) && (rc = family_set_buckets(f, o)) < 0)
 		goto fail;
 	hmap_init(&f->series_idx);
 	rc = -ENOMEM;
@@ -545,12 +542,12 @@ static struct lib_series *series_new(struct lib_family *f, const char *const *la
 	if (f->n_series >= UINT32_MAX - 1 || ARRAY_GROW(f->series, f->cap_series, f->n_series + 1) < 0 ||
 	    hmap_insert(&f->series_idx, labels_hash(f, labels), (uint32_t)f->n_series) < 0)
 		goto fail;
-	if (f->type == LIB_HISTOGRAM)
+	if (LIB_HIST_LIKE(f->type))
 		pthread_mutex_init(&((struct pinch_histogram *)s)->shared_lock, NULL);
 	f->series[f->n_series++] = s;
 	return s;
 fail:
-	if (f->type == LIB_HISTOGRAM)
+	if (LIB_HIST_LIKE(f->type))
 		pthread_mutex_init(&((struct pinch_histogram *)s)->shared_lock, NULL);
 	series_free(s);
 	return NULL;
@@ -757,7 +754,7 @@ static int metric_register(struct pinch_registry *r, const char *name, const cha
 	f = family_find(r, name);
 	if (f) {
 		if (f->type != type) {
-			rc = lib_err(-EEXIST, "metric '%s' is already registered as a %s", name, type_name(f->type));
+			rc = lib_err(-EEXIST, "metric '%s' is already registered as a %s", name, lib_type_name(f->type));
 			goto out;
 		}
 		if (f->n_labels != (size_t)n) {
@@ -770,7 +767,7 @@ static int metric_register(struct pinch_registry *r, const char *name, const cha
 					     name, f->label_names[i], labels[2 * i]);
 				goto out;
 			}
-		if (type == LIB_HISTOGRAM && !same_buckets(f, o)) {
+		if (LIB_HIST_LIKE(type) && !same_buckets(f, o)) {
 			rc = lib_err(-EEXIST, "histogram '%s' is already registered with other buckets", name);
 			goto out;
 		}
@@ -844,6 +841,20 @@ PINCH_API int pinch_histogram_get(struct pinch_registry *reg, const char *name, 
 				  struct pinch_histogram **out)
 {
 	REGISTER(struct pinch_histogram, LIB_HISTOGRAM, 0, opts);
+}
+
+PINCH_API int pinch_summary_new(struct pinch_registry *reg, const char *name, const char *help,
+				const char *const *labels, const struct pinch_histogram_opts *opts,
+				struct pinch_histogram **out)
+{
+	REGISTER(struct pinch_histogram, LIB_SUMMARY, 1, opts);
+}
+
+PINCH_API int pinch_summary_get(struct pinch_registry *reg, const char *name, const char *help,
+				const char *const *labels, const struct pinch_histogram_opts *opts,
+				struct pinch_histogram **out)
+{
+	REGISTER(struct pinch_histogram, LIB_SUMMARY, 0, opts);
 }
 
 /* ---- updates: the hot path ---- */

@@ -158,6 +158,26 @@ static void test_openmetrics(void)
 	   "counter families without _total, samples with it, HELP quotes escaped, gauge read at render");
 	ok(strlen(text) > 6 && !strcmp(text + strlen(text) - 6, "# EOF\n"), "ends with # EOF");
 	pinch_free(text);
+	{
+		struct pinch_histogram *sm;
+		const char *q[] = { "quantile", "x", NULL }, *op[] = { "op", "read", NULL };
+		int v;
+
+		is_int(pinch_summary_new(r, "rpc_seconds", "RPCs.", q, NULL, &sm), -EINVAL,
+		       "summary with a quantile label is -EINVAL");
+		is_int(pinch_summary_new(r, "rpc_seconds", "RPCs.", op, NULL, &sm), 0, "summary");
+		for (v = 1; v <= 100; v++)
+			pinch_histogram_observe(sm, v / 1000.0);
+		is_int(pinch_gauge_new(r, "rpc_seconds_count", NULL, NULL, &g), -EEXIST, "gauge rpc_seconds_count clashes");
+		ok(pinch_registry_format(r, PINCH_FORMAT_PROMETHEUS, &text, NULL) == 0, "format with a summary");
+		ok(contains(text, "# TYPE rpc_seconds summary\n") &&
+		   contains(text, "rpc_seconds{op=\"read\",quantile=\"0.5\"} 0.0499") &&
+		   contains(text, "rpc_seconds{op=\"read\",quantile=\"0.99\"} 0.0988") &&
+		   contains(text, "rpc_seconds_sum{op=\"read\"} 5.05\n") &&
+		   contains(text, "rpc_seconds_count{op=\"read\"} 100\n"),
+		   "summary quantiles (bucket midpoints, within 0.5 %%), _sum, _count");
+	}
+	pinch_free(text);
 	pinch_registry_free(r);
 }
 
