@@ -32,6 +32,7 @@ struct pinch_registry;
 struct pinch_counter;
 struct pinch_gauge;
 struct pinch_histogram;
+struct pinch_histogram_opts;
 
 /* Creates an empty registry. Returns 0 or -ENOMEM. Free with
  * pinch_registry_free(). */
@@ -41,6 +42,15 @@ PINCH_API int pinch_registry_new(struct pinch_registry **out);
  * use the registry or its handles any more. NULL and the default registry
  * (which lives as long as the process) are ignored. */
 PINCH_API void pinch_registry_free(struct pinch_registry *reg);
+
+/* Cardinality guard: a family (one metric name) with labels holds at most
+ * limit series (default 10000). Registering a new label set past it
+ * returns, with 0, the family's overflow series (every label value
+ * "_overflow_") and counts the registration in
+ * pinch_series_dropped_total{metric="<name>"}. reg NULL means the default
+ * registry. 0, -EINVAL (limit 0) or -ENOMEM. Lowering it keeps the series
+ * already there. */
+PINCH_API int pinch_registry_set_series_limit(struct pinch_registry *reg, size_t limit);
 
 /* The process-wide default registry, created on first use (never freed).
  * Spans, PINCH_TIME_SCOPE and pinch_serve() use it. NULL only when out of
@@ -53,12 +63,16 @@ PINCH_API struct pinch_registry *pinch_registry_default(void);
  * _get returns the existing series or creates it (the way to reach series
  * with label values known only at run time; cache the handle).
  * Both fail with:
- *   -EINVAL  a name not matching [a-zA-Z_:][a-zA-Z0-9_:]*, a label name not
+ *   -EINVAL  out is NULL, a name not matching [a-zA-Z_:][a-zA-Z0-9_:]*, a label name not
  *            matching [a-zA-Z_][a-zA-Z0-9_]* or starting with "__", a label
  *            value that is not valid UTF-8, an odd label array, "le" as a
  *            histogram label, or (histograms) no buckets / unsorted buckets;
  *   -EEXIST  (also for _get) the name exists with another type, other label
- *            names, or other buckets;
+ *            names, or other buckets; or the name is reserved
+ *            (pinch_span_duration_seconds but as the spans' histogram,
+ *            pinch_series_dropped_total, the process_* names /metrics adds)
+ *            or its samples would clash with another family's: a
+ *            histogram x exposes x_bucket, x_sum and x_count;
  *   -ENOMEM.
  * help may be NULL. Strings are copied.
  */
@@ -75,6 +89,37 @@ PINCH_API int pinch_gauge_new(struct pinch_registry *reg, const char *name,
 PINCH_API int pinch_gauge_get(struct pinch_registry *reg, const char *name,
 			      const char *help, const char *const *labels,
 			      struct pinch_gauge **out);
+
+/* A callback gauge: fn(arg) is called for its value whenever it is read
+ * (each scrape of /metrics, pinch_gauge_value, pinch_registry_format),
+ * from the reading thread, with no libpinch lock held; it must be
+ * thread-safe and quick. pinch_gauge_set/add on it are ignored. Returns
+ * like pinch_gauge_new, and -EINVAL for a NULL fn. */
+PINCH_API int pinch_gauge_func_new(struct pinch_registry *reg, const char *name,
+				   const char *help, const char *const *labels,
+				   double (*fn)(void *arg), void *arg,
+				   struct pinch_gauge **out);
+
+/* Summaries: recorded like histograms (pinch_histogram_observe* on the
+ * handle, pinch_histogram_read) and exposed as quantile 0.5, 0.9 and 0.99
+ * of every value so far (within 0.5 %), _sum and _count. "quantile" is a
+ * reserved label name; opts' buckets are ignored but for the name check. */
+PINCH_API int pinch_summary_new(struct pinch_registry *reg, const char *name,
+				const char *help, const char *const *labels,
+				const struct pinch_histogram_opts *opts,
+				struct pinch_histogram **out);
+PINCH_API int pinch_summary_get(struct pinch_registry *reg, const char *name,
+				const char *help, const char *const *labels,
+				const struct pinch_histogram_opts *opts,
+				struct pinch_histogram **out);
+
+/* Removes the series name{labels} (labels as at registration) from reg:
+ * it is no longer exported, its handle becomes invalid (no thread may use
+ * it any more), and registering the same labels again starts from zero.
+ * Returns 0, -ENOENT (no such series), -EINVAL, -EPERM (the spans'
+ * pinch_span_duration_seconds series: call sites cache them). */
+PINCH_API int pinch_series_remove(struct pinch_registry *reg, const char *name,
+				  const char *const *labels);
 
 /* Histogram options. buckets: the Prometheus upper bounds (`le`), strictly
  * increasing and finite, at most 1000; NULL selects the default latency
@@ -129,6 +174,8 @@ enum pinch_format {
 	PINCH_FORMAT_TEXT,		/* aligned table for people */
 	PINCH_FORMAT_JSON,		/* {"metrics":[...]} */
 	PINCH_FORMAT_PROMETHEUS,	/* text exposition format 0.0.4 */
+	PINCH_FORMAT_OPENMETRICS,	/* OpenMetrics 1.0 text (counter families
+					 * without _total, "# EOF" last) */
 };
 
 /* Renders every series of reg into *out (NUL-terminated; caller frees with

@@ -4,6 +4,10 @@
  *    "function":"load_items","duration_ms":12.345,"status":"ok","error":null,
  *    "user_id":42}
  * "event" is "function_failed" and "status" "error" when the call failed.
+ * Inside a PINCH_TIME_SCOPE, "trace_id" (the thread's outermost open
+ * scope) and "span_id" (pinch_span_current()) follow "error", as hex
+ * strings like the Chrome trace's ids. Strings are escaped per RFC 8259
+ * (control characters as \n, \t, \u00XX; invalid UTF-8 as U+FFFD).
  * Each line is written with one write() call, so lines from many threads
  * never interleave (for pipes up to PIPE_BUF bytes, for O_APPEND files in
  * practice always).

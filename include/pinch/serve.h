@@ -1,5 +1,6 @@
 /*
- * pinch/serve.h - a background HTTP server (libmicrohttpd, its own thread)
+ * pinch/serve.h - a background HTTP server (libmicrohttpd, its own thread;
+ * the shared libpinch loads it from libpinch-serve.so on first use)
  * exposing the process to scrapers:
  *   GET /health        {"status":"healthy","uptime_seconds":12.3}
  *   GET /metrics       Prometheus text exposition format: the registry's
@@ -38,15 +39,22 @@ struct pinch_serve_opts {
  * port: see pinch_server_port). opts may be NULL. Returns 0 and the server
  * in *out, or -EINVAL (malformed address), -EPERM (non-loopback without
  * allow_remote), -EADDRINUSE, -EACCES, -ENOMEM, -EIO (the HTTP daemon
- * did not start). */
+ * did not start, or the shared libpinch could not load its HTTP module
+ * libpinch-serve.so, looked for next to libpinch.so or at
+ * $PINCH_SERVE_MODULE). */
 PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *opts,
 			     struct pinch_server **out);
 /* pinch_serve_ex(addr, NULL, out). */
 PINCH_API int pinch_serve(const char *addr, struct pinch_server **out);
-/* The TCP port the server listens on. */
+/* The TCP port the server listens on, or -EINVAL for NULL. */
 PINCH_API int pinch_server_port(const struct pinch_server *s);
 /* Stops the server: closes the socket, waits for the server thread and
- * in-flight requests, frees s. NULL is fine. Call once, from one thread. */
+ * in-flight requests, frees s. NULL is fine; a server already stopped is
+ * left alone (pinch_last_error() says so). Call from one thread.
+ * fork(): the child has none of the server's threads and closes its copies
+ * of the listening sockets at fork time; pinch_serve_stop() in the child
+ * frees the child's copy and leaves the parent's server serving. A
+ * pre-fork worker calls pinch_serve() for a port of its own. */
 PINCH_API void pinch_serve_stop(struct pinch_server *s);
 
 #ifdef __cplusplus

@@ -43,6 +43,12 @@ PINCH_API int pinch_span_begin(const char *name, uint64_t parent, uint64_t *id);
  * with that id is open (never begun, or already ended). A span that is
  * never ended keeps its ~64 bytes until the process exits. */
 PINCH_API int pinch_span_end(uint64_t id);
+/* Attributes and status of an open explicit span, written into its trace
+ * event's args ("key":"value", "status":"ok"|"error", "status_message").
+ * 0, -ENOENT (not open), -EINVAL (NULL or empty key, NULL value), -ENOMEM.
+ * Strings are copied. */
+PINCH_API int pinch_span_set_attr(uint64_t id, const char *key, const char *value);
+PINCH_API int pinch_span_set_status(uint64_t id, int error, const char *message);
 
 /* The id of the innermost scope open on the calling thread, 0 if none. */
 PINCH_API uint64_t pinch_span_current(void);
@@ -75,10 +81,11 @@ PINCH_API void pinch_scope_leave(struct pinch_scope *s);
 		__attribute__((cleanup(pinch_scope_leave), unused)) = \
 		pinch_scope_enter(&PINCH__CAT(pinch__hist_, __LINE__), (name))
 
-/* Starts keeping finished spans for export, at most max_events of them
- * (0 means 100,000; each takes 56 bytes); later ones are counted as
- * dropped (otherData.dropped_events in the trace). Calling it again clears
- * what was kept. Returns 0 or -ENOMEM. */
+/* Starts keeping finished spans for export: the last max_events of them
+ * (0 means 100,000; each takes 56 bytes), a ring, so a long-running
+ * service's trace ends now, not at its start; the older ones overwritten
+ * are counted as dropped (otherData.dropped_events in the trace). Calling
+ * it again clears what was kept. Returns 0 or -ENOMEM. */
 PINCH_API int pinch_trace_start(size_t max_events);
 /* Stops keeping spans and frees what was kept. */
 PINCH_API void pinch_trace_stop(void);
@@ -86,8 +93,8 @@ PINCH_API void pinch_trace_stop(void);
 /* Renders the kept spans as a Chrome trace (JSON object format:
  * {"traceEvents":[...]}): scopes as complete events (ph "X"), explicit
  * spans as nestable async events (ph "b"/"e"), ts and dur in microseconds
- * from the start of tracing, sorted by ts with parents before children on
- * ties, names as raw UTF-8 without control characters; args carry id and
+ * from the start of tracing, every event (async ends too) sorted by ts with
+ * begins before ends and parents before children on ties, names as raw UTF-8 without control characters; args carry id and
  * parent. *out is freed with pinch_free(). Returns 0 or -ENOMEM. */
 PINCH_API int pinch_trace_json(char **out, size_t *len);
 /* Writes the same to path (created or truncated). 0 or -errno. */

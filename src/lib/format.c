@@ -62,7 +62,8 @@ static void add_escaped(struct strbuf *sb, const char *s, int quote)
 }
 
 /* {a="x",b="y"} plus an optional le; nothing when there are no labels. */
-static void add_labels(struct strbuf *sb, const struct lib_series *s, const char *le)
+static void add_labels(struct strbuf *sb, const struct lib_series *s, const char *key,
+		       const char *le)
 {
 	const struct lib_family *f = s->fam;
 	size_t i;
@@ -76,13 +77,22 @@ static void add_labels(struct strbuf *sb, const struct lib_series *s, const char
 		strbuf_addch(sb, '"');
 	}
 	if (le)
-		strbuf_addf(sb, "%sle=\"%s\"", f->n_labels ? "," : "", le);
+		strbuf_addf(sb, "%s%s=\"%s\"", f->n_labels ? "," : "", key, le);
 	strbuf_addch(sb, '}');
 }
 
-static const char *type_name(enum lib_type t)
+/* A histogram's or summary's _sum (sum in ticks) and _count lines. */
+static void add_sum_count(struct strbuf *sb, const struct pinch_histogram *h, double sum, uint64_t count)
 {
-	return t == LIB_COUNTER ? "counter" : t == LIB_GAUGE ? "gauge" : "histogram";
+	const struct lib_family *f = h->s.fam;
+
+	strbuf_addf(sb, "%s_sum", f->name);
+	add_labels(sb, &h->s, NULL, NULL);
+	strbuf_addch(sb, ' ');
+	lib_add_float(sb, sum / f->scale);
+	strbuf_addf(sb, "\n%s_count", f->name);
+	add_labels(sb, &h->s, NULL, NULL);
+	strbuf_addf(sb, " %llu\n", (unsigned long long)count);
 }
 
 static int prom_histogram(struct strbuf *sb, const struct pinch_histogram *h)
@@ -105,50 +115,95 @@ static int prom_histogram(struct strbuf *sb, const struct pinch_histogram *h)
 		else
 			strbuf_addstr(&b, "+Inf");
 		strbuf_addf(sb, "%s_bucket", f->name);
-		add_labels(sb, &h->s, b.buf);
+		add_labels(sb, &h->s, "le", b.buf);
 		strbuf_addf(sb, " %llu\n", (unsigned long long)cum);
 		strbuf_release(&b);
 	}
-	strbuf_addf(sb, "%s_sum", f->name);
-	add_labels(sb, &h->s, NULL);
-	strbuf_addch(sb, ' ');
-	lib_add_float(sb, m.sum / f->scale);
-	strbuf_addf(sb, "\n%s_count", f->name);
-	add_labels(sb, &h->s, NULL);
-	strbuf_addf(sb, " %llu\n", (unsigned long long)cum);
+	add_sum_count(sb, h, m.sum, cum);
 	hist_release(&m);
 	free(le);
 	return 0;
 }
 
-static int format_prometheus(struct pinch_registry *r, struct strbuf *sb)
+void lib_metadata(struct strbuf *sb, const char *name, const char *type, const char *help, int om)
 {
-	const struct lib_family *f;
-	const struct lib_series *s;
+	size_t nl = strlen(name);
+	int fam_len = (int)nl;
 
-	for (f = r->families; f; f = f->next) {
-		if (*f->help) {
-			strbuf_addf(sb, "# HELP %s ", f->name);
-			add_escaped(sb, f->help, 0);
-			strbuf_addch(sb, '\n');
+	/* OpenMetrics: a counter's family is its name without _total */
+	if (om && !strcmp(type, "counter") && nl > 6 && !strcmp(name + nl - 6, "_total"))
+		fam_len -= 6;
+	if (help && *help) {
+		strbuf_addf(sb, "# HELP %.*s ", fam_len, name);
+		add_escaped(sb, help, om);
+		strbuf_addch(sb, '\n');
+	}
+	strbuf_addf(sb, "# TYPE %.*s %s\n", fam_len, name, type);
+}
+
+void lib_sample_name(struct strbuf *sb, const char *name, int counter, int om)
+{
+	size_t nl = strlen(name);
+
+	strbuf_addstr(sb, name);
+	if (om && counter && !(nl > 6 && !strcmp(name + nl - 6, "_total")))
+		strbuf_addstr(sb, "_total");
+}
+
+/* A summary: quantiles 0.5, 0.9, 0.99 of every value so far (from the
+ * HDR histogram, within 0.5 %), _sum and _count. */
+static int prom_summary(struct strbuf *sb, const struct pinch_histogram *h)
+{
+	static const double q[] = { 0.5, 0.9, 0.99 };
+	const struct lib_family *f = h->s.fam;
+	struct hist m;
+	size_t j;
+
+	if (lib_histogram_merge(h, &m, NULL) < 0)
+		return -ENOMEM;
+	for (j = 0; j < sizeof(q) / sizeof(q[0]); j++) {
+		struct strbuf b = STRBUF_INIT;
+
+		lib_add_float(&b, q[j]);
+		strbuf_addstr(sb, f->name);
+		add_labels(sb, &h->s, "quantile", b.buf);
+		strbuf_addch(sb, ' ');
+		lib_add_float(sb, m.total ? (double)hist_percentile(&m, q[j] * 100) / f->scale : NAN);
+		strbuf_addch(sb, '\n');
+		strbuf_release(&b);
+	}
+	add_sum_count(sb, h, m.sum, m.total);
+	hist_release(&m);
+	return 0;
+}
+
+static int format_prometheus(struct lib_series *const *v, size_t n, struct strbuf *sb, int om)
+{
+	const struct lib_family *f = NULL;
+	const struct lib_series *s;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		s = v[k];
+		if (s->fam != f) {	/* a family's series are adjacent */
+			f = s->fam;
+			lib_metadata(sb, f->name, lib_type_name(f->type), f->help, om);
 		}
-		strbuf_addf(sb, "# TYPE %s %s\n", f->name, type_name(f->type));
-		for (s = f->head; s; s = s->next) {
-			if (f->type == LIB_HISTOGRAM) {
-				if (prom_histogram(sb, (const struct pinch_histogram *)s) < 0)
-					return -ENOMEM;
-				continue;
-			}
-			strbuf_addstr(sb, f->name);
-			add_labels(sb, s, NULL);
-			strbuf_addch(sb, ' ');
-			if (f->type == LIB_COUNTER)
-				strbuf_addf(sb, "%llu", (unsigned long long)
-					    pinch_counter_value((const struct pinch_counter *)s));
-			else
-				lib_add_float(sb, pinch_gauge_value((const struct pinch_gauge *)s));
-			strbuf_addch(sb, '\n');
+		if (LIB_HIST_LIKE(f->type)) {
+			if ((f->type == LIB_HISTOGRAM ? prom_histogram : prom_summary)(
+				    sb, (const struct pinch_histogram *)s) < 0)
+				return -ENOMEM;
+			continue;
 		}
+		lib_sample_name(sb, f->name, f->type == LIB_COUNTER, om);
+		add_labels(sb, s, NULL, NULL);
+		strbuf_addch(sb, ' ');
+		if (f->type == LIB_COUNTER)
+			strbuf_addf(sb, "%llu", (unsigned long long)
+				    pinch_counter_value((const struct pinch_counter *)s));
+		else
+			lib_add_float(sb, pinch_gauge_value((const struct pinch_gauge *)s));
+		strbuf_addch(sb, '\n');
 	}
 	return 0;
 }
@@ -169,22 +224,24 @@ static void series_display_name(struct strbuf *sb, const struct lib_series *s)
 	strbuf_addch(sb, '}');
 }
 
-static int format_json(struct pinch_registry *r, struct strbuf *sb)
+static int format_json(struct lib_series *const *v, size_t n, struct strbuf *sb)
 {
 	const struct lib_family *f;
 	const struct lib_series *s;
 	struct json_writer w;
-	size_t i;
+	size_t i, k;
 
 	json_init(&w, sb, 0);
 	json_obj_begin(&w);
 	json_key(&w, "metrics");
 	json_arr_begin(&w);
-	for (f = r->families; f; f = f->next) {
-		for (s = f->head; s; s = s->next) {
+	for (k = 0; k < n; k++) {
+		s = v[k];
+		f = s->fam;
+		{
 			json_obj_begin(&w);
 			json_kstr(&w, "name", f->name);
-			json_kstr(&w, "type", type_name(f->type));
+			json_kstr(&w, "type", lib_type_name(f->type));
 			json_kstr(&w, "help", f->help);
 			json_key(&w, "labels");
 			json_obj_begin(&w);
@@ -219,7 +276,7 @@ static int format_json(struct pinch_registry *r, struct strbuf *sb)
 
 #define TEXT_COLS 9
 
-static int format_text(struct pinch_registry *r, struct strbuf *sb)
+static int format_text(struct lib_series *const *v, size_t n_series, struct strbuf *sb)
 {
 	static const char *const head[TEXT_COLS] = {
 		"METRIC", "TYPE", "VALUE/COUNT", "AVG", "MIN", "MAX", "P50", "P95", "P99",
@@ -229,9 +286,7 @@ static int format_text(struct pinch_registry *r, struct strbuf *sb)
 	struct strbuf *cells = NULL;
 	size_t rows = 1, n = 0, i, c, width[TEXT_COLS] = { 0 };
 
-	for (f = r->families; f; f = f->next)
-		for (s = f->head; s; s = s->next)
-			rows++;
+	rows += n_series;
 	cells = calloc(rows * TEXT_COLS, sizeof(*cells));
 	if (!cells)
 		return -ENOMEM;
@@ -239,12 +294,14 @@ static int format_text(struct pinch_registry *r, struct strbuf *sb)
 		strbuf_init(&cells[i], 0);
 	for (c = 0; c < TEXT_COLS; c++)
 		strbuf_addstr(&cells[c], head[c]);
-	for (f = r->families, n = 1; f; f = f->next) {
-		for (s = f->head; s; s = s->next, n++) {
+	for (n = 1; n < rows; n++) {
+		s = v[n - 1];
+		f = s->fam;
+		{
 			struct strbuf *row = &cells[n * TEXT_COLS];
 
 			series_display_name(&row[0], s);
-			strbuf_addstr(&row[1], type_name(f->type));
+			strbuf_addstr(&row[1], lib_type_name(f->type));
 			if (f->type == LIB_COUNTER) {
 				strbuf_addf(&row[2], "%llu", (unsigned long long)
 					    pinch_counter_value((const struct pinch_counter *)s));
@@ -290,14 +347,26 @@ static int format_text(struct pinch_registry *r, struct strbuf *sb)
 	return 0;
 }
 
-int lib_format_locked(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *out)
+int lib_format(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *out)
 {
+	struct lib_series **v;
+	size_t n;
+	int rc;
+
+	if (fmt != PINCH_FORMAT_TEXT && fmt != PINCH_FORMAT_JSON && fmt != PINCH_FORMAT_PROMETHEUS &&
+	    fmt != PINCH_FORMAT_OPENMETRICS)
+		return lib_err(-EINVAL, "unknown format %d", (int)fmt);
+	/* The lock only for the copy: registration and spans go on while
+	 * the values are read and the text is built. */
+	if (lib_registry_snapshot(r, &v, &n) < 0)
+		return -ENOMEM;
 	switch (fmt) {
-	case PINCH_FORMAT_TEXT: return format_text(r, out);
-	case PINCH_FORMAT_JSON: return format_json(r, out);
-	case PINCH_FORMAT_PROMETHEUS: return format_prometheus(r, out);
+	case PINCH_FORMAT_TEXT: rc = format_text(v, n, out); break;
+	case PINCH_FORMAT_JSON: rc = format_json(v, n, out); break;
+	default: rc = format_prometheus(v, n, out, fmt == PINCH_FORMAT_OPENMETRICS); break;
 	}
-	return lib_err(-EINVAL, "unknown format %d", (int)fmt);
+	lib_registry_snapshot_done(r, v);
+	return rc;
 }
 
 PINCH_API int pinch_registry_format(struct pinch_registry *reg, enum pinch_format fmt,
@@ -310,9 +379,9 @@ PINCH_API int pinch_registry_format(struct pinch_registry *reg, enum pinch_forma
 		reg = pinch_registry_default();
 	if (!reg || !out)
 		return lib_err(-EINVAL, "pinch_registry_format: NULL argument");
-	lib_registry_lock(reg);
-	rc = lib_format_locked(reg, fmt, &sb);
-	lib_registry_unlock(reg);
+	rc = lib_format(reg, fmt, &sb);
+	if (rc == 0 && fmt == PINCH_FORMAT_OPENMETRICS)
+		strbuf_addstr(&sb, "# EOF\n");
 	if (rc < 0) {
 		strbuf_release(&sb);
 		return rc == -ENOMEM ? lib_err(rc, "out of memory") : rc;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/hmap.h"
 #include "pinch/pinch.h"
 
 struct strbuf;
@@ -18,6 +19,18 @@ struct strbuf;
 /* ---- errors (error.c) ---- */
 /* Stores a formatted message as the thread's last error; returns code. */
 int lib_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- fork (fork.c) ----
+ * Each module with locks or threads takes its locks at PREPARE (in the
+ * order registries, spans, slots, servers) and releases them at PARENT and
+ * CHILD; at CHILD it also forgets what the parent's other threads owned. */
+enum lib_fork_phase { LIB_FORK_PREPARE, LIB_FORK_PARENT, LIB_FORK_CHILD };
+void lib_registries_atfork(enum lib_fork_phase phase);	/* metrics.c */
+void lib_span_atfork(enum lib_fork_phase phase);	/* span.c */
+void lib_slot_atfork(enum lib_fork_phase phase);	/* slot.c */
+void lib_serve_atfork(enum lib_fork_phase phase);	/* serve.c */
+/* Registers the handlers, once. */
+void lib_fork_init(void);
 
 /* ---- thread slots (slot.c) ----
  * Every thread that updates a metric owns one slot index in [0, LIB_SLOTS)
@@ -38,8 +51,32 @@ static inline int lib_slot(void)
 	return s >= 0 ? s : lib_slot_assign();
 }
 
+/* ---- strings ----
+ * Length of the UTF-8 sequence at p (1..4), 0 when invalid (metrics.c). */
+size_t lib_utf8_seq(const unsigned char *p);
+/* Appends s as an RFC 8259 string: '"', '\\' and every control character
+ * escaped, each byte of invalid UTF-8 as U+FFFD, every other byte kept
+ * (perflog.c). */
+void lib_json_quote(struct strbuf *sb, const char *s);
+
+/* ---- spans (span.c) ----
+ * The id of the outermost scope open on this thread, the "trace" the
+ * current span (pinch_span_current()) belongs to; 0 outside scopes. */
+uint64_t lib_trace_current(void);
+
 /* ---- registry (metrics.c) ---- */
-enum lib_type { LIB_COUNTER, LIB_GAUGE, LIB_HISTOGRAM };
+/* The spans' histogram (span.c), label "span", default buckets: the only
+ * registration that name accepts. */
+#define LIB_SPAN_FAMILY "pinch_span_duration_seconds"
+enum lib_type { LIB_COUNTER, LIB_GAUGE, LIB_HISTOGRAM, LIB_SUMMARY };
+/* Summaries are histograms underneath, exposed as quantiles. */
+#define LIB_HIST_LIKE(t) ((t) == LIB_HISTOGRAM || (t) == LIB_SUMMARY)
+
+static inline const char *lib_type_name(enum lib_type t)
+{
+	return t == LIB_COUNTER ? "counter" : t == LIB_GAUGE ? "gauge"
+		: t == LIB_HISTOGRAM ? "histogram" : "summary";
+}
 
 struct lib_family;
 
@@ -47,7 +84,6 @@ struct lib_family;
 struct lib_series {
 	struct lib_family *fam;
 	char **label_values;		/* fam->n_labels strings */
-	struct lib_series *next;	/* in the family, creation order */
 };
 
 struct lib_family {
@@ -63,8 +99,13 @@ struct lib_family {
 	uint64_t max_ticks;
 	uint32_t n_counts;		/* HDR buckets */
 	uint16_t *le_of_index;		/* HDR bucket -> first le that may hold it */
-	struct lib_series *head, **tail;
 	struct lib_family *next;
+	/* series in creation order, indexed by hash of their label values
+	 * (id = index in series) */
+	struct hmap series_idx;
+	struct lib_series **series;
+	size_t n_series, cap_series;
+	struct lib_series *overflow;	/* past the registry's series limit */
 };
 
 struct counter_shard {
@@ -72,21 +113,33 @@ struct counter_shard {
 	char pad[LIB_CACHELINE - sizeof(uint64_t)];
 };
 
+/* A counter's shards come in chunks of LIB_CHUNK slots, allocated when a
+ * thread of one of those slots first updates it: a counter one thread
+ * updates costs one chunk, not LIB_SLOTS + 1 cache lines. */
+#define LIB_CHUNK 4
+#define LIB_CHUNKS ((LIB_SLOTS + 1 + LIB_CHUNK - 1) / LIB_CHUNK)
+
 struct pinch_counter {
 	struct lib_series s;
-	struct counter_shard *shards;	/* LIB_SLOTS + 1, cache-line aligned */
+	_Atomic(struct counter_shard *) chunks[LIB_CHUNKS];
 };
 
 struct pinch_gauge {
 	struct lib_series s;
 	_Atomic uint64_t bits;		/* a double */
+	double (*fn)(void *arg);	/* callback gauge: read at scrape time */
+	void *arg;
 };
 
-/* One thread's part of a histogram, written by its owner only. */
+/* One thread's part of a histogram, written by its owner only. Its HDR
+ * bucket counts come in pages of LIB_HIST_PAGE, allocated by the owner on
+ * first use: values of one latency range touch a few pages, not all
+ * n_counts (~36 KB) of them. */
+#define LIB_HIST_PAGE 64
 struct hist_slot {
 	_Atomic uint64_t count, sum_bits, sumsq_bits, min, max, clamped;
 	_Atomic uint64_t *le;		/* n_bounds + 1 (the last is +Inf) */
-	_Atomic uint64_t counts[];	/* n_counts */
+	_Atomic(_Atomic uint64_t *) pages[];	/* n_counts / LIB_HIST_PAGE, rounded up */
 };
 
 struct pinch_histogram {
@@ -95,9 +148,24 @@ struct pinch_histogram {
 	pthread_mutex_t shared_lock;	/* for LIB_SLOT_SHARED */
 };
 
+/* Default per-family series limit (pinch_registry_set_series_limit). */
+#define LIB_SERIES_LIMIT 10000
+#define LIB_DROPPED_FAMILY "pinch_series_dropped_total"
+#define LIB_OVERFLOW_VALUE "_overflow_"
+
 struct pinch_registry {
-	pthread_mutex_t lock;		/* registration and reads */
+	pthread_mutex_t lock;		/* registration and snapshots */
 	struct lib_family *families, **tail;
+	struct hmap fam_idx;		/* families by hash of name; id = index in fams */
+	struct lib_family **fams;
+	size_t n_fams, cap_fams;
+	size_t series_limit;
+	/* renders reading a snapshot now; series removed meanwhile wait in
+	 * graveyard until the last one is done (lib_registry_snapshot_done) */
+	unsigned int renders;
+	struct lib_series **graveyard;
+	size_t n_graveyard, cap_graveyard;
+	struct pinch_registry *next_reg;	/* every live registry (fork) */
 };
 
 struct hist;
@@ -115,14 +183,45 @@ static inline const char *lib_series_label(const struct lib_series *s, size_t i)
 void lib_registry_lock(struct pinch_registry *r);
 void lib_registry_unlock(struct pinch_registry *r);
 
-/* Renders a registry (format.c); registry locked by the caller. */
-int lib_format_locked(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *out);
+/* Every series of r, family by family, copied under the lock: series and
+ * their families are immutable (but for their values) and live as long as
+ * the registry, so the caller reads them without it. *out freed by the
+ * caller. 0 or -ENOMEM. */
+int lib_registry_snapshot(struct pinch_registry *r, struct lib_series ***out, size_t *n);
+/* Ends a snapshot: frees *v and the series removed while it was read. */
+void lib_registry_snapshot_done(struct pinch_registry *r, struct lib_series **v);
+
+/* Prometheus / OpenMetrics (om) metadata lines of a family, and a sample's
+ * name (OpenMetrics counters end in _total; their family does not). */
+void lib_metadata(struct strbuf *sb, const char *name, const char *type, const char *help, int om);
+void lib_sample_name(struct strbuf *sb, const char *name, int counter, int om);
+
+/* Renders a registry (format.c): a snapshot, then no lock held; no
+ * "# EOF" after OpenMetrics (the caller may add more families). */
+int lib_format(struct pinch_registry *r, enum pinch_format fmt, struct strbuf *out);
 
 /* Appends v in the shortest form that reads back exactly, or NaN/+Inf/-Inf
  * (the Prometheus text format's spelling). */
 void lib_add_float(struct strbuf *sb, double v);
 
-/* ---- endpoint (serve.c) ---- */
+/* ---- endpoint (serve.c, http.c) ----
+ * serve.c makes the socket and the pages; http.c runs the HTTP daemon,
+ * linked in (static builds: PINCH_HTTP_BUILTIN) or loaded from the module
+ * libpinch-serve.so next to libpinch.so (pinch_http_module()). */
+/* Builds the reply to one request: a malloc'd body (*len bytes), the
+ * status and content type; NULL when out of memory. */
+typedef char *(*lib_page_fn)(void *ctx, const char *url, const char *method,
+			     const char *accept, size_t *len, unsigned int *code,
+			     const char **type);
+#define LIB_HTTP_ABI 2
+struct lib_http_ops {
+	int abi;
+	/* a daemon serving the listening fd (its own thread), or NULL */
+	void *(*start)(int fd, int ipv6, lib_page_fn page, void *ctx);
+	void (*stop)(void *daemon);	/* joins its thread, closes fd */
+	int (*epoll_fd)(void *daemon);	/* -1 if none */
+};
+extern const struct lib_http_ops lib_http_mhd;	/* http.c */
 struct sockaddr_storage;
 /* Parses "HOST:PORT" / "[V6]:PORT" (IP or localhost); 0, -EINVAL, -EPERM. */
 int lib_parse_addr(const char *addr, int allow_remote, struct sockaddr_storage *ss,
@@ -139,5 +238,12 @@ struct lib_procstat {
 	double uptime;			/* seconds */
 };
 int lib_procstat_read(struct lib_procstat *ps);
+
+/* The process_* metrics /metrics adds to every registry it serves, in the
+ * order of lib_process_values(); their names are reserved (metrics.c). */
+#define LIB_PROCESS_METRICS 7
+struct lib_process_metric { const char *name, *type, *help; };
+extern const struct lib_process_metric lib_process_metrics[LIB_PROCESS_METRICS];
+void lib_process_values(const struct lib_procstat *ps, double v[LIB_PROCESS_METRICS]);
 
 #endif

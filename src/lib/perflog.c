@@ -55,8 +55,8 @@ PINCH_API int pinch_log_open_file(const char *path, const struct pinch_log_opts 
 {
 	int fd, rc;
 
-	if (!path)
-		return lib_err(-EINVAL, "pinch_log_open_file: NULL path");
+	if (!path || !out)
+		return lib_err(-EINVAL, "pinch_log_open_file: NULL path or out");
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		rc = -errno;
@@ -81,6 +81,7 @@ static int reserved_key(const char *k)
 {
 	static const char *const keys[] = {
 		"timestamp", "event", "function", "duration_ms", "status", "error",
+		"trace_id", "span_id",
 	};
 	size_t i;
 
@@ -88,6 +89,70 @@ static int reserved_key(const char *k)
 		if (!strcmp(k, keys[i]))
 			return 1;
 	return 0;
+}
+
+void lib_json_quote(struct strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	strbuf_addch(sb, '"');
+	for (; *p; p += n) {
+		n = lib_utf8_seq(p);
+		if (!n) {
+			strbuf_addstr(sb, "\\ufffd");
+			n = 1;
+			continue;
+		}
+		if (n > 1) {
+			strbuf_add(sb, p, n);
+			continue;
+		}
+		switch (*p) {
+		case '"': strbuf_addstr(sb, "\\\""); break;
+		case '\\': strbuf_addstr(sb, "\\\\"); break;
+		case '\b': strbuf_addstr(sb, "\\b"); break;
+		case '\f': strbuf_addstr(sb, "\\f"); break;
+		case '\n': strbuf_addstr(sb, "\\n"); break;
+		case '\r': strbuf_addstr(sb, "\\r"); break;
+		case '\t': strbuf_addstr(sb, "\\t"); break;
+		default:
+			if (*p < 0x20)
+				strbuf_addf(sb, "\\u%04x", *p);
+			else
+				strbuf_addch(sb, (char)*p);
+		}
+	}
+	strbuf_addch(sb, '"');
+}
+
+/* A member of the line's one flat object, key and (for strings) value
+ * quoted by lib_json_quote rather than core/json.c's display-sanitizing
+ * quote, which turns control characters into '?'. */
+static void log_key(struct json_writer *w, const char *k)
+{
+	if (!w->first[w->depth])
+		strbuf_addch(w->out, ',');
+	w->first[w->depth] = 0;
+	lib_json_quote(w->out, k);
+	strbuf_addch(w->out, ':');
+	w->after_key = 1;
+}
+
+static void log_str(struct json_writer *w, const char *v)
+{
+	if (!v) {
+		json_null(w);
+		return;
+	}
+	w->after_key = 0;
+	lib_json_quote(w->out, v);
+}
+
+static void log_kstr(struct json_writer *w, const char *k, const char *v)
+{
+	log_key(w, k);
+	log_str(w, v);
 }
 
 static void add_timestamp(struct json_writer *w)
@@ -101,7 +166,7 @@ static void add_timestamp(struct json_writer *w)
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (int)(now % 1000000000ull / 1000000));
-	json_kstr(w, "timestamp", buf);
+	log_kstr(w, "timestamp", buf);
 }
 
 PINCH_API int pinch_log_call(struct pinch_log *l, const char *function, uint64_t duration_ns,
@@ -120,24 +185,30 @@ PINCH_API int pinch_log_call(struct pinch_log *l, const char *function, uint64_t
 	json_init(&w, &sb, 0);
 	json_obj_begin(&w);
 	add_timestamp(&w);
-	json_kstr(&w, "event", rc >= 0 ? "function_completed" : "function_failed");
-	json_kstr(&w, "function", function);
-	json_key(&w, "duration_ms");
+	log_kstr(&w, "event", rc >= 0 ? "function_completed" : "function_failed");
+	log_kstr(&w, "function", function);
+	log_key(&w, "duration_ms");
 	w.after_key = 0;	/* fixed microsecond precision, not %g */
 	strbuf_addf(&sb, "%.3f", (double)duration_ns / 1e6);
-	json_kstr(&w, "status", rc >= 0 ? "ok" : "error");
-	if (rc >= 0)
-		json_kstr(&w, "error", NULL);
-	else
-		json_kstr(&w, "error", error ? error : strerror(-rc));
+	log_kstr(&w, "status", rc >= 0 ? "ok" : "error");
+	log_kstr(&w, "error", rc >= 0 ? NULL : error ? error : strerror(-rc));
+	if (pinch_span_current()) {	/* inside a scope: which one, and its outermost */
+		char id[24];
+
+		snprintf(id, sizeof(id), "0x%llx", (unsigned long long)lib_trace_current());
+		if (lib_trace_current())
+			log_kstr(&w, "trace_id", id);
+		snprintf(id, sizeof(id), "0x%llx", (unsigned long long)pinch_span_current());
+		log_kstr(&w, "span_id", id);
+	}
 	for (i = 0; fields && i < n; i++) {
 		const struct pinch_field *f = &fields[i];
 
 		if (!f->key || reserved_key(f->key))
 			continue;
-		json_key(&w, f->key);
+		log_key(&w, f->key);
 		switch (f->type) {
-		case PINCH_FIELD_STR: json_str(&w, f->s); break;
+		case PINCH_FIELD_STR: log_str(&w, f->s); break;
 		case PINCH_FIELD_INT: json_int(&w, f->i); break;
 		case PINCH_FIELD_DOUBLE: json_double(&w, f->d); break;
 		case PINCH_FIELD_BOOL: json_bool(&w, (int)f->i); break;

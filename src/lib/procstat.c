@@ -96,3 +96,24 @@ int lib_procstat_read(struct lib_procstat *ps)
 	count_fds(ps);
 	return 0;
 }
+
+const struct lib_process_metric lib_process_metrics[LIB_PROCESS_METRICS] = {
+	{ "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds." },
+	{ "process_resident_memory_bytes", "gauge", "Resident memory size in bytes." },
+	{ "process_open_fds", "gauge", "Number of open file descriptors." },
+	{ "process_threads", "gauge", "Number of OS threads in the process." },
+	{ "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds." },
+	{ "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes." },
+	{ "process_max_fds", "gauge", "Maximum number of open file descriptors." },
+};
+
+void lib_process_values(const struct lib_procstat *ps, double v[LIB_PROCESS_METRICS])
+{
+	v[0] = ps->cpu_seconds;
+	v[1] = (double)ps->rss_bytes;
+	v[2] = (double)ps->open_fds;
+	v[3] = (double)ps->threads;
+	v[4] = ps->start_time;
+	v[5] = (double)ps->vsize_bytes;
+	v[6] = (double)ps->max_fds;
+}

@@ -1,14 +1,17 @@
 /*
- * serve.c - libpinch's HTTP endpoint (src/lib): a libmicrohttpd daemon on
- * its own thread serving /health, /metrics (Prometheus text format) and
- * /metrics.json. The listening socket is made here, so bind errors come
- * back as -EADDRINUSE and friends, and loopback is the default.
+ * serve.c - libpinch's HTTP endpoint (src/lib): /health, /metrics
+ * (Prometheus text format) and /metrics.json, served by http.c's
+ * libmicrohttpd daemon on its own thread — linked in, or loaded on the
+ * first pinch_serve() from libpinch-serve.so. The listening socket is made
+ * here, so bind errors come back as -EADDRINUSE and friends, and loopback
+ * is the default.
  */
 #include "internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
+#include <dlfcn.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +24,44 @@
 #include "core/banned.h"
 
 struct pinch_server {
-	struct MHD_Daemon *daemon;
+	void *daemon;			/* http->start's */
 	struct pinch_registry *reg;
 	int port;
+	int fd, epoll_fd;		/* listening socket, the daemon's epoll or -1 */
+	int inherited;			/* copied by fork(): its thread is the parent's */
 	pthread_mutex_t lock;		/* the cpu_percent baseline */
 	double last_cpu, last_wall;
+	struct pinch_server *next;
 };
+
+/* The live servers: pinch_serve_stop() knows a stale pointer, and the
+ * fork handler finds the sockets to close in the child. */
+static pthread_mutex_t servers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pinch_server *servers;
+
+void lib_serve_atfork(enum lib_fork_phase phase)
+{
+	struct pinch_server *s;
+
+	if (phase == LIB_FORK_PREPARE) {
+		pthread_mutex_lock(&servers_lock);
+		return;
+	}
+	/* The child has none of the servers' threads. Its copies of their
+	 * sockets would keep the parent's port bound and connections
+	 * queued after the parent stopped serving: close them. The
+	 * daemon's memory is the child's copy; leave it alone. */
+	if (phase == LIB_FORK_CHILD)
+		for (s = servers; s; s = s->next) {
+			if (s->inherited)
+				continue;
+			s->inherited = 1;
+			close(s->fd);
+			if (s->epoll_fd >= 0)
+				close(s->epoll_fd);
+		}
+	pthread_mutex_unlock(&servers_lock);
+}
 
 /* Parses "HOST:PORT" / "[V6]:PORT" into ss; 0, -EINVAL, or -EPERM. */
 int lib_parse_addr(const char *addr, int allow_remote, struct sockaddr_storage *ss,
@@ -112,47 +147,34 @@ static int listen_on(const struct sockaddr_storage *ss, socklen_t len, const cha
 	return fd;
 }
 
-static void add_process_metrics(struct strbuf *sb, const struct lib_procstat *ps)
+static void add_process_metrics(struct strbuf *sb, const struct lib_procstat *ps, int om)
 {
-	static const struct { const char *name, *type, *help; } m[] = {
-		{ "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds." },
-		{ "process_resident_memory_bytes", "gauge", "Resident memory size in bytes." },
-		{ "process_open_fds", "gauge", "Number of open file descriptors." },
-		{ "process_threads", "gauge", "Number of OS threads in the process." },
-		{ "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds." },
-		{ "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes." },
-		{ "process_max_fds", "gauge", "Maximum number of open file descriptors." },
-	};
-	double v[7];
+	const struct lib_process_metric *m = lib_process_metrics;
+	double v[LIB_PROCESS_METRICS];
 	size_t i;
 
-	v[0] = ps->cpu_seconds;
-	v[1] = (double)ps->rss_bytes;
-	v[2] = (double)ps->open_fds;
-	v[3] = (double)ps->threads;
-	v[4] = ps->start_time;
-	v[5] = (double)ps->vsize_bytes;
-	v[6] = (double)ps->max_fds;
-	for (i = 0; i < 7; i++) {
-		strbuf_addf(sb, "# HELP %s %s\n# TYPE %s %s\n%s ", m[i].name, m[i].help,
-			    m[i].name, m[i].type, m[i].name);
+	lib_process_values(ps, v);
+	for (i = 0; i < LIB_PROCESS_METRICS; i++) {
+		lib_metadata(sb, m[i].name, m[i].type, m[i].help, om);
+		lib_sample_name(sb, m[i].name, !strcmp(m[i].type, "counter"), om);
+		strbuf_addch(sb, ' ');
 		lib_add_float(sb, v[i]);
 		strbuf_addch(sb, '\n');
 	}
 }
 
-static int page_metrics(struct pinch_server *s, struct strbuf *sb)
+static int page_metrics(struct pinch_server *s, struct strbuf *sb, int om)
 {
 	struct lib_procstat ps;
 	int rc;
 
-	lib_registry_lock(s->reg);
-	rc = lib_format_locked(s->reg, PINCH_FORMAT_PROMETHEUS, sb);
-	lib_registry_unlock(s->reg);
+	rc = lib_format(s->reg, om ? PINCH_FORMAT_OPENMETRICS : PINCH_FORMAT_PROMETHEUS, sb);
 	if (rc < 0)
 		return rc;
 	if (lib_procstat_read(&ps) == 0)
-		add_process_metrics(sb, &ps);
+		add_process_metrics(sb, &ps, om);
+	if (om)
+		strbuf_addstr(sb, "# EOF\n");
 	return 0;
 }
 
@@ -206,68 +228,88 @@ static int page_metrics_json(struct pinch_server *s, struct strbuf *sb)
 	return 0;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const char *type,
-			     struct strbuf *body)
+/* lib_page_fn: the three pages, 404 and 405. */
+static char *page(void *ctx, const char *url, const char *method, const char *accept,
+		  size_t *len, unsigned int *code, const char **type)
 {
-	size_t len;
-	char *buf = strbuf_detach(body, &len);
-	struct MHD_Response *r;
-	enum MHD_Result ret;
+	struct pinch_server *s = ctx;
+	struct strbuf sb = STRBUF_INIT;
 
-	if (!buf)
-		return MHD_NO;
-	r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(buf);
-		return MHD_NO;
+	*code = 200;
+	*type = "application/json";
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		*code = 405;
+		*type = "text/plain";
+		strbuf_addstr(&sb, "method not allowed\n");
+	} else if (!strcmp(url, "/health")) {
+		page_health(&sb);
+	} else if (!strcmp(url, "/metrics")) {
+		/* OpenMetrics when the scraper lists it (Prometheus does,
+		 * first); the 0.0.4 text format otherwise */
+		int om = accept && strstr(accept, "application/openmetrics-text");
+
+		*type = om ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+			   : "text/plain; version=0.0.4; charset=utf-8";
+		if (page_metrics(s, &sb, om) < 0) {
+			strbuf_reset(&sb);
+			*code = 500;
+			*type = "text/plain";
+			strbuf_addstr(&sb, "cannot render metrics\n");
+		}
+	} else if (!strcmp(url, "/metrics.json")) {
+		if (page_metrics_json(s, &sb) < 0) {
+			strbuf_reset(&sb);
+			*code = 500;
+			*type = "text/plain";
+			strbuf_addstr(&sb, "cannot read process statistics\n");
+		}
+	} else {
+		*code = 404;
+		*type = "text/plain";
+		strbuf_addstr(&sb, "not found: try /health, /metrics, /metrics.json\n");
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
-	return ret;
+	return strbuf_detach(&sb, len);
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-			      const char *method, const char *version, const char *upload,
-			      size_t *upload_size, void **con_cls)
-{
-	struct pinch_server *s = cls;
-	struct strbuf sb = STRBUF_INIT;
-	int rc;
+/* The HTTP daemon's functions: linked in, or from the module next to
+ * libpinch.so, loaded once (PINCH_SERVE_MODULE overrides its path). */
+static const struct lib_http_ops *http;
+static pthread_once_t http_once = PTHREAD_ONCE_INIT;
+static char http_error[512];
 
-	(void)version, (void)upload, (void)upload_size;
-	if (!*con_cls) {	/* first call: headers only */
-		*con_cls = s;
-		return MHD_YES;
+static void http_load(void)
+{
+#ifdef PINCH_HTTP_BUILTIN
+	http = &lib_http_mhd;
+#else
+	const struct lib_http_ops *(*entry)(void);
+	const char *env = getenv("PINCH_SERVE_MODULE");
+	char path[4096];
+	Dl_info info;
+	void *h;
+
+	if (env && *env) {
+		snprintf(path, sizeof(path), "%s", env);
+	} else if (dladdr((void *)pinch_serve_ex, &info) && info.dli_fname && strrchr(info.dli_fname, '/')) {
+		snprintf(path, sizeof(path), "%.*s/libpinch-serve.so",
+			 (int)(strrchr(info.dli_fname, '/') - info.dli_fname), info.dli_fname);
+	} else {
+		snprintf(path, sizeof(path), "libpinch-serve.so");
 	}
-	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		strbuf_addstr(&sb, "method not allowed\n");
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", &sb);
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(http_error, sizeof(http_error), "cannot load the HTTP module: %s", dlerror());
+		return;
 	}
-	if (!strcmp(url, "/health")) {
-		page_health(&sb);
-		return reply(c, MHD_HTTP_OK, "application/json", &sb);
+	entry = (const struct lib_http_ops *(*)(void))dlsym(h, "pinch_http_module");
+	if (!entry || !entry() || entry()->abi != LIB_HTTP_ABI) {
+		snprintf(http_error, sizeof(http_error), "%.400s is not a pinch %s HTTP module", path,
+			 PINCH_VERSION);
+		dlclose(h);
+		return;
 	}
-	if (!strcmp(url, "/metrics")) {
-		rc = page_metrics(s, &sb);
-		if (rc < 0) {
-			strbuf_reset(&sb);
-			strbuf_addstr(&sb, "cannot render metrics\n");
-			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", &sb);
-		}
-		return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &sb);
-	}
-	if (!strcmp(url, "/metrics.json")) {
-		rc = page_metrics_json(s, &sb);
-		if (rc < 0) {
-			strbuf_reset(&sb);
-			strbuf_addstr(&sb, "cannot read process statistics\n");
-			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", &sb);
-		}
-		return reply(c, MHD_HTTP_OK, "application/json", &sb);
-	}
-	strbuf_addstr(&sb, "not found: try /health, /metrics, /metrics.json\n");
-	return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", &sb);
+	http = entry();	/* never unloaded: its thread may outlive a stop */
+#endif
 }
 
 PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *opts,
@@ -299,18 +341,29 @@ PINCH_API int pinch_serve_ex(const char *addr, const struct pinch_serve_opts *op
 		free(s);
 		return fd;
 	}
-	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-				     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-				     0, NULL, NULL, handle, s,
-				     MHD_OPTION_LISTEN_SOCKET, fd,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-				     MHD_OPTION_END);
+	pthread_once(&http_once, http_load);
+	if (!http) {
+		close(fd);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return lib_err(-EIO, "%s", http_error);
+	}
+	s->daemon = http->start(fd, ss.ss_family == AF_INET6, page, s);
 	if (!s->daemon) {
 		close(fd);
 		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return lib_err(-EIO, "the HTTP daemon did not start on '%s'", addr);
 	}
+	s->fd = fd;
+	s->epoll_fd = http->epoll_fd(s->daemon);
+	if (s->epoll_fd == fd)
+		s->epoll_fd = -1;
+	lib_fork_init();
+	pthread_mutex_lock(&servers_lock);
+	s->next = servers;
+	servers = s;
+	pthread_mutex_unlock(&servers_lock);
 	*out = s;
 	return 0;
 }
@@ -322,14 +375,34 @@ PINCH_API int pinch_serve(const char *addr, struct pinch_server **out)
 
 PINCH_API int pinch_server_port(const struct pinch_server *s)
 {
-	return s ? s->port : -EINVAL;
+	if (!s)
+		return lib_err(-EINVAL, "pinch_server_port: NULL server");
+	return s->port;
 }
 
 PINCH_API void pinch_serve_stop(struct pinch_server *s)
 {
+	struct pinch_server **pp;
+	int found = 0;
+
 	if (!s)
 		return;
-	MHD_stop_daemon(s->daemon);	/* joins its thread, closes the socket */
+	pthread_mutex_lock(&servers_lock);
+	for (pp = &servers; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			found = 1;
+			break;
+		}
+	pthread_mutex_unlock(&servers_lock);
+	if (!found) {
+		lib_err(-EINVAL, "pinch_serve_stop: not a running server (stopped twice?)");
+		return;
+	}
+	/* A server copied by fork(): the thread and the daemon are the
+	 * parent's; the sockets were closed by the fork handler. */
+	if (!s->inherited)
+		http->stop(s->daemon);	/* joins its thread, closes the socket */
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -42,6 +42,7 @@ int lib_slot_assign(void)
 	int s = LIB_SLOT_SHARED;
 
 	pthread_once(&slot_once, slot_key_init);
+	lib_fork_init();
 	pthread_mutex_lock(&slot_lock);
 	if (slot_key != (pthread_key_t)-1 && ~slot_used) {
 		s = __builtin_ctzll(~slot_used);
@@ -54,4 +55,19 @@ int lib_slot_assign(void)
 	}
 	lib_tls_slot = s;
 	return s;
+}
+
+void lib_slot_atfork(enum lib_fork_phase phase)
+{
+	int s = lib_tls_slot;
+
+	if (phase == LIB_FORK_PREPARE) {
+		pthread_mutex_lock(&slot_lock);
+		return;
+	}
+	/* The child has one thread, the one that forked: only its slot
+	 * stays taken. */
+	if (phase == LIB_FORK_CHILD)
+		slot_used = s >= 0 && s < LIB_SLOTS ? 1ull << s : 0;
+	pthread_mutex_unlock(&slot_lock);
 }

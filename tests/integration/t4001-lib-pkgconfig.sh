@@ -2,7 +2,9 @@
 # t4001-lib-pkgconfig: a C program built the way users build it
 # (pkg-config --cflags --libs pinch, here the uninstalled pinch.pc) serves
 # /health and a /metrics page that curl fetches and promtool accepts; the
-# shared library exports only pinch_* symbols.
+# shared library exports only pinch_* symbols; a program linked with it
+# does not load libmicrohttpd (the HTTP module is loaded by pinch_serve)
+# and pkg-config --cflags adds nothing but the headers' directory.
 . "$(dirname "$0")/lib.sh"
 
 B=$PINCH_BUILDDIR
@@ -24,6 +26,11 @@ if [ -z "$SAN" ]; then
 else
 	skip "static link" "sanitized build"
 fi
+cflags=$(pkg-config --cflags pinch | tr ' ' '\n' | grep -v -e "^$" -e "/include$" -e "/src/lib$" -e "/src$" | tr '\n' ' ')
+is "$cflags" "" "pkg-config --cflags pinch is only -I of the headers (no p11-kit)"
+loaded=$(ldd ./quickstart | grep -c -e microhttpd -e gnutls || true)
+is "$loaded" "0" "a program linked with libpinch does not load libmicrohttpd or gnutls"
+ok "the HTTP module is built next to libpinch.so" test -f "$B/src/lib/libpinch-serve.so"
 others=$(nm -D --defined-only "$B/src/lib/libpinch.so" | awk '{print $3}' | grep -v '^pinch_' | tr '\n' ' ')
 is "$others" "" "libpinch.so exports nothing but pinch_*"
 
@@ -74,4 +81,8 @@ exit_status 1 "a non-loopback address is refused" ./quickstart 0.0.0.0:0 0
 cp "$TMP/.out" refused.txt
 ok "with a message naming allow_remote" grep -q allow_remote refused.txt
 exit_status 1 "a malformed address is refused" ./quickstart 127.0.0.1:http 0
+PINCH_SERVE_MODULE=/nonexistent/libpinch-serve.so exit_status 1 "no HTTP module: pinch_serve fails" \
+	./quickstart 127.0.0.1:0 0
+cp "$TMP/.out" nomodule.txt
+ok "saying the module cannot be loaded" grep -q "cannot load the HTTP module" nomodule.txt
 done_testing

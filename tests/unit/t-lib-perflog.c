@@ -90,6 +90,63 @@ int main(void)
 	json_decref(j);
 	ok(strtok_r(NULL, "\n", &save) == NULL, "three lines");
 
+	/* every byte of a string survives: RFC 8259 escapes, not '?' */
+	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return 1;
+	{
+		static const char name[] = "a\x01b\"c\\d\ne\rf\tg\x1fh\x7fi\xc3\xa9j";
+		struct pinch_field ctl[] = { PINCH_FIELD_STR("k\x02y", "v\x03\nw"),
+					     PINCH_FIELD_STR("bad_utf8", "x\xffy") };
+
+		ok(pinch_log_open_fd(fd, NULL, &l) == 0, "open for escapes");
+		is_int(pinch_log_call(l, name, 1000, -EIO, "line1\nline2\x1b[0m", ctl, 2), 1,
+		       "line with control characters");
+		pinch_log_close(l);
+		strbuf_reset(&sb);
+		strbuf_read_file(&sb, path, 0);
+		ok(sb.len && !memchr(sb.buf, '\n', sb.len - 1), "one line: no raw newline inside");
+		j = json_loads(sb.buf, 0, &jerr);
+		ok(j != NULL, "line parses: %s", sb.buf);
+		is_str(json_string_value(json_object_get(j, "function")), name, "function name kept exactly");
+		is_str(json_string_value(json_object_get(j, "error")), "line1\nline2\x1b[0m", "error kept exactly");
+		is_str(json_string_value(json_object_get(j, "k\x02y")), "v\x03\nw", "field key and value kept exactly");
+		is_str(json_string_value(json_object_get(j, "bad_utf8")), "x\xef\xbf\xbdy",
+		       "invalid UTF-8 byte is U+FFFD");
+		json_decref(j);
+	}
+
+	/* lines logged inside a scope carry its trace and span ids */
+	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return 1;
+	ok(pinch_log_open_fd(fd, NULL, &l) == 0, "open for span ids");
+	pinch_log_call(l, "outside", 1000, 0, NULL, NULL, 0);
+	{
+		char want_trace[24], want_span[24];
+
+		{
+			PINCH_TIME_SCOPE("request");
+			snprintf(want_trace, sizeof(want_trace), "0x%llx", (unsigned long long)pinch_span_current());
+			{
+				PINCH_TIME_SCOPE("query");
+				snprintf(want_span, sizeof(want_span), "0x%llx",
+					 (unsigned long long)pinch_span_current());
+				pinch_log_call(l, "inside", 1000, 0, NULL, NULL, 0);
+			}
+		}
+		pinch_log_close(l);
+		strbuf_reset(&sb);
+		strbuf_read_file(&sb, path, 0);
+		line = strtok_r(sb.buf, "\n", &save);
+		j = json_loads(line, 0, &jerr);
+		ok(j && !json_object_get(j, "span_id") && !json_object_get(j, "trace_id"), "no ids outside a span");
+		json_decref(j);
+		line = strtok_r(NULL, "\n", &save);
+		j = json_loads(line, 0, &jerr);
+		is_str(json_string_value(json_object_get(j, "span_id")), want_span, "span_id is the inner scope");
+		is_str(json_string_value(json_object_get(j, "trace_id")), want_trace, "trace_id is the outermost scope");
+		json_decref(j);
+	}
+
 	/* slow threshold */
 	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
 		return 1;

@@ -1,20 +1,104 @@
 /*
  * t-lib-serve.c - libpinch's endpoint: address parsing and its return
  * codes (malformed, non-loopback, in use), and the three pages fetched
- * over a plain socket. tests/integration/t4001 scrapes it with curl and
+ * over a plain socket; pre-fork workers each serving their own port while
+ * the parent keeps serving; stopping twice. tests/integration/t4001 scrapes it with curl and
  * promtool.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/strbuf.h"
 #include "pinch/pinch.h"
 #include "tap.h"
+
+static int http_get(int port, const char *path, struct strbuf *body);
+
+#define WORKERS 2
+
+/* A pre-fork worker: stops the server it inherited (must leave the
+ * parent's alone), serves worker_id on a port of its own, reports the
+ * port on report_fd and serves until stop_fd reads EOF. Exit status 0 or
+ * the number of the step that failed. */
+static int worker(struct pinch_server *inherited, int id, int report_fd, int stop_fd)
+{
+	struct pinch_registry *r;
+	struct pinch_gauge *g;
+	struct pinch_server *own;
+	struct pinch_serve_opts o = { 0 };
+	char c;
+	int port;
+
+	pinch_serve_stop(inherited);
+	if (pinch_registry_new(&r) || pinch_gauge_new(r, "worker_id", "Worker.", NULL, &g))
+		return 2;
+	pinch_gauge_set(g, id);
+	o.registry = r;
+	if (pinch_serve_ex("127.0.0.1:0", &o, &own))
+		return 3;
+	port = pinch_server_port(own);
+	if (write(report_fd, &port, sizeof(port)) != sizeof(port))
+		return 4;
+	while (read(stop_fd, &c, 1) > 0)
+		;
+	pinch_serve_stop(own);
+	pinch_registry_free(r);
+	return 0;
+}
+
+static void prefork(struct pinch_server *s, int port)
+{
+	struct strbuf body = STRBUF_INIT;
+	int report[2], stop[2], wport[WORKERS], i, st;
+	pid_t pid[WORKERS];
+
+	if (pipe(report) || pipe(stop)) {
+		ok(0, "pipe");
+		return;
+	}
+	fflush(stdout);	/* TAP output is not the workers' to repeat */
+	for (i = 0; i < WORKERS; i++) {
+		pid[i] = fork();
+		if (!pid[i]) {
+			close(report[0]);
+			close(stop[1]);
+			_exit(worker(s, i + 1, report[1], stop[0]));
+		}
+	}
+	close(report[1]);
+	close(stop[0]);
+	for (i = 0; i < WORKERS; i++)
+		is_int((int)read(report[0], &wport[i], sizeof(wport[i])), (int)sizeof(wport[i]),
+		       "worker %d reports its port", i);
+	for (i = 0; i < WORKERS; i++) {
+		ok(wport[i] > 0 && wport[i] != port, "worker port %d differs from the parent's %d",
+		   wport[i], port);
+		is_int(http_get(wport[i], "/metrics", &body), 200, "worker's /metrics answers");
+		ok(strstr(body.buf, "\nworker_id ") && !strstr(body.buf, "hits_total"),
+		   "worker serves its own registry");
+	}
+	is_int(http_get(port, "/metrics", &body), 200, "parent answers while the workers serve");
+	close(stop[1]);
+	for (i = 0; i < WORKERS; i++) {
+		if (pid[i] < 0) {
+			ok(0, "fork worker %d", i);
+			continue;
+		}
+		is_int(waitpid(pid[i], &st, 0), pid[i], "worker %d reaped", i);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker %d exited 0 (status 0x%x)", i, st);
+	}
+	close(report[0]);
+	is_int(http_get(port, "/metrics", &body), 200, "parent still answers after the workers stopped");
+	ok(strstr(body.buf, "hits_total 5\n") != NULL, "with its own metrics");
+	strbuf_release(&body);
+}
 
 static int http_get(int port, const char *path, struct strbuf *body)
 {
@@ -121,8 +205,20 @@ int main(void)
 	json_decref(j);
 
 	is_int(http_get(port, "/nope", &body), 404, "unknown path 404");
+	/* ThreadSanitizer cannot follow threads started in the child of a
+	 * threaded parent ("dup thread with used id"): tests/tsan/run.sh
+	 * sets PINCH_TSAN; the plain and ASan builds run it. */
+	if (getenv("PINCH_TSAN"))
+		printf("ok %d - pre-fork workers # SKIP ThreadSanitizer: threads after a threaded fork\n",
+		       ++tap_count);
+	else
+		prefork(s, port);
 	pinch_serve_stop(s);
 	ok(http_get(port, "/health", &body) < 0, "stopped: connection refused");
+	pinch_serve_stop(s);
+	ok(strstr(pinch_last_error(), "not a running server") != NULL, "stopping twice is refused");
+	is_int(pinch_server_port(NULL), -EINVAL, "port of NULL");
+	ok(strstr(pinch_last_error(), "NULL server") != NULL, "port of NULL says so");
 	pinch_registry_free(r);
 	strbuf_release(&body);
 	return done_testing();

@@ -162,6 +162,21 @@ int main(void)
 		is_int(par, (json_int_t)a, "a scope under set_current(request) has the request as parent");
 	}
 	is_int(n_async, 3, "async events: request, db.query, cache");
+	{	/* every event, async ends included, in ts order */
+		size_t k;
+		json_t *e;
+		double prev = -1;
+		int sorted = 1;
+
+		json_array_foreach(json_object_get(root, "traceEvents"), k, e) {
+			double ts = json_number_value(json_object_get(e, "ts"));
+
+			if (ts < prev)
+				sorted = 0;
+			prev = ts;
+		}
+		ok(sorted, "trace events sorted by ts, async ends included");
+	}
 	json_decref(root);
 	pinch_free(json);
 
@@ -183,6 +198,58 @@ int main(void)
 	close(fd);
 	unlink(path);
 	ok(pinch_trace_write("/nonexistent-dir/x.json") < 0, "trace_write to a bad path fails");
+	pinch_trace_stop();
+
+	/* attributes and status of an explicit span */
+	ok(pinch_trace_start(0) == 0, "trace start for attributes");
+	{
+		uint64_t sid;
+		json_t *ev, *args;
+
+		ok(pinch_span_begin("checkout", 0, &sid) == 0, "span");
+		is_int(pinch_span_set_attr(sid, "user", "u42"), 0, "attribute");
+		is_int(pinch_span_set_attr(sid, NULL, "x"), -EINVAL, "NULL key is -EINVAL");
+		is_int(pinch_span_set_status(sid, 1, "card declined"), 0, "status error");
+		is_int(pinch_span_end(sid), 0, "end");
+		is_int(pinch_span_set_attr(sid, "late", "x"), -ENOENT, "attribute of an ended span is -ENOENT");
+		ok(pinch_trace_json(&json, NULL) == 0, "trace json");
+		root = json_loads(json, 0, &jerr);
+		ev = json_object_get(root, "traceEvents");
+		args = json_object_get(json_array_get(ev, 0), "args");
+		is_str(json_string_value(json_object_get(args, "user")), "u42", "args.user");
+		is_str(json_string_value(json_object_get(args, "status")), "error", "args.status");
+		is_str(json_string_value(json_object_get(args, "status_message")), "card declined", "args.status_message");
+		json_decref(root);
+		pinch_free(json);
+	}
+	pinch_trace_stop();
+
+	/* a ring: a long run keeps its last spans, not its first */
+	ok(pinch_trace_start(4) == 0, "trace start, 4 events");
+	{
+		const char *names[] = { "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9" };
+		json_t *ev;
+		size_t k;
+
+		for (k = 0; k < 10; k++) {	/* one call site per name: explicit spans */
+			uint64_t sid;
+
+			if (pinch_span_begin(names[k], 0, &sid) == 0)
+				pinch_span_end(sid);
+		}
+		ok(pinch_trace_json(&json, NULL) == 0, "trace json");
+		root = json_loads(json, 0, &jerr);
+		ev = json_object_get(root, "traceEvents");
+		is_int((int)json_array_size(ev), 8, "4 spans kept (begin and end each)");
+		ok(json_array_size(ev) == 8 &&
+		   !strcmp(json_string_value(json_object_get(json_array_get(ev, 0), "name")), "r6") &&
+		   !strcmp(json_string_value(json_object_get(json_array_get(ev, 7), "name")), "r9"),
+		   "the last 4 (r6..r9)");
+		is_int((int)json_integer_value(json_object_get(json_object_get(root, "otherData"), "dropped_events")),
+		       6, "6 older ones dropped");
+		json_decref(root);
+		pinch_free(json);
+	}
 	pinch_trace_stop();
 	return done_testing();
 }
