@@ -71,18 +71,29 @@ void json_arr_end(struct json_writer *w) { close_(w, ']'); }
 void json_quote(struct strbuf *sb, const char *s, unsigned long len)
 {
 	struct strbuf clean = STRBUF_INIT;
-	size_t i;
+	unsigned long run = 0, i;
 
-	strbuf_add_utf8_sanitized(&clean, s, len);
+	/* Control characters are escaped (RFC 8259), never lost; the text
+	 * between them is made valid UTF-8 (U+FFFD for bad bytes). */
 	strbuf_addch(sb, '"');
-	for (i = 0; i < clean.len; i++) {
-		unsigned char c = (unsigned char)clean.buf[i];
+	for (i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)s[i] : 0;
 
+		if (i < len && c >= 0x20 && c != 0x7f && c != '"' && c != '\\')
+			continue;
+		strbuf_reset(&clean);
+		strbuf_add_utf8_sanitized(&clean, s + run, i - run);
+		strbuf_add(sb, clean.buf, clean.len);
+		run = i + 1;
+		if (i == len)
+			break;
 		switch (c) {
 		case '"': strbuf_addstr(sb, "\\\""); break;
 		case '\\': strbuf_addstr(sb, "\\\\"); break;
 		case '\t': strbuf_addstr(sb, "\\t"); break;
-		default: strbuf_addch(sb, c);
+		case '\n': strbuf_addstr(sb, "\\n"); break;
+		case '\r': strbuf_addstr(sb, "\\r"); break;
+		default: strbuf_addf(sb, "\\u%04x", c);
 		}
 	}
 	strbuf_addch(sb, '"');

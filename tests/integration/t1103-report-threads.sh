@@ -12,7 +12,7 @@ share() {
 	jget "$1" "sum(t[\"share_pct\"] for t in d[\"report\"][\"threads\"] if t[\"name\"] == \"$2\")" --threads
 }
 
-record thr.rec -- "$W/threads-fp"
+record thr.rec --user-only -- "$W/threads-fp"
 within "$(share thr.rec worker-1)" 16.7 5 "worker-1 has 1/6"
 within "$(share thr.rec worker-2)" 33.3 5 "worker-2 has 2/6"
 within "$(share thr.rec worker-3)" 50 5 "worker-3 has 3/6"

@@ -41,7 +41,11 @@ ok "timeline chart" grep -q "Memory over time" report.txt
 # the anchors agree
 if command -v valgrind >/dev/null; then
 	is "$(massif_peak "$W/mem-leak")" 68110064 "massif's exact peak agrees"
-	is "$(memcheck_lost "$W/mem-leak")" "1001200 1024" "memcheck's definitely lost agrees"
+	# memcheck's scan is conservative: a stale copy of a leaked pointer on
+	# its stack can demote one 1000-byte block to "possibly lost".
+	read -r mb mn <<<"$(memcheck_lost "$W/mem-leak")"
+	ok "memcheck's definitely lost agrees ($mb B in $mn blocks; truth 1001200 in 1024)" \
+		test "${mb:-0}" -le 1001200 -a "${mb:-0}" -ge 1000200 -a "${mn:-0}" -ge 1023 -a "${mn:-0}" -le 1024
 else
 	skip "massif peak" "valgrind not installed"
 	skip "memcheck leak" "valgrind not installed"

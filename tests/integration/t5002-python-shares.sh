@@ -9,7 +9,7 @@
 
 for py in "${PYTHONS[@]}"; do
 	tag=$(pytag "$py")
-	record $tag.rec -- "$py" "$PYW/shares.py" 250
+	record $tag.rec --user-only -- "$py" "$PYW/shares.py" 250
 	is "$(jget $tag.rec 'd["recording"]["meta"]["python"][:4]')" 3.11 "$tag: python version recorded"
 	within "$(total_pct $tag.rec func_sixty)" 60 5 "$tag: func_sixty total share"
 	within "$(total_pct $tag.rec func_thirty)" 30 5 "$tag: func_thirty total share"

@@ -26,7 +26,10 @@ int main(void)
 	       "compact JSON is exact");
 	strbuf_reset(&sb);
 	json_quote(&sb, "\xff\x01", 2);
-	is_str(sb.buf, "\"\xef\xbf\xbd?\"", "invalid bytes never reach the output");
+	is_str(sb.buf, "\"\xef\xbf\xbd\\u0001\"", "invalid bytes never reach the output; controls are escaped");
+	strbuf_reset(&sb);
+	json_quote(&sb, "a\nb\rc\x7f\x1f\xc3\xa9\"", 10);
+	is_str(sb.buf, "\"a\\nb\\rc\\u007f\\u001f\xc3\xa9\\\"\"", "RFC 8259: newline, CR, DEL, US escaped; UTF-8 kept");
 	strbuf_release(&sb);
 	return done_testing();
 }
