@@ -21,5 +21,8 @@ for py in "${PYTHONS[@]}"; do
 	pct=$(python3 -c "print(round(100 * ${lunder:-0} / max(${lall:-0}, 1), 2))")
 	ok "$tag: $pct % of leaf's samples have outer;middle above it (>= 99 %)" \
 		python3 -c "import sys; sys.exit(0 if $pct >= 99 and ${lall:-0} > 100 else 1)"
+	# What a failure looked like: the generator stacks without their callers.
+	grep -E ';(leaf|middle|outer)( |;)' $tag.folded | grep -v ';main;consume;outer' |
+		sort -t' ' -k2 -rn | head -5 | sed 's/^/# torn: /'
 done
 done_testing

