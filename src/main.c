@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/strdist.h"
 #include "core/banned.h"
 
 #ifndef PINCH_VERSION
@@ -57,41 +58,13 @@ static const struct cmd_struct *find_command(const char *name)
 	return NULL;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[64];
-
-	if (lb >= 63 || la >= 63)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t prev = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 static void suggest(const char *name)
 {
 	size_t i, best = 99;
 	const char *hit = NULL;
 
 	for (i = 0; i < N_COMMANDS; i++) {
-		size_t d = edit_distance(name, commands[i].name);
+		size_t d = str_distance(name, commands[i].name, 0);
 
 		if (d < best || (strlen(name) >= 2 && !strncmp(commands[i].name, name, strlen(name)) && d < best + 1)) {
 			best = d;

@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "core/opt.h"
 #include "core/strbuf.h"
+#include "core/strdist.h"
 #include "model/cpuprof.h"
 #include "model/profile.h"
 #include "model/recfile.h"
@@ -62,33 +63,6 @@ static void errorf(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* Edit distance, bounded to short names (for "did you mean"). */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[128];
-
-	if (la >= 127 || lb >= 127)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j], best = prev + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 /* A hint line naming up to five functions of p that look like func. */
 static void hint_similar(const struct profile *p, const char *func)
 {
@@ -111,7 +85,7 @@ static void hint_similar(const struct profile *p, const char *func)
 			continue;
 		seen[nseen++] = fn;
 		close = strcasestr(name, func) || strcasestr(func, name) ||
-			distance(name, func) <= (flen > 6 ? flen / 3 : 2);
+			str_distance(name, func, 0) <= (flen > 6 ? flen / 3 : 2);
 		if (!close)
 			continue;
 		strbuf_addstr(&sb, shown ? ", " : "");
@@ -169,6 +143,8 @@ static void add_coverage(struct strbuf *out, const struct profile *p)
 			strbuf_addstr(out, ", unnamed (kptr_restrict hid /proc/kallsyms)");
 	} else if (!strcmp(kernel, "excluded")) {
 		strbuf_addstr(out, "; user space only (--user-only)");
+	} else if (!strcmp(kernel, "agent")) {
+		strbuf_addstr(out, "; user space only (the agent samples inside the program: system time shows at the call that entered the kernel)");
 	} else {
 		strbuf_addstr(out, "; user space only: system time is not sampled (kernel stacks need root, CAP_PERFMON or perf_event_paranoid <= 1)");
 	}

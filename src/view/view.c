@@ -14,6 +14,7 @@
 
 #include "core/json.h"
 #include "core/strbuf.h"
+#include "core/strdist.h"
 #include "model/profile.h"
 #include "core/banned.h"
 
@@ -311,39 +312,6 @@ int vctx_sum(struct vctx *c, uint32_t thread)
 	return pick_lines(c);
 }
 
-static int lc_cmp(int a, int b)
-{
-	return tolower(a) - tolower(b);
-}
-
-/* Edit distance (case-insensitive) of two short strings, capped. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[65];
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (lc_cmp(a[i - 1], b[j - 1]) != 0);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
 static int contains_ci(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
@@ -423,7 +391,7 @@ int vctx_match(const struct vctx *c, const char *want, char *err, size_t errlen)
 
 			if (!c->f[i].total && !c->f[i].total_n)
 				continue;
-			if (contains_ci(name, want) || edit_distance(name, want) <= lim) {
+			if (contains_ci(name, want) || str_distance(name, want, 1) <= lim) {
 				cand[i] = 1;
 				n_close++;
 			}

@@ -37,5 +37,9 @@ print(round(v, 2) if isinstance(v, float) else v)"
 
 # self_pct FILE FUNC / total_pct FILE FUNC: a function's share of all samples
 # in the top table ("" when it is absent).
-self_pct() { jget "$1" "$(printf 'd["report"]["rows"][[r["function"] for r in d["report"]["rows"]].index("%s")]["self_pct"]' "$2")" --limit 0; }
-total_pct() { jget "$1" "$(printf 'd["report"]["rows"][[r["function"] for r in d["report"]["rows"]].index("%s")]["total_pct"]' "$2")" --limit 0; }
+# self_pct/total_pct FILE FUNC [REPORT-ARGS]: FUNC's share of the samples.
+# A workload's known shares are of its own work: tests comparing with them
+# pass --user-only (on a loaded machine interrupts and task switches land
+# as a few % of [k] frames, which perf shows the same way).
+self_pct() { local f=$1 fn=$2; shift 2; jget "$f" "$(printf 'd["report"]["rows"][[r["function"] for r in d["report"]["rows"]].index("%s")]["self_pct"]' "$fn")" --limit 0 "$@"; }
+total_pct() { local f=$1 fn=$2; shift 2; jget "$f" "$(printf 'd["report"]["rows"][[r["function"] for r in d["report"]["rows"]].index("%s")]["total_pct"]' "$fn")" --limit 0 "$@"; }

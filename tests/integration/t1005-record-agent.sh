@@ -18,6 +18,11 @@ is "$(rd thr.rec '.samples == .samples_with_regs')" true "samples carry register
 cpu=$(awk '{ print $1 + $2 }' time.txt)
 ok "at least 200 samples per CPU-second" awk -v n="$(rd thr.rec .samples)" -v c="$cpu" 'BEGIN { exit !(n >= 200 * c * 0.9) }'
 is "$(rd thr.rec .finish)" true "REC_FINISH is written"
+# The agent's recording ends like perf's: what it covers of the command's CPU.
+is "$(rd thr.rec .meta.kernel)" agent "the recording says the agent saw no kernel stacks"
+ok "the command's own CPU time is recorded" test "$(rd thr.rec .meta.target_user_ns)" -gt 0
+"$PINCH" report thr.rec >rep.txt 2>&1
+ok "the report's coverage line names the agent" grep -q "^coverage: .*%; user .*the agent samples inside the program" rep.txt
 is "$(rd thr.rec .time_ordered)" true "the agent's records are merged in time order"
 ok "the agent's maps get build-ids" test "$(rd thr.rec .mmaps_with_build_id)" -ge 3
 tot=$(rd thr.rec .samples)

@@ -10,29 +10,29 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/report-lib.sh"
 
 check_shares() {	# check_shares FILE LABEL
-	within "$(self_pct "$1" sixty)" 60 5 "$2: sixty self"
-	within "$(self_pct "$1" thirty)" 30 5 "$2: thirty self"
-	within "$(self_pct "$1" ten)" 10 5 "$2: ten self"
+	within "$(self_pct "$1" sixty --user-only)" 60 5 "$2: sixty self"
+	within "$(self_pct "$1" thirty --user-only)" 30 5 "$2: thirty self"
+	within "$(self_pct "$1" ten --user-only)" 10 5 "$2: ten self"
 }
 
 record_perf fp-fp.rec --call-graph fp -- "$W/cpu-603010-fp" deep
 check_shares fp-fp.rec "fp build, fp mode"
-within "$(total_pct fp-fp.rec middle)" 100 5 "fp build, fp mode: middle (the leaves' caller) is in every stack"
-within "$(total_pct fp-fp.rec main)" 100 5 "fp build, fp mode: main in every stack"
+within "$(total_pct fp-fp.rec middle --user-only)" 100 5 "fp build, fp mode: middle (the leaves' caller) is in every stack"
+within "$(total_pct fp-fp.rec main --user-only)" 100 5 "fp build, fp mode: main in every stack"
 is "$(jget fp-fp.rec 'd["recording"]["leaf_fixed"] > 0')" True "fp build, fp mode: the leaf fix was needed and applied"
 is "$(jget fp-fp.rec 'd["report"]["hottest"]["function"]')" sixty "fp build, fp mode: hottest is sixty"
 
 record_perf nofp-dwarf.rec --call-graph dwarf -- "$W/cpu-603010-nofp" deep
 check_shares nofp-dwarf.rec "no-fp build, dwarf mode"
-within "$(total_pct nofp-dwarf.rec middle)" 100 5 "no-fp build, dwarf mode: middle in every stack"
-within "$(total_pct nofp-dwarf.rec main)" 100 5 "no-fp build, dwarf mode: main in every stack"
+within "$(total_pct nofp-dwarf.rec middle --user-only)" 100 5 "no-fp build, dwarf mode: middle in every stack"
+within "$(total_pct nofp-dwarf.rec main --user-only)" 100 5 "no-fp build, dwarf mode: main in every stack"
 is "$(jget nofp-dwarf.rec 'd["recording"]["dwarf_unwound"] == d["recording"]["samples"]')" True \
 	"no-fp build, dwarf mode: every sample unwound with CFI"
 
 record_perf fp-dwarf.rec --call-graph dwarf -- "$W/cpu-603010-fp" deep
 check_shares fp-dwarf.rec "fp build, dwarf mode"
-within "$(total_pct fp-dwarf.rec middle)" 100 5 "fp build, dwarf mode: middle in every stack"
-within "$(total_pct fp-dwarf.rec main)" 100 5 "fp build, dwarf mode: main in every stack"
+within "$(total_pct fp-dwarf.rec middle --user-only)" 100 5 "fp build, dwarf mode: middle in every stack"
+within "$(total_pct fp-dwarf.rec main --user-only)" 100 5 "fp build, dwarf mode: main in every stack"
 
 # Frame pointers through code built without them: the kernel's chain is
 # garbage above the leaf. Self shares (the sampled IP) stay right; the leaf
@@ -40,8 +40,8 @@ within "$(total_pct fp-dwarf.rec main)" 100 5 "fp build, dwarf mode: main in eve
 # lost, and pinch shows no garbage callers instead of them.
 record_perf nofp-fp.rec --call-graph fp -- "$W/cpu-603010-nofp" deep
 check_shares nofp-fp.rec "no-fp build, fp mode"
-within "$(total_pct nofp-fp.rec middle)" 100 5 "no-fp build, fp mode: middle found by the leaf fix"
-v=$(total_pct nofp-fp.rec main)
+within "$(total_pct nofp-fp.rec middle --user-only)" 100 5 "no-fp build, fp mode: middle found by the leaf fix"
+v=$(total_pct nofp-fp.rec main --user-only)
 ok "no-fp build, fp mode: main is missing (${v:-0} %; documented limitation, use --call-graph dwarf)" \
 	awk -v v="$v" 'BEGIN { exit !(v == "" || v < 50) }'
 

@@ -14,17 +14,17 @@ child=$(jget fork.rec '[t["pid"] for t in d["report"]["threads"] if t["name"] ==
 ok "-i FILE reads the recording" sh -c "\"\$PINCH\" report -i fork.rec | grep -q '^hottest: parent_work'"
 exit_status 2 "-i and FILE together are refused" "$PINCH" report -i fork.rec fork.rec
 
-within "$(self_pct fork.rec parent_work)" 66.7 5 "unfiltered: parent_work has 2/3"
+within "$(self_pct fork.rec parent_work --user-only)" 66.7 5 "unfiltered: parent_work has 2/3"
 is "$(jget fork.rec 'len([r for r in d["report"]["rows"] if r["function"] == "parent_work"])' --pid "$child")" 0 "--pid CHILD: no parent_work"
-within "$(jget fork.rec '[r["total_pct"] for r in d["report"]["rows"] if r["function"] == "child_work"][0]' --pid "$child")" 100 3 "--pid CHILD: child_work under all of it"
-within "$(jget fork.rec '[r["total_pct"] for r in d["report"]["rows"] if r["function"] == "parent_work"][0]' --tid "$parent")" 100 3 "--tid PARENT: parent_work under all of it"
-within "$(jget fork.rec '[r["total_pct"] for r in d["report"]["rows"] if r["function"] == "child_work"][0]' --comm fork-child)" 100 3 "--comm fork-child: child_work under all of it"
+within "$(jget fork.rec '[r["total_pct"] for r in d["report"]["rows"] if r["function"] == "child_work"][0]' --pid "$child" --user-only)" 100 3 "--pid CHILD: child_work under all of it"
+within "$(jget fork.rec '[r["total_pct"] for r in d["report"]["rows"] if r["function"] == "parent_work"][0]' --tid "$parent" --user-only)" 100 3 "--tid PARENT: parent_work under all of it"
+within "$(jget fork.rec '[r["total_pct"] for r in d["report"]["rows"] if r["function"] == "child_work"][0]' --comm fork-child --user-only)" 100 3 "--comm fork-child: child_work under all of it"
 "$PINCH" report --comm no-such-name fork.rec >/dev/null 2>err.txt
 is "$?" 1 "a filter that matches nothing exits 1"
 ok "... and says so" grep -q "no sample of 'fork.rec' matches the filters" err.txt
 
 # --sort dso: rows are binaries; the workload's own binary holds ~all of it.
-within "$(jget fork.rec '[r["total_pct"] for r in d["report"]["rows"] if r["function"] == "fork-fp"][0]' --sort dso)" 100 5 "--sort dso: fork-fp holds the work"
+within "$(jget fork.rec '[r["total_pct"] for r in d["report"]["rows"] if r["function"] == "fork-fp"][0]' --sort dso --user-only)" 100 5 "--sort dso: fork-fp holds the work"
 ok "--sort dso,sym: binary\`function rows" sh -c "\"\$PINCH\" report --sort dso,sym fork.rec | grep -q 'fork-fp\`parent_work'"
 ok "--sort total,dso: order and rows combine" sh -c "\"\$PINCH\" report --sort total,dso --json fork.rec | python3 -c 'import json,sys; json.load(sys.stdin)'"
 exit_status 2 "--sort with an unknown key is refused" "$PINCH" report --sort bogus fork.rec
