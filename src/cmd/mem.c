@@ -46,7 +46,28 @@ struct mem_opts {
 	const char *lines;
 	int quiet;
 	const char *from, *to;
+	const char *alloc_fns[32];	/* --alloc-fn */
+	size_t n_alloc_fns;
+	int keep_alloc_fns;
+	int wide;
 };
+
+static int alloc_fn_cb(const struct opt *opt, const char *arg, void *ctx)
+{
+	struct mem_opts *o = ctx;
+
+	(void)opt;
+	if (!*arg) {
+		fprintf(stderr, "pinch mem: --alloc-fn needs a function name or pattern\n");
+		return -1;
+	}
+	if (o->n_alloc_fns == sizeof(o->alloc_fns) / sizeof(o->alloc_fns[0])) {
+		fprintf(stderr, "pinch mem: at most %zu --alloc-fn patterns\n", o->n_alloc_fns);
+		return -1;
+	}
+	o->alloc_fns[o->n_alloc_fns++] = arg;
+	return 0;
+}
 
 #define REPORT_OPTS(o)                                                                          \
 	{ OPT_GROUP, 0, NULL, NULL, NULL, "report", NULL, 0 },                                  \
@@ -58,7 +79,10 @@ struct mem_opts {
 	{ OPT_STRING, 0, "svg-timeline", &(o).svg_timeline, "FILE", "write the memory-over-time chart to FILE", NULL, 0 }, \
 	{ OPT_FLAG, 0, "collapsed", &(o).collapsed, NULL, "print folded stacks (of --what)", NULL, 0 }, \
 	{ OPT_STRING, 0, "what", &(o).what, "KIND", "allocated|peak|leaked (flame graphs; default allocated)", NULL, 0 }, \
-	{ OPT_STRING, 0, "lines", &(o).lines, "FUNC", "bytes allocated and net per source line of FUNC", NULL, 0 }
+	{ OPT_STRING, 0, "lines", &(o).lines, "FUNC", "bytes allocated and net per source line of FUNC", NULL, 0 }, \
+	{ OPT_CALLBACK, 0, "alloc-fn", NULL, "PATTERN", "treat functions matching PATTERN as allocators, like malloc (repeatable)", alloc_fn_cb, 1 }, \
+	{ OPT_FLAG, 0, "keep-alloc-fns", &(o).keep_alloc_fns, NULL, "keep allocator frames (malloc, operator new, xmalloc...) at the top of stacks", NULL, 0 }, \
+	{ OPT_FLAG, 0, "wide", &(o).wide, NULL, "print function names in full (C++ names are shortened to fit)", NULL, 0 }
 
 static const char *const record_usage[] = {
 	"pinch mem [-o FILE] [--mmap] [--snapshot-signal SIG] [--unwind cfi|fp] [<report options>] -- CMD [ARGS...]",
@@ -176,6 +200,8 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 	r.m = m;
 	r.limit = (int)o->limit;
 	r.stacks = o->stacks;
+	r.keep_alloc_fns = o->keep_alloc_fns;
+	r.wide = o->wide;
 	r.p = memprof_main(m, (uint32_t)o->pid);
 	if (!r.p) {
 		fprintf(stderr, "pinch %s: no process %ld in '%s'\n", cmd, o->pid, path);
@@ -185,7 +211,11 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 	if (m->truncated || !r.p->has_summary)
 		fprintf(stderr, "pinch %s: warning: '%s' is cut short; reporting what it holds%s\n", cmd, path,
 			r.p->has_summary ? "" : " (final figures summed from the sites recorded)");
-	rc = memprof_profile(r.p, &r.prof, &r.stack_map, &warn, err, sizeof(err));
+	{
+		struct memprof_sym_opts so = { o->alloc_fns, o->n_alloc_fns, o->keep_alloc_fns };
+
+		rc = memprof_profile(r.p, &so, &r.prof, &r.stack_map, &warn, err, sizeof(err));
+	}
 	if (rc) {
 		fprintf(stderr, "pinch %s: %s\n", cmd, err);
 		memprof_free(m);
@@ -316,11 +346,14 @@ static int cmd_mem_report(int argc, char **argv, int diff)
 			{ OPT_FLAG, 0, "stacks", &o.stacks, NULL, "per full stack instead of per line", NULL, 0 },
 			{ OPT_INT, 'n', "limit", &o.limit, "N", "rows (default 10, 0 = all)", NULL, 0 },
 			{ OPT_FLAG, 0, "json", &o.json, NULL, "JSON instead of text", NULL, 0 },
+			{ OPT_CALLBACK, 0, "alloc-fn", NULL, "PATTERN", "treat functions matching PATTERN as allocators (repeatable)", alloc_fn_cb, 1 },
+			{ OPT_FLAG, 0, "keep-alloc-fns", &o.keep_alloc_fns, NULL, "keep allocator frames at the top of stacks", NULL, 0 },
+			{ OPT_FLAG, 0, "wide", &o.wide, NULL, "print function names in full", NULL, 0 },
 			OPT_END_(),
 		};
 
 		argv[0] = diff ? "mem diff" : "mem report";	/* named in option errors */
-		n = opt_parse(argc, argv, diff ? diff_opts : report_opts, diff ? usage_diff : usage_report, 0, NULL);
+		n = opt_parse(argc, argv, diff ? diff_opts : report_opts, diff ? usage_diff : usage_report, 0, &o);
 	}
 	if ((rc = cmd_opt_exit(n)) >= 0)
 		return rc;
@@ -384,7 +417,7 @@ int cmd_mem(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "diff"))
 		return cmd_mem_report(argc - 1, argv + 1, 1);
 	opts_init(&o);
-	n = opt_parse(argc, argv, opts, record_usage, OPT_STOP_AT_NONOPT, NULL);
+	n = opt_parse(argc, argv, opts, record_usage, OPT_STOP_AT_NONOPT, &o);
 	if ((rc = cmd_opt_exit(n)) >= 0)
 		return rc;
 	if (n < 1) {

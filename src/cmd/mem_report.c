@@ -16,6 +16,7 @@
 #include "core/strbuf.h"
 #include "model/memprof.h"
 #include "model/profile.h"
+#include "view/view.h"
 #include "core/banned.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -40,12 +41,14 @@ static double secs(uint64_t ns)
 }
 
 /* "function file:line" or "function (module)". */
-static void add_loc(const struct profile *prof, uint32_t loc, struct strbuf *sb)
+/* A site: its function (shortened unless --wide), file:line or module. */
+static void add_loc(const struct mem_report *r, uint32_t loc, struct strbuf *sb)
 {
+	const struct profile *prof = r->prof;
 	const struct profile_location *l = profile_location(prof, loc);
 	const char *file = profile_string(prof, l->file);
 
-	strbuf_addstr(sb, profile_string(prof, l->function));
+	view_short_name(sb, profile_string(prof, l->function), r->wide ? 0 : VIEW_NAME_WIDTH);
 	if (l->line && file[0])
 		strbuf_addf(sb, "  %s:%u", base_name(file), l->line);
 	else if (profile_string(prof, l->module)[0])
@@ -141,7 +144,7 @@ static void add_callers(const struct mem_report *r, uint32_t stack, int max, con
 
 	for (i = 1; i < nl && (int)i <= max; i++) {
 		strbuf_addf(out, "%s<- ", indent);
-		add_loc(r->prof, locs[i], out);
+		add_loc(r, locs[i], out);
 		strbuf_addch(out, '\n');
 	}
 	if ((int)nl > max + 1)
@@ -229,6 +232,8 @@ void mem_report_top(const struct mem_report *r, int by_count, struct strbuf *out
 		return;
 	strbuf_addf(out, "\nTop allocation sites by %s (%s)\n", by_count ? "count" : "bytes",
 		    r->stacks ? "stack" : "line");
+	if (!by_count && !r->keep_alloc_fns)
+		strbuf_addstr(out, "  a site is the first caller of malloc, operator new and the other allocators (--keep-alloc-fns shows them)\n");
 	strbuf_addf(out, "  %14s %6s %10s %10s  %s\n", "bytes", "%", "calls", "temporary", "site");
 	for (i = 0; i < n && (!r->limit || shown < r->limit); i++) {
 		if (!rows[i].v[value])
@@ -236,7 +241,7 @@ void mem_report_top(const struct mem_report *r, int by_count, struct strbuf *out
 		strbuf_addf(out, "  %14lld %5.1f%% %10lld %10lld  ", (long long)rows[i].v[MP_ALLOC_BYTES],
 			    total ? 100.0 * (double)rows[i].v[value] / (double)total : 0.0,
 			    (long long)rows[i].v[MP_ALLOC_COUNT], (long long)rows[i].v[MP_TEMP_COUNT]);
-		add_loc(r->prof, rows[i].loc, out);
+		add_loc(r, rows[i].loc, out);
 		strbuf_addch(out, '\n');
 		if (r->stacks)
 			add_callers(r, rows[i].stack, 8, "                                               ", out);
@@ -261,7 +266,7 @@ void mem_report_leaks(const struct mem_report *r, struct strbuf *out)
 	for (i = 0; i < n && rows[i].v[MP_LEAK_BYTES] && (!r->limit || shown < r->limit); i++) {
 		strbuf_addf(out, "  %14lld %8lld  ", (long long)rows[i].v[MP_LEAK_BYTES],
 			    (long long)rows[i].v[MP_LEAK_COUNT]);
-		add_loc(r->prof, rows[i].loc, out);
+		add_loc(r, rows[i].loc, out);
 		strbuf_addch(out, '\n');
 		add_callers(r, rows[i].stack, 6, "                              ", out);
 		shown++;
@@ -337,7 +342,7 @@ static void tree_print(const struct mem_report *r, struct tree *t, uint32_t node
 		}
 		strbuf_addf(out, "%s->%.2f%% (%lld B) ", prefix->buf, 100.0 * (double)k->v / (double)total,
 			    (long long)k->v);
-		add_loc(r->prof, k->loc, out);
+		add_loc(r, k->loc, out);
 		strbuf_addch(out, '\n');
 		strbuf_addstr(prefix, i + 1 < nk ? "| " : "  ");
 		tree_print(r, t, kids[i], total, prefix, depth + 1, out);
@@ -611,6 +616,21 @@ static int find_source(const char *path, const char *exe, struct strbuf *src)
 	return rc;
 }
 
+/* name is func, or func with a C++ parameter list and/or qualifiers
+ * ("fill_map" is "ns::fill_map(std::map<…>&)"). */
+static int func_matches(const char *name, const char *func)
+{
+	size_t fl = strlen(func);
+	const char *paren = strchr(name, '(');
+	size_t nl = paren ? (size_t)(paren - name) : strlen(name);
+
+	if (!strcmp(name, func))
+		return 1;
+	if (nl < fl || strncmp(name + nl - fl, func, fl))
+		return 0;
+	return nl == fl || (nl > fl + 1 && name[nl - fl - 1] == ':' && name[nl - fl - 2] == ':');
+}
+
 int mem_report_lines(const struct mem_report *r, const char *func, struct strbuf *out,
 		     char *err, size_t errlen)
 {
@@ -630,7 +650,8 @@ int mem_report_lines(const struct mem_report *r, const char *func, struct strbuf
 			const struct profile_location *l = profile_location(r->prof, locs[k]);
 			size_t j;
 
-			if (strcmp(profile_string(r->prof, l->function), func))
+			if (!func_matches(profile_string(r->prof, l->function), func) ||
+			    (fname && l->function != fname))
 				continue;
 			if (!fname) {
 				fname = l->function;
@@ -868,7 +889,7 @@ int mem_report_diff(const struct mem_report *r, const char *from, const char *to
 			strbuf_addf(out, "  %+14lld %+10lld %14llu %10llu  ", (long long)d[j].bytes_diff,
 				    (long long)d[j].blocks_diff, (unsigned long long)d[j].bytes,
 				    (unsigned long long)d[j].blocks);
-			add_loc(r->prof, rep_loc[d[j].group], out);
+			add_loc(r, rep_loc[d[j].group], out);
 			strbuf_addch(out, '\n');
 			if (r->stacks)
 				add_callers(r, rep_stack[d[j].group], 8,

@@ -22,6 +22,8 @@ struct mem_report {
 	int limit;		/* rows per table */
 	int stacks;		/* --stacks: full-stack granularity */
 	int color;
+	int keep_alloc_fns;	/* allocator frames were kept (--keep-alloc-fns) */
+	int wide;		/* --wide: function names in full */
 };
 
 void mem_report_summary(const struct mem_report *r, struct strbuf *out);

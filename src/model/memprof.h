@@ -138,8 +138,32 @@ enum memprof_value {
  * first with inline chains expanded; an empty stack becomes one
  * "[unknown stack]" frame. *stack_map (malloc'd, p->n_stacks entries,
  * may be NULL) gives the profile stack id of each recorded stack id
- * (UINT32_MAX when unknown). Warnings from the symbolizer are appended
- * to warnings (may be NULL). Returns 0 or -ENOMEM.
+ * (UINT32_MAX when unknown). Unless o->keep_alloc_fns, the allocator
+ * frames at the top of each stack (memprof_is_alloc_frame) are dropped,
+ * keeping at least one frame. o may be NULL (the defaults). Warnings
+ * from the symbolizer are appended to warnings (may be NULL). Returns 0
+ * or -ENOMEM.
  */
-int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t **stack_map,
-		    struct strbuf *warnings, char *err, size_t errlen);
+struct memprof_sym_opts {
+	/* More allocator functions (glob patterns, massif's --alloc-fn),
+	 * matched against the function name with or without its C++
+	 * parameter list. */
+	const char *const *alloc_fns;
+	size_t n_alloc_fns;
+	int keep_alloc_fns;	/* 1: keep allocator frames as they are */
+};
+
+int memprof_profile(const struct memprof_proc *p, const struct memprof_sym_opts *o,
+		    struct profile **out, uint32_t **stack_map, struct strbuf *warnings, char *err,
+		    size_t errlen);
+
+/*
+ * 1 when a frame (function name, source file, module) is allocator
+ * plumbing that memprof_profile drops from the top of each stack so that
+ * a site is the first caller that is not: the C allocation family,
+ * operator new/new[], known wrappers (xmalloc, g_malloc, sqlite3Malloc,
+ * PyMem_*, ...), the C++ standard library's allocation code (its headers
+ * and libstdc++ itself), and o's patterns.
+ */
+int memprof_is_alloc_frame(const struct memprof_sym_opts *o, const char *function,
+			   const char *file, const char *module);

@@ -7,6 +7,7 @@
 #include "memprof.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,104 @@ static int add_frames(struct profile *prof, struct symbolizer *sym, struct sym_s
 		locs[(*n)++] = id;
 	}
 	return 0;
+}
+
+/* Allocator functions, matched with fnmatch() against the name with and
+ * without its parameter list: the C family, C++'s operator new/new[],
+ * and the wrappers of programs and libraries people profile. */
+static const char *const alloc_fns[] = {
+	"malloc", "calloc", "realloc", "reallocarray", "memalign", "aligned_alloc",
+	"posix_memalign", "valloc", "pvalloc", "strdup", "strndup", "__libc_*alloc*",
+	"operator new", "operator new[]",
+	"xmalloc", "xcalloc", "xrealloc", "xmallocz", "xmallocz_gently", "xstrdup",
+	"xstrndup", "xmemdupz", "xzalloc", "xnmalloc", "xnrealloc", "xcharalloc",
+	"g_malloc", "g_malloc0", "g_realloc", "g_try_malloc", "g_try_malloc0",
+	"g_malloc_n", "g_malloc0_n", "g_realloc_n", "g_slice_alloc", "g_slice_alloc0",
+	"g_strdup", "g_strndup", "g_memdup", "g_memdup2",
+	"sqlite3Malloc", "sqlite3MallocZero", "sqlite3_malloc", "sqlite3_malloc64",
+	"sqlite3Realloc", "sqlite3_realloc", "sqlite3_realloc64", "sqlite3DbMalloc*",
+	"sqlite3DbRealloc", "sqlite3DbReallocOrFree", "sqlite3MemMalloc", "sqlite3MemRealloc",
+	"PyMem_*", "_PyMem_*", "PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc",
+	"_PyObject_Malloc", "_PyObject_Calloc", "_PyObject_Realloc",
+	"av_malloc", "av_mallocz", "av_realloc", "OPENSSL_malloc", "CRYPTO_malloc",
+	"CRYPTO_zalloc", "CRYPTO_realloc", "emalloc", "ecalloc", "erealloc",
+};
+
+static int name_matches(const char *pat, const char *name, size_t plen)
+{
+	char base[256];
+
+	if (!fnmatch(pat, name, 0))
+		return 1;
+	if (!plen || plen >= sizeof(base))
+		return 0;
+	memcpy(base, name, plen);
+	base[plen] = '\0';
+	return !fnmatch(pat, base, 0);
+}
+
+int memprof_is_alloc_frame(const struct memprof_sym_opts *o, const char *function,
+			   const char *file, const char *module)
+{
+	const char *paren, *mod;
+	size_t plen = 0;
+
+	if (!function)
+		return 0;
+	/* "operator new(unsigned long)": the name before the parameters
+	 * ("operator()" and friends aside, the first '(' after the name). */
+	paren = strchr(function + (strncmp(function, "operator()", 10) ? 0 : 10), '(');
+	if (paren)
+		plen = (size_t)(paren - function);
+	for (size_t i = 0; i < sizeof(alloc_fns) / sizeof(alloc_fns[0]); i++)
+		if (name_matches(alloc_fns[i], function, plen))
+			return 1;
+	for (size_t i = 0; o && i < o->n_alloc_fns; i++)
+		if (name_matches(o->alloc_fns[i], function, plen))
+			return 1;
+	/* The C++ standard library's allocation code: its headers, inlined
+	 * (std::allocator_traits<...>::allocate, _M_create_node, ...), and
+	 * libstdc++/libc++ themselves (basic_string::_M_create). */
+	if (file && (strstr(file, "/include/c++/") || strstr(file, "/c++/v1/")))
+		return 1;
+	mod = module ? strrchr(module, '/') : NULL;
+	mod = mod ? mod + 1 : module;
+	return mod && (!strncmp(mod, "libstdc++.so", 12) || !strncmp(mod, "libc++.so", 9));
+}
+
+/* Drops the allocator frames at the top of a stack (leaf first), keeping
+ * at least one frame. */
+static void trim_alloc_frames(const struct profile *prof, const struct memprof_sym_opts *o,
+			      uint32_t *locs, uint32_t *n)
+{
+	uint32_t k = 0;
+
+	if (o && o->keep_alloc_fns)
+		return;
+	while (k + 1 < *n) {
+		const struct profile_location *l = profile_location(prof, locs[k]);
+
+		if (!memprof_is_alloc_frame(o, profile_string(prof, l->function),
+					    l->file ? profile_string(prof, l->file) : NULL,
+					    profile_string(prof, l->module)))
+			break;
+		k++;
+	}
+	if (k) {
+		/* A library's constructor, called by the dynamic loader, stays
+		 * the site (libstdc++'s start-up pool is its own, not
+		 * call_init's). */
+		const char *mod = profile_string(prof, profile_location(prof, locs[k])->module);
+		const char *base = strrchr(mod, '/');
+
+		base = base ? base + 1 : mod;
+		if (!strncmp(base, "ld-linux", 8) || !strncmp(base, "ld-", 3))
+			k--;
+	}
+	if (k) {
+		memmove(locs, locs + k, (*n - k) * sizeof(*locs));
+		*n -= k;
+	}
 }
 
 static int pycode_cmp(const void *a, const void *b)
@@ -104,8 +203,9 @@ static int add_python_frames(struct profile *prof, const struct memprof_pycode *
 	return any;
 }
 
-int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t **stack_map,
-		    struct strbuf *warnings, char *err, size_t errlen)
+int memprof_profile(const struct memprof_proc *p, const struct memprof_sym_opts *o,
+		    struct profile **out, uint32_t **stack_map, struct strbuf *warnings, char *err,
+		    size_t errlen)
 {
 	enum { MAX_LOCS = MEMW_MAX_DEPTH * 8 };
 	struct symbolizer *sym = NULL;
@@ -161,6 +261,8 @@ int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t
 		for (k = 0; !py && k < nr; k++)
 			if (add_frames(prof, sym, sp, ips[k], locs, &n, MAX_LOCS))
 				goto fail;
+		if (!py)
+			trim_alloc_frames(prof, o, locs, &n);
 		if (!n) {
 			struct profile_location l;
 
@@ -201,6 +303,8 @@ int memprof_profile(const struct memprof_proc *p, struct profile **out, uint32_t
 			for (k = 0; !py && k < nr; k++)
 				if (add_frames(prof, sym, sp, ips[k], locs, &n, MAX_LOCS))
 					goto fail;
+			if (!py)
+				trim_alloc_frames(prof, o, locs, &n);
 		}
 		if (n)
 			map[i] = profile_intern_stack(prof, locs, n);

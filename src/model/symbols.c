@@ -975,7 +975,8 @@ static const char *die_func_name(struct symbolizer *s, Dwarf_Die *die)
  * (innermost first), then the containing function. sym_name is the ELF
  * symbol's name for the outermost frame. */
 static void resolve_dwarf(struct symbolizer *s, struct sym_file *sf, Dwfl_Module *mod,
-			  uint64_t addr, const char *sym_name, const char *module, uint64_t rel)
+			  uint64_t addr, uint64_t func_start, const char *sym_name,
+			  const char *module, uint64_t rel)
 {
 	Dwarf_Addr cubias = 0;
 	Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &cubias);
@@ -991,8 +992,17 @@ static void resolve_dwarf(struct symbolizer *s, struct sym_file *sf, Dwfl_Module
 
 	line = dwfl_module_getsrc(mod, addr);
 	if (line) {
-		const char *src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+		Dwarf_Addr laddr = 0;
+		const char *src = dwfl_lineinfo(line, &laddr, &lineno, NULL, NULL, NULL);
 
+		/* libdwfl answers with the nearest row before addr even past the
+		 * end of its CU: a row from before the function's start belongs
+		 * to other code (crt1's _start, which has no line table, got
+		 * the last row of the C++ CU before it). */
+		if (laddr < func_start) {
+			src = NULL;
+			lineno = 0;
+		}
 		if (src)
 			file = intern_src(s, dwfl_line_comp_dir(line), src);
 	}
@@ -1260,7 +1270,7 @@ static void resolve(struct symbolizer *s, struct sym_space *sp, uint64_t addr)
 		return;
 	}
 	name = canonical_name(s, file, mod, addr - off - bias, name);
-	resolve_dwarf(s, file, mod, addr, intern_func(s, name), file->base, addr - bias);
+	resolve_dwarf(s, file, mod, addr, addr - off, intern_func(s, name), file->base, addr - bias);
 }
 
 uint32_t sym_lookup(struct symbolizer *s, struct sym_space *sp, uint64_t addr)

@@ -38,6 +38,13 @@ struct view_opts {
 	int wide;		/* tables: whole function names, never shortened */
 };
 
+/* name shortened to fit width columns (the tables of
+ * every command: report, mem report) where it can be without hiding the
+ * function: template arguments become <…>, then parameters (…), then
+ * leading qualifiers …::; names that fit (or width 0) are unchanged. */
+void view_short_name(struct strbuf *out, const char *name, size_t width);
+#define VIEW_NAME_WIDTH 60	/* function names in tables, unless --wide */
+
 void view_opts_init(struct view_opts *o);
 
 /* Top functions: self and total (the pstats tottime/cumtime pair),

@@ -79,10 +79,6 @@ void view_add_col(struct strbuf *sb, const char *s, size_t width, int right);
 size_t view_utf8_width(const char *s);
 /* "N noun" with a plural noun made singular for one ("1 sample"). */
 void view_add_count(struct strbuf *sb, long long n, const char *noun);
-/* name shortened to fit width columns where it can be without hiding the
- * function: template arguments become <…>, then parameters (…), then
- * leading qualifiers …::; names that fit (or width 0) are unchanged. */
-void view_short_name(struct strbuf *out, const char *name, size_t width);
 double view_pct(int64_t v, int64_t total);
 const char *view_kind_name(unsigned kind);
 void view_json_types(const struct vctx *c, struct json_writer *w);

@@ -16,7 +16,6 @@
 #include "model/profile.h"
 #include "core/banned.h"
 
-#define NAME_MAX_WIDTH 60
 
 static int row_cmp(const void *a, const void *b, void *arg)
 {
@@ -96,7 +95,7 @@ static void add_fname(struct strbuf *cell, const struct vctx *c, uint32_t f)
 	struct strbuf name = STRBUF_INIT;
 
 	view_add_name(&name, vctx_fname(c, f), 0);
-	view_short_name(cell, name.buf, c->o->wide ? 0 : NAME_MAX_WIDTH);
+	view_short_name(cell, name.buf, c->o->wide ? 0 : VIEW_NAME_WIDTH);
 	strbuf_release(&name);
 }
 
@@ -117,7 +116,7 @@ static void human_table(const struct vctx *c, struct strbuf *out)
 		add_fname(&cell, c, rows[i]);
 		w = view_utf8_width(cell.buf);
 		if (w > wname)
-			wname = w > NAME_MAX_WIDTH && !c->o->wide ? NAME_MAX_WIDTH : w;
+			wname = w > VIEW_NAME_WIDTH && !c->o->wide ? VIEW_NAME_WIDTH : w;
 		strbuf_reset(&cell);
 		view_add_value(&cell, unit, f->self);
 		if (cell.len > wself)

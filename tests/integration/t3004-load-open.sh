@@ -7,9 +7,17 @@
 command -v jq >/dev/null || skip_all "jq is not installed"
 start_faultsrv
 
-$PINCH load -R 1000 -d 2s -c 10 --json "$FS_URL/ok" >"$TMP/r.json"
+$PINCH load -R 1000 -d 2s -c 10 --json "$FS_URL/ok" >"$TMP/r.json" 2>"$TMP/r.err"
 within "$(jqv "$TMP/r.json" .requests)" 2000 40 "-R 1000 for 2 s: 2000 requests within 2 %"
-within "$(jqv "$TMP/r.json" '.achieved_rate | floor')" 1000 20 "achieved rate within 2 %"
+# The sender keeps the schedule, or, starved of CPU on a loaded machine,
+# says that it fell short: never a silent shortfall, never above the rate.
+ach=$(jqv "$TMP/r.json" '.achieved_rate | floor')
+ok "achieved rate ($ach) is not above 1000 + 2 %" test "$ach" -le 1020
+if [ "$ach" -ge 980 ]; then
+	ok "achieved rate within 2 % ($ach)" true
+else
+	ok "achieved rate $ach is short of 1000 and pinch says so" grep -q "short of the 1000 req/s" "$TMP/r.err"
+fi
 is "$(jqv "$TMP/r.json" .model)" open "reported as the open model"
 
 $PINCH load -R 2000 -n 1500 -c 8 -t 2 --json "$FS_URL/ok" >"$TMP/r.json"

@@ -32,7 +32,7 @@ for py in "${PYTHONS[@]}"; do
 	is "$(site $tag.rec make_big $A file)" "$PYW/alloc.py" "$tag: with its file"
 	"$PINCH" mem report $tag.rec -n 3 >top.txt 2>&1
 	ok "$tag: top line by bytes is line A" grep -A2 '^Top allocation sites by bytes' top.txt
-	is "$(grep -A2 '^Top allocation sites by bytes' top.txt | tail -1 | awk '{ print $5, $6 }')" "make_big alloc.py:$A" "$tag: ... named as function file:line"
+	is "$(grep -A3 '^Top allocation sites by bytes' top.txt | grep -E '^ +[0-9]' | head -1 | awk '{ print $5, $6 }')" "make_big alloc.py:$A" "$tag: ... named as function file:line"
 	"$PINCH" mem report $tag.rec --lines make_big >lines.txt 2>&1
 	ok "$tag: --lines lists line A with its bytes" grep -Eq "^ +$A +2[0-9]{7} " lines.txt
 done
