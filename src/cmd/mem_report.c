@@ -192,6 +192,9 @@ void mem_report_summary(const struct mem_report *r, struct strbuf *out)
 	if (s->flags & MEMW_F_STACKS_FULL)
 		strbuf_addf(out, "  note: more than %u distinct stacks; the rest are counted as [unknown stack]\n",
 			    MEMW_MAX_STACKS);
+	if (s->dropped)
+		strbuf_addf(out, "  note: %llu allocation events could not be booked (a signal handler's queue was full); the figures miss them\n",
+			    (unsigned long long)s->dropped);
 	if (s->flags & MEMW_F_DROPPED)
 		strbuf_addstr(out, "  note: the agent's stream could not grow (disk full?): timeline and stacks are incomplete\n");
 }
@@ -958,6 +961,7 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	json_kuint(&w, "temporary_calls", s->temp_calls);
 	json_kuint(&w, "rss_max", s->rss_max);
 	json_kuint(&w, "unknown_frees", s->unknown_frees);
+	json_kuint(&w, "dropped_events", s->dropped);
 
 	rows = site_rows(r, r->stacks, MP_ALLOC_BYTES, &n);
 	json_key(&w, "sites");

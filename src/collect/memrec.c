@@ -643,6 +643,7 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 	sum.unknown_frees = st->unknown_frees;
 	sum.rss_max = st->rss_max;
 	sum.snapshots = st->snapshots;
+	sum.dropped = st->dropped;
 	if (last_of_root) {
 		size_t k;
 
