@@ -190,6 +190,22 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 		return EXIT_USAGE;
 	}
 	rc = memprof_load(&m, path, err, sizeof(err));
+	if (rc == -ENODATA || (!rc && !m->finished)) {
+		/* left unfinished by a pinch that was killed: the agent's files
+		 * may still be there */
+		char serr[512];
+		int s = memrec_salvage(path, serr, sizeof(serr));
+
+		if (s > 0) {
+			fprintf(stderr, "pinch %s: '%s' was left unfinished (pinch was killed while the program ran); "
+				"rewrote it from the agent's files\n", cmd, path);
+			memprof_free(m);
+			m = NULL;
+			rc = memprof_load(&m, path, err, sizeof(err));
+		} else if (s < 0) {
+			fprintf(stderr, "pinch %s: cannot salvage the agent's files of '%s': %s\n", cmd, path, serr);
+		}
+	}
 	if (rc) {
 		fprintf(stderr, "pinch %s: cannot read '%s': %s\n", cmd, path, err);
 		if (rc == -EPROTO)
@@ -208,7 +224,10 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 		memprof_free(m);
 		return EXIT_USAGE;
 	}
-	if (m->truncated || !r.p->has_summary)
+	if (r.p->sum.flags & MEMW_F_SALVAGED)
+		fprintf(stderr, "pinch %s: warning: '%s' is cut short: salvaged after pinch was killed; "
+			"the figures are the agent's at the program's end, its exit is unknown\n", cmd, path);
+	else if (m->truncated || !r.p->has_summary)
 		fprintf(stderr, "pinch %s: warning: '%s' is cut short; reporting what it holds%s\n", cmd, path,
 			r.p->has_summary ? "" : " (final figures summed from the sites recorded)");
 	{
@@ -497,6 +516,19 @@ int cmd_mem(int argc, char **argv)
 		rec_writer_meta(w, "command", cmdline.buf);
 		strbuf_release(&cmdline);
 	}
+	{
+		/* the child gets PYTHONMALLOC=malloc unless the user chose one */
+		const char *pm = getenv("PYTHONMALLOC");
+		struct strbuf v = STRBUF_INIT;
+
+		strbuf_addf(&v, "%s:%s", pm ? "user" : "pinch", pm ? pm : "malloc");
+		rec_writer_meta(w, "pythonmalloc", v.buf);
+		strbuf_release(&v);
+	}
+	/* on disk before the run: if pinch is killed, 'pinch mem report'
+	 * finds the agent's files from here and salvages them */
+	rec_writer_meta(w, MEMREC_META_DIR, dir);
+	rec_writer_flush(w);
 	memset(&ro, 0, sizeof(ro));
 	argv[n] = NULL;
 	argv[0] = path;

@@ -160,7 +160,9 @@ void mem_report_summary(const struct mem_report *r, struct strbuf *out)
 	const char *exe = r->p->exe && r->p->exe[0] ? r->p->exe : "?";
 
 	strbuf_addf(out, "Memory of %s (pid %u), %.3f s", base_name(exe), s->pid, secs(dur));
-	if (s->term_signal)
+	if (s->flags & MEMW_F_SALVAGED)
+		strbuf_addstr(out, ", cut short: pinch was killed (salvaged; exit unknown)");
+	else if (s->term_signal)
 		strbuf_addf(out, ", killed by signal %d", s->term_signal);
 	else if (s->exit_status >= 0)
 		strbuf_addf(out, ", exit status %d", s->exit_status);
@@ -195,6 +197,9 @@ void mem_report_summary(const struct mem_report *r, struct strbuf *out)
 	if (s->flags & MEMW_F_STACKS_FULL)
 		strbuf_addf(out, "  note: more than %u distinct stacks; the rest are counted as [unknown stack]\n",
 			    MEMW_MAX_STACKS);
+	if (s->dropped)
+		strbuf_addf(out, "  note: %llu allocation events could not be booked (a signal handler's queue was full); the figures miss them\n",
+			    (unsigned long long)s->dropped);
 	if (s->flags & MEMW_F_DROPPED)
 		strbuf_addstr(out, "  note: the agent's stream could not grow (disk full?): timeline and stacks are incomplete\n");
 }
@@ -964,7 +969,8 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	json_kuint(&w, "pid", s->pid);
 	json_kuint(&w, "ppid", s->ppid);
 	json_kbool(&w, "forked", !!(s->flags & MEMW_F_FORKED));
-	json_kbool(&w, "truncated", r->m->truncated || !r->p->has_summary);
+	json_kbool(&w, "truncated", r->m->truncated || !r->p->has_summary || (s->flags & MEMW_F_SALVAGED));
+	json_kbool(&w, "salvaged", !!(s->flags & MEMW_F_SALVAGED));
 	json_kint(&w, "exit_status", s->exit_status);
 	json_kint(&w, "term_signal", s->term_signal);
 	json_kuint(&w, "duration_ns", s->end_mono_ns > s->start_mono_ns ? s->end_mono_ns - s->start_mono_ns : 0);
@@ -979,6 +985,7 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	json_kuint(&w, "temporary_calls", s->temp_calls);
 	json_kuint(&w, "rss_max", s->rss_max);
 	json_kuint(&w, "unknown_frees", s->unknown_frees);
+	json_kuint(&w, "dropped_events", s->dropped);
 
 	rows = site_rows(r, r->stacks, MP_ALLOC_BYTES, &n);
 	json_key(&w, "sites");

@@ -551,7 +551,7 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 			char name[256];
 
 			memcpy(&p, pl, sizeof(p));
-			p.flags = st->flags | (execed ? MEMW_F_EXECED : 0);
+			p.flags = st->flags | (execed ? MEMW_F_EXECED : 0) | (res->salvaged ? MEMW_F_SALVAGED : 0);
 			rc = rec_writer_add(w, MEMW_PROC, &p, sizeof(p), exe, elen, "", 1);
 			base = memrchr(exe, '/', elen);
 			base = base ? base + 1 : exe;
@@ -620,7 +620,7 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 	memset(&sum, 0, sizeof(sum));
 	sum.pid = st->pid;
 	sum.ppid = st->ppid;
-	sum.flags = st->flags | (execed ? MEMW_F_EXECED : 0);
+	sum.flags = st->flags | (execed ? MEMW_F_EXECED : 0) | (res->salvaged ? MEMW_F_SALVAGED : 0);
 	sum.exit_status = -1;
 	if (last_of_root) {
 		sum.exit_status = res->exit_status;
@@ -643,6 +643,7 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 	sum.unknown_frees = st->unknown_frees;
 	sum.rss_max = st->rss_max;
 	sum.snapshots = st->snapshots;
+	sum.dropped = st->dropped;
 	if (last_of_root) {
 		size_t k;
 
@@ -766,6 +767,80 @@ int memrec_write(const char *dir, const struct memrec_result *res, struct rec_wr
 		return -ENODATA;
 	}
 	return images;
+}
+
+int memrec_salvage(const char *path, char *err, size_t errlen)
+{
+	struct rec_reader *r;
+	struct rec_writer *w = NULL;
+	struct memrec_result res;
+	struct strbuf dir = STRBUF_INIT, command = STRBUF_INIT, tmp = STRBUF_INIT;
+	struct rec rec;
+	struct stat st;
+	int finished = 0, rc, images;
+
+	if (rec_reader_open(&r, path, err, errlen))
+		return 0;	/* the report says why it cannot read it */
+	if (rec_reader_header(r)->kind != REC_KIND_MEM) {
+		rec_reader_close(r);
+		return 0;
+	}
+	while (rec_reader_next(r, &rec) == 1) {
+		if (rec.type == REC_FINISH) {
+			finished = 1;
+		} else if (rec.type == REC_META) {
+			const char *k = rec.data;
+			size_t kl = strnlen(k, rec.size);
+
+			if (kl + 1 >= rec.size)
+				continue;
+			if (!strcmp(k, MEMREC_META_DIR)) {
+				strbuf_reset(&dir);
+				strbuf_add(&dir, k + kl + 1, strnlen(k + kl + 1, rec.size - kl - 1));
+			} else if (!strcmp(k, "command")) {
+				strbuf_reset(&command);
+				strbuf_add(&command, k + kl + 1, strnlen(k + kl + 1, rec.size - kl - 1));
+			}
+		}
+	}
+	rec_reader_close(r);
+	rc = 0;
+	if (finished || !dir.len || stat(dir.buf, &st) || !S_ISDIR(st.st_mode))
+		goto out;
+	memset(&res, 0, sizeof(res));
+	res.exit_status = -1;
+	res.salvaged = 1;
+	strbuf_addf(&tmp, "%s.salvage-%d", path, (int)getpid());
+	rc = rec_writer_open(&w, tmp.buf, REC_KIND_MEM);
+	if (rc) {
+		snprintf(err, errlen, "cannot write '%s': %s", tmp.buf, strerror(-rc));
+		goto out;
+	}
+	if (command.len)
+		rec_writer_meta(w, "command", command.buf);
+	rec_writer_meta(w, MEMREC_META_SALVAGED, "pinch was killed while the program ran");
+	images = memrec_write(dir.buf, &res, w, err, errlen);
+	rc = rec_writer_close(w);
+	if (images < 0 || rc) {
+		if (images >= 0)
+			snprintf(err, errlen, "writing '%s': %s", tmp.buf, strerror(-rc));
+		unlink(tmp.buf);
+		rc = images < 0 ? images : rc;
+		goto out;
+	}
+	if (rename(tmp.buf, path)) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot replace '%s': %s", path, strerror(errno));
+		unlink(tmp.buf);
+		goto out;
+	}
+	memrec_cleanup(dir.buf);
+	rc = 1;
+out:
+	strbuf_release(&dir);
+	strbuf_release(&command);
+	strbuf_release(&tmp);
+	return rc;
 }
 
 void memrec_cleanup(const char *dir)

@@ -30,6 +30,7 @@ struct memrec_result {
 	uint64_t start_mono_ns, end_mono_ns;
 	struct memrec_rss { uint64_t time_ns, rss; } *rss;	/* root RSS samples */
 	size_t n_rss;
+	int salvaged;		/* memrec_salvage: pinch was killed, the end is unknown */
 };
 
 /*
@@ -69,5 +70,21 @@ int memrec_write(const char *dir, const struct memrec_result *res, struct rec_wr
 
 /* Removes dir and the agent files in it. */
 void memrec_cleanup(const char *dir);
+
+/* The meta key naming the agent's working directory: written (and
+ * flushed) before the run, so a recording left unfinished by a killed
+ * pinch says where the agent's files are. */
+#define MEMREC_META_DIR "agent_dir"
+#define MEMREC_META_SALVAGED "salvaged"
+
+/*
+ * Salvages an unfinished memory recording (pinch was killed while the
+ * program ran: no REC_FINISH) whose agent directory is still there: the
+ * recording is rewritten from the agent's files (through a temporary file
+ * next to it, renamed over it) with every process marked MEMW_F_SALVAGED
+ * and the exit unknown, and the directory is removed. Returns 1 when
+ * salvaged, 0 when there was nothing to salvage, or -errno with err set.
+ */
+int memrec_salvage(const char *path, char *err, size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
 #include "memprof.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,8 +318,11 @@ int memprof_read(struct memprof **out, struct rec_reader *r, char *err, size_t e
 					rc = -ENOMEM;
 				else
 					memcpy(&cur->rss[cur->n_rss++], d, sizeof(*cur->rss));
-			} else if (rec.type == MEMW_SUMMARY && rec.size >= sizeof(struct memw_summary)) {
-				memcpy(&cur->sum, d, sizeof(cur->sum));
+			} else if (rec.type == MEMW_SUMMARY &&
+				   rec.size >= offsetof(struct memw_summary, dropped)) {
+				/* recordings from before 'dropped' have none */
+				memset(&cur->sum, 0, sizeof(cur->sum));
+				memcpy(&cur->sum, d, rec.size < sizeof(cur->sum) ? rec.size : sizeof(cur->sum));
 				cur->has_summary = 1;
 			}
 			break;

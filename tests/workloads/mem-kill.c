@@ -3,7 +3,11 @@
  * 1 MiB block; the peak before death was 1,048,576 + 50,000 + 4,096 B
  * (a 4 KiB scratch block freed just before). The recording must hold
  * exactly that.
+ * mem-kill wait FILE: the same, but instead of the SIGKILL it creates FILE
+ * and waits (pinch mem's salvage test kills pinch then; the target gets
+ * SIGKILL from it).
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +31,7 @@ __attribute__((noinline)) static void hold_big(void)
 	sink = p;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char *scratch;
 
@@ -36,6 +40,11 @@ int main(void)
 	scratch = malloc(4096);
 	sink = scratch;
 	free(scratch);
+	if (argc > 2 && !strcmp(argv[1], "wait")) {
+		close(open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0600));
+		for (;;)
+			pause();
+	}
 	kill(getpid(), SIGKILL);
 	for (;;)
 		pause();

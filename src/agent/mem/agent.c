@@ -1,18 +1,29 @@
 /*
  * agent.c - pinch mem's LD_PRELOAD agent (libpinch-mem.so). Interposes the
- * malloc family, walks the frame-pointer chain of every allocation, interns
- * stacks to ids and keeps the exact accounting (per-site bytes and counts,
- * live set, peak with the per-site state at the peak, timeline buckets) in
- * a shared file mapping, so it is current however the process ends.
- * Depends only on libc and wire.h; never allocates through malloc itself.
+ * malloc family, walks the stack of every allocation, interns stacks to
+ * ids and keeps the exact accounting (per-site bytes and counts, live set,
+ * peak with the per-site state at the peak, timeline buckets) in a shared
+ * file mapping, so it is current however the process ends. Depends only
+ * on libc and wire.h; never allocates through malloc itself.
+ *
+ * The allocator: every call is forwarded to the next definition in the
+ * lookup order (dlsym(RTLD_NEXT)), so a program linked with jemalloc or
+ * tcmalloc keeps it. While that lookup runs (dlsym may allocate), and for
+ * the agent's own few libc calls that allocate, a small static arena
+ * serves the requests; its blocks are recognised by address when freed.
  *
  * Concurrency: one spinlock guards the tables; stack capture runs outside
  * it. A free is recorded before the real free and an allocation after the
- * real allocation, so a reused address is never confused. A thread-local
- * guard (initial-exec TLS) makes every allocation the agent or libc makes
- * on its behalf pass straight through. Fork: the child is followed into its
- * own files (it inherits the live blocks). Exec: the new image loads the
- * agent again and gets new files.
+ * real allocation, so a reused address is never confused. Signal
+ * handlers: an allocation made by a handler that interrupted this thread
+ * outside the lock is booked at once; one that interrupted the thread
+ * while it holds the lock is queued in a per-thread ring (its stack taken
+ * in the handler, its real free held back) and booked before the lock is
+ * released, so nothing is lost; a full ring is counted as dropped events.
+ * The agent's own libc calls that may allocate run with signals blocked
+ * (t_self), so their allocations are the agent's alone. Fork: the child is
+ * followed into its own files (it inherits the live blocks). Exec: the new
+ * image loads the agent again and gets new files.
  */
 /* mmap and mmap64 are both interposed: keep their names apart. */
 #undef _FILE_OFFSET_BITS
@@ -39,19 +50,21 @@
 #define TLS __thread __attribute__((tls_model("initial-exec")))
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define FENCE() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
+/* glibc's own entry points: the fallback when no next definition is found */
 extern void *__libc_malloc(size_t);
 extern void __libc_free(void *);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
-extern void *__libc_valloc(size_t);
-extern void *__libc_pvalloc(size_t);
 extern void *__libc_stack_end;
 
 enum { ST_UNINIT = 0, ST_INIT, ST_READY, ST_OFF };
 
-static TLS int t_guard;
+static TLS int t_depth;		/* inside an interposer (a signal handler may nest) */
+static TLS int t_self;		/* the agent's own libc calls (signals blocked): pass through */
+static TLS int t_in_lock;	/* this thread holds, or is taking, g_lock */
 static TLS uintptr_t t_stack_hi;
 static TLS uint32_t t_tid;	/* gettid(), for matching the GIL holder */
 
@@ -65,6 +78,7 @@ static uint64_t g_interval_ns = 10000000;
 static volatile sig_atomic_t g_snap_pending;
 static uint64_t g_sig_snaps;
 static long g_pagesize = 4096;
+static uint64_t g_dropped_pending;	/* events dropped in a handler, not yet in g_st */
 
 /* pointer -> (size << 20 | stack); key 0 = empty slot; linear probing */
 struct pent {
@@ -128,21 +142,243 @@ static void lock(void)
 	}
 }
 
-static int trylock(void)
-{
-	return !__atomic_exchange_n(&g_lock, 1, __ATOMIC_ACQUIRE);
-}
-
 static void unlock(void)
 {
 	__atomic_store_n(&g_lock, 0, __ATOMIC_RELEASE);
 }
 
+/* The agent's own maps: straight to the kernel, not through its own
+ * interposed mmap/munmap (which would count them with --mmap). */
+static void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	long p = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+
+	if ((unsigned long)p > -4096ul) {
+		errno = (int)-p;
+		return MAP_FAILED;
+	}
+	return (void *)p;
+}
+
+static int sys_munmap(void *addr, size_t len)
+{
+	return syscall(SYS_munmap, addr, len) ? -1 : 0;
+}
+
 static void *map_anon(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* ---- the agent's own libc calls ---------------------------------------- */
+
+/* A call into libc that may allocate (dlsym, pthread_getattr_np, ...) runs
+ * between self_begin and self_end: signals are held back (delivered at
+ * self_end), so whatever reaches the interposers meanwhile is the agent's
+ * own and goes to the arena, never into the books or the program's
+ * allocator. */
+static void self_begin(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, old);
+	t_self++;
+}
+
+static void self_end(const sigset_t *old)
+{
+	t_self--;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* ---- the bootstrap arena ----------------------------------------------- */
+
+/* Serves the allocations made while the next allocator is being looked up
+ * and those of the agent's own libc calls: a stack of blocks in a static
+ * buffer, the top given back when freed. Its blocks are known by address,
+ * whoever frees them later. */
+#define ARENA_SIZE (256u << 10)
+struct ahdr {
+	uint32_t size;		/* bytes asked for */
+	uint32_t prev_top;	/* the arena's top before this block */
+	uint32_t prev_last;	/* header offset of the block below, or ARENA_SIZE */
+	uint32_t free;
+};
+static char g_arena[ARENA_SIZE] __attribute__((aligned(64)));
+static uint32_t g_arena_top, g_arena_last = ARENA_SIZE;
+static volatile int g_arena_lock;
+
+static inline int in_arena(const void *p)
+{
+	return (const char *)p >= g_arena && (const char *)p < g_arena + ARENA_SIZE;
+}
+
+static void arena_lock(void)
+{
+	while (__atomic_exchange_n(&g_arena_lock, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void *arena_alloc(size_t n, size_t align)
+{
+	uint64_t data;
+	struct ahdr *h;
+
+	if (align < 16)
+		align = 16;
+	if (n > ARENA_SIZE || align > 4096)
+		return NULL;
+	arena_lock();
+	data = ((uint64_t)g_arena_top + sizeof(struct ahdr) + align - 1) & ~((uint64_t)align - 1);
+	if (data + n > ARENA_SIZE) {
+		__atomic_store_n(&g_arena_lock, 0, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	h = (struct ahdr *)(g_arena + data - sizeof(*h));
+	h->size = (uint32_t)n;
+	h->prev_top = g_arena_top;
+	h->prev_last = g_arena_last;
+	h->free = 0;
+	g_arena_last = (uint32_t)(data - sizeof(*h));
+	g_arena_top = (uint32_t)((data + n + 15) & ~15ull);
+	__atomic_store_n(&g_arena_lock, 0, __ATOMIC_RELEASE);
+	memset(g_arena + data, 0, n);
+	return g_arena + data;
+}
+
+static size_t arena_size(const void *p)
+{
+	return ((const struct ahdr *)p - 1)->size;
+}
+
+static void arena_free(void *p)
+{
+	arena_lock();
+	((struct ahdr *)p - 1)->free = 1;
+	while (g_arena_last < ARENA_SIZE) {
+		struct ahdr *top = (struct ahdr *)(g_arena + g_arena_last);
+
+		if (!top->free)
+			break;
+		g_arena_top = top->prev_top;
+		g_arena_last = top->prev_last;
+	}
+	__atomic_store_n(&g_arena_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- the next allocator ------------------------------------------------ */
+
+struct real_fns {
+	void *(*malloc)(size_t);
+	void (*free)(void *);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*memalign)(size_t, size_t);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+	size_t (*usable)(void *);
+};
+static struct real_fns R;
+static int g_real;	/* 0 not looked up, 1 being looked up, 2 ready */
+
+/* The next definition of name, if it lives in the same object as the
+ * next malloc (an allocator that lacks, say, pvalloc must not have its
+ * blocks' neighbours come from glibc's). */
+static void *next_sym(const char *name, const void *base)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+	Dl_info di;
+
+	if (!p || !base)
+		return p;
+	if (!dladdr(p, &di) || di.dli_fbase != base)
+		return NULL;
+	return p;
+}
+
+/* Looks up the next allocator once. Returns 1 when R is usable; 0 while
+ * the lookup runs (in this thread, whose dlsym may allocate, or in
+ * another): the arena serves those calls. */
+static int resolve(void)
+{
+	int expected = 0;
+	sigset_t old;
+	Dl_info di;
+	const void *base = NULL;
+
+	if (LIKELY(__atomic_load_n(&g_real, __ATOMIC_ACQUIRE) == 2))
+		return 1;
+	if (!__atomic_compare_exchange_n(&g_real, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 0;
+	self_begin(&old);
+	R.malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+	if (R.malloc && dladdr((void *)R.malloc, &di))
+		base = di.dli_fbase;
+	R.free = (void (*)(void *))next_sym("free", base);
+	R.calloc = (void *(*)(size_t, size_t))next_sym("calloc", base);
+	R.realloc = (void *(*)(void *, size_t))next_sym("realloc", base);
+	if (!R.malloc || !R.free || !R.calloc || !R.realloc) {
+		memset(&R, 0, sizeof(R));
+		R.malloc = __libc_malloc;
+		R.free = __libc_free;
+		R.calloc = __libc_calloc;
+		R.realloc = __libc_realloc;
+		R.memalign = __libc_memalign;
+		base = NULL;
+	} else {
+		R.memalign = (void *(*)(size_t, size_t))next_sym("memalign", base);
+		R.posix_memalign = (int (*)(void **, size_t, size_t))next_sym("posix_memalign", base);
+		R.aligned_alloc = (void *(*)(size_t, size_t))next_sym("aligned_alloc", base);
+		R.valloc = (void *(*)(size_t))next_sym("valloc", base);
+		R.pvalloc = (void *(*)(size_t))next_sym("pvalloc", base);
+	}
+	R.usable = (size_t (*)(void *))next_sym("malloc_usable_size", base);
+	self_end(&old);
+	__atomic_store_n(&g_real, 2, __ATOMIC_RELEASE);
+	return 1;
+}
+
+#define REAL_OK() (LIKELY(__atomic_load_n(&g_real, __ATOMIC_ACQUIRE) == 2) || resolve())
+
+/* An aligned block from the next allocator, with whichever of its aligned
+ * entry points it has. */
+static void *real_aligned(size_t align, size_t n)
+{
+	void *p = NULL;
+
+	if (R.memalign)
+		return R.memalign(align, n);
+	if (R.posix_memalign) {
+		if (align < sizeof(void *))
+			align = sizeof(void *);
+		return R.posix_memalign(&p, align, n) ? NULL : p;
+	}
+	if (R.aligned_alloc)
+		return R.aligned_alloc(align, (n + align - 1) & ~(align - 1));
+	return NULL;
+}
+
+static size_t page_round(size_t n)
+{
+	size_t ps = (size_t)g_pagesize;
+
+	return n ? (n + ps - 1) & ~(ps - 1) : ps;
+}
+
+/* The agent's own allocations (t_self) and those made before the lookup
+ * is done: the arena, else (self only) the next allocator. */
+static void *boot_alloc(size_t n, size_t align)
+{
+	void *p = arena_alloc(n, align);
+
+	if (p || __atomic_load_n(&g_real, __ATOMIC_ACQUIRE) != 2)
+		return p;
+	return align > 16 ? real_aligned(align, n) : R.malloc(n);
 }
 
 static size_t fmt_u64(char *buf, uint64_t v)
@@ -355,7 +591,7 @@ static int stab_grow(void)
 		n[j] = g_stab[i];
 	}
 	if (g_stab)
-		munmap(g_stab, g_scap * sizeof(*g_stab));
+		sys_munmap(g_stab, g_scap * sizeof(*g_stab));
 	g_stab = n;
 	g_scap = ncap;
 	return 0;
@@ -373,7 +609,7 @@ static int grow_array(void **arr, uint64_t *cap, uint64_t need, size_t elem)
 	if (*arr)
 		n = mremap(*arr, *cap * elem, ncap * elem, MREMAP_MAYMOVE);
 	else
-		n = mmap(NULL, ncap * elem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		n = sys_mmap(NULL, ncap * elem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (n == MAP_FAILED)
 		return -1;
 	*arr = n;
@@ -448,7 +684,7 @@ static int ptab_grow(struct pent **tab, uint64_t *cap)
 		n[j] = (*tab)[i];
 	}
 	if (*tab)
-		munmap(*tab, *cap * sizeof(**tab));
+		sys_munmap(*tab, *cap * sizeof(**tab));
 	*tab = n;
 	*cap = ncap;
 	return 0;
@@ -691,35 +927,42 @@ static inline uint64_t clamp_size(uint64_t n)
 
 /* ---- stack capture --------------------------------------------------- */
 
-static void thread_bounds(void)
+/* The thread's stack top (the walk reads nothing above it) and its CFI
+ * cache: once per thread, with signals held back (pthread_getattr_np
+ * allocates). */
+static void thread_init(void)
 {
 	pthread_attr_t a;
 	void *addr;
 	size_t size;
+	sigset_t old;
+	uintptr_t hi = 0;
 
+	self_begin(&old);
 	if (syscall(SYS_gettid) == getpid()) {
-		t_stack_hi = (uintptr_t)__libc_stack_end;
-		return;
-	}
-	if (pthread_getattr_np(pthread_self(), &a) == 0) {
+		hi = (uintptr_t)__libc_stack_end;
+	} else if (pthread_getattr_np(pthread_self(), &a) == 0) {
 		if (pthread_attr_getstack(&a, &addr, &size) == 0)
-			t_stack_hi = (uintptr_t)addr + size;
+			hi = (uintptr_t)addr + size;
 		pthread_attr_destroy(&a);
 	}
-	if (!t_stack_hi)
-		t_stack_hi = 1;	/* unknown: only the first frame */
+	if (g_cfi)
+		cfi_thread_init();
+	self_end(&old);
+	t_stack_hi = hi ? hi : 1;	/* 1: unknown, only the first frame */
 }
 
 /* Walks the stack from fp (an interposer's own frame, which has a frame
  * pointer): the frame-pointer chain (--unwind fp), or the cached CFI
- * walker, which also gets through code built without frame pointers. */
+ * walker, which also gets through code built without frame pointers. A
+ * walk nested in another (a signal handler's) leaves the cache alone. */
 static inline int capture(void **fp, uint64_t *ips)
 {
 	uintptr_t hi, cur = (uintptr_t)fp;
 	int n = 0;
 
 	if (UNLIKELY(!t_stack_hi))
-		thread_bounds();
+		thread_init();
 	hi = t_stack_hi;
 	if (cur >= hi) {
 		ips[0] = (uint64_t)(uintptr_t)fp[1] - 1;
@@ -727,7 +970,7 @@ static inline int capture(void **fp, uint64_t *ips)
 	}
 	if (g_cfi)
 		return cfi_walk((uint64_t)(uintptr_t)fp[1], (uint64_t)cur + 16,
-				(uint64_t)(uintptr_t)fp[0], hi, ips, 0, g_depth);
+				(uint64_t)(uintptr_t)fp[0], hi, ips, 0, g_depth, t_depth > 1);
 	ips[n++] = (uint64_t)(uintptr_t)fp[1] - 1;
 	while (n < g_depth) {
 		uintptr_t next = (uintptr_t)fp[0];
@@ -782,7 +1025,7 @@ static int open_files(uint32_t ppid, uint32_t flags)
 	g_scap_bytes = 1 << 20;
 	if (reserve_file(g_sfd, 0, g_scap_bytes))
 		return -1;
-	g_smap = mmap(NULL, g_scap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, g_sfd, 0);
+	g_smap = sys_mmap(NULL, g_scap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, g_sfd, 0);
 	if (g_smap == MAP_FAILED)
 		return -1;
 	sh = (struct memw_stream_hdr *)g_smap;
@@ -804,13 +1047,13 @@ static int open_files(uint32_t ppid, uint32_t flags)
 	tbytes = sizeof(struct memw_stats_hdr) + g_tcap * sizeof(struct memw_site_live);
 	if (reserve_file(g_tfd, 0, tbytes))
 		return -1;
-	p = mmap(NULL, tbytes, PROT_READ | PROT_WRITE, MAP_SHARED, g_tfd, 0);
+	p = sys_mmap(NULL, tbytes, PROT_READ | PROT_WRITE, MAP_SHARED, g_tfd, 0);
 	if (p == MAP_FAILED)
 		return -1;
 	if (g_st) {
 		/* fork child: start from the parent's state, then make it ours */
 		memcpy(p, g_st, tbytes);
-		munmap(g_st, tbytes);
+		sys_munmap(g_st, tbytes);
 	}
 	g_st = (struct memw_stats_hdr *)p;
 	g_sites = (struct memw_site_live *)(g_st + 1);
@@ -830,7 +1073,7 @@ static int open_files(uint32_t ppid, uint32_t flags)
 static void close_files(void)
 {
 	if (g_smap && g_smap != MAP_FAILED)
-		munmap(g_smap, g_scap_bytes);
+		sys_munmap(g_smap, g_scap_bytes);
 	if (g_sfd >= 0)
 		close(g_sfd);
 	if (g_tfd >= 0)
@@ -845,17 +1088,22 @@ static void close_files(void)
 static void *g_fork_copy;
 static uint64_t g_fork_copy_len;
 
+static inline void book_lock(void);
+static inline void book_unlock(void);
+static void drain(void);
+
 static void atfork_prepare(void)
 {
 	if (g_state != ST_READY)
 		return;
-	t_guard++;
-	lock();
+	/* held across the fork: what another prepare handler allocates
+	 * meanwhile is queued, and booked by both sides after it */
+	book_lock();
+	drain();
 	g_fork_copy_len = sizeof(struct memw_stats_hdr) + g_tcap * sizeof(struct memw_site_live);
 	g_fork_copy = map_anon(g_fork_copy_len);
 	if (g_fork_copy)
 		memcpy(g_fork_copy, g_st, g_fork_copy_len);
-	t_guard--;
 }
 
 static void atfork_parent(void)
@@ -863,9 +1111,9 @@ static void atfork_parent(void)
 	if (g_state != ST_READY)
 		return;
 	if (g_fork_copy)
-		munmap(g_fork_copy, g_fork_copy_len);
+		sys_munmap(g_fork_copy, g_fork_copy_len);
 	g_fork_copy = NULL;
-	unlock();
+	book_unlock();
 }
 
 static void atfork_child(void)
@@ -878,13 +1126,13 @@ static void atfork_child(void)
 	ppid = g_st->pid;
 	if (!g_fork_copy) {
 		g_state = ST_OFF;
-		unlock();
+		book_unlock();
 		return;
 	}
-	munmap(g_st, g_fork_copy_len);
+	sys_munmap(g_st, g_fork_copy_len);
 	g_st = g_fork_copy;
 	g_fork_copy = NULL;
-	munmap(g_smap, g_scap_bytes);
+	sys_munmap(g_smap, g_scap_bytes);
 	close(g_sfd);
 	close(g_tfd);
 	g_smap = NULL;
@@ -893,16 +1141,17 @@ static void atfork_child(void)
 		close(g_statm_fd);
 		g_statm_fd = high_fd(open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
 	}
-	if (open_files(ppid, (g_st->flags & MEMW_F_MMAP) | MEMW_F_FORKED)) {
+	if (open_files(ppid, (g_st->flags & (MEMW_F_MMAP | MEMW_F_PYTHON)) | MEMW_F_FORKED)) {
 		close_files();
 		g_state = ST_OFF;
-		unlock();
+		book_unlock();
 		return;
 	}
 	/* Inherited: the live set and the stacks. Counted anew: calls, the peak. */
 	g_st->alloc_calls = g_st->alloc_bytes = g_st->free_calls = 0;
 	g_st->temp_calls = g_st->temp_bytes = g_st->unknown_frees = 0;
 	g_st->snapshots = 0;
+	g_st->dropped = 0;
 	g_st->rss_max = 0;
 	g_st->end_mono_ns = 0;
 	g_st->peak_bytes = g_st->live_bytes;
@@ -923,7 +1172,7 @@ static void atfork_child(void)
 	emit_maps();
 	for (i = 0; i < g_st->n_stacks; i++)
 		emit_stack(i);
-	unlock();
+	book_unlock();
 }
 
 static void on_signal(int sig)
@@ -931,11 +1180,12 @@ static void on_signal(int sig)
 	int saved = errno;
 
 	(void)sig;
-	if (g_state != ST_READY || t_guard || !trylock()) {
-		g_snap_pending = 1;
+	if (g_state != ST_READY || t_in_lock) {
+		g_snap_pending = 1;	/* taken at the next event */
 	} else {
+		book_lock();
 		signal_snapshot();
-		unlock();
+		book_unlock();
 	}
 	errno = saved;
 }
@@ -975,6 +1225,7 @@ static void agent_init(void)
 {
 	const char *dir = getenv(MEMW_ENV_DIR);
 	int expected = ST_UNINIT;
+	sigset_t old;
 
 	if (!__atomic_compare_exchange_n(&g_state, &expected, ST_INIT, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
@@ -983,7 +1234,7 @@ static void agent_init(void)
 		__atomic_store_n(&g_state, ST_OFF, __ATOMIC_RELEASE);
 		return;
 	}
-	t_guard++;
+	self_begin(&old);
 	memcpy(g_dir, dir, strlen(dir) + 1);
 	parse_opts(getenv(MEMW_ENV_OPTS));
 	g_pagesize = sysconf(_SC_PAGESIZE);
@@ -991,7 +1242,7 @@ static void agent_init(void)
 	    ptab_grow(&g_ptab, &g_pcap) || stab_grow()) {
 		close_files();
 		__atomic_store_n(&g_state, ST_OFF, __ATOMIC_RELEASE);
-		t_guard--;
+		self_end(&old);
 		return;
 	}
 	g_statm_fd = high_fd(open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
@@ -1020,7 +1271,7 @@ static void agent_init(void)
 		sigaction(g_signal, &sa, NULL);
 	}
 	__atomic_store_n(&g_state, ST_READY, __ATOMIC_RELEASE);
-	t_guard--;
+	self_end(&old);
 }
 
 __attribute__((constructor)) static void agent_ctor(void)
@@ -1033,8 +1284,7 @@ __attribute__((destructor)) static void agent_dtor(void)
 {
 	if (g_state != ST_READY)
 		return;
-	t_guard++;
-	lock();
+	book_lock();
 	g_st->flags |= MEMW_F_EXITED;
 	g_st->end_mono_ns = now_ns();
 	{
@@ -1044,8 +1294,7 @@ __attribute__((destructor)) static void agent_dtor(void)
 			g_st->rss_max = rss;
 	}
 	g_st->last_time_ns = g_st->end_mono_ns;
-	unlock();
-	t_guard--;
+	book_unlock();
 }
 
 static inline int ready(void)
@@ -1068,6 +1317,9 @@ static void python_init(void)
 {
 	const unsigned long *ver = dlsym(RTLD_DEFAULT, "Py_Version");
 
+	if (!ver && !dlsym(RTLD_DEFAULT, "Py_Initialize"))
+		return;
+	g_st->flags |= MEMW_F_PYTHON;
 	if (!ver || (*ver >> 16) != 0x030b)
 		return;
 	g_pycode_type = (uintptr_t)dlsym(RTLD_DEFAULT, "PyCode_Type");
@@ -1209,40 +1461,208 @@ static inline int full_capture(void **fp, uint64_t *ips)
 	return n;
 }
 
-static void record_alloc(void *p, size_t size, void **fp)
-{
+/* ---- booking: the lock, and events queued by signal handlers --------- */
+
+enum { EV_ALLOC = 1, EV_FREE, EV_REALLOC, EV_MMAP, EV_MUNMAP };
+
+/* An event a signal handler made while its thread held the lock. */
+struct dev {
+	uint64_t seq;		/* index + 1 once the entry is whole */
+	uint32_t kind, nr;
+	uint64_t ptr, size;
+	uint64_t old;		/* EV_REALLOC: the block released */
+	uint64_t real_free;	/* free ptr (EV_FREE) or old (EV_REALLOC) once booked */
 	uint64_t ips[MEMW_MAX_DEPTH];
-	int n = full_capture(fp, ips);
+};
+#define QN 256u
+static TLS struct dev *t_q;
+static TLS uint64_t t_qhead, t_qtail;
+
+static void book_alloc(uint64_t ptr, uint64_t size, const uint64_t *ips, int n, int mm)
+{
 	uint32_t id;
 
-	lock();
 	if (g_pyrt)
 		python_describe(ips, n);
 	id = intern_stack(ips, n);
-	account_alloc((uint64_t)(uintptr_t)p, clamp_size(size), id, &g_ptab, &g_pcap, &g_pcount);
-	unlock();
+	if (mm)
+		account_alloc(ptr, clamp_size(size), id, &g_mtab, &g_mcap, &g_mcount);
+	else
+		account_alloc(ptr, clamp_size(size), id, &g_ptab, &g_pcap, &g_pcount);
 }
 
-static inline void record_free(void *p)
+/* Books a queued event (under the lock), then does the free it held back. */
+static void apply(const struct dev *e)
 {
-	lock();
-	account_free((uint64_t)(uintptr_t)p, g_ptab, g_pcap, &g_pcount);
-	unlock();
+	int live = g_state == ST_READY;
+
+	switch (e->kind) {
+	case EV_ALLOC:
+	case EV_MMAP:
+		if (live)
+			book_alloc(e->ptr, e->size, e->ips, (int)e->nr, e->kind == EV_MMAP);
+		break;
+	case EV_FREE:
+		if (live)
+			account_free(e->ptr, g_ptab, g_pcap, &g_pcount);
+		if (e->real_free)
+			R.free((void *)(uintptr_t)e->ptr);
+		break;
+	case EV_MUNMAP:
+		if (live)
+			account_free(e->ptr, g_mtab, g_mcap, &g_mcount);
+		break;
+	case EV_REALLOC:
+		if (live && e->old)
+			account_free(e->old, g_ptab, g_pcap, &g_pcount);
+		if (e->real_free)
+			R.free((void *)(uintptr_t)e->old);
+		if (live && e->ptr)
+			book_alloc(e->ptr, e->size, e->ips, (int)e->nr, 0);
+		break;
+	}
 }
 
-#define ENTER() (LIKELY(!t_guard) && ready() && (t_guard = 1))
-#define LEAVE() (t_guard = 0)
+/* Books this thread's queued events, in order (under the lock). */
+static void drain(void)
+{
+	if (UNLIKELY(__atomic_load_n(&g_dropped_pending, __ATOMIC_RELAXED)) && g_state == ST_READY)
+		g_st->dropped += __atomic_exchange_n(&g_dropped_pending, 0, __ATOMIC_RELAXED);
+	while (t_qhead != __atomic_load_n(&t_qtail, __ATOMIC_RELAXED)) {
+		const struct dev *e = &t_q[t_qhead % QN];
+
+		FENCE();
+		if (e->seq == t_qhead + 1)
+			apply(e);	/* else: dropped when the queue was full */
+		FENCE();
+		__atomic_store_n(&t_qhead, t_qhead + 1, __ATOMIC_RELAXED);
+	}
+}
+
+static inline void book_lock(void)
+{
+	t_in_lock = 1;
+	FENCE();
+	lock();
+}
+
+/* Releases the lock after booking what handlers queued meanwhile; a
+ * handler that runs after t_in_lock is clear books for itself. */
+static inline void book_unlock(void)
+{
+	for (;;) {
+		drain();
+		unlock();
+		FENCE();
+		t_in_lock = 0;
+		FENCE();
+		if (LIKELY(__atomic_load_n(&t_qtail, __ATOMIC_RELAXED) == t_qhead))
+			return;
+		t_in_lock = 1;
+		FENCE();
+		lock();
+	}
+}
+
+/* In a signal handler whose thread holds the lock: queues the event for
+ * the booking that handler interrupted (async-signal-safe). A full queue
+ * drops the event and counts it. */
+static void defer(uint32_t kind, uint64_t ptr, uint64_t size, uint64_t old, int real_free,
+		  const uint64_t *ips, int nr)
+{
+	struct dev *q = t_q, *e;
+	uint64_t idx;
+
+	if (UNLIKELY(!q)) {
+		struct dev *none = NULL, *m = map_anon(QN * sizeof(struct dev));
+
+		if (m && !__atomic_compare_exchange_n(&t_q, &none, m, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			sys_munmap(m, QN * sizeof(struct dev));
+		q = t_q;
+	}
+	idx = __atomic_fetch_add(&t_qtail, 1, __ATOMIC_RELAXED);
+	if (!q || idx - __atomic_load_n(&t_qhead, __ATOMIC_RELAXED) >= QN) {
+		__atomic_fetch_add(&g_dropped_pending, 1, __ATOMIC_RELAXED);
+		if (real_free)
+			R.free((void *)(uintptr_t)(kind == EV_REALLOC ? old : ptr));
+		return;
+	}
+	e = &q[idx % QN];
+	e->kind = kind;
+	e->nr = (uint32_t)nr;
+	e->ptr = ptr;
+	e->size = size;
+	e->old = old;
+	e->real_free = (uint64_t)real_free;
+	if (nr > 0)
+		memcpy(e->ips, ips, (size_t)nr * 8);
+	FENCE();
+	e->seq = idx + 1;
+}
+
+/* ---- the interposers ------------------------------------------------- */
+
+static inline int enter(void)
+{
+	if (UNLIKELY(t_self) || !ready())
+		return 0;
+	t_depth++;
+	FENCE();
+	return 1;
+}
+
+static inline void leave(void)
+{
+	FENCE();
+	t_depth--;
+}
+
+/* An allocation the program made: booked now, or queued when a signal
+ * handler made it while its thread holds the lock. */
+static void record_alloc(void *p, size_t size, void **fp, int mm)
+{
+	uint64_t ips[MEMW_MAX_DEPTH];
+	int n = mm ? capture(fp, ips) : full_capture(fp, ips);
+
+	if (UNLIKELY(t_in_lock)) {
+		defer(mm ? EV_MMAP : EV_ALLOC, (uint64_t)(uintptr_t)p, size, 0, 0, ips, n);
+		return;
+	}
+	book_lock();
+	book_alloc((uint64_t)(uintptr_t)p, size, ips, n, mm);
+	book_unlock();
+}
+
+/* Blocks served before the next allocator is known (another thread is
+ * looking it up): from the arena, unrecorded, so counted as dropped. */
+static void *early_alloc(size_t n, size_t align)
+{
+	void *p = arena_alloc(n, align);
+
+	if (p)
+		__atomic_fetch_add(&g_dropped_pending, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+#define BOOT(n, align)                                       \
+	do {                                                 \
+		if (UNLIKELY(t_self))                        \
+			return boot_alloc((n), (align));     \
+		if (UNLIKELY(!REAL_OK()))                    \
+			return early_alloc((n), (align));    \
+	} while (0)
 
 EXPORT void *malloc(size_t n)
 {
 	void *p;
 
-	if (!ENTER())
-		return __libc_malloc(n);
-	p = __libc_malloc(n);
+	BOOT(n, 0);
+	if (!enter())
+		return R.malloc(n);
+	p = R.malloc(n);
 	if (p)
-		record_alloc(p, n, __builtin_frame_address(0));
-	LEAVE();
+		record_alloc(p, n, __builtin_frame_address(0), 0);
+	leave();
 	return p;
 }
 
@@ -1250,25 +1670,97 @@ EXPORT void free(void *p)
 {
 	if (!p)
 		return;
-	if (!ENTER()) {
-		__libc_free(p);
+	if (UNLIKELY(in_arena(p))) {
+		arena_free(p);
 		return;
 	}
-	record_free(p);
-	__libc_free(p);
-	LEAVE();
+	if (UNLIKELY(!REAL_OK()))
+		return;	/* not reached: blocks from before the lookup are the arena's */
+	if (!enter()) {
+		R.free(p);
+		return;
+	}
+	if (UNLIKELY(t_in_lock)) {
+		/* the real free waits for the booking: until then no other
+		 * thread can be handed this address */
+		defer(EV_FREE, (uint64_t)(uintptr_t)p, 0, 0, 1, NULL, 0);
+	} else {
+		book_lock();
+		account_free((uint64_t)(uintptr_t)p, g_ptab, g_pcap, &g_pcount);
+		book_unlock();
+		R.free(p);
+	}
+	leave();
 }
 
 EXPORT void *calloc(size_t n, size_t m)
 {
+	size_t total;
 	void *p;
 
-	if (!ENTER())
-		return __libc_calloc(n, m);
-	p = __libc_calloc(n, m);
+	if (__builtin_mul_overflow(n, m, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	BOOT(total, 0);
+	if (!enter())
+		return R.calloc(n, m);
+	p = R.calloc(n, m);
 	if (p)
-		record_alloc(p, n * m, __builtin_frame_address(0));
-	LEAVE();
+		record_alloc(p, total, __builtin_frame_address(0), 0);
+	leave();
+	return p;
+}
+
+/* realloc of an arena block (one the agent's libc calls or the start-up
+ * handed out): a new block and a copy, the arena block given back. */
+static void *arena_realloc(void *old, size_t n)
+{
+	size_t have = arena_size(old);
+	void *p;
+
+	if (!n) {
+		arena_free(old);
+		return NULL;
+	}
+	if (t_self)
+		p = boot_alloc(n, 0);
+	else if (__atomic_load_n(&g_real, __ATOMIC_ACQUIRE) == 2)
+		p = R.malloc(n);
+	else
+		p = early_alloc(n, 0);
+	if (p) {
+		memcpy(p, old, have < n ? have : n);
+		arena_free(old);
+	}
+	return p;
+}
+
+/* realloc in a signal handler whose thread holds the lock: the booking
+ * is queued; the old block's real free waits for it (a new block and a
+ * copy, when the allocator can tell the old block's size). */
+static void *realloc_deferred(void *old, size_t n, void **fp)
+{
+	uint64_t ips[MEMW_MAX_DEPTH];
+	int nr = 0, held = 0;
+	void *p;
+
+	if (old && n && R.usable) {
+		size_t have = R.usable(old);
+
+		p = R.malloc(n);
+		if (!p)
+			return NULL;
+		memcpy(p, old, have < n ? have : n);
+		held = 1;
+	} else {
+		p = R.realloc(old, n);
+		if (!p && !(old && !n))
+			return NULL;
+	}
+	if (p)
+		nr = full_capture(fp, ips);
+	defer(EV_REALLOC, (uint64_t)(uintptr_t)p, n, (uint64_t)(uintptr_t)old, held, ips, nr);
 	return p;
 }
 
@@ -1278,69 +1770,94 @@ EXPORT void *realloc(void *old, size_t n)
 	int known = 0, nr = 0;
 	void *p;
 
-	if (!ENTER())
-		return __libc_realloc(old, n);
+	if (UNLIKELY(old && in_arena(old)))
+		return arena_realloc(old, n);
+	if (!old)
+		BOOT(n, 0);
+	else if (UNLIKELY(t_self || !REAL_OK()))
+		return REAL_OK() ? R.realloc(old, n) : NULL;
+	if (!enter())
+		return R.realloc(old, n);
+	if (UNLIKELY(t_in_lock)) {
+		p = realloc_deferred(old, n, __builtin_frame_address(0));
+		leave();
+		return p;
+	}
 	if (old) {
 		/* Take the old block out first: once realloc returns, another
 		 * thread may be handed its address. */
-		lock();
+		book_lock();
 		known = ptab_take(g_ptab, g_pcap, &g_pcount, (uint64_t)(uintptr_t)old, &v);
-		unlock();
+		book_unlock();
 	}
-	p = __libc_realloc(old, n);
+	p = R.realloc(old, n);
 	if (p || (old && !n)) {
 		if (p)
 			nr = full_capture(__builtin_frame_address(0), ips);
-		lock();
-		if (g_pyrt && p)
-			python_describe(ips, nr);
+		book_lock();
 		if (known)
 			account_release((uint64_t)(uintptr_t)old, v);
 		else if (old)
 			g_st->unknown_frees++;
 		if (p)
-			account_alloc((uint64_t)(uintptr_t)p, clamp_size(n), intern_stack(ips, nr),
-				      &g_ptab, &g_pcap, &g_pcount);
-		unlock();
+			book_alloc((uint64_t)(uintptr_t)p, n, ips, nr, 0);
+		book_unlock();
 	} else if (known) {
 		/* realloc failed: the old block lives on */
-		lock();
+		book_lock();
 		ptab_put(&g_ptab, &g_pcap, &g_pcount, (uint64_t)(uintptr_t)old, v);
-		unlock();
+		book_unlock();
 	}
-	LEAVE();
+	leave();
 	return p;
 }
 
-static void *aligned_common(size_t align, size_t n, void **fp)
-{
-	void *p = __libc_memalign(align, n);
+/* The aligned allocators, with whichever entry points the next allocator
+ * has (a missing one is made from another: valloc is a page-aligned
+ * block, pvalloc a page-aligned block of whole pages). */
+enum { AL_MEMALIGN, AL_ALIGNED, AL_POSIX, AL_VALLOC, AL_PVALLOC };
 
+static void *real_align(int how, size_t align, size_t n)
+{
+	switch (how) {
+	case AL_ALIGNED:
+		if (R.aligned_alloc)
+			return R.aligned_alloc(align, n);
+		break;
+	case AL_VALLOC:
+		return R.valloc ? R.valloc(n) : real_aligned((size_t)g_pagesize, n);
+	case AL_PVALLOC:
+		return R.pvalloc ? R.pvalloc(n) : real_aligned((size_t)g_pagesize, page_round(n));
+	}
+	return real_aligned(align, n);
+}
+
+/* One body for memalign, aligned_alloc, posix_memalign, valloc and
+ * pvalloc; fp is the interposer's frame. */
+static void *aligned_common(int how, size_t align, size_t n, void **fp)
+{
+	void *p;
+
+	if (how == AL_VALLOC || how == AL_PVALLOC)
+		align = (size_t)g_pagesize;
+	BOOT(n, align);
+	if (!enter())
+		return real_align(how, align, n);
+	p = real_align(how, align, n);
 	if (p)
-		record_alloc(p, n, fp);
+		record_alloc(p, n, fp, 0);
+	leave();
 	return p;
 }
 
 EXPORT void *memalign(size_t align, size_t n)
 {
-	void *p;
-
-	if (!ENTER())
-		return __libc_memalign(align, n);
-	p = aligned_common(align, n, __builtin_frame_address(0));
-	LEAVE();
-	return p;
+	return aligned_common(AL_MEMALIGN, align, n, __builtin_frame_address(0));
 }
 
 EXPORT void *aligned_alloc(size_t align, size_t n)
 {
-	void *p;
-
-	if (!ENTER())
-		return __libc_memalign(align, n);
-	p = aligned_common(align, n, __builtin_frame_address(0));
-	LEAVE();
-	return p;
+	return aligned_common(AL_ALIGNED, align, n, __builtin_frame_address(0));
 }
 
 EXPORT int posix_memalign(void **out, size_t align, size_t n)
@@ -1349,12 +1866,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 
 	if (align % sizeof(void *) || (align & (align - 1)) || !align)
 		return EINVAL;
-	if (!ENTER()) {
-		p = __libc_memalign(align, n);
-	} else {
-		p = aligned_common(align, n, __builtin_frame_address(0));
-		LEAVE();
-	}
+	p = aligned_common(AL_POSIX, align, n, __builtin_frame_address(0));
 	if (!p)
 		return ENOMEM;
 	*out = p;
@@ -1363,50 +1875,34 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 
 EXPORT void *valloc(size_t n)
 {
-	void *p;
-
-	if (!ENTER())
-		return __libc_valloc(n);
-	p = __libc_valloc(n);
-	if (p)
-		record_alloc(p, n, __builtin_frame_address(0));
-	LEAVE();
-	return p;
+	return aligned_common(AL_VALLOC, 0, n, __builtin_frame_address(0));
 }
 
 EXPORT void *pvalloc(size_t n)
 {
-	void *p;
+	return aligned_common(AL_PVALLOC, 0, n, __builtin_frame_address(0));
+}
 
-	if (!ENTER())
-		return __libc_pvalloc(n);
-	p = __libc_pvalloc(n);
-	if (p)
-		record_alloc(p, n, __builtin_frame_address(0));
-	LEAVE();
-	return p;
+EXPORT size_t malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	if (in_arena(p))
+		return arena_size(p);
+	if (!REAL_OK() || !R.usable)
+		return 0;
+	return R.usable(p);
 }
 
 /* ---- optional: anonymous mmap/munmap --------------------------------- */
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	void *p = (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+	void *p = sys_mmap(addr, len, prot, flags, fd, off);
 
-	if ((unsigned long)p > -4096ul) {
-		errno = (int)-(long)p;
-		return MAP_FAILED;
-	}
-	if (g_mmap && (flags & MAP_ANONYMOUS) && ENTER()) {
-		uint64_t ips[MEMW_MAX_DEPTH];
-		int n = capture(__builtin_frame_address(0), ips);
-		uint32_t id;
-
-		lock();
-		id = intern_stack(ips, n);
-		account_alloc((uint64_t)(uintptr_t)p, clamp_size(len), id, &g_mtab, &g_mcap, &g_mcount);
-		unlock();
-		LEAVE();
+	if (p != MAP_FAILED && g_mmap && (flags & MAP_ANONYMOUS) && enter()) {
+		record_alloc(p, len, __builtin_frame_address(0), 1);
+		leave();
 	}
 	return p;
 }
@@ -1418,16 +1914,17 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t
 
 EXPORT int munmap(void *addr, size_t len)
 {
-	long rc;
-
-	if (g_mmap && g_mcount && ENTER()) {
-		lock();
-		account_free((uint64_t)(uintptr_t)addr, g_mtab, g_mcap, &g_mcount);
-		unlock();
-		LEAVE();
+	if (g_mmap && g_mcount && enter()) {
+		if (UNLIKELY(t_in_lock)) {
+			defer(EV_MUNMAP, (uint64_t)(uintptr_t)addr, 0, 0, 0, NULL, 0);
+		} else {
+			book_lock();
+			account_free((uint64_t)(uintptr_t)addr, g_mtab, g_mcap, &g_mcount);
+			book_unlock();
+		}
+		leave();
 	}
-	rc = syscall(SYS_munmap, addr, len);
-	return rc ? -1 : 0;
+	return sys_munmap(addr, len);
 }
 
 /* ---- dlopen: new code needs its maps ---------------------------------- */
@@ -1437,16 +1934,23 @@ EXPORT void *dlopen(const char *file, int mode)
 	static void *(*real)(const char *, int);
 	void *h;
 
-	if (!real)
+	if (!real) {
+		sigset_t old;
+
+		self_begin(&old);
 		real = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+		self_end(&old);
+	}
 	if (!real)
 		return NULL;
 	h = real(file, mode);
-	if (h && file && ENTER()) {
-		lock();
-		emit_maps();
-		unlock();
-		LEAVE();
+	if (h && file && enter()) {
+		if (!t_in_lock) {
+			book_lock();
+			emit_maps();
+			book_unlock();
+		}
+		leave();
 	}
 	return h;
 }
@@ -1455,10 +1959,12 @@ EXPORT void *dlopen(const char *file, int mode)
 
 EXPORT void pinch_mem_agent_snapshot(const char *label)
 {
-	if (!ENTER())
+	if (!enter())
 		return;
-	lock();
-	emit_snapshot(label && *label ? label : "snapshot");
-	unlock();
-	LEAVE();
+	if (!t_in_lock) {
+		book_lock();
+		emit_snapshot(label && *label ? label : "snapshot");
+		book_unlock();
+	}
+	leave();
 }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cfi.h"
 
@@ -41,7 +43,7 @@ static int g_key_ok;
 static void cache_free(void *c)
 {
 	if (c && c != CACHE_GONE)
-		munmap(c, sizeof(struct centry) << CACHE_BITS);
+		syscall(SYS_munmap, c, sizeof(struct centry) << CACHE_BITS);
 	t_cache = CACHE_GONE;
 }
 
@@ -358,33 +360,48 @@ static uint64_t lookup(uint64_t pc)
 	       (s.cfa_reg == 7 ? R_CFA_RSP : R_CFA_RBP) | (s.bp_saved ? R_BP_SAVED : 0);
 }
 
-static inline uint64_t rule_of(uint64_t pc)
+void cfi_thread_init(void)
 {
-	struct centry *e;
+	long m;
 
-	if (__builtin_expect(!t_cache || t_cache == CACHE_GONE, 0)) {
-		void *m;
-
-		if (t_cache == CACHE_GONE)
-			return R_NONE;
-		m = mmap(NULL, sizeof(struct centry) << CACHE_BITS, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED)
-			return R_NONE;
-		t_cache = m;
-		pthread_once(&g_key_once, make_key);
-		if (g_key_ok)
-			pthread_setspecific(g_key, m);
-	}
-	e = &t_cache[((pc * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS))];
-	if (e->pc != pc) {
-		e->rule = lookup(pc);
-		e->pc = pc;
-	}
-	return e->rule;
+	if (t_cache)
+		return;
+	/* the kernel directly: the agent interposes mmap itself */
+	m = syscall(SYS_mmap, NULL, sizeof(struct centry) << CACHE_BITS, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((unsigned long)m > -4096ul)
+		return;
+	t_cache = (struct centry *)m;
+	pthread_once(&g_key_once, make_key);
+	if (g_key_ok)
+		pthread_setspecific(g_key, t_cache);
 }
 
-int cfi_walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips, int n, int max)
+static inline uint64_t rule_of(uint64_t pc, int nocache)
+{
+	struct centry *e;
+	uint64_t r;
+
+	if (__builtin_expect(!t_cache || t_cache == CACHE_GONE, 0))
+		return R_NONE;
+	e = &t_cache[((pc * 0x9e3779b97f4a7c15ull) >> (64 - CACHE_BITS))];
+	if (e->pc == pc)
+		return e->rule;
+	if (nocache)
+		return lookup(pc);
+	/* a handler's walk reading this entry meanwhile sees no pc, never a
+	 * pc with another's rule */
+	r = lookup(pc);
+	e->pc = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	e->rule = r;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	e->pc = pc;
+	return r;
+}
+
+int cfi_walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips, int n, int max,
+	     int nocache)
 {
 	while (n < max) {
 		uint64_t r, cfa, ra;
@@ -392,7 +409,7 @@ int cfi_walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t 
 		if (pc < 4096)
 			break;
 		ips[n++] = pc - 1;
-		r = rule_of(pc - 1);
+		r = rule_of(pc - 1, nocache);
 		if (r & R_NONE) {
 			/* no CFI: trust the frame-pointer chain if it looks sane */
 			if (bp <= sp || bp + 16 > stack_hi || (bp & 7))

@@ -9,8 +9,15 @@
 
 #include <stdint.h>
 
+/* Makes the calling thread's rule cache (call it with signals blocked: it
+ * may allocate once per process, in pthread_once/pthread_setspecific).
+ * Without a cache every frame falls back to the frame-pointer chain. */
+void cfi_thread_init(void);
 /* Appends return addresses minus one to ips[n..max), starting with pc's.
- * Returns the new count. */
-int cfi_walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips, int n, int max);
+ * Returns the new count. nocache: read the cache but never write it (a
+ * walk in a signal handler that may have interrupted another walk of
+ * this thread). Async-signal-safe. */
+int cfi_walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips, int n, int max,
+	     int nocache);
 
 #endif

@@ -56,6 +56,8 @@ enum memw_proc_flags {
 	MEMW_F_DROPPED = 1 << 3,	/* the stream could not grow (disk full): records lost */
 	MEMW_F_STACKS_FULL = 1 << 4,	/* more than MEMW_MAX_STACKS stacks; the rest are stack 0 */
 	MEMW_F_EXECED = 1 << 5,		/* recording only: this image was replaced by exec */
+	MEMW_F_PYTHON = 1 << 6,		/* a Python interpreter (PYTHONMALLOC matters) */
+	MEMW_F_SALVAGED = 1 << 7,	/* recording only: made from files pinch left (pinch was killed) */
 };
 
 struct memw_stream_hdr {
@@ -129,7 +131,8 @@ struct memw_stats_hdr {
 	uint64_t rss_max;	/* the largest RSS read */
 	uint64_t snapshots;
 	uint64_t end_mono_ns;	/* set by the destructor */
-	uint8_t reserved[32];
+	uint64_t dropped;	/* events the agent could not book (a signal handler's queue was full) */
+	uint8_t reserved[24];
 };
 
 struct memw_site_live {
@@ -162,6 +165,7 @@ struct memw_summary {
 	uint64_t unknown_frees;
 	uint64_t rss_max;
 	uint64_t snapshots;
+	uint64_t dropped;	/* events not booked (absent in recordings before it: 0) */
 };
 
 struct memw_rss {
