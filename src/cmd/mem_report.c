@@ -153,6 +153,45 @@ static void add_callers(const struct mem_report *r, uint32_t stack, int max, con
 
 /* ---- summary ----------------------------------------------------------- */
 
+static void add_blocks(struct strbuf *out, uint64_t bytes, uint64_t blocks)
+{
+	add_exact(out, bytes);
+	strbuf_addf(out, " in %llu block%s", (unsigned long long)blocks, blocks == 1 ? "" : "s");
+}
+
+/* memcheck's classes of what was in use at exit, when the agent scanned;
+ * otherwise what was in use, said to be unclassified. */
+static void add_leak_summary(const struct mem_report *r, struct strbuf *out)
+{
+	const struct memw_summary *s = &r->p->sum;
+	const struct memw_leaks *l = &r->p->leaks;
+
+	if (!r->p->has_leaks) {
+		strbuf_addstr(out, "  leaked       ");
+		add_blocks(out, s->live_bytes, s->live_blocks);
+		strbuf_addstr(out, " (in use at exit; not told apart from still reachable: ");
+		strbuf_addstr(out, s->flags & MEMW_F_EXITED ? "the leak scan was off)\n" :
+			      "the process did not end through exit())\n");
+		return;
+	}
+	strbuf_addstr(out, "  leaked       ");
+	add_blocks(out, l->bytes[MEMW_LEAK_DEFINITE] + l->bytes[MEMW_LEAK_INDIRECT],
+		   l->blocks[MEMW_LEAK_DEFINITE] + l->blocks[MEMW_LEAK_INDIRECT]);
+	strbuf_addf(out, ": definitely lost %llu B (%llu), indirectly %llu B (%llu)\n",
+		    (unsigned long long)l->bytes[MEMW_LEAK_DEFINITE],
+		    (unsigned long long)l->blocks[MEMW_LEAK_DEFINITE],
+		    (unsigned long long)l->bytes[MEMW_LEAK_INDIRECT],
+		    (unsigned long long)l->blocks[MEMW_LEAK_INDIRECT]);
+	if (l->blocks[MEMW_LEAK_POSSIBLE]) {
+		strbuf_addstr(out, "  possibly     ");
+		add_blocks(out, l->bytes[MEMW_LEAK_POSSIBLE], l->blocks[MEMW_LEAK_POSSIBLE]);
+		strbuf_addstr(out, " lost (only a pointer into the middle reaches them)\n");
+	}
+	strbuf_addstr(out, "  reachable    ");
+	add_blocks(out, l->bytes[MEMW_LEAK_REACHABLE], l->blocks[MEMW_LEAK_REACHABLE]);
+	strbuf_addstr(out, " still pointed to at exit (not leaks)\n");
+}
+
 void mem_report_summary(const struct mem_report *r, struct strbuf *out)
 {
 	const struct memw_summary *s = &r->p->sum;
@@ -180,9 +219,7 @@ void mem_report_summary(const struct mem_report *r, struct strbuf *out)
 	add_exact(out, s->peak_bytes);
 	strbuf_addf(out, " in %llu blocks at %.3f s\n", (unsigned long long)s->peak_blocks,
 		    s->peak_time_ns > s->start_mono_ns ? secs(s->peak_time_ns - s->start_mono_ns) : 0.0);
-	strbuf_addstr(out, "  leaked       ");
-	add_exact(out, s->live_bytes);
-	strbuf_addf(out, " in %llu blocks (still in use at exit)\n", (unsigned long long)s->live_blocks);
+	add_leak_summary(r, out);
 	strbuf_addf(out, "  temporary    %llu calls (%.1f %% of calls: freed with no allocation between)\n",
 		    (unsigned long long)s->temp_calls,
 		    s->alloc_calls ? 100.0 * (double)s->temp_calls / (double)s->alloc_calls : 0.0);
@@ -255,28 +292,76 @@ void mem_report_top(const struct mem_report *r, int by_count, struct strbuf *out
 	free(rows);
 }
 
-void mem_report_leaks(const struct mem_report *r, struct strbuf *out)
+/* What a known runtime pool is, from its site's stack: memory a library
+ * keeps for the whole run on purpose. NULL for anything else. */
+static const char *known_pool(const struct mem_report *r, uint32_t stack)
+{
+	uint32_t nl;
+	const uint32_t *locs = profile_stack(r->prof, stack, &nl);
+
+	for (uint32_t k = 0; k < nl; k++) {
+		const struct profile_location *l = profile_location(r->prof, locs[k]);
+		const char *fn = profile_string(r->prof, l->function);
+		const char *mod = base_name(profile_string(r->prof, l->module));
+
+		if (!strcmp(fn, "_IO_file_doallocate"))
+			return "a stdio buffer (glibc keeps it for the stream)";
+		if (!strncmp(mod, "libstdc++.so", 12) && k + 1 < nl &&
+		    !strcmp(profile_string(r->prof, profile_location(r->prof, locs[k + 1])->function), "call_init"))
+			return "libstdc++'s emergency exception-handling pool";
+		if (!strncmp(fn, "_dl_", 4) || !strcmp(fn, "call_init"))
+			return "the dynamic loader's";
+	}
+	return NULL;
+}
+
+static void leak_table(const struct mem_report *r, int bytes_v, int count_v, const char *title,
+		       int limit, int frames, struct strbuf *out)
 {
 	size_t n, i;
-	struct site_row *rows = site_rows(r, 1, MP_LEAK_BYTES, &n);
+	struct site_row *rows = site_rows(r, 1, bytes_v, &n);
 	int shown = 0;
 
 	if (!rows)
 		return;
-	strbuf_addstr(out, "\nLeaks (in use at exit), biggest first\n");
-	if (!n || !rows[0].v[MP_LEAK_BYTES])
+	strbuf_addf(out, "\n%s\n", title);
+	if (!n || !rows[0].v[bytes_v])
 		strbuf_addstr(out, "  none\n");
 	else
 		strbuf_addf(out, "  %14s %8s  %s\n", "bytes", "blocks", "site");
-	for (i = 0; i < n && rows[i].v[MP_LEAK_BYTES] && (!r->limit || shown < r->limit); i++) {
-		strbuf_addf(out, "  %14lld %8lld  ", (long long)rows[i].v[MP_LEAK_BYTES],
-			    (long long)rows[i].v[MP_LEAK_COUNT]);
+	for (i = 0; i < n && rows[i].v[bytes_v] && (!limit || shown < limit); i++) {
+		const char *pool = bytes_v == MP_REACHABLE_BYTES ? known_pool(r, rows[i].stack) : NULL;
+
+		strbuf_addf(out, "  %14lld %8lld  ", (long long)rows[i].v[bytes_v],
+			    (long long)rows[i].v[count_v]);
 		add_loc(r, rows[i].loc, out);
+		if (pool)
+			strbuf_addf(out, "  [%s]", pool);
 		strbuf_addch(out, '\n');
-		add_callers(r, rows[i].stack, 6, "                              ", out);
+		if (frames)
+			add_callers(r, rows[i].stack, frames, "                              ", out);
 		shown++;
 	}
+	if (i < n && rows[i].v[bytes_v])
+		strbuf_addf(out, "  ... %zu more (-n 0 lists all)\n", n - i);
 	free(rows);
+}
+
+void mem_report_leaks(const struct mem_report *r, struct strbuf *out)
+{
+	if (!r->p->has_leaks) {
+		leak_table(r, MP_LEAK_BYTES, MP_LEAK_COUNT,
+			   "Leaks (in use at exit, not classified), biggest first", r->limit, 6, out);
+		return;
+	}
+	leak_table(r, MP_LEAK_BYTES, MP_LEAK_COUNT,
+		   "Leaks (definitely and indirectly lost), biggest first", r->limit, 6, out);
+	if (r->p->leaks.blocks[MEMW_LEAK_POSSIBLE])
+		leak_table(r, MP_POSSIBLE_BYTES, MP_POSSIBLE_COUNT,
+			   "Possibly lost (only a pointer into the middle reaches them)", r->limit, 3, out);
+	if (r->p->leaks.blocks[MEMW_LEAK_REACHABLE])
+		leak_table(r, MP_REACHABLE_BYTES, MP_REACHABLE_COUNT,
+			   "Still reachable at exit (not leaks), biggest first", r->limit && r->limit < 5 ? r->limit : 5, 0, out);
 }
 
 /* ---- the peak tree ----------------------------------------------------- */
@@ -980,8 +1065,37 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	json_kuint(&w, "peak_bytes", s->peak_bytes);
 	json_kuint(&w, "peak_blocks", s->peak_blocks);
 	json_kuint(&w, "peak_time_ns", s->peak_time_ns > s->start_mono_ns ? s->peak_time_ns - s->start_mono_ns : 0);
-	json_kuint(&w, "leaked_bytes", s->live_bytes);
-	json_kuint(&w, "leaked_blocks", s->live_blocks);
+	if (r->p->has_leaks) {
+		const struct memw_leaks *l = &r->p->leaks;
+
+		json_kuint(&w, "leaked_bytes", l->bytes[MEMW_LEAK_DEFINITE] + l->bytes[MEMW_LEAK_INDIRECT]);
+		json_kuint(&w, "leaked_blocks", l->blocks[MEMW_LEAK_DEFINITE] + l->blocks[MEMW_LEAK_INDIRECT]);
+	} else {
+		json_kuint(&w, "leaked_bytes", s->live_bytes);
+		json_kuint(&w, "leaked_blocks", s->live_blocks);
+	}
+	json_kuint(&w, "in_use_at_exit_bytes", s->live_bytes);
+	json_kuint(&w, "in_use_at_exit_blocks", s->live_blocks);
+	json_kbool(&w, "leaks_classified", r->p->has_leaks);
+	if (r->p->has_leaks) {
+		static const char *const cls[MEMW_LEAK_CLASSES] = {
+			NULL, "still_reachable", "possibly_lost", "indirectly_lost", "definitely_lost",
+		};
+		const struct memw_leaks *l = &r->p->leaks;
+
+		json_key(&w, "leak_classes");
+		json_obj_begin(&w);
+		for (int c = MEMW_LEAK_CLASSES - 1; c >= MEMW_LEAK_REACHABLE; c--) {
+			json_key(&w, cls[c]);
+			json_obj_begin(&w);
+			json_kuint(&w, "bytes", l->bytes[c]);
+			json_kuint(&w, "blocks", l->blocks[c]);
+			json_obj_end(&w);
+		}
+		json_kuint(&w, "scan_ns", l->scan_ns);
+		json_kuint(&w, "scanned_bytes", l->root_bytes + l->block_bytes);
+		json_obj_end(&w);
+	}
 	json_kuint(&w, "temporary_calls", s->temp_calls);
 	json_kuint(&w, "rss_max", s->rss_max);
 	json_kuint(&w, "unknown_frees", s->unknown_frees);
@@ -999,6 +1113,12 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 		json_kint(&w, "peak_bytes", rows[i].v[MP_PEAK_BYTES]);
 		json_kint(&w, "leaked_bytes", rows[i].v[MP_LEAK_BYTES]);
 		json_kint(&w, "leaked_blocks", rows[i].v[MP_LEAK_COUNT]);
+		json_kint(&w, "possibly_lost_bytes", rows[i].v[MP_POSSIBLE_BYTES]);
+		json_kint(&w, "reachable_bytes", rows[i].v[MP_REACHABLE_BYTES]);
+		json_kint(&w, "in_use_at_exit_bytes", rows[i].v[MP_LEAK_BYTES] +
+			  rows[i].v[MP_POSSIBLE_BYTES] + rows[i].v[MP_REACHABLE_BYTES]);
+		json_kint(&w, "in_use_at_exit_blocks", rows[i].v[MP_LEAK_COUNT] +
+			  rows[i].v[MP_POSSIBLE_COUNT] + rows[i].v[MP_REACHABLE_COUNT]);
 		if (r->stacks)
 			json_stack(&w, r->prof, rows[i].stack);
 		json_obj_end(&w);
@@ -1007,6 +1127,8 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	free(rows);
 
 	json_stacks_by(&w, r, "leaks", MP_LEAK_BYTES, MP_LEAK_COUNT);
+	json_stacks_by(&w, r, "possibly_lost", MP_POSSIBLE_BYTES, MP_POSSIBLE_COUNT);
+	json_stacks_by(&w, r, "still_reachable", MP_REACHABLE_BYTES, MP_REACHABLE_COUNT);
 	json_stacks_by(&w, r, "peak", MP_PEAK_BYTES, MP_PEAK_COUNT);
 
 	json_key(&w, "timeline");

@@ -30,6 +30,7 @@ static void proc_release(struct memprof_proc *p)
 		free(p->pycodes[i].table);
 	}
 	free(p->pycodes);
+	free(p->leak_entries);
 	for (i = 0; i < p->n_stacks; i++)
 		free(p->stack_ips[i]);
 	free(p->stack_ips);
@@ -87,6 +88,65 @@ static int add_stack(struct memprof_proc *p, struct caps *c, const unsigned char
 	memcpy(p->stack_ips[s.id], d + sizeof(s), (size_t)s.nr * 8);
 	p->stack_nr[s.id] = s.nr;
 	return 0;
+}
+
+static int leak_cmp(const void *a, const void *b)
+{
+	const struct memw_leak_entry *x = a, *y = b;
+
+	if (x->stack != y->stack)
+		return x->stack < y->stack ? -1 : 1;
+	return x->cls < y->cls ? -1 : x->cls > y->cls;
+}
+
+/* A MEMW_LEAKS record: its totals must be what its entries add up to and
+ * every class in range, or the record is ignored as damaged. */
+static int add_leaks(struct memprof_proc *p, const unsigned char *d, size_t size)
+{
+	struct memw_leaks h;
+	struct memw_leak_entry *e;
+	uint64_t bytes[MEMW_LEAK_CLASSES] = { 0 }, blocks[MEMW_LEAK_CLASSES] = { 0 };
+
+	if (size < sizeof(h))
+		return 0;
+	memcpy(&h, d, sizeof(h));
+	if (h.n > (size - sizeof(h)) / sizeof(*e))
+		return 0;
+	e = malloc((h.n ? h.n : 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	memcpy(e, d + sizeof(h), h.n * sizeof(*e));
+	for (uint32_t i = 0; i < h.n; i++) {
+		if (e[i].cls < MEMW_LEAK_REACHABLE || e[i].cls >= MEMW_LEAK_CLASSES ||
+		    __builtin_add_overflow(bytes[e[i].cls], e[i].bytes, &bytes[e[i].cls]) ||
+		    __builtin_add_overflow(blocks[e[i].cls], e[i].blocks, &blocks[e[i].cls])) {
+			free(e);
+			return 0;
+		}
+	}
+	for (int c = MEMW_LEAK_REACHABLE; c < MEMW_LEAK_CLASSES; c++)
+		if (bytes[c] != h.bytes[c] || blocks[c] != h.blocks[c]) {
+			free(e);
+			return 0;
+		}
+	qsort(e, h.n, sizeof(*e), leak_cmp);
+	free(p->leak_entries);
+	p->leak_entries = e;
+	p->n_leak_entries = h.n;
+	p->leaks = h;
+	p->has_leaks = 1;
+	return 0;
+}
+
+void memprof_leak_class(const struct memprof_proc *p, uint32_t stack, uint32_t cls,
+			uint64_t *bytes, uint64_t *blocks)
+{
+	struct memw_leak_entry key = { .stack = stack, .cls = cls };
+	const struct memw_leak_entry *e = p->n_leak_entries ?
+		bsearch(&key, p->leak_entries, p->n_leak_entries, sizeof(key), leak_cmp) : NULL;
+
+	*bytes = e ? e->bytes : 0;
+	*blocks = e ? e->blocks : 0;
 }
 
 /* A MEMW_PYCODE record; a later one for the same address replaces it. */
@@ -318,6 +378,8 @@ int memprof_read(struct memprof **out, struct rec_reader *r, char *err, size_t e
 					rc = -ENOMEM;
 				else
 					memcpy(&cur->rss[cur->n_rss++], d, sizeof(*cur->rss));
+			} else if (rec.type == MEMW_LEAKS) {
+				rc = add_leaks(cur, d, rec.size);
 			} else if (rec.type == MEMW_SUMMARY &&
 				   rec.size >= offsetof(struct memw_summary, dropped)) {
 				/* recordings from before 'dropped' have none */

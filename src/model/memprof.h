@@ -59,6 +59,12 @@ struct memprof_proc {
 	/* Python code objects (MEMW_PYCODE), for stack words with MEMW_PY_TAG */
 	struct memprof_pycode *pycodes;
 	size_t n_pycodes;
+	/* The leak classes of the blocks in use at exit (MEMW_LEAKS): set
+	 * when the process exited through exit() and the agent scanned. */
+	int has_leaks;
+	struct memw_leaks leaks;
+	struct memw_leak_entry *leak_entries;	/* sorted by stack, then class */
+	size_t n_leak_entries;
 };
 
 struct memprof_pycode {
@@ -78,6 +84,11 @@ struct memprof {
 	int finished;		/* REC_FINISH seen */
 	int exit_status, term_signal;
 };
+
+/* Bytes and blocks of stack in leak class cls (enum memw_leak_class);
+ * 0 when the recording has no classes. */
+void memprof_leak_class(const struct memprof_proc *p, uint32_t stack, uint32_t cls,
+			uint64_t *bytes, uint64_t *blocks);
 
 /* Reads a recording. Returns 0, or -errno with a reason in err:
  * -EPROTO (not a memory recording), -ENODATA (no process in it), and the
@@ -125,9 +136,14 @@ enum memprof_value {
 	MP_ALLOC_COUNT,		/* ("alloc_count", "count") */
 	MP_PEAK_BYTES,		/* ("peak_bytes", "bytes"): in use at the peak */
 	MP_PEAK_COUNT,		/* ("peak_count", "count") */
-	MP_LEAK_BYTES,		/* ("leaked_bytes", "bytes"): in use at the end */
+	MP_LEAK_BYTES,		/* ("leaked_bytes", "bytes"): definitely and indirectly lost at
+				 * exit; in use at the end when the recording has no classes */
 	MP_LEAK_COUNT,		/* ("leaked_count", "count") */
 	MP_TEMP_COUNT,		/* ("temp_count", "count"): freed right after */
+	MP_POSSIBLE_BYTES,	/* ("possibly_lost_bytes", "bytes"): only interior pointers */
+	MP_POSSIBLE_COUNT,	/* ("possibly_lost_count", "count") */
+	MP_REACHABLE_BYTES,	/* ("reachable_bytes", "bytes"): still pointed to at exit */
+	MP_REACHABLE_COUNT,	/* ("reachable_count", "count") */
 	MP_N_VALUES
 };
 

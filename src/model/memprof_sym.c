@@ -24,6 +24,8 @@ static const char *const type_names[MP_N_VALUES][2] = {
 	{ "peak_bytes", "bytes" }, { "peak_count", "count" },
 	{ "leaked_bytes", "bytes" }, { "leaked_count", "count" },
 	{ "temp_count", "count" },
+	{ "possibly_lost_bytes", "bytes" }, { "possibly_lost_count", "count" },
+	{ "reachable_bytes", "bytes" }, { "reachable_count", "count" },
 };
 
 /* Locations of one address (inline chain, innermost first) appended to locs. */
@@ -283,6 +285,20 @@ int memprof_profile(const struct memprof_proc *p, const struct memprof_sym_opts 
 		v[MP_LEAK_BYTES] = (int64_t)s->live_bytes;
 		v[MP_LEAK_COUNT] = (int64_t)s->live_blocks;
 		v[MP_TEMP_COUNT] = (int64_t)s->temp_calls;
+		v[MP_POSSIBLE_BYTES] = v[MP_POSSIBLE_COUNT] = 0;
+		v[MP_REACHABLE_BYTES] = v[MP_REACHABLE_COUNT] = 0;
+		if (p->has_leaks) {
+			uint64_t b[MEMW_LEAK_CLASSES], c[MEMW_LEAK_CLASSES];
+
+			for (uint32_t cls = MEMW_LEAK_REACHABLE; cls < MEMW_LEAK_CLASSES; cls++)
+				memprof_leak_class(p, s->stack, cls, &b[cls], &c[cls]);
+			v[MP_LEAK_BYTES] = (int64_t)(b[MEMW_LEAK_DEFINITE] + b[MEMW_LEAK_INDIRECT]);
+			v[MP_LEAK_COUNT] = (int64_t)(c[MEMW_LEAK_DEFINITE] + c[MEMW_LEAK_INDIRECT]);
+			v[MP_POSSIBLE_BYTES] = (int64_t)b[MEMW_LEAK_POSSIBLE];
+			v[MP_POSSIBLE_COUNT] = (int64_t)c[MEMW_LEAK_POSSIBLE];
+			v[MP_REACHABLE_BYTES] = (int64_t)b[MEMW_LEAK_REACHABLE];
+			v[MP_REACHABLE_COUNT] = (int64_t)c[MEMW_LEAK_REACHABLE];
+		}
 		if (profile_add_sample(prof, stack, thread, v))
 			goto fail;
 	}

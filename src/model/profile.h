@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROFILE_MAX_TYPES 8
+#define PROFILE_MAX_TYPES 16
 #define PROFILE_NO_LINE 0
 
 enum loc_kind {

@@ -15,7 +15,7 @@ is "$(jqv realloc.json '[.sites[] | select(.function=="grow")][0] | "\(.alloc_ca
 mem_json align.json -- "$W/mem-align"
 is "$(jqv align.json '"\(.alloc_bytes) \(.alloc_calls)"')" "1011792 5" "aligned: allocated"
 is "$(jqv align.json '"\(.peak_bytes) \(.peak_blocks)"')" "1011792 5" "aligned: peak"
-is "$(jqv align.json '"\(.leaked_bytes) \(.leaked_blocks)"')" "1000000 1" "aligned: memalign's leak is seen"
+is "$(jqv align.json '"\(.in_use_at_exit_bytes) \(.in_use_at_exit_blocks)"')" "1000000 1" "aligned: memalign's block is in use at exit"
 
 if command -v valgrind >/dev/null; then
 	is "$(massif_peak "$W/mem-realloc")" 18000 "massif agrees on the realloc peak"

@@ -9,7 +9,7 @@ mem_json sig.json -- "$W/mem-misc" signal
 is "$(jqv sig.json '"\(.leaked_bytes) \(.leaked_blocks) \(.leaks[0].stack[0].function)"')" "99 3 on_usr1" \
 	"allocations in a signal handler"
 mem_json usable.json -- "$W/mem-misc" usable
-is "$(jqv usable.json '"\(.exit_status) \(.leaked_bytes)"')" "0 10" "malloc_usable_size works on the agent's blocks"
+is "$(jqv usable.json '"\(.exit_status) \(.in_use_at_exit_bytes)"')" "0 10" "malloc_usable_size works on the agent's blocks"
 mem_json abort.json -- "$W/mem-misc" abort
 is "$(jqv abort.json '"\(.term_signal) \(.leaked_bytes) \(.leaked_blocks)"')" "6 100 10" "abort: in use at death"
 mem_json exec.json -- "$W/mem-misc" exec
@@ -18,9 +18,9 @@ is "$(jqv exec.json '"\(.leaked_bytes) \(.leaked_blocks)"')" "400 2" "exec: the 
 "$PINCH" mem report exec.rec >exec.txt 2>&1
 ok "the replaced image is listed" grep -q "replaced by exec" exec.txt
 mem_json mmap.json --mmap -- "$W/mem-misc" mmap
-is "$(jqv mmap.json '"\(.peak_bytes) \(.leaked_bytes) \(.leaked_blocks)"')" "3145828 2097252 2" "--mmap counts anonymous maps"
+is "$(jqv mmap.json '"\(.peak_bytes) \(.in_use_at_exit_bytes) \(.in_use_at_exit_blocks)"')" "3145828 2097252 2" "--mmap counts anonymous maps"
 mem_json nommap.json -- "$W/mem-misc" mmap
-is "$(jqv nommap.json '"\(.peak_bytes) \(.leaked_bytes)"')" "100 100" "without --mmap only the heap"
+is "$(jqv nommap.json '"\(.peak_bytes) \(.in_use_at_exit_bytes)"')" "100 100" "without --mmap only the heap"
 
 # stacks through code without frame pointers (glibc's strdup; a -fomit-frame-pointer build)
 for prog in mem-misc mem-misc-nofp; do

@@ -17,7 +17,7 @@ for run in 1 2 3; do
 		"run $run: each handler site has one call per handler run (malloc 333, realloc 555, calloc 77 B)"
 	is "$(jqv sig$run.json '[.sites[] | select(.function == "main") | .alloc_calls] | max')" "$L" \
 		"run $run: main's loop site has one call per loop"
-	is "$(jqv sig$run.json '"\(.leaked_bytes) \(.leaked_blocks) \(.unknown_frees) \(.dropped_events)"')" "77 1 0 0" \
+	is "$(jqv sig$run.json '"\(.in_use_at_exit_bytes) \(.in_use_at_exit_blocks) \(.unknown_frees) \(.dropped_events)"')" "77 1 0 0" \
 		"run $run: in use at exit 77 B in 1 block, no unknown frees, nothing dropped"
 	is "$(jqv sig$run.json '.alloc_calls - .free_calls')" 1 "run $run: every block but one freed"
 done

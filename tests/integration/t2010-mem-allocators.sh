@@ -22,7 +22,7 @@ for a in jemalloc tcmalloc; do
 	ok "$a: its statistics are the same under pinch" diff plain-$a.txt pinch-$a.txt
 	"$PINCH" mem report --json -n 0 $a.rec >$a.json
 	is "$(jqv $a.json '[.sites[] | select(.function | test("^(keep_small|churn|grow|aligned)$"))]
-		| group_by(.function) | map("\(.[0].function) \(map(.alloc_calls) | add) \(map(.alloc_bytes) | add) \(map(.leaked_bytes) | add) \(map(.leaked_blocks) | add)")
+		| group_by(.function) | map("\(.[0].function) \(map(.alloc_calls) | add) \(map(.alloc_bytes) | add) \(map(.in_use_at_exit_bytes) | add) \(map(.in_use_at_exit_blocks) | add)")
 		| join(", ")')" \
 		"aligned 4 13692 13692 4, churn 5 600 0 0, grow 2 5050 0 0, keep_small 10 1000 1000 10" \
 		"$a: pinch's calls, bytes and leaks per function are exact"

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "cfi.h"
+#include "leakscan.h"
 #include "wire.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -74,6 +75,7 @@ static int g_depth = MEMW_MAX_DEPTH;
 static int g_mmap;
 static int g_cfi = 1;	/* unwinder: 1 CFI (default), 0 frame pointers only */
 static int g_signal;
+static int g_leaks = 1;	/* classify the blocks in use at exit (leakscan.h) */
 static uint64_t g_interval_ns = 10000000;
 static volatile sig_atomic_t g_snap_pending;
 static uint64_t g_sig_snaps;
@@ -1197,6 +1199,8 @@ static void parse_opts(const char *s)
 
 		if (!strncmp(s, "mmap=", 5)) {
 			g_mmap = (int)parse_u64(s + 5, &e);
+		} else if (!strncmp(s, "leaks=", 6)) {
+			g_leaks = (int)parse_u64(s + 6, &e);
 		} else if (!strncmp(s, "signal=", 7)) {
 			g_signal = (int)parse_u64(s + 7, &e);
 		} else if (!strncmp(s, "interval_us=", 12)) {
@@ -1280,6 +1284,142 @@ __attribute__((constructor)) static void agent_ctor(void)
 		agent_init();
 }
 
+/* Adds the blocks of one pointer table (value: size << 20 | stack). */
+static size_t collect_blocks(const struct pent *tab, uint64_t cap, struct ls_block *b, size_t n,
+			     size_t max)
+{
+	for (uint64_t i = 0; tab && i < cap && n < max; i++) {
+		if (!tab[i].key)
+			continue;
+		b[n].addr = tab[i].key;
+		b[n].size = tab[i].val >> 20;
+		b[n].stack = (uint32_t)(tab[i].val & 0xfffff);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * At exit: memcheck's classes for the blocks still in use, as one
+ * MEMW_LEAKS record (per stack and class: bytes, blocks). The scan reads
+ * the whole live heap once; its time goes in the record.
+ */
+/* 1 when addr is code of libc, the dynamic loader or this agent. */
+static int runtime_code(uint64_t addr)
+{
+	Dl_info di, self;
+	const char *b;
+
+	if (!dladdr((void *)(uintptr_t)addr, &di) || !di.dli_fname)
+		return 0;
+	if (dladdr((void *)(uintptr_t)runtime_code, &self) && di.dli_fbase == self.dli_fbase)
+		return 1;
+	b = strrchr(di.dli_fname, '/');
+	b = b ? b + 1 : di.dli_fname;
+	return !strncmp(b, "libc.so", 7) || !strncmp(b, "ld-linux", 8);
+}
+
+/*
+ * Where the program's live stack starts: above the frames of exit()'s
+ * machinery (exit, __run_exit_handlers, _dl_fini, this destructor),
+ * whose unused slots still hold what the program's dead frames left
+ * there (the last pointer a loop made, which would pass for a root).
+ * The first frame that is the program's own called exit() (or is
+ * _start, when main returned): its stack from the call up is live.
+ */
+static uint64_t live_stack_start(void)
+{
+	void **fp = __builtin_frame_address(0);
+	uint64_t ips[64], cfas[64], sp = (uint64_t)(uintptr_t)fp;
+	int n;
+
+	if (!t_stack_hi)
+		thread_init();
+	if (!g_cfi || (uintptr_t)fp >= t_stack_hi)
+		return sp;
+	n = cfi_walk_frames((uint64_t)(uintptr_t)fp[1], (uint64_t)(uintptr_t)fp + 16,
+			    (uint64_t)(uintptr_t)fp[0], t_stack_hi, ips, cfas, 64);
+	for (int i = 0; i < n; i++)
+		if (!runtime_code(ips[i]))
+			return i ? cfas[i - 1] : sp;
+	return sp;
+}
+
+static void classify_leaks(void)
+{
+	uint64_t t0 = now_ns(), sp = live_stack_start();
+	size_t max = (size_t)(g_pcount + g_mcount), n, nent = 0, blen, wlen;
+	struct ls_block *b;
+	uint32_t *work;
+	struct ls_stats st;
+	struct memw_leaks h;
+	struct ls_range x[8];
+	size_t nx = 0;
+	char *p;
+
+	if (!max)
+		return;
+	blen = max * sizeof(*b);
+	wlen = 2 * max * sizeof(*work);
+	b = map_anon(blen);
+	work = map_anon(wlen);
+	if (!b || !work)
+		goto out;
+	n = collect_blocks(g_ptab, g_pcap, b, 0, max);
+	n = collect_blocks(g_mtab, g_mcap, b, n, max);
+	/* the agent's own memory holds every block's address */
+#define EXCL(ptr, len) do { if (ptr) { x[nx].start = (uint64_t)(uintptr_t)(ptr); \
+		x[nx].end = x[nx].start + (uint64_t)(len); nx++; } } while (0)
+	EXCL(g_ptab, g_pcap * sizeof(*g_ptab));
+	EXCL(g_mtab, g_mcap * sizeof(*g_mtab));
+	EXCL(g_stab, g_scap * sizeof(*g_stab));
+	EXCL(g_ips, g_ips_cap * 8);
+	EXCL(g_soff, g_soff_cap * 8);
+	EXCL(g_fork_copy, g_fork_copy_len);
+	EXCL(b, blen);
+	EXCL(work, wlen);
+#undef EXCL
+	if (leakscan(b, n, work, x, nx, sp, &st))
+		goto out;
+	leakscan_sort_by_stack(b, n);
+	memset(&h, 0, sizeof(h));
+	for (size_t i = 0; i < n; i++) {
+		if (!i || b[i].stack != b[i - 1].stack || b[i].cls != b[i - 1].cls)
+			nent++;
+		h.bytes[b[i].cls] += b[i].size;
+		h.blocks[b[i].cls]++;
+	}
+	h.n = (uint32_t)nent;
+	h.root_bytes = st.root_bytes;
+	h.block_bytes = st.block_bytes;
+	h.scan_ns = now_ns() - t0;
+	p = stream_begin((uint32_t)(sizeof(h) + nent * sizeof(struct memw_leak_entry)));
+	if (p) {
+		struct memw_leak_entry *e = (struct memw_leak_entry *)(p + sizeof(h));
+		size_t k = 0;
+
+		memcpy(p, &h, sizeof(h));
+		for (size_t i = 0; i < n; i++) {
+			if (!i || b[i].stack != b[i - 1].stack || b[i].cls != b[i - 1].cls) {
+				if (i)
+					k++;
+				e[k].stack = b[i].stack;
+				e[k].cls = b[i].cls;
+				e[k].bytes = 0;
+				e[k].blocks = 0;
+			}
+			e[k].bytes += b[i].size;
+			e[k].blocks++;
+		}
+		stream_end(MEMW_LEAKS);
+	}
+out:
+	if (b)
+		sys_munmap(b, blen);
+	if (work)
+		sys_munmap(work, wlen);
+}
+
 __attribute__((destructor)) static void agent_dtor(void)
 {
 	if (g_state != ST_READY)
@@ -1294,6 +1434,8 @@ __attribute__((destructor)) static void agent_dtor(void)
 			g_st->rss_max = rss;
 	}
 	g_st->last_time_ns = g_st->end_mono_ns;
+	if (g_leaks)
+		classify_leaks();
 	book_unlock();
 }
 

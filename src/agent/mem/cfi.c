@@ -400,8 +400,8 @@ static inline uint64_t rule_of(uint64_t pc, int nocache)
 	return r;
 }
 
-int cfi_walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips, int n, int max,
-	     int nocache)
+static int walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips,
+		uint64_t *cfas, int n, int max, int nocache)
 {
 	while (n < max) {
 		uint64_t r, cfa, ra;
@@ -430,8 +430,25 @@ int cfi_walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t 
 				bp = *(const uint64_t *)(uintptr_t)at;
 			}
 		}
+		if (cfas)
+			cfas[n - 1] = cfa;
 		sp = cfa;
 		pc = ra;
 	}
 	return n;
+}
+
+int cfi_walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips, int n, int max,
+	     int nocache)
+{
+	return walk(pc, sp, bp, stack_hi, ips, NULL, n, max, nocache);
+}
+
+int cfi_walk_frames(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips,
+		    uint64_t *cfas, int max)
+{
+	int n = walk(pc, sp, bp, stack_hi, ips, cfas, 0, max, 1);
+
+	/* the last frame's CFA is known only if the walk went past it */
+	return n > 0 && n < max ? n - 1 : n;
 }

@@ -20,4 +20,10 @@ void cfi_thread_init(void);
 int cfi_walk(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips, int n, int max,
 	     int nocache);
 
+/* Like cfi_walk, also giving each frame's CFA (the caller's stack pointer
+ * after the call returns): ips[i] ran with its frame below cfas[i].
+ * Returns the frames whose CFA is known. */
+int cfi_walk_frames(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t stack_hi, uint64_t *ips,
+		    uint64_t *cfas, int max);
+
 #endif

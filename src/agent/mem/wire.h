@@ -47,6 +47,7 @@ enum memw_type {
 	MEMW_SUMMARY = 38,	/* recording only: struct memw_summary */
 	MEMW_RSS = 39,		/* recording only: struct memw_rss, sampled by pinch from outside */
 	MEMW_PYCODE = 40,	/* struct memw_pycode, then name, file and line table bytes */
+	MEMW_LEAKS = 41,	/* struct memw_leaks, then struct memw_leak_entry[n] (at exit) */
 };
 
 enum memw_proc_flags {
@@ -107,6 +108,33 @@ struct memw_snap_entry {
 	uint64_t bytes;		/* live bytes of the stack at the snapshot */
 	uint64_t blocks;	/* live blocks */
 	uint64_t alloc_calls;	/* allocations made from the stack so far */
+};
+
+/* The leak classes of the blocks in use at exit (memcheck's), found by a
+ * conservative scan from the roots when the process exits through
+ * exit(); absent when it did not (_exit, a signal) or the scan was off. */
+enum memw_leak_class {
+	MEMW_LEAK_REACHABLE = 1,	/* still reachable: a pointer to its start is */
+	MEMW_LEAK_POSSIBLE = 2,		/* possibly lost: only interior pointers */
+	MEMW_LEAK_INDIRECT = 3,		/* indirectly lost: only lost blocks point to it */
+	MEMW_LEAK_DEFINITE = 4,		/* definitely lost: nothing points to it */
+	MEMW_LEAK_CLASSES = 5
+};
+
+struct memw_leaks {
+	uint64_t scan_ns;		/* how long the scan took */
+	uint64_t root_bytes;		/* bytes of roots scanned */
+	uint64_t block_bytes;		/* bytes of blocks scanned */
+	uint64_t bytes[MEMW_LEAK_CLASSES];	/* totals per class (index 0 unused) */
+	uint64_t blocks[MEMW_LEAK_CLASSES];
+	uint32_t n;			/* entries */
+	uint32_t pad;
+};
+
+struct memw_leak_entry {
+	uint32_t stack;
+	uint32_t cls;			/* enum memw_leak_class */
+	uint64_t bytes, blocks;
 };
 
 /* The agent's running accounting (stats file). */
