@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/opt.h"
 #include "core/strbuf.h"
+#include "load/check.h"
 #include "load/engine.h"
 #include "load/hdrlog.h"
 #include "load/report.h"
@@ -52,7 +53,26 @@ struct load_opts {
 	struct strbuf headers;
 	struct load_threshold thr[LOAD_MAX_THRESHOLDS * 2];
 	size_t n_thr;
+	struct { enum load_check_kind kind; const char *spec; } expect[LOAD_MAX_CHECKS];
+	size_t n_expect;
+	int cookies;
+	long redirects;
+	const char *csv;
 };
+
+static int expect_cb(const struct opt *o, const char *arg, void *ctx)
+{
+	struct load_opts *lo = ctx;
+
+	if (lo->n_expect == LOAD_MAX_CHECKS) {
+		fprintf(stderr, "pinch load: more than %d checks\n", LOAD_MAX_CHECKS);
+		return -1;
+	}
+	lo->expect[lo->n_expect].kind = !strcmp(o->long_name, "expect-status") ? LOAD_CHECK_STATUS :
+					 !strcmp(o->long_name, "expect-body") ? LOAD_CHECK_BODY : LOAD_CHECK_HEADER;
+	lo->expect[lo->n_expect++].spec = arg;
+	return 0;
+}
 
 static int header_cb(const struct opt *o, const char *arg, void *ctx)
 {
@@ -409,6 +429,17 @@ int cmd_load(int argc, char **argv)
 		  .help = "https: trust the CA certificates in FILE (PEM) instead of the system's" },
 		{ .type = OPT_INT, .long_name = "seed", .value = &lo.seed, .argh = "N",
 		  .help = "seed for task choice, {rand} and think times" },
+		{ .type = OPT_FLAG, .long_name = "cookies", .value = &lo.cookies,
+		  .help = "keep each connection's cookies (Set-Cookie) and send them back" },
+		{ .type = OPT_INT, .long_name = "follow-redirects", .value = &lo.redirects, .argh = "N",
+		  .help = "follow up to N redirects to the same host (a request counts once)" },
+		{ .type = OPT_GROUP, .help = "Checks (counted per check; gate them with --threshold 'checks>99%')" },
+		{ .type = OPT_CALLBACK, .long_name = "expect-status", .argh = "CODES", .cb = expect_cb, .takes_arg = 1,
+		  .help = "check the status: 200, 2xx or a list (200,304)" },
+		{ .type = OPT_CALLBACK, .long_name = "expect-body", .argh = "REGEX", .cb = expect_cb, .takes_arg = 1,
+		  .help = "check that the body matches REGEX (POSIX extended, first 1 MiB)" },
+		{ .type = OPT_CALLBACK, .long_name = "expect-header", .argh = "'Name: REGEX'", .cb = expect_cb,
+		  .takes_arg = 1, .help = "check that a header Name has a value matching REGEX" },
 		{ .type = OPT_GROUP, .help = "Results" },
 		{ .type = OPT_FLAG, .long_name = "json", .value = &lo.json, .help = "print the result as JSON" },
 		{ .type = OPT_STRING, .short_name = 'o', .long_name = "output", .value = &lo.output, .argh = "FILE",
@@ -418,7 +449,9 @@ int cmd_load(int argc, char **argv)
 		{ .type = OPT_FLAG, .long_name = "verdict", .value = &lo.verdict,
 		  .help = "print the performance-target table (default; --no-verdict hides it)" },
 		{ .type = OPT_STRING, .long_name = "hdr-log", .value = &lo.hdr_log, .argh = "FILE",
-		  .help = "write per-second histograms for 'pinch load merge'" },
+		  .help = "write per-second histograms (HdrHistogram log; 'pinch load merge' reads it)" },
+		{ .type = OPT_STRING, .long_name = "csv", .value = &lo.csv, .argh = "FILE",
+		  .help = "write a per-second time series: requests, errors, p50, p90, p99" },
 		{ .type = OPT_GROUP, .help = "Profile under load" },
 		{ .type = OPT_INT, .long_name = "profile-pid", .value = &lo.profile_pid, .argh = "PID",
 		  .help = "record the server's CPU with 'pinch record' during the load" },
@@ -442,6 +475,7 @@ int cmd_load(int argc, char **argv)
 	lo.threads = UNSET;	/* not -1: -1 given by the user is an error, not "unset" */
 	lo.requests = UNSET;
 	lo.connections = UNSET;
+	lo.redirects = UNSET;
 	load_scenario_init(&sc);
 	memset(&res, 0, sizeof(res));
 	memset(&tc, 0, sizeof(tc));
@@ -476,9 +510,6 @@ int cmd_load(int argc, char **argv)
 			goto out;
 		}
 		strbuf_release(&text);
-		for (size_t i = 0; i < sc.n_thresholds; i++)
-			if (add_threshold(&lo, sc.thresholds[i], "scenario threshold: "))
-				goto out;
 		if (!target_url)
 			target_url = sc.base_url;
 	}
@@ -550,6 +581,61 @@ int cmd_load(int argc, char **argv)
 			bt->n = 1;
 			bt->is_const = 1;
 		}
+	}
+
+	/* Checks from the command line apply to every task. */
+	for (size_t i = 0; i < lo.n_expect; i++)
+		if (load_scenario_add_check(&sc, lo.expect[i].kind, lo.expect[i].spec, NULL, -1, err,
+					    sizeof(err))) {
+			fprintf(stderr, "pinch load: %s\n", err);
+			goto out;
+		}
+	if (lo.cookies)
+		sc.cookies = 1;
+	if (lo.redirects != UNSET) {
+		if (lo.redirects < 0 || lo.redirects > LOAD_MAX_REDIRECTS) {
+			rc = bad("--follow-redirects must be between 0 and 20");
+			goto out;
+		}
+		sc.redirects = (unsigned)lo.redirects;
+		for (size_t i = 0; i < sc.n_tasks; i++)
+			sc.tasks[i].redirects = -1;
+	}
+	/* The scenario's thresholds (a task's judge that task), then a check
+	 * name in any of them must exist. */
+	{
+		const char *names[LOAD_MAX_CHECKS];
+		size_t cli_thr = lo.n_thr;
+
+		for (size_t i = 0; i < sc.n_thresholds; i++) {
+			char where[600];
+
+			snprintf(where, sizeof(where), "%s:%zu:%zu: ", lo.scenario, sc.thr_line[i], sc.thr_col[i]);
+			if (add_threshold(&lo, sc.thresholds[i], where))
+				goto out;
+			if (sc.thr_task[i] >= 0) {
+				struct load_threshold *t = &lo.thr[lo.n_thr - 1];
+
+				t->task = sc.thr_task[i];
+				snprintf(t->text, sizeof(t->text), "%.24s: %s", sc.tasks[t->task].name, sc.thresholds[i]);
+				if (t->metric == THR_CHECKS) {
+					fprintf(stderr, "pinch load: %s%s: a task's thresholds are on latency, errors and rps; "
+						"put checks thresholds at the top level\n", where, sc.thresholds[i]);
+					goto out;
+				}
+			}
+		}
+		for (size_t i = 0; i < sc.n_checks; i++)
+			names[i] = sc.checks[i].name;
+		for (size_t i = 0; i < lo.n_thr; i++)
+			if (load_threshold_bind(&lo.thr[i], names, sc.n_checks, err, sizeof(err))) {
+				if (i >= cli_thr)
+					fprintf(stderr, "pinch load: %s:%zu:%zu: %s\n", lo.scenario, sc.thr_line[i - cli_thr],
+						sc.thr_col[i - cli_thr], err);
+				else
+					fprintf(stderr, "pinch load: %s\n", err);
+				goto out;
+			}
 	}
 
 	/* Bounds and sizes, with the scenario as the default. */

@@ -5,6 +5,7 @@
 #include "report.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -181,6 +182,56 @@ int load_report_text(struct strbuf *sb, const struct load_result *r, const struc
 		add_count(sb, r->c.err[k]);
 	}
 	strbuf_addch(sb, '\n');
+	if (r->c.redirects) {
+		strbuf_addstr(sb, "  redirects   ");
+		add_count(sb, r->c.redirects);
+		strbuf_addstr(sb, " followed (a request counts once, timed to its last answer)\n");
+	}
+	if (r->c.resent) {
+		strbuf_addstr(sb, "  resent      ");
+		add_count(sb, r->c.resent);
+		strbuf_addstr(sb, " sent again on a new connection (unanswered when the server closed; counted once)\n");
+	}
+	if (r->c.pipe_stopped) {
+		strbuf_addstr(sb, "  pipelining  stopped on ");
+		add_count(sb, r->c.pipe_stopped);
+		strbuf_addf(sb, " connection%s: the server said Connection: close (asked: %u deep)\n",
+			    r->c.pipe_stopped == 1 ? "" : "s", r->pipeline);
+	}
+
+	if (rep->sc && rep->sc->n_checks) {
+		uint64_t tp = 0, ta = 0;
+
+		strbuf_addf(sb, "\n  %-36s%12s%12s%10s\n", "check", "passed", "failed", "rate");
+		for (size_t i = 0; i < rep->sc->n_checks; i++) {
+			uint64_t p = r->c.check_pass[i], f = r->c.check_fail[i];
+			const struct load_check *ck = &rep->sc->checks[i];
+			char name[80];
+
+			if (ck->task >= 0)
+				snprintf(name, sizeof(name), "%s: %s", rep->sc->tasks[ck->task].name, ck->name);
+			else
+				snprintf(name, sizeof(name), "%s", ck->name);
+			strbuf_addf(sb, "  %-36.36s", name);
+			add_count_w(sb, p, 12);
+			add_count_w(sb, f, 12);
+			if (p + f)
+				strbuf_addf(sb, "%8.2f %%\n", 100.0 * (double)p / (double)(p + f));
+			else
+				strbuf_addf(sb, "%10s\n", "-");
+			tp += p;
+			ta += p + f;
+		}
+		if (rep->sc->n_checks > 1) {
+			strbuf_addf(sb, "  %-36s", "all checks");
+			add_count_w(sb, tp, 12);
+			add_count_w(sb, ta - tp, 12);
+			if (ta)
+				strbuf_addf(sb, "%8.2f %%\n", 100.0 * (double)tp / (double)ta);
+			else
+				strbuf_addf(sb, "%10s\n", "-");
+		}
+	}
 
 	if (rep->sc && rep->sc->n_tasks > 1 && r->n_tasks == rep->sc->n_tasks) {
 		strbuf_addf(sb, "\n  %-20s%8s%12s%8s%10s%10s%10s\n", "task", "weight", "requests", "share",
@@ -305,6 +356,43 @@ int load_report_json(struct strbuf *sb, const struct load_result *r, const struc
 	for (int k = 0; k < LOAD_E_COUNT; k++)
 		json_kuint(&w, load_err_names[k], r->c.err[k]);
 	json_obj_end(&w);
+	json_kuint(&w, "pipeline", r->pipeline ? r->pipeline : 1);
+	json_kuint(&w, "resent", r->c.resent);
+	json_kuint(&w, "pipelining_stopped", r->c.pipe_stopped);
+	json_kuint(&w, "redirects_followed", r->c.redirects);
+	if (rep->sc && rep->sc->n_checks) {
+		uint64_t tp = 0, ta = 0;
+
+		json_key(&w, "checks");
+		json_arr_begin(&w);
+		for (size_t i = 0; i < rep->sc->n_checks; i++) {
+			uint64_t p = r->c.check_pass[i], f = r->c.check_fail[i];
+			const struct load_check *ck = &rep->sc->checks[i];
+
+			json_obj_begin(&w);
+			json_kstr(&w, "name", ck->name);
+			if (ck->task >= 0)
+				json_kstr(&w, "task", rep->sc->tasks[ck->task].name);
+			json_kuint(&w, "passed", p);
+			json_kuint(&w, "failed", f);
+			if (p + f) {
+				json_kdouble(&w, "rate", (double)p / (double)(p + f));
+			} else {
+				json_key(&w, "rate");
+				json_null(&w);
+			}
+			json_obj_end(&w);
+			tp += p;
+			ta += p + f;
+		}
+		json_arr_end(&w);
+		if (ta) {
+			json_kdouble(&w, "checks_rate", (double)tp / (double)ta);
+		} else {
+			json_key(&w, "checks_rate");
+			json_null(&w);
+		}
+	}
 	if (rep->sc && rep->sc->n_tasks > 1 && r->n_tasks == rep->sc->n_tasks) {
 		json_key(&w, "tasks");
 		json_arr_begin(&w);
@@ -347,9 +435,14 @@ int load_report_json(struct strbuf *sb, const struct load_result *r, const struc
 		failed_thr += !pass;
 		json_obj_begin(&w);
 		json_kstr(&w, "threshold", rep->thr[i].text);
-		json_kdouble(&w, "actual", rep->thr[i].metric <= THR_MAX ? actual / 1e6 : actual);
+		if (isnan(actual)) {
+			json_key(&w, "actual");
+			json_null(&w);
+		} else {
+			json_kdouble(&w, "actual", rep->thr[i].metric <= THR_MAX ? actual / 1e6 : actual);
+		}
 		json_kstr(&w, "unit", rep->thr[i].metric <= THR_MAX ? "ms" :
-			  rep->thr[i].metric == THR_ERR_RATE ? "fraction" :
+			  rep->thr[i].metric == THR_ERR_RATE || rep->thr[i].metric == THR_CHECKS ? "fraction" :
 			  rep->thr[i].metric == THR_RPS ? "req/s" : "count");
 		json_kbool(&w, "pass", pass);
 		json_obj_end(&w);
