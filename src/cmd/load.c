@@ -124,7 +124,8 @@ static int threshold_cb(const struct opt *o, const char *arg, void *ctx)
 
 struct tick_ctx {
 	int tty;
-	struct load_hdrlog log;
+	struct load_hdrlog log, csv;
+	uint64_t prev_requests;
 };
 
 static void on_tick(void *ctx, const struct load_tick *t)
@@ -133,6 +134,10 @@ static void on_tick(void *ctx, const struct load_tick *t)
 
 	if (tc->log.f)
 		load_hdrlog_interval(&tc->log, t->elapsed_ns - t->interval_ns, t->interval_ns, t->interval);
+	if (tc->csv.f)
+		load_csv_row(&tc->csv, t->elapsed_ns, t->total->requests - tc->prev_requests, t->interval_errors,
+			     t->interval);
+	tc->prev_requests = t->total->requests;
 	if (tc->tty) {
 		char p99[32];
 		double rps = t->interval_ns ? (double)t->interval->total * 1e9 / (double)t->interval_ns : 0;
@@ -780,6 +785,10 @@ int cmd_load(int argc, char **argv)
 		fprintf(stderr, "pinch load: %s\n", err);
 		goto out;
 	}
+	if (lo.csv && load_csv_open(&tc.csv, lo.csv, err, sizeof(err))) {
+		fprintf(stderr, "pinch load: %s\n", err);
+		goto out;
+	}
 	if (lo.output) {
 		/* Found before the run, not after it: the file is created now
 		 * (and written at the end). */
@@ -811,6 +820,10 @@ int cmd_load(int argc, char **argv)
 		rc = EXIT_FAIL;
 	if (tc.log.f && load_hdrlog_finish(&tc.log, &res)) {
 		fprintf(stderr, "pinch load: cannot write '%s'\n", lo.hdr_log);
+		rc = EXIT_FAIL;
+	}
+	if (tc.csv.f && load_csv_finish(&tc.csv)) {
+		fprintf(stderr, "pinch load: cannot write '%s'\n", lo.csv);
 		rc = EXIT_FAIL;
 	}
 
@@ -849,6 +862,7 @@ out:
 	stop_server(&pr);
 	if (tc.log.f)
 		load_hdrlog_finish(&tc.log, &res);
+	load_csv_finish(&tc.csv);
 	if (have_result)
 		load_result_release(&res);
 	load_scenario_release(&sc);
