@@ -5,7 +5,8 @@
 #   /check         the n-th request to it (n from 0): n % 10 == 0 -> 503 "oops"
 #                  without X-Kind; else 200, body "ok items" (n % 5 == 1:
 #                  "fine"), X-Kind: beta when n % 4 == 3, else alpha
-#   /login?user=U  200, Set-Cookie: sid=U-<n>; Path=/ and theme=dark
+#   /login?user=U  200, Set-Cookie: sid=U-<n>; Path=/ and theme=dark; logs
+#                  "login U <Cookie header or ->"
 #   /logout        200, Set-Cookie: sid=; Max-Age=0
 #   /me            200; logs "me <Cookie header or ->"
 #   /redirect?to=N 302 to /redirect?to=N-1 (303 when N is even), 200 at 0
@@ -60,6 +61,8 @@ class H(http.server.BaseHTTPRequestHandler):
         if u.path == "/login":
             i = nth("login")
             user = q.get("user", ["anon"])[0]
+            with lock:
+                log.write("login %s %s\n" % (user, self.headers.get("Cookie") or "-"))
             return self.answer(200, b"hello", [("Set-Cookie", "sid=%s-%d; Path=/; HttpOnly" % (user, i)),
                                                ("Set-Cookie", "theme=dark")])
         if u.path == "/logout":
