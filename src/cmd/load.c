@@ -126,6 +126,7 @@ struct tick_ctx {
 	int tty;
 	struct load_hdrlog log, csv;
 	uint64_t prev_requests;
+	uint64_t planned_ns, requests;	/* the bounds, for the ETA */
 };
 
 static void on_tick(void *ctx, const struct load_tick *t)
@@ -139,13 +140,12 @@ static void on_tick(void *ctx, const struct load_tick *t)
 			     t->interval);
 	tc->prev_requests = t->total->requests;
 	if (tc->tty) {
-		char p99[32];
-		double rps = t->interval_ns ? (double)t->interval->total * 1e9 / (double)t->interval_ns : 0;
+		struct strbuf line = STRBUF_INIT;
 
-		load_fmt_latency(p99, sizeof(p99), (double)hist_percentile(t->interval, 99));
-		fprintf(stderr, "\r\033[K  %6.1f s  %10.0f req/s  p99 %9s  errors %" PRIu64,
-			(double)t->elapsed_ns / 1e9, rps, p99, t->total->failed);
+		load_report_progress(&line, t, tc->planned_ns, tc->requests);
+		fprintf(stderr, "\r\033[K%s", line.buf);
 		fflush(stderr);
+		strbuf_release(&line);
 	}
 }
 
@@ -698,6 +698,17 @@ int cmd_load(int argc, char **argv)
 		rc = bad("pipeline depth must be between 1 and 64");
 		goto out;
 	}
+	if (lo.cacert) {
+		/* Checked here: OpenSSL's own message for a missing file is
+		 * empty ("(null)"). */
+		FILE *f = fopen(lo.cacert, "r");
+
+		if (!f) {
+			fprintf(stderr, "pinch load: cannot read --cacert '%s': %s\n", lo.cacert, strerror(errno));
+			goto out;
+		}
+		fclose(f);
+	}
 	if (lo.profile_pid && lo.profile_cmd) {
 		rc = bad("give --profile-pid or --profile-cmd, not both");
 		goto out;
@@ -758,7 +769,16 @@ int cmd_load(int argc, char **argv)
 		pid_target = pr.server;
 	} else if (load_probe(&cfg, err, sizeof(err))) {
 		fprintf(stderr, "pinch load: %s\n", err);
-		if (strstr(err, "certificate"))
+		if (strstr(err, "cannot load CA"))
+			fprintf(stderr, "hint: --cacert wants a file of PEM certificates (-----BEGIN CERTIFICATE-----)\n");
+		else if (strstr(err, "mismatch"))
+			fprintf(stderr, "hint: the certificate%s does not name '%s': use a URL with a name or address "
+				"its subjectAltName holds, or --insecure\n", lo.cacert ? " (trusted through --cacert)" : "",
+				url.host);
+		else if (strstr(err, "certificate") && lo.cacert)
+			fprintf(stderr, "hint: the server's certificate is not signed by a CA in '%s'; --insecure skips "
+				"the checks\n", lo.cacert);
+		else if (strstr(err, "certificate"))
 			fprintf(stderr, "hint: --cacert FILE trusts your test CA; --insecure skips the checks\n");
 		else if (strstr(err, "refused"))
 			fprintf(stderr, "hint: is the server listening on %s?\n", url.hostport);
@@ -807,6 +827,8 @@ int cmd_load(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	tc.tty = isatty(2);
+	tc.planned_ns = cfg.duration_ns;
+	tc.requests = cfg.requests;
 	if (load_run(&cfg, &res, on_tick, &tc, err, sizeof(err))) {
 		fprintf(stderr, "pinch load: %s\n", err);
 		rc = EXIT_FAIL;
@@ -833,10 +855,12 @@ int cmd_load(int argc, char **argv)
 	rep.thr = lo.thr;
 	rep.n_thr = lo.n_thr;
 	rep.verdict = lo.verdict;
-	if (cfg.rate > 0 && res.achieved_rate < 0.98 * cfg.rate && !res.interrupted) {
-		fprintf(stderr, "pinch load: warning: sent %.0f req/s, short of the %.0f req/s asked for\n",
-			res.achieved_rate, cfg.rate);
-		fprintf(stderr, "hint: every connection was busy; raise -c (connections) or -t (threads)\n");
+	{
+		struct strbuf warn = STRBUF_INIT;
+
+		load_report_warnings(&warn, &res);
+		fputs(warn.buf, stderr);
+		strbuf_release(&warn);
 	}
 	if (lo.output) {
 		struct strbuf js = STRBUF_INIT;

@@ -238,8 +238,10 @@ static SSL_CTX *tls_ctx_new(const struct load_config *cfg, char *err, size_t err
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	if (cfg->cafile) {
 		if (SSL_CTX_load_verify_locations(ctx, cfg->cafile, NULL) != 1) {
+			const char *why = ERR_reason_error_string(ERR_get_error());
+
 			snprintf(err, errlen, "cannot load CA certificates from '%s': %s", cfg->cafile,
-				 ERR_reason_error_string(ERR_get_error()));
+				 why ? why : "no PEM certificates in it");
 			ERR_clear_error();
 			SSL_CTX_free(ctx);
 			return NULL;

@@ -33,6 +33,57 @@ void load_fmt_latency(char *buf, size_t size, double ns)
 		snprintf(buf, size, "%.2f ms", ns / 1e6);
 }
 
+static void add_secs(struct strbuf *sb, double s)
+{
+	if (s < 60)
+		strbuf_addf(sb, "%.0f s", s);
+	else if (s < 3600)
+		strbuf_addf(sb, "%.0fm%02.0fs", floor(s / 60), fmod(s, 60));
+	else
+		strbuf_addf(sb, "%.0fh%02.0fm", floor(s / 3600), fmod(floor(s / 60), 60));
+}
+
+void load_report_progress(struct strbuf *sb, const struct load_tick *t, uint64_t planned_ns,
+			  uint64_t requests)
+{
+	char p99[32];
+	double el = (double)t->elapsed_ns / 1e9, left = 0;
+	int known = 0;
+	double rps = t->interval_ns ? (double)t->interval->total * 1e9 / (double)t->interval_ns : 0;
+
+	load_fmt_latency(p99, sizeof(p99), (double)hist_percentile(t->interval, 99));
+	strbuf_addf(sb, "  %6.1f s", el);
+	if (planned_ns) {
+		strbuf_addstr(sb, " of ");
+		add_secs(sb, (double)planned_ns / 1e9);
+		left = (double)planned_ns / 1e9 - el;
+		known = 1;
+	}
+	if (requests && t->total->requests && el > 0) {
+		/* A count bound: what is left at the rate so far. */
+		double by_count = (double)(requests - (t->total->requests < requests ? t->total->requests : requests)) *
+				  el / (double)t->total->requests;
+
+		if (!known || by_count < left)
+			left = by_count;
+		known = 1;
+	}
+	if (known) {
+		strbuf_addstr(sb, ", ETA ");
+		add_secs(sb, left > 0 ? left : 0);
+	}
+	strbuf_addf(sb, "  %10.0f req/s  p99 %9s  errors %" PRIu64, rps, p99, t->total->failed);
+}
+
+void load_report_warnings(struct strbuf *sb, const struct load_result *r)
+{
+	if (r->target_rate > 0 && r->achieved_rate < 0.98 * r->target_rate && !r->interrupted) {
+		strbuf_addf(sb, "pinch load: warning: sent %.0f req/s, short of the %.0f req/s asked for\n",
+			    r->achieved_rate, r->target_rate);
+		strbuf_addstr(sb, "hint: every connection was busy; raise -c (connections) or -t (threads)\n");
+	}
+}
+
 static void add_count(struct strbuf *sb, uint64_t v)
 {
 	char tmp[32], out[48];
