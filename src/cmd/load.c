@@ -24,6 +24,7 @@
 #include "load/check.h"
 #include "load/engine.h"
 #include "load/hdrlog.h"
+#include "load/profile.h"
 #include "load/report.h"
 #include "load/scenario.h"
 #include "load/threshold.h"
@@ -149,129 +150,6 @@ static void on_tick(void *ctx, const struct load_tick *t)
 	}
 }
 
-/* ---------- profile under load ---------- */
-
-struct profiler {
-	pid_t record;		/* pinch record */
-	pid_t server;		/* --profile-cmd */
-	int errfd;		/* record's stderr */
-};
-
-static pid_t spawn_server(const char *cmd)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int wait_exit(pid_t pid, uint64_t timeout_ns, int *status)
-{
-	uint64_t end = clock_mono_ns() + timeout_ns;
-
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-
-		if (r == pid)
-			return 0;
-		if (r < 0)
-			return -errno;
-		if (clock_mono_ns() >= end)
-			return -ETIMEDOUT;
-		clock_sleep_ns(10000000, NULL);
-	}
-}
-
-static int start_record(struct profiler *pr, pid_t target, const char *out)
-{
-	int pfd[2], status;
-	char pidbuf[24];
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)target);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(pfd[1], 2);
-		execl("/proc/self/exe", "pinch", "record", "--pid", pidbuf, "-o", out, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	pr->record = pid;
-	pr->errfd = pfd[0];
-	/* A missing command or a refused attach shows within a moment. */
-	if (wait_exit(pid, 300000000ull, &status) == 0) {
-		char buf[1024];
-		ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
-
-		buf[n > 0 ? n : 0] = 0;
-		pr->record = 0;
-		if (strstr(buf, "not a pinch command")) {
-			fprintf(stderr, "pinch load: cannot profile: 'pinch record' is not available in this build\n");
-			fprintf(stderr, "hint: build pinch with the record command, or drop --profile-pid/--profile-cmd\n");
-		} else {
-			fprintf(stderr, "pinch load: cannot profile pid %d: 'pinch record' exited with status %d%s%s",
-				(int)target, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-				*buf ? ": " : "\n", buf);
-		}
-		return -ECHILD;
-	}
-	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
-	return 0;
-}
-
-static int stop_record(struct profiler *pr, const char *out)
-{
-	int status = 0, rc = 0;
-	char buf[4096];
-	ssize_t n;
-
-	if (pr->record > 0) {
-		kill(pr->record, SIGINT);
-		if (wait_exit(pr->record, 20000000000ull, &status)) {
-			kill(pr->record, SIGKILL);
-			waitpid(pr->record, &status, 0);
-			fprintf(stderr, "pinch load: 'pinch record' did not stop on SIGINT; killed it\n");
-			rc = -1;
-		} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			fprintf(stderr, "pinch load: 'pinch record' failed (status %d)\n",
-				WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-			rc = -1;
-		}
-		while (pr->errfd >= 0 && (n = read(pr->errfd, buf, sizeof(buf))) > 0)
-			if (rc && fwrite(buf, 1, (size_t)n, stderr) != (size_t)n)
-				break;
-		if (!rc)
-			fprintf(stderr, "pinch load: server profile written to %s\n", out);
-		pr->record = 0;
-	}
-	if (pr->errfd >= 0)
-		close(pr->errfd);
-	pr->errfd = -1;
-	return rc;
-}
-
-static void stop_server(struct profiler *pr)
-{
-	int status;
-
-	if (pr->server <= 0)
-		return;
-	kill(-pr->server, SIGTERM);
-	if (wait_exit(pr->server, 5000000000ull, &status)) {
-		kill(-pr->server, SIGKILL);
-		waitpid(pr->server, &status, 0);
-	}
-	pr->server = 0;
-}
-
 /* ---------- merge ---------- */
 
 static int cmd_load_merge(int argc, char **argv)
@@ -393,12 +271,13 @@ int cmd_load(int argc, char **argv)
 	struct load_result res;
 	struct load_report rep;
 	struct tick_ctx tc;
-	struct profiler pr = { .record = 0, .server = 0, .errfd = -1 };
+	struct load_profiler pr = { .record = 0, .server = 0, .errfd = -1 };
 	struct strbuf out = STRBUF_INIT, profile_path = STRBUF_INIT, bodybuf = STRBUF_INIT;
 	const char *target_url = NULL;
 	char err[ERRLEN];
-	int nargs, rc = EXIT_USAGE, have_result = 0;
+	int nargs, rc = EXIT_USAGE, have_result = 0, have_profile = 0;
 	long pid_target = 0;
+	struct load_profile_info pinfo;
 	struct sigaction sa;
 	struct opt opts[] = {
 		{ .type = OPT_GROUP, .help = "Load" },
@@ -744,7 +623,7 @@ int cmd_load(int argc, char **argv)
 		uint64_t deadline = clock_mono_ns() + 10000000000ull;
 		int status;
 
-		pr.server = spawn_server(lo.profile_cmd);
+		pr.server = load_profile_spawn(lo.profile_cmd);
 		if (pr.server < 0) {
 			fprintf(stderr, "pinch load: cannot start '%s': %s\n", lo.profile_cmd, strerror(errno));
 			pr.server = 0;
@@ -798,7 +677,7 @@ int cmd_load(int argc, char **argv)
 		} else {
 			strbuf_addstr(&profile_path, "load-profile.rec");
 		}
-		if (start_record(&pr, (pid_t)pid_target, profile_path.buf))
+		if (load_profile_start(&pr, (pid_t)pid_target, profile_path.buf))
 			goto out;
 	}
 	if (lo.hdr_log && load_hdrlog_open(&tc.log, lo.hdr_log, target_url, err, sizeof(err))) {
@@ -838,8 +717,12 @@ int cmd_load(int argc, char **argv)
 	if (tc.tty)
 		fprintf(stderr, "\r\033[K");
 	rc = EXIT_OK;
-	if (pr.record > 0 && stop_record(&pr, profile_path.buf))
-		rc = EXIT_FAIL;
+	if (pr.record > 0) {
+		if (load_profile_stop(&pr, profile_path.buf))
+			rc = EXIT_FAIL;
+		else if (!load_profile_read(profile_path.buf, &pinfo))
+			have_profile = 1;
+	}
 	if (tc.log.f && load_hdrlog_finish(&tc.log, &res)) {
 		fprintf(stderr, "pinch load: cannot write '%s'\n", lo.hdr_log);
 		rc = EXIT_FAIL;
@@ -855,6 +738,7 @@ int cmd_load(int argc, char **argv)
 	rep.thr = lo.thr;
 	rep.n_thr = lo.n_thr;
 	rep.verdict = lo.verdict;
+	rep.profile = have_profile ? &pinfo : NULL;
 	{
 		struct strbuf warn = STRBUF_INIT;
 
@@ -880,10 +764,10 @@ int cmd_load(int argc, char **argv)
 		rc = 130;	/* Ctrl-C: the partial result is printed, and it is not a pass */
 out:
 	if (pr.record > 0)
-		stop_record(&pr, profile_path.buf);
+		load_profile_stop(&pr, profile_path.buf);
 	else if (pr.errfd >= 0)
 		close(pr.errfd);
-	stop_server(&pr);
+	load_profile_stop_server(&pr);
 	if (tc.log.f)
 		load_hdrlog_finish(&tc.log, &res);
 	load_csv_finish(&tc.csv);

@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "engine.h"
+#include "profile.h"
 #include "scenario.h"
 #include "threshold.h"
 #include "core/banned.h"
@@ -250,6 +251,29 @@ int load_report_text(struct strbuf *sb, const struct load_result *r, const struc
 			    r->c.pipe_stopped == 1 ? "" : "s", r->pipeline);
 	}
 
+	if (rep->profile) {
+		const struct load_profile_info *pi = rep->profile;
+
+		strbuf_addf(sb, "  profile     %s: ", pi->path);
+		strbuf_add_duration(sb, (double)pi->sampled_ns);
+		if (pi->target_ns) {
+			strbuf_addstr(sb, " sampled of the server's ");
+			strbuf_add_duration(sb, (double)pi->target_ns);
+			strbuf_addf(sb, " CPU (%.0f %%; system ", 100.0 * (double)pi->sampled_ns / (double)pi->target_ns);
+			strbuf_add_duration(sb, (double)pi->target_sys_ns);
+			strbuf_addstr(sb, ")");
+		} else {
+			strbuf_addstr(sb, " sampled (the server's own CPU time is unknown)");
+		}
+		if (!strcmp(pi->kernel, "sampled"))
+			strbuf_addstr(sb, ", kernel stacks included\n");
+		else if (!strcmp(pi->kernel, "excluded"))
+			strbuf_addstr(sb, ", user space only\n");
+		else
+			strbuf_addstr(sb, ", user space only: system time is not sampled\n"
+				    "              (kernel stacks need root, CAP_PERFMON or perf_event_paranoid <= 1)\n");
+	}
+
 	if (rep->sc && rep->sc->n_checks) {
 		uint64_t tp = 0, ta = 0;
 
@@ -407,6 +431,22 @@ int load_report_json(struct strbuf *sb, const struct load_result *r, const struc
 	for (int k = 0; k < LOAD_E_COUNT; k++)
 		json_kuint(&w, load_err_names[k], r->c.err[k]);
 	json_obj_end(&w);
+	if (rep->profile) {
+		const struct load_profile_info *pi = rep->profile;
+
+		json_key(&w, "profile");
+		json_obj_begin(&w);
+		json_kstr(&w, "file", pi->path);
+		json_kuint(&w, "samples", pi->samples);
+		json_kdouble(&w, "sampled_ms", (double)pi->sampled_ns / 1e6);
+		if (pi->target_ns) {
+			json_kdouble(&w, "server_cpu_ms", (double)pi->target_ns / 1e6);
+			json_kdouble(&w, "server_system_ms", (double)pi->target_sys_ns / 1e6);
+			json_kdouble(&w, "coverage", (double)pi->sampled_ns / (double)pi->target_ns);
+		}
+		json_kstr(&w, "kernel", pi->kernel[0] ? pi->kernel : "unknown");
+		json_obj_end(&w);
+	}
 	json_kuint(&w, "pipeline", r->pipeline ? r->pipeline : 1);
 	json_kuint(&w, "resent", r->c.resent);
 	json_kuint(&w, "pipelining_stopped", r->c.pipe_stopped);

@@ -12,6 +12,7 @@
 struct strbuf;
 struct load_result;
 struct load_tick;
+struct load_profile_info;
 struct load_scenario;
 struct load_threshold;
 
@@ -21,6 +22,7 @@ struct load_report {
 	const struct load_threshold *thr;
 	size_t n_thr;
 	int verdict;			/* print the performance-target table */
+	const struct load_profile_info *profile;	/* --profile-pid/-cmd, may be NULL */
 };
 
 /* Returns the number of failed thresholds. */
