@@ -170,7 +170,7 @@ static int cmd_load_merge(int argc, char **argv)
 	struct opt opts[] = {
 		{ .type = OPT_FLAG, .long_name = "json", .value = &lo.json, .help = "print the result as JSON" },
 		{ .type = OPT_CALLBACK, .long_name = "threshold", .argh = "EXPR", .cb = threshold_cb, .takes_arg = 1,
-		  .help = "fail (exit 3) unless EXPR holds: p99<200ms, errors<1%, rps>1000" },
+		  .help = "fail (exit 3) unless EXPR holds: p99<200ms, errors<1%, rps>1000, checks>99%" },
 		{ .type = OPT_FLAG, .long_name = "verdict", .value = &lo.verdict,
 		  .help = "print the performance-target table (default; --no-verdict hides it)" },
 		OPT_END_(),
@@ -329,7 +329,7 @@ int cmd_load(int argc, char **argv)
 		{ .type = OPT_STRING, .short_name = 'o', .long_name = "output", .value = &lo.output, .argh = "FILE",
 		  .help = "also write the JSON result to FILE" },
 		{ .type = OPT_CALLBACK, .long_name = "threshold", .argh = "EXPR", .cb = threshold_cb, .takes_arg = 1,
-		  .help = "fail (exit 3) unless EXPR holds: p99<200ms, errors<1%, rps>1000" },
+		  .help = "fail (exit 3) unless EXPR holds: p99<200ms, errors<1%, rps>1000, checks>99%" },
 		{ .type = OPT_FLAG, .long_name = "verdict", .value = &lo.verdict,
 		  .help = "print the performance-target table (default; --no-verdict hides it)" },
 		{ .type = OPT_STRING, .long_name = "hdr-log", .value = &lo.hdr_log, .argh = "FILE",
