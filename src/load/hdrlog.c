@@ -272,8 +272,6 @@ void load_hdrlog_interval(struct load_hdrlog *l, uint64_t start_ns, uint64_t len
 
 int load_hdrlog_finish(struct load_hdrlog *l, const struct load_result *r)
 {
-	int rc = 0;
-
 	if (!l->f)
 		return 0;
 	fprintf(l->f, "#[pinch totals duration_ns=%" PRIu64 " requests=%" PRIu64 " ok=%" PRIu64 " failed=%" PRIu64
@@ -291,12 +289,7 @@ int load_hdrlog_finish(struct load_hdrlog *l, const struct load_result *r)
 		if (r->c.status[s])
 			fprintf(l->f, " status.%d=%" PRIu64, s, r->c.status[s]);
 	fputs("]\n", l->f);
-	if (ferror(l->f))
-		rc = -EIO;
-	if (fclose(l->f))
-		rc = -EIO;
-	l->f = NULL;
-	return rc;
+	return load_csv_finish(l);
 }
 
 int load_csv_open(struct load_hdrlog *l, const char *path, char *err, size_t errlen)
@@ -317,6 +310,7 @@ void load_csv_row(struct load_hdrlog *l, uint64_t end_ns, uint64_t requests, uin
 		(double)hist_percentile(h, 99) / 1e6);
 }
 
+/* Closes either file: 0, or -EIO when a write or the close failed. */
 int load_csv_finish(struct load_hdrlog *l)
 {
 	int rc = 0;
