@@ -15,6 +15,7 @@ build=(
 test=(
 	g++ curl jq nginx-light prometheus python3.11 python3.11-dev python3-line-profiler
 	valgrind strace linux-perf chromium golang-go libjemalloc-dev libgoogle-perftools-dev
+	libhdrhistogram-java default-jre-headless
 )
 bench=(
 	heaptrack wrk hyperfine uftrace austin apache2-utils nghttp2-client

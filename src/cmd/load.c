@@ -21,8 +21,10 @@
 #include "core/clock.h"
 #include "core/opt.h"
 #include "core/strbuf.h"
+#include "load/check.h"
 #include "load/engine.h"
 #include "load/hdrlog.h"
+#include "load/profile.h"
 #include "load/report.h"
 #include "load/scenario.h"
 #include "load/threshold.h"
@@ -52,7 +54,26 @@ struct load_opts {
 	struct strbuf headers;
 	struct load_threshold thr[LOAD_MAX_THRESHOLDS * 2];
 	size_t n_thr;
+	struct { enum load_check_kind kind; const char *spec; } expect[LOAD_MAX_CHECKS];
+	size_t n_expect;
+	int cookies;
+	long redirects;
+	const char *csv;
 };
+
+static int expect_cb(const struct opt *o, const char *arg, void *ctx)
+{
+	struct load_opts *lo = ctx;
+
+	if (lo->n_expect == LOAD_MAX_CHECKS) {
+		fprintf(stderr, "pinch load: more than %d checks\n", LOAD_MAX_CHECKS);
+		return -1;
+	}
+	lo->expect[lo->n_expect].kind = !strcmp(o->long_name, "expect-status") ? LOAD_CHECK_STATUS :
+					 !strcmp(o->long_name, "expect-body") ? LOAD_CHECK_BODY : LOAD_CHECK_HEADER;
+	lo->expect[lo->n_expect++].spec = arg;
+	return 0;
+}
 
 static int header_cb(const struct opt *o, const char *arg, void *ctx)
 {
@@ -104,7 +125,9 @@ static int threshold_cb(const struct opt *o, const char *arg, void *ctx)
 
 struct tick_ctx {
 	int tty;
-	struct load_hdrlog log;
+	struct load_hdrlog log, csv;
+	uint64_t prev_requests;
+	uint64_t planned_ns, requests;	/* the bounds, for the ETA */
 };
 
 static void on_tick(void *ctx, const struct load_tick *t)
@@ -113,138 +136,18 @@ static void on_tick(void *ctx, const struct load_tick *t)
 
 	if (tc->log.f)
 		load_hdrlog_interval(&tc->log, t->elapsed_ns - t->interval_ns, t->interval_ns, t->interval);
+	if (tc->csv.f)
+		load_csv_row(&tc->csv, t->elapsed_ns, t->total->requests - tc->prev_requests, t->interval_errors,
+			     t->interval);
+	tc->prev_requests = t->total->requests;
 	if (tc->tty) {
-		char p99[32];
-		double rps = t->interval_ns ? (double)t->interval->total * 1e9 / (double)t->interval_ns : 0;
+		struct strbuf line = STRBUF_INIT;
 
-		load_fmt_latency(p99, sizeof(p99), (double)hist_percentile(t->interval, 99));
-		fprintf(stderr, "\r\033[K  %6.1f s  %10.0f req/s  p99 %9s  errors %" PRIu64,
-			(double)t->elapsed_ns / 1e9, rps, p99, t->total->failed);
+		load_report_progress(&line, t, tc->planned_ns, tc->requests);
+		fprintf(stderr, "\r\033[K%s", line.buf);
 		fflush(stderr);
+		strbuf_release(&line);
 	}
-}
-
-/* ---------- profile under load ---------- */
-
-struct profiler {
-	pid_t record;		/* pinch record */
-	pid_t server;		/* --profile-cmd */
-	int errfd;		/* record's stderr */
-};
-
-static pid_t spawn_server(const char *cmd)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int wait_exit(pid_t pid, uint64_t timeout_ns, int *status)
-{
-	uint64_t end = clock_mono_ns() + timeout_ns;
-
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-
-		if (r == pid)
-			return 0;
-		if (r < 0)
-			return -errno;
-		if (clock_mono_ns() >= end)
-			return -ETIMEDOUT;
-		clock_sleep_ns(10000000, NULL);
-	}
-}
-
-static int start_record(struct profiler *pr, pid_t target, const char *out)
-{
-	int pfd[2], status;
-	char pidbuf[24];
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)target);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		dup2(pfd[1], 2);
-		execl("/proc/self/exe", "pinch", "record", "--pid", pidbuf, "-o", out, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	pr->record = pid;
-	pr->errfd = pfd[0];
-	/* A missing command or a refused attach shows within a moment. */
-	if (wait_exit(pid, 300000000ull, &status) == 0) {
-		char buf[1024];
-		ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
-
-		buf[n > 0 ? n : 0] = 0;
-		pr->record = 0;
-		if (strstr(buf, "not a pinch command")) {
-			fprintf(stderr, "pinch load: cannot profile: 'pinch record' is not available in this build\n");
-			fprintf(stderr, "hint: build pinch with the record command, or drop --profile-pid/--profile-cmd\n");
-		} else {
-			fprintf(stderr, "pinch load: cannot profile pid %d: 'pinch record' exited with status %d%s%s",
-				(int)target, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-				*buf ? ": " : "\n", buf);
-		}
-		return -ECHILD;
-	}
-	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
-	return 0;
-}
-
-static int stop_record(struct profiler *pr, const char *out)
-{
-	int status = 0, rc = 0;
-	char buf[4096];
-	ssize_t n;
-
-	if (pr->record > 0) {
-		kill(pr->record, SIGINT);
-		if (wait_exit(pr->record, 20000000000ull, &status)) {
-			kill(pr->record, SIGKILL);
-			waitpid(pr->record, &status, 0);
-			fprintf(stderr, "pinch load: 'pinch record' did not stop on SIGINT; killed it\n");
-			rc = -1;
-		} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			fprintf(stderr, "pinch load: 'pinch record' failed (status %d)\n",
-				WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-			rc = -1;
-		}
-		while (pr->errfd >= 0 && (n = read(pr->errfd, buf, sizeof(buf))) > 0)
-			if (rc && fwrite(buf, 1, (size_t)n, stderr) != (size_t)n)
-				break;
-		if (!rc)
-			fprintf(stderr, "pinch load: server profile written to %s\n", out);
-		pr->record = 0;
-	}
-	if (pr->errfd >= 0)
-		close(pr->errfd);
-	pr->errfd = -1;
-	return rc;
-}
-
-static void stop_server(struct profiler *pr)
-{
-	int status;
-
-	if (pr->server <= 0)
-		return;
-	kill(-pr->server, SIGTERM);
-	if (wait_exit(pr->server, 5000000000ull, &status)) {
-		kill(-pr->server, SIGKILL);
-		waitpid(pr->server, &status, 0);
-	}
-	pr->server = 0;
 }
 
 /* ---------- merge ---------- */
@@ -267,7 +170,7 @@ static int cmd_load_merge(int argc, char **argv)
 	struct opt opts[] = {
 		{ .type = OPT_FLAG, .long_name = "json", .value = &lo.json, .help = "print the result as JSON" },
 		{ .type = OPT_CALLBACK, .long_name = "threshold", .argh = "EXPR", .cb = threshold_cb, .takes_arg = 1,
-		  .help = "fail (exit 3) unless EXPR holds: p99<200ms, errors<1%, rps>1000" },
+		  .help = "fail (exit 3) unless EXPR holds: p99<200ms, errors<1%, rps>1000, checks>99%" },
 		{ .type = OPT_FLAG, .long_name = "verdict", .value = &lo.verdict,
 		  .help = "print the performance-target table (default; --no-verdict hides it)" },
 		OPT_END_(),
@@ -368,12 +271,13 @@ int cmd_load(int argc, char **argv)
 	struct load_result res;
 	struct load_report rep;
 	struct tick_ctx tc;
-	struct profiler pr = { .record = 0, .server = 0, .errfd = -1 };
+	struct load_profiler pr = { .record = 0, .server = 0, .errfd = -1 };
 	struct strbuf out = STRBUF_INIT, profile_path = STRBUF_INIT, bodybuf = STRBUF_INIT;
 	const char *target_url = NULL;
 	char err[ERRLEN];
-	int nargs, rc = EXIT_USAGE, have_result = 0;
+	int nargs, rc = EXIT_USAGE, have_result = 0, have_profile = 0;
 	long pid_target = 0;
+	struct load_profile_info pinfo;
 	struct sigaction sa;
 	struct opt opts[] = {
 		{ .type = OPT_GROUP, .help = "Load" },
@@ -409,16 +313,29 @@ int cmd_load(int argc, char **argv)
 		  .help = "https: trust the CA certificates in FILE (PEM) instead of the system's" },
 		{ .type = OPT_INT, .long_name = "seed", .value = &lo.seed, .argh = "N",
 		  .help = "seed for task choice, {rand} and think times" },
+		{ .type = OPT_FLAG, .long_name = "cookies", .value = &lo.cookies,
+		  .help = "keep each connection's cookies (Set-Cookie) and send them back" },
+		{ .type = OPT_INT, .long_name = "follow-redirects", .value = &lo.redirects, .argh = "N",
+		  .help = "follow up to N redirects to the same host (a request counts once)" },
+		{ .type = OPT_GROUP, .help = "Checks (counted per check; gate them with --threshold 'checks>99%')" },
+		{ .type = OPT_CALLBACK, .long_name = "expect-status", .argh = "CODES", .cb = expect_cb, .takes_arg = 1,
+		  .help = "check the status: 200, 2xx or a list (200,304)" },
+		{ .type = OPT_CALLBACK, .long_name = "expect-body", .argh = "REGEX", .cb = expect_cb, .takes_arg = 1,
+		  .help = "check that the body matches REGEX (POSIX extended, first 1 MiB)" },
+		{ .type = OPT_CALLBACK, .long_name = "expect-header", .argh = "'Name: REGEX'", .cb = expect_cb,
+		  .takes_arg = 1, .help = "check that a header Name has a value matching REGEX" },
 		{ .type = OPT_GROUP, .help = "Results" },
 		{ .type = OPT_FLAG, .long_name = "json", .value = &lo.json, .help = "print the result as JSON" },
 		{ .type = OPT_STRING, .short_name = 'o', .long_name = "output", .value = &lo.output, .argh = "FILE",
 		  .help = "also write the JSON result to FILE" },
 		{ .type = OPT_CALLBACK, .long_name = "threshold", .argh = "EXPR", .cb = threshold_cb, .takes_arg = 1,
-		  .help = "fail (exit 3) unless EXPR holds: p99<200ms, errors<1%, rps>1000" },
+		  .help = "fail (exit 3) unless EXPR holds: p99<200ms, errors<1%, rps>1000, checks>99%" },
 		{ .type = OPT_FLAG, .long_name = "verdict", .value = &lo.verdict,
 		  .help = "print the performance-target table (default; --no-verdict hides it)" },
 		{ .type = OPT_STRING, .long_name = "hdr-log", .value = &lo.hdr_log, .argh = "FILE",
-		  .help = "write per-second histograms for 'pinch load merge'" },
+		  .help = "write per-second histograms (HdrHistogram log; 'pinch load merge' reads it)" },
+		{ .type = OPT_STRING, .long_name = "csv", .value = &lo.csv, .argh = "FILE",
+		  .help = "write a per-second time series: requests, errors, p50, p90, p99" },
 		{ .type = OPT_GROUP, .help = "Profile under load" },
 		{ .type = OPT_INT, .long_name = "profile-pid", .value = &lo.profile_pid, .argh = "PID",
 		  .help = "record the server's CPU with 'pinch record' during the load" },
@@ -442,6 +359,7 @@ int cmd_load(int argc, char **argv)
 	lo.threads = UNSET;	/* not -1: -1 given by the user is an error, not "unset" */
 	lo.requests = UNSET;
 	lo.connections = UNSET;
+	lo.redirects = UNSET;
 	load_scenario_init(&sc);
 	memset(&res, 0, sizeof(res));
 	memset(&tc, 0, sizeof(tc));
@@ -476,9 +394,6 @@ int cmd_load(int argc, char **argv)
 			goto out;
 		}
 		strbuf_release(&text);
-		for (size_t i = 0; i < sc.n_thresholds; i++)
-			if (add_threshold(&lo, sc.thresholds[i], "scenario threshold: "))
-				goto out;
 		if (!target_url)
 			target_url = sc.base_url;
 	}
@@ -552,6 +467,61 @@ int cmd_load(int argc, char **argv)
 		}
 	}
 
+	/* Checks from the command line apply to every task. */
+	for (size_t i = 0; i < lo.n_expect; i++)
+		if (load_scenario_add_check(&sc, lo.expect[i].kind, lo.expect[i].spec, NULL, -1, err,
+					    sizeof(err))) {
+			fprintf(stderr, "pinch load: %s\n", err);
+			goto out;
+		}
+	if (lo.cookies)
+		sc.cookies = 1;
+	if (lo.redirects != UNSET) {
+		if (lo.redirects < 0 || lo.redirects > LOAD_MAX_REDIRECTS) {
+			rc = bad("--follow-redirects must be between 0 and 20");
+			goto out;
+		}
+		sc.redirects = (unsigned)lo.redirects;
+		for (size_t i = 0; i < sc.n_tasks; i++)
+			sc.tasks[i].redirects = -1;
+	}
+	/* The scenario's thresholds (a task's judge that task), then a check
+	 * name in any of them must exist. */
+	{
+		const char *names[LOAD_MAX_CHECKS];
+		size_t cli_thr = lo.n_thr;
+
+		for (size_t i = 0; i < sc.n_thresholds; i++) {
+			char where[600];
+
+			snprintf(where, sizeof(where), "%s:%zu:%zu: ", lo.scenario, sc.thr_line[i], sc.thr_col[i]);
+			if (add_threshold(&lo, sc.thresholds[i], where))
+				goto out;
+			if (sc.thr_task[i] >= 0) {
+				struct load_threshold *t = &lo.thr[lo.n_thr - 1];
+
+				t->task = sc.thr_task[i];
+				snprintf(t->text, sizeof(t->text), "%.24s: %s", sc.tasks[t->task].name, sc.thresholds[i]);
+				if (t->metric == THR_CHECKS) {
+					fprintf(stderr, "pinch load: %s%s: a task's thresholds are on latency, errors and rps; "
+						"put checks thresholds at the top level\n", where, sc.thresholds[i]);
+					goto out;
+				}
+			}
+		}
+		for (size_t i = 0; i < sc.n_checks; i++)
+			names[i] = sc.checks[i].name;
+		for (size_t i = 0; i < lo.n_thr; i++)
+			if (load_threshold_bind(&lo.thr[i], names, sc.n_checks, err, sizeof(err))) {
+				if (i >= cli_thr)
+					fprintf(stderr, "pinch load: %s:%zu:%zu: %s\n", lo.scenario, sc.thr_line[i - cli_thr],
+						sc.thr_col[i - cli_thr], err);
+				else
+					fprintf(stderr, "pinch load: %s\n", err);
+				goto out;
+			}
+	}
+
 	/* Bounds and sizes, with the scenario as the default. */
 	memset(&cfg, 0, sizeof(cfg));
 	if (lo.connections == UNSET) {
@@ -607,6 +577,17 @@ int cmd_load(int argc, char **argv)
 		rc = bad("pipeline depth must be between 1 and 64");
 		goto out;
 	}
+	if (lo.cacert) {
+		/* Checked here: OpenSSL's own message for a missing file is
+		 * empty ("(null)"). */
+		FILE *f = fopen(lo.cacert, "r");
+
+		if (!f) {
+			fprintf(stderr, "pinch load: cannot read --cacert '%s': %s\n", lo.cacert, strerror(errno));
+			goto out;
+		}
+		fclose(f);
+	}
 	if (lo.profile_pid && lo.profile_cmd) {
 		rc = bad("give --profile-pid or --profile-cmd, not both");
 		goto out;
@@ -642,7 +623,7 @@ int cmd_load(int argc, char **argv)
 		uint64_t deadline = clock_mono_ns() + 10000000000ull;
 		int status;
 
-		pr.server = spawn_server(lo.profile_cmd);
+		pr.server = load_profile_spawn(lo.profile_cmd);
 		if (pr.server < 0) {
 			fprintf(stderr, "pinch load: cannot start '%s': %s\n", lo.profile_cmd, strerror(errno));
 			pr.server = 0;
@@ -667,7 +648,16 @@ int cmd_load(int argc, char **argv)
 		pid_target = pr.server;
 	} else if (load_probe(&cfg, err, sizeof(err))) {
 		fprintf(stderr, "pinch load: %s\n", err);
-		if (strstr(err, "certificate"))
+		if (strstr(err, "cannot load CA"))
+			fprintf(stderr, "hint: --cacert wants a file of PEM certificates (-----BEGIN CERTIFICATE-----)\n");
+		else if (strstr(err, "mismatch"))
+			fprintf(stderr, "hint: the certificate%s does not name '%s': use a URL with a name or address "
+				"its subjectAltName holds, or --insecure\n", lo.cacert ? " (trusted through --cacert)" : "",
+				url.host);
+		else if (strstr(err, "certificate") && lo.cacert)
+			fprintf(stderr, "hint: the server's certificate is not signed by a CA in '%s'; --insecure skips "
+				"the checks\n", lo.cacert);
+		else if (strstr(err, "certificate"))
 			fprintf(stderr, "hint: --cacert FILE trusts your test CA; --insecure skips the checks\n");
 		else if (strstr(err, "refused"))
 			fprintf(stderr, "hint: is the server listening on %s?\n", url.hostport);
@@ -687,10 +677,14 @@ int cmd_load(int argc, char **argv)
 		} else {
 			strbuf_addstr(&profile_path, "load-profile.rec");
 		}
-		if (start_record(&pr, (pid_t)pid_target, profile_path.buf))
+		if (load_profile_start(&pr, (pid_t)pid_target, profile_path.buf))
 			goto out;
 	}
 	if (lo.hdr_log && load_hdrlog_open(&tc.log, lo.hdr_log, target_url, err, sizeof(err))) {
+		fprintf(stderr, "pinch load: %s\n", err);
+		goto out;
+	}
+	if (lo.csv && load_csv_open(&tc.csv, lo.csv, err, sizeof(err))) {
 		fprintf(stderr, "pinch load: %s\n", err);
 		goto out;
 	}
@@ -712,6 +706,8 @@ int cmd_load(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	tc.tty = isatty(2);
+	tc.planned_ns = cfg.duration_ns;
+	tc.requests = cfg.requests;
 	if (load_run(&cfg, &res, on_tick, &tc, err, sizeof(err))) {
 		fprintf(stderr, "pinch load: %s\n", err);
 		rc = EXIT_FAIL;
@@ -721,10 +717,18 @@ int cmd_load(int argc, char **argv)
 	if (tc.tty)
 		fprintf(stderr, "\r\033[K");
 	rc = EXIT_OK;
-	if (pr.record > 0 && stop_record(&pr, profile_path.buf))
-		rc = EXIT_FAIL;
+	if (pr.record > 0) {
+		if (load_profile_stop(&pr, profile_path.buf))
+			rc = EXIT_FAIL;
+		else if (!load_profile_read(profile_path.buf, &pinfo))
+			have_profile = 1;
+	}
 	if (tc.log.f && load_hdrlog_finish(&tc.log, &res)) {
 		fprintf(stderr, "pinch load: cannot write '%s'\n", lo.hdr_log);
+		rc = EXIT_FAIL;
+	}
+	if (tc.csv.f && load_csv_finish(&tc.csv)) {
+		fprintf(stderr, "pinch load: cannot write '%s'\n", lo.csv);
 		rc = EXIT_FAIL;
 	}
 
@@ -734,10 +738,13 @@ int cmd_load(int argc, char **argv)
 	rep.thr = lo.thr;
 	rep.n_thr = lo.n_thr;
 	rep.verdict = lo.verdict;
-	if (cfg.rate > 0 && res.achieved_rate < 0.98 * cfg.rate && !res.interrupted) {
-		fprintf(stderr, "pinch load: warning: sent %.0f req/s, short of the %.0f req/s asked for\n",
-			res.achieved_rate, cfg.rate);
-		fprintf(stderr, "hint: every connection was busy; raise -c (connections) or -t (threads)\n");
+	rep.profile = have_profile ? &pinfo : NULL;
+	{
+		struct strbuf warn = STRBUF_INIT;
+
+		load_report_warnings(&warn, &res);
+		fputs(warn.buf, stderr);
+		strbuf_release(&warn);
 	}
 	if (lo.output) {
 		struct strbuf js = STRBUF_INIT;
@@ -757,12 +764,13 @@ int cmd_load(int argc, char **argv)
 		rc = 130;	/* Ctrl-C: the partial result is printed, and it is not a pass */
 out:
 	if (pr.record > 0)
-		stop_record(&pr, profile_path.buf);
+		load_profile_stop(&pr, profile_path.buf);
 	else if (pr.errfd >= 0)
 		close(pr.errfd);
-	stop_server(&pr);
+	load_profile_stop_server(&pr);
 	if (tc.log.f)
 		load_hdrlog_finish(&tc.log, &res);
+	load_csv_finish(&tc.csv);
 	if (have_result)
 		load_result_release(&res);
 	load_scenario_release(&sc);

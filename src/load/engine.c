@@ -49,8 +49,13 @@ enum conn_state { C_IDLE, C_CONNECTING, C_TLS, C_OPEN };
 struct slot {
 	uint64_t start;		/* intended send time (open) or send time */
 	uint64_t sent;		/* actual send time */
+	uint64_t seq;		/* its {seq} */
+	uint32_t row;		/* its data row */
 	uint16_t task;
 	uint8_t head;
+	uint8_t tries;		/* times sent again after a close */
+	uint8_t hops;		/* redirects followed to get here */
+	struct strbuf req;	/* its bytes when kept (to send again); empty: the prebuilt request */
 };
 
 struct worker;
@@ -65,9 +70,13 @@ struct conn {
 	int active;
 	int close_after;	/* server said Connection: close */
 	int bogus;		/* a response nobody asked for */
+	int nopipe;		/* the server closes: one request at a time from now on */
 	struct load_resp resp;
 	struct slot ring[LOAD_MAX_PIPELINE];
 	unsigned head, inflight;
+	unsigned unsent;	/* the last of inflight still to be sent (again) */
+	uint64_t answered;	/* responses on this connection */
+	struct strbuf jar;	/* cookies: "name=value\n" lines */
 	struct strbuf wbuf;
 	size_t woff;
 	uint64_t k;		/* open model: requests sent on this connection */
@@ -115,6 +124,8 @@ struct run {
 	atomic_int stop;
 	int open;
 	int simple;		/* one constant request: prebuilt bytes */
+	int keep_req;		/* keep each request's bytes (pipelining: sent again after a close) */
+	atomic_uint_fast64_t row_seq;	/* data rows per request */
 	int per_task;
 	int ramp;
 	uint64_t interval;	/* open model: ns between sends of one connection */
@@ -199,6 +210,13 @@ void load_counts_add(struct load_counts *dst, const struct load_counts *src)
 		dst->err[i] += src->err[i];
 	for (int i = 0; i < LOAD_STATUS_SLOTS; i++)
 		dst->status[i] += src->status[i];
+	dst->resent += src->resent;
+	dst->pipe_stopped += src->pipe_stopped;
+	dst->redirects += src->redirects;
+	for (int i = 0; i < LOAD_MAX_CHECKS; i++) {
+		dst->check_pass[i] += src->check_pass[i];
+		dst->check_fail[i] += src->check_fail[i];
+	}
 }
 
 /* ---------- TLS ---------- */
@@ -220,8 +238,10 @@ static SSL_CTX *tls_ctx_new(const struct load_config *cfg, char *err, size_t err
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	if (cfg->cafile) {
 		if (SSL_CTX_load_verify_locations(ctx, cfg->cafile, NULL) != 1) {
+			const char *why = ERR_reason_error_string(ERR_get_error());
+
 			snprintf(err, errlen, "cannot load CA certificates from '%s': %s", cfg->cafile,
-				 ERR_reason_error_string(ERR_get_error()));
+				 why ? why : "no PEM certificates in it");
 			ERR_clear_error();
 			SSL_CTX_free(ctx);
 			return NULL;
@@ -396,6 +416,17 @@ static void count_error(struct worker *w, int kind, int task)
 	}
 }
 
+static void conn_drop_fd(struct conn *c)
+{
+	c->state = C_IDLE;
+	c->events = 0;
+	c->close_after = 0;
+	c->bogus = 0;
+	c->answered = 0;
+	strbuf_reset(&c->wbuf);
+	c->woff = 0;
+}
+
 static void conn_shut(struct conn *c)
 {
 	if (c->fd >= 0) {
@@ -409,13 +440,9 @@ static void conn_shut(struct conn *c)
 	}
 	c->w->inflight -= c->inflight;
 	c->inflight = 0;
+	c->unsent = 0;
 	c->head = 0;
-	c->state = C_IDLE;
-	c->events = 0;
-	c->close_after = 0;
-	c->bogus = 0;
-	strbuf_reset(&c->wbuf);
-	c->woff = 0;
+	conn_drop_fd(c);
 }
 
 /* A request that got no answer in time (a timeout, or still in flight at
@@ -457,6 +484,43 @@ static void conn_fail(struct conn *c, int kind)
 	want_at(w, c->reconnect_at ? c->reconnect_at : w->now);
 }
 
+#define MAX_TRIES 3
+
+/* The server closed the connection (Connection: close, or a close between
+ * responses) after answering on it, with requests of ours unanswered: they
+ * are sent again on a new connection, as browsers and curl do, and count
+ * once. A server that said Connection: close gets one request at a time on
+ * this connection from now on. */
+static void conn_retry(struct conn *c)
+{
+	struct worker *w = c->w;
+	unsigned wire = c->inflight - c->unsent;
+
+	for (unsigned i = 0; i < c->inflight; i++)
+		if (c->ring[(c->head + i) % LOAD_MAX_PIPELINE].tries >= MAX_TRIES) {
+			conn_fail(c, LOAD_E_READ);
+			return;
+		}
+	for (unsigned i = 0; i < wire; i++)
+		c->ring[(c->head + i) % LOAD_MAX_PIPELINE].tries++;
+	w->c.resent += wire;
+	if (c->close_after && w->run->cfg->pipeline > 1 && !c->nopipe) {
+		c->nopipe = 1;
+		w->c.pipe_stopped++;
+	}
+	if (c->ssl) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+	conn_drop_fd(c);
+	c->unsent = c->inflight;
+	c->reconnect_at = w->now;
+	want_at(w, w->now);
+}
+
 static int conn_flush(struct conn *c)
 {
 	while (c->woff < c->wbuf.len) {
@@ -485,7 +549,10 @@ static int conn_flush(struct conn *c)
 					set_events(c, EPOLLIN | EPOLLOUT);
 					return 0;
 				}
-				conn_fail(c, errno == EPIPE || errno == ECONNRESET ? LOAD_E_RESET : LOAD_E_READ);
+				if ((errno == EPIPE || errno == ECONNRESET) && c->answered && !c->resp.in_message)
+					conn_retry(c);
+				else
+					conn_fail(c, errno == EPIPE || errno == ECONNRESET ? LOAD_E_RESET : LOAD_E_READ);
 				return -1;
 			}
 		}
@@ -497,24 +564,50 @@ static int conn_flush(struct conn *c)
 	return 0;
 }
 
-static void build_request(struct conn *c, size_t ti)
+static char *const *data_row(const struct run *r, uint32_t row)
+{
+	const struct load_data *d = &r->sc->data;
+
+	return d->n_cols ? d->cells + (size_t)row * d->n_cols : NULL;
+}
+
+/* Appends one request to b: the task's, or (path, method) for a redirect;
+ * with_body 0 drops the body (a redirect turned into a GET). */
+static void build_request(struct conn *c, size_t ti, uint64_t seq, uint32_t row, const char *path,
+			  size_t plen, const char *method, int with_body, struct strbuf *b)
 {
 	struct worker *w = c->w;
 	struct run *r = w->run;
 	const struct load_task *t = &r->sc->tasks[ti];
 	const struct load_url *u = r->cfg->url;
-	uint64_t seq = atomic_fetch_add_explicit(&r->seq, 1, memory_order_relaxed);
-	struct strbuf *b = &c->wbuf;
+	char *const *fields = data_row(r, row);
 
-	strbuf_addf(b, "%s ", t->method);
-	load_tmpl_expand(&t->path, b, &w->rng, seq, c->gidx);
+	strbuf_addf(b, "%s ", method ? method : t->method);
+	if (path)
+		strbuf_add(b, path, plen);
+	else
+		load_tmpl_expand_row(&t->path, b, &w->rng, seq, c->gidx, fields);
 	strbuf_addstr(b, " HTTP/1.1\r\n");
 	if (!t->user_host)
 		strbuf_addf(b, "Host: %s\r\n", u->hostport);
-	strbuf_addstr(b, t->headers);
-	if (t->has_body) {
+	if (t->hdr.is_const)
+		strbuf_addstr(b, t->headers);
+	else
+		load_tmpl_expand_row(&t->hdr, b, &w->rng, seq, c->gidx, fields);
+	if (r->sc->cookies && !t->user_cookie && c->jar.len) {
+		/* "a=1\nb=2\n" -> "Cookie: a=1; b=2" */
+		strbuf_addstr(b, "Cookie: ");
+		for (size_t i = 0; i < c->jar.len; i++) {
+			if (c->jar.buf[i] != '\n')
+				strbuf_addch(b, c->jar.buf[i]);
+			else if (i + 1 < c->jar.len)
+				strbuf_addstr(b, "; ");
+		}
+		strbuf_addstr(b, "\r\n");
+	}
+	if (t->has_body && with_body) {
 		strbuf_reset(&w->scratch);
-		load_tmpl_expand(&t->body, &w->scratch, &w->rng, seq, c->gidx);
+		load_tmpl_expand_row(&t->body, &w->scratch, &w->rng, seq, c->gidx, fields);
 		strbuf_addf(b, "Content-Length: %zu\r\n\r\n", w->scratch.len);
 		strbuf_add(b, w->scratch.buf, w->scratch.len);
 	} else {
@@ -522,24 +615,50 @@ static void build_request(struct conn *c, size_t ti)
 	}
 }
 
+static uint32_t pick_row(struct conn *c)
+{
+	struct run *r = c->w->run;
+	const struct load_data *d = &r->sc->data;
+
+	if (!d->n_rows)
+		return 0;
+	if (d->per_request)
+		return (uint32_t)(atomic_fetch_add_explicit(&r->row_seq, 1, memory_order_relaxed) % d->n_rows);
+	return (uint32_t)(c->gidx % d->n_rows);
+}
+
 /* Sends what may go now; arms the timer for what must wait. */
 static void conn_fill(struct conn *c)
 {
 	struct worker *w = c->w;
 	struct run *r = w->run;
-	unsigned depth = r->cfg->pipeline;
+	unsigned depth = c->nopipe ? 1 : r->cfg->pipeline;
 	int sent = 0;
 
 	if (c->state != C_OPEN || w->drain_until)
 		return;
+	/* Requests owed first: sent again after a close, or redirected. */
+	while (c->unsent && c->inflight - c->unsent < depth) {
+		struct slot *s = &c->ring[(c->head + c->inflight - c->unsent) % LOAD_MAX_PIPELINE];
+
+		if (s->req.len)
+			strbuf_add(&c->wbuf, s->req.buf, s->req.len);
+		else
+			strbuf_add(&c->wbuf, r->prebuilt.buf, r->prebuilt.len);
+		s->sent = w->now;
+		c->unsent--;
+		sent = 1;
+	}
+	if (c->unsent)
+		goto flush;
 	if (!c->active || (!budget_left(r) && !c->inflight)) {
 		if (!c->inflight)
 			conn_shut(c);
-		return;
+		goto flush;
 	}
 	while (c->inflight < depth) {
 		uint64_t start;
-		size_t ti = 0;
+		size_t ti = 0, before = c->wbuf.len;
 		struct slot *s;
 
 		if (r->open) {
@@ -559,23 +678,33 @@ static void conn_fill(struct conn *c)
 		if (!take_slot(r))
 			break;
 		c->next_at = 0;
+		s = &c->ring[(c->head + c->inflight) % LOAD_MAX_PIPELINE];
+		s->seq = 0;
+		s->row = 0;
+		strbuf_reset(&s->req);
 		if (r->simple) {
 			strbuf_add(&c->wbuf, r->prebuilt.buf, r->prebuilt.len);
 		} else {
 			ti = load_scenario_pick(r->sc, load_rng_next(&w->rng));
-			build_request(c, ti);
+			s->seq = atomic_fetch_add_explicit(&r->seq, 1, memory_order_relaxed);
+			s->row = pick_row(c);
+			build_request(c, ti, s->seq, s->row, NULL, 0, NULL, 1, &c->wbuf);
+			if (r->keep_req)
+				strbuf_add(&s->req, c->wbuf.buf + before, c->wbuf.len - before);
 		}
-		s = &c->ring[(c->head + c->inflight) % LOAD_MAX_PIPELINE];
 		s->start = start;
 		s->sent = w->now;
 		s->task = (uint16_t)ti;
 		s->head = r->sc->tasks[ti].method[0] == 'H' && !strcmp(r->sc->tasks[ti].method, "HEAD");
+		s->tries = 0;
+		s->hops = 0;
 		c->inflight++;
 		w->inflight++;
 		c->k++;
 		w->sent++;
 		sent = 1;
 	}
+flush:
 	if (sent) {
 		w->last_send = w->now;
 		conn_flush(c);
@@ -585,7 +714,7 @@ static void conn_fill(struct conn *c)
 static void conn_open(struct conn *c)
 {
 	c->state = C_OPEN;
-	load_resp_init(&c->resp, c->resp.ops, c);
+	load_resp_reset(&c->resp);
 	set_events(c, EPOLLIN);
 	conn_fill(c);
 }
@@ -629,20 +758,146 @@ static void conn_connect(struct conn *c)
 	epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &e);
 }
 
-static void on_done(void *ctx, unsigned status, uint64_t body, int keep_alive)
+/* Set-Cookie: "name=value; Path=/; Max-Age=0" into the jar: set, replace
+ * or (an empty value, Max-Age=0 or less) delete. */
+static void jar_set(struct strbuf *jar, const char *v, size_t len)
+{
+	const char *eq = memchr(v, '=', len), *semi = memchr(v, ';', len);
+	size_t nlen, vlen;
+	int del = 0;
+
+	if (!eq || (semi && semi < eq) || eq == v)
+		return;
+	nlen = (size_t)(eq - v);
+	vlen = (size_t)((semi ? semi : v + len) - eq - 1);
+	if (!vlen)
+		del = 1;
+	for (const char *a = semi; a && a < v + len; a = memchr(a + 1, ';', (size_t)(v + len - a - 1))) {
+		const char *p = a + 1;
+
+		while (p < v + len && *p == ' ')
+			p++;
+		if ((size_t)(v + len - p) > 8 && !strncasecmp(p, "max-age=", 8) && (p[8] == '0' || p[8] == '-'))
+			del = 1;
+	}
+	for (size_t i = 0; i < nlen + vlen + 1; i++)
+		if ((unsigned char)v[i] < ' ' || v[i] == '\n')
+			return;
+	/* Drop the old line of this name. */
+	for (size_t off = 0; off < jar->len;) {
+		char *nl = memchr(jar->buf + off, '\n', jar->len - off);
+		size_t l = (size_t)(nl - (jar->buf + off)) + 1;
+
+		if (l > nlen && jar->buf[off + nlen] == '=' && !memcmp(jar->buf + off, v, nlen)) {
+			memmove(jar->buf + off, jar->buf + off + l, jar->len - off - l);
+			strbuf_setlen(jar, jar->len - l);
+			break;
+		}
+		off += l;
+	}
+	if (!del) {
+		strbuf_add(jar, v, nlen + 1 + vlen);
+		strbuf_addch(jar, '\n');
+	}
+}
+
+/* A redirect to follow: its Location as a path on the target (a
+ * relative reference, or an absolute URL of the same scheme and host).
+ * Returns the path's length, 0 when it is not to be followed. */
+static size_t redirect_path(const struct run *r, const struct load_resp *resp, const char **path)
+{
+	const struct load_url *u = r->cfg->url;
+	size_t pos = 0, len;
+	const char *v = load_resp_header(resp, "Location", &pos, &len);
+	const char *scheme = u->https ? "https://" : "http://";
+	size_t sl = strlen(scheme), hl = strlen(u->hostport);
+
+	if (!v || !len)
+		return 0;
+	if (len > sl && !strncasecmp(v, scheme, sl)) {
+		if (len < sl + hl || strncasecmp(v + sl, u->hostport, hl) ||
+		    (len > sl + hl && v[sl + hl] != '/'))
+			return 0;	/* another host: not followed */
+		v += sl + hl;
+		len -= sl + hl;
+		if (!len) {
+			*path = "/";
+			return 1;
+		}
+	}
+	if (v[0] != '/')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)v[i] <= ' ' || v[i] == 0x7f)
+			return 0;
+	*path = v;
+	return len;
+}
+
+static void on_done(void *ctx, const struct load_resp *resp, unsigned status, uint64_t body, int keep_alive)
 {
 	struct conn *c = ctx;
 	struct worker *w = c->w;
 	struct run *r = w->run;
+	const struct load_scenario *sc = r->sc;
 	struct slot *s;
 	uint64_t lat;
+	int failed = status >= 400;
+	const struct load_task *task;
 
 	(void)body;
-	if (!c->inflight) {
+	if (c->inflight == c->unsent) {
 		c->bogus = 1;
 		return;
 	}
+	c->answered++;
+	if (!keep_alive)
+		c->close_after = 1;
 	s = &c->ring[c->head];
+	task = &sc->tasks[s->task];
+	if (sc->cookies) {
+		size_t pos = 0, len;
+		const char *v;
+
+		while ((v = load_resp_header(resp, "Set-Cookie", &pos, &len)))
+			jar_set(&c->jar, v, len);
+	}
+	if (status >= 300 && status < 400 && status != 304 && status != 305 && status != 306) {
+		int limit = task->redirects >= 0 ? task->redirects : (int)sc->redirects;
+		const char *path = NULL;
+		size_t plen;
+
+		if (s->hops < limit && (plen = redirect_path(r, resp, &path))) {
+			/* Follow it on this connection (or the next): the
+			 * request goes on, timed from its start. */
+			struct slot old = *s, *n;
+			int same = status == 307 || status == 308;
+			const char *method = same ? task->method : !strcmp(task->method, "HEAD") ? "HEAD" : "GET";
+
+			c->head = (c->head + 1) % LOAD_MAX_PIPELINE;
+			n = &c->ring[(c->head + c->inflight - 1) % LOAD_MAX_PIPELINE];
+			if (n != s) {
+				/* n's buffer is free; s keeps its own */
+				struct strbuf tmp = n->req;
+
+				n->req = s->req;
+				s->req = tmp;
+			}
+			strbuf_reset(&n->req);
+			build_request(c, old.task, old.seq, old.row, path, plen, method, same, &n->req);
+			n->start = old.start;
+			n->sent = w->now;
+			n->seq = old.seq;
+			n->row = old.row;
+			n->task = old.task;
+			n->head = !strcmp(method, "HEAD");
+			n->tries = 0;
+			n->hops = (uint8_t)(old.hops + 1);
+			c->unsent++;
+			w->c.redirects++;
+			return;
+		}
+	}
 	c->head = (c->head + 1) % LOAD_MAX_PIPELINE;
 	c->inflight--;
 	w->inflight--;
@@ -652,28 +907,41 @@ static void on_done(void *ctx, unsigned status, uint64_t body, int keep_alive)
 		hist_record(&w->uncorr, w->now > s->sent ? w->now - s->sent : 0);
 	w->c.requests++;
 	w->c.status[status >= 100 && status < LOAD_STATUS_SLOTS ? status : 0]++;
-	if (status >= 400) {
+	if (failed) {
 		w->c.failed++;
 		w->c.err[LOAD_E_STATUS]++;
 	} else {
 		w->c.ok++;
 	}
+	for (size_t i = 0; i < sc->n_checks; i++) {
+		const struct load_check *ck = &sc->checks[i];
+
+		if (ck->task >= 0 && ck->task != s->task)
+			continue;
+		if (load_check_eval(ck, status, resp))
+			w->c.check_pass[i]++;
+		else
+			w->c.check_fail[i]++;
+	}
 	if (r->per_task) {
 		struct load_task_result *t = &w->tasks[s->task];
 
 		t->requests++;
-		if (status >= 400)
+		if (failed)
 			t->failed++;
 		else
 			t->ok++;
 		hist_record(&t->lat, lat);
 	}
-	if (!keep_alive)
-		c->close_after = 1;
-	if (!r->open && r->sc->wait_max_ns) {
-		uint64_t span = r->sc->wait_max_ns - r->sc->wait_min_ns;
+	if (!r->open) {
+		uint64_t lo = task->has_wait ? task->wait_min_ns : sc->wait_min_ns;
+		uint64_t hi = task->has_wait ? task->wait_max_ns : sc->wait_max_ns;
 
-		c->next_at = w->now + r->sc->wait_min_ns + (span ? load_rng_next(&w->rng) % (span + 1) : 0);
+		if (hi) {
+			uint64_t span = hi - lo;
+
+			c->next_at = w->now + lo + (span ? load_rng_next(&w->rng) % (span + 1) : 0);
+		}
 	}
 }
 
@@ -695,7 +963,7 @@ static void conn_after_read(struct conn *c)
 	}
 	if (c->close_after) {
 		if (c->inflight)
-			conn_fail(c, LOAD_E_READ);
+			conn_retry(c);
 		else
 			conn_shut(c);
 		want_at(c->w, c->w->now);
@@ -733,7 +1001,10 @@ static void conn_read(struct conn *c)
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EINTR)
 					return;
-				conn_fail(c, errno == ECONNRESET ? LOAD_E_RESET : LOAD_E_READ);
+				if (errno == ECONNRESET && c->answered && c->inflight && !c->resp.in_message)
+					conn_retry(c);	/* closed with our requests unread */
+				else
+					conn_fail(c, errno == ECONNRESET ? LOAD_E_RESET : LOAD_E_READ);
 				return;
 			}
 		}
@@ -742,6 +1013,8 @@ static void conn_read(struct conn *c)
 
 			if (rc == -EPROTO) {
 				conn_fail(c, LOAD_E_PARSE);
+			} else if (!rc && !c->bogus && c->inflight && c->answered) {
+				conn_retry(c);	/* closed between responses after answering */
 			} else if (rc || c->inflight || c->bogus) {
 				conn_fail(c, c->bogus ? LOAD_E_PARSE : LOAD_E_READ);
 			} else {
@@ -833,7 +1106,7 @@ static void service(struct worker *w, int housekeep)
 
 		if (housekeep) {
 			c->active = c->gidx < w->users_wanted;
-			if (c->state == C_OPEN && c->inflight && r->cfg->timeout_ns &&
+			if (c->state == C_OPEN && c->inflight > c->unsent && r->cfg->timeout_ns &&
 			    w->now - c->ring[c->head].sent > r->cfg->timeout_ns)
 				conn_fail(c, LOAD_E_TIMEOUT);
 			else if ((c->state == C_CONNECTING || c->state == C_TLS) && r->cfg->timeout_ns &&
@@ -841,7 +1114,7 @@ static void service(struct worker *w, int housekeep)
 				conn_fail(c, LOAD_E_CONNECT);
 		}
 		if (c->state == C_IDLE) {
-			if (c->active && budget_left(r)) {
+			if ((c->active && budget_left(r)) || c->inflight) {
 				if (c->reconnect_at <= w->now)
 					conn_connect(c);
 				else if (!next || c->reconnect_at < next)
@@ -905,7 +1178,7 @@ static void *worker_main(void *arg)
 			pthread_mutex_lock(&w->lock);
 			w->now = clock_mono_ns();
 			for (unsigned i = 0; i < w->n; i++)
-				if (w->conns[i].state == C_OPEN && w->conns[i].inflight)
+				if (w->conns[i].inflight)
 					conn_fail(&w->conns[i], LOAD_E_UNFINISHED);
 			pthread_mutex_unlock(&w->lock);
 			break;
@@ -941,6 +1214,25 @@ static void *worker_main(void *arg)
 
 /* ---------- run ---------- */
 
+static int need_headers(const struct load_scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_checks; i++)
+		if (sc->checks[i].kind == LOAD_CHECK_HEADER)
+			return 1;
+	for (size_t i = 0; i < sc->n_tasks; i++)
+		if (sc->tasks[i].redirects > 0)
+			return 1;
+	return 0;
+}
+
+static int need_body(const struct load_scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_checks; i++)
+		if (sc->checks[i].kind == LOAD_CHECK_BODY)
+			return 1;
+	return 0;
+}
+
 static int worker_init(struct worker *w, struct run *r, unsigned id, unsigned nconns,
 		       unsigned first_gidx_step)
 {
@@ -974,8 +1266,13 @@ static int worker_init(struct worker *w, struct run *r, unsigned id, unsigned nc
 		c->w = w;
 		c->fd = -1;
 		c->gidx = id + i * first_gidx_step;
-		c->resp.ops = &resp_ops;
+		load_resp_init(&c->resp, &resp_ops, c);
+		c->resp.keep_headers = r->sc->cookies || r->sc->redirects || need_headers(r->sc);
+		c->resp.keep_body = need_body(r->sc);
 		strbuf_init(&c->wbuf, 256);
+		strbuf_init(&c->jar, 0);
+		for (unsigned k = 0; k < LOAD_MAX_PIPELINE; k++)
+			strbuf_init(&c->ring[k].req, 0);
 	}
 	w->users_wanted = r->ramp ? 0 : r->total_conns;
 	return 0;
@@ -985,8 +1282,14 @@ static void worker_release(struct worker *w)
 {
 	if (w->conns) {
 		for (unsigned i = 0; i < w->n; i++) {
-			conn_shut(&w->conns[i]);
-			strbuf_release(&w->conns[i].wbuf);
+			struct conn *c = &w->conns[i];
+
+			conn_shut(c);
+			strbuf_release(&c->wbuf);
+			strbuf_release(&c->jar);
+			load_resp_release(&c->resp);
+			for (unsigned k = 0; k < LOAD_MAX_PIPELINE; k++)
+				strbuf_release(&c->ring[k].req);
 		}
 		free(w->conns);
 	}
@@ -1050,7 +1353,9 @@ int load_run(const struct load_config *cfg, struct load_result *res, load_tick_f
 	/* The open model's pace is its rate: users and ramps do not apply
 	 * (an idle user's due requests would pile up as false latency). */
 	r.ramp = !r.open && (cfg->sc->n_stages || cfg->sc->spawn_rate > 0);
-	r.simple = cfg->sc->n_tasks == 1 && t0->path.is_const && (!t0->has_body || t0->body.is_const);
+	r.simple = cfg->sc->n_tasks == 1 && t0->path.is_const && t0->hdr.is_const && !cfg->sc->cookies &&
+		   (!t0->has_body || t0->body.is_const);
+	r.keep_req = cfg->pipeline > 1 && !r.simple;
 	if (r.open) {
 		r.interval = (uint64_t)(1e9 * cfg->connections / cfg->rate);
 		r.phase_ns = 1e9 / cfg->rate;
@@ -1065,9 +1370,8 @@ int load_run(const struct load_config *cfg, struct load_result *res, load_tick_f
 		wtmp.run = &r;
 		strbuf_init(&wtmp.scratch, 0);
 		tmp.w = &wtmp;
-		tmp.wbuf = r.prebuilt;
-		build_request(&tmp, 0);
-		r.prebuilt = tmp.wbuf;
+		strbuf_init(&tmp.jar, 0);
+		build_request(&tmp, 0, 0, 0, NULL, 0, NULL, 1, &r.prebuilt);
 		strbuf_release(&wtmp.scratch);
 	}
 	if (cfg->url->https && !(r.ssl = tls_ctx_new(cfg, err, errlen))) {
@@ -1194,6 +1498,7 @@ int load_run(const struct load_config *cfg, struct load_result *res, load_tick_f
 	}
 	res->threads = nw;
 	res->connections = cfg->connections;
+	res->pipeline = cfg->pipeline;
 	res->interrupted = cfg->stop && *cfg->stop;
 out:
 	if (r.workers)

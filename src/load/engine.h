@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "check.h"
 #include "model/hist.h"
 
 struct load_url;
@@ -55,6 +56,10 @@ struct load_counts {
 	uint64_t bytes;			/* read from the server */
 	uint64_t err[LOAD_E_COUNT];
 	uint64_t status[LOAD_STATUS_SLOTS];
+	uint64_t resent;		/* unanswered when the server closed: sent again */
+	uint64_t pipe_stopped;		/* connections that stopped pipelining (Connection: close) */
+	uint64_t redirects;		/* redirects followed (within requests) */
+	uint64_t check_pass[LOAD_MAX_CHECKS], check_fail[LOAD_MAX_CHECKS];
 };
 
 struct load_task_result {
@@ -74,6 +79,7 @@ struct load_result {
 	double target_rate;		/* 0: closed model */
 	double achieved_rate;		/* open model: sends per second */
 	unsigned threads, connections;
+	unsigned pipeline;		/* requests in flight per connection */
 	int interrupted;
 };
 

@@ -1,74 +1,322 @@
 /*
- * hdrlog.c - writes and merges histogram logs of pinch load (load layer).
- * Text lines with base64 (OpenSSL's EVP block coder) of the shared
- * histogram's compact encoding, so logs survive mail, CI artifacts and grep.
+ * hdrlog.c - writes and merges histogram logs of pinch load (load layer)
+ * in HdrHistogram's interval log format: V2 compressed histograms (zlib,
+ * ZigZag LEB128 counts, big-endian header) in base64 (OpenSSL's EVP block
+ * coder), and the per-second CSV series.
  */
 #include "hdrlog.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "core/strbuf.h"
 #include "engine.h"
 #include "model/hist.h"
 #include "core/banned.h"
 
+#define V2_COOKIE 0x1c849313u		/* V2 encoding, word size byte 0x10 */
+#define V2_COMPRESSED_COOKIE 0x1c849314u
+#define V2_HEADER 40
+#define SIG_DIGITS 2			/* 256 sub-buckets: pinch's layout */
+
+static FILE *create(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+	return f;
+}
+
 int load_hdrlog_open(struct load_hdrlog *l, const char *path, const char *target,
 		     char *err, size_t errlen)
 {
-	l->f = fopen(path, "w");
-	if (!l->f) {
-		int e = errno;
+	struct timespec ts;
+	struct tm tm;
+	char when[64];
 
-		snprintf(err, errlen, "cannot create '%s': %s", path, strerror(e));
-		return -e;
-	}
-	fprintf(l->f, "#pinch-load-hdrlog 1\n#target %s\n", target);
+	if (!(l->f = create(path, err, errlen)))
+		return -EIO;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(l->f, "#[Histogram log format version 1.3]\n"
+		"#[StartTime: %lld.%03ld (seconds since epoch), %s]\n"
+		"#[BaseTime: %lld.%03ld (seconds since epoch)]\n"
+		"#[pinch load %s]\n"
+		"\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n",
+		(long long)ts.tv_sec, ts.tv_nsec / 1000000, when, (long long)ts.tv_sec, ts.tv_nsec / 1000000, target);
 	return 0;
+}
+
+static void put32(struct strbuf *b, uint32_t v)
+{
+	unsigned char x[4] = { (unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8),
+			       (unsigned char)v };
+
+	strbuf_add(b, x, 4);
+}
+
+static void put64(struct strbuf *b, uint64_t v)
+{
+	put32(b, (uint32_t)(v >> 32));
+	put32(b, (uint32_t)v);
+}
+
+/* ZigZag, then LEB128 with at most 9 bytes (the 9th holds 8 bits). */
+static void put_zz(struct strbuf *b, int64_t v)
+{
+	uint64_t u = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	int i;
+
+	for (i = 0; i < 8 && u >= 0x80; i++) {
+		strbuf_addch(b, (int)((u & 0x7f) | 0x80));
+		u >>= 7;
+	}
+	strbuf_addch(b, (int)(u & 0xff));
+}
+
+int load_hdr_encode(const struct hist *h, struct strbuf *b64)
+{
+	struct strbuf raw = STRBUF_INIT, out = STRBUF_INIT;
+	uint32_t limit = h->total ? hist_index(h->max) + 1 : 1;
+	uLongf zlen;
+	uint64_t ratio = 0x3ff0000000000000ull;	/* 1.0 as a big-endian double */
+	int rc = -ENOMEM;
+
+	if (limit > h->n_counts)
+		limit = h->n_counts;
+	put32(&raw, V2_COOKIE);
+	put32(&raw, 0);		/* payload length, set below */
+	put32(&raw, 0);		/* normalizing index offset */
+	put32(&raw, SIG_DIGITS);
+	put64(&raw, 1);		/* lowest discernible value */
+	put64(&raw, h->max_trackable);
+	put64(&raw, ratio);
+	for (uint32_t i = 0; i < limit;) {
+		uint64_t c = h->counts[i++];
+		int64_t zeros = 1;
+
+		if (!c) {
+			while (i < limit && !h->counts[i]) {
+				zeros++;
+				i++;
+			}
+		}
+		put_zz(&raw, !c && zeros > 1 ? -zeros : (int64_t)(c > INT64_MAX ? INT64_MAX : c));
+	}
+	{
+		uint32_t plen = (uint32_t)(raw.len - V2_HEADER);
+
+		raw.buf[4] = (char)(plen >> 24);
+		raw.buf[5] = (char)(plen >> 16);
+		raw.buf[6] = (char)(plen >> 8);
+		raw.buf[7] = (char)plen;
+	}
+	zlen = compressBound(raw.len);
+	if (strbuf_grow(&out, 8 + zlen))
+		goto out;
+	if (compress2((Bytef *)out.buf + 8, &zlen, (const Bytef *)raw.buf, raw.len, Z_BEST_COMPRESSION) != Z_OK)
+		goto out;
+	/* The header goes in place (strbuf_add would end it with a NUL over
+	 * the first compressed byte). */
+	for (int i = 0; i < 4; i++) {
+		out.buf[i] = (char)(V2_COMPRESSED_COOKIE >> (24 - 8 * i));
+		out.buf[4 + i] = (char)((uint32_t)zlen >> (24 - 8 * i));
+	}
+	strbuf_setlen(&out, 8 + zlen);
+	if (strbuf_grow(b64, 4 * ((out.len + 2) / 3) + 1))
+		goto out;
+	strbuf_setlen(b64, b64->len + (size_t)EVP_EncodeBlock((unsigned char *)b64->buf + b64->len,
+							       (const unsigned char *)out.buf, (int)out.len));
+	rc = 0;
+out:
+	strbuf_release(&raw);
+	strbuf_release(&out);
+	return rc;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+int load_hdr_decode(struct hist *h, const char *b64, size_t len, char *err, size_t errlen)
+{
+	struct strbuf bin = STRBUF_INIT, raw = STRBUF_INIT;
+	const unsigned char *p, *end;
+	uLongf rlen;
+	uint64_t zlen, highest, idx = 0;
+	size_t pad = 0;
+	int n, rc = -EINVAL;
+
+	memset(h, 0, sizeof(*h));
+	if (!len || len % 4 || len > (1u << 26)) {
+		snprintf(err, errlen, "bad base64 length");
+		return -EINVAL;
+	}
+	if (b64[len - 1] == '=')
+		pad = 1 + (b64[len - 2] == '=');
+	if (strbuf_grow(&bin, len / 4 * 3 + 1))
+		goto nomem;
+	n = EVP_DecodeBlock((unsigned char *)bin.buf, (const unsigned char *)b64, (int)len);
+	if (n < 0 || (size_t)n < pad + 8) {
+		snprintf(err, errlen, "bad base64");
+		goto out;
+	}
+	strbuf_setlen(&bin, (size_t)n - pad);
+	p = (const unsigned char *)bin.buf;
+	if ((get32(p) & ~0xf0u) != (V2_COMPRESSED_COOKIE & ~0xf0u)) {
+		snprintf(err, errlen, "not a V2 compressed histogram (cookie 0x%08x)", get32(p));
+		goto out;
+	}
+	zlen = get32(p + 4);
+	if (zlen > bin.len - 8) {
+		snprintf(err, errlen, "compressed length %" PRIu64 " past the end", zlen);
+		goto out;
+	}
+	rlen = 1u << 24;
+	if (strbuf_grow(&raw, rlen))
+		goto nomem;
+	if (uncompress((Bytef *)raw.buf, &rlen, p + 8, (uLong)zlen) != Z_OK || rlen < V2_HEADER) {
+		snprintf(err, errlen, "bad compressed histogram");
+		goto out;
+	}
+	p = (const unsigned char *)raw.buf;
+	if ((get32(p) & ~0xf0u) != (V2_COOKIE & ~0xf0u) || get32(p + 8) != 0 ||
+	    get32(p + 12) != SIG_DIGITS || get64(p + 16) != 1) {
+		snprintf(err, errlen, "a histogram of another layout (pinch writes 2 significant digits, lowest 1)");
+		goto out;
+	}
+	highest = get64(p + 24);
+	if (highest < 2 || highest > (1ull << 62) || get32(p + 4) > rlen - V2_HEADER) {
+		snprintf(err, errlen, "bad histogram header");
+		goto out;
+	}
+	if (hist_init(h, highest))
+		goto nomem;
+	end = p + V2_HEADER + get32(p + 4);
+	p += V2_HEADER;
+	while (p < end) {
+		uint64_t u = 0;
+		int64_t v;
+		int i;
+
+		for (i = 0; i < 9 && p < end; i++) {
+			unsigned b = *p++;
+
+			if (i == 8) {
+				u |= (uint64_t)b << 56;
+				break;
+			}
+			u |= (uint64_t)(b & 0x7f) << (7 * i);
+			if (!(b & 0x80))
+				break;
+		}
+		v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+		if (v < 0) {
+			if ((uint64_t)-v > h->n_counts)
+				goto range;
+			idx += (uint64_t)-v;
+			continue;
+		}
+		if (idx >= h->n_counts)
+			goto range;
+		if (v) {
+			uint64_t lo = hist_bucket_low((uint32_t)idx), hi = hist_bucket_high((uint32_t)idx);
+
+			hist_record_n(h, lo + (hi - lo) / 2, (uint64_t)v);
+		}
+		idx++;
+	}
+	rc = 0;
+	goto out;
+range:
+	snprintf(err, errlen, "counts past the histogram's range");
+	goto out;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	rc = -ENOMEM;
+out:
+	if (rc)
+		hist_release(h);
+	strbuf_release(&bin);
+	strbuf_release(&raw);
+	return rc;
 }
 
 void load_hdrlog_interval(struct load_hdrlog *l, uint64_t start_ns, uint64_t len_ns,
 			  const struct hist *h)
 {
-	struct strbuf enc = STRBUF_INIT, b64 = STRBUF_INIT;
-	size_t need;
+	struct strbuf b64 = STRBUF_INIT;
 
 	if (!l->f)
 		return;
-	hist_encode(h, &enc);
-	need = 4 * ((enc.len + 2) / 3) + 1;
-	if (!strbuf_grow(&b64, need)) {
-		int n = EVP_EncodeBlock((unsigned char *)b64.buf, (const unsigned char *)enc.buf, (int)enc.len);
-
-		strbuf_setlen(&b64, (size_t)n);
-		fprintf(l->f, "I %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n", start_ns / 1000000,
-			len_ns / 1000000, h->total, b64.buf);
-	}
-	strbuf_release(&enc);
+	if (!load_hdr_encode(h, &b64))
+		fprintf(l->f, "%.3f,%.3f,%.3f,%s\n", (double)start_ns / 1e9, (double)len_ns / 1e9,
+			(double)(h->total ? h->max : 0) / 1e6, b64.buf);
 	strbuf_release(&b64);
 }
 
 int load_hdrlog_finish(struct load_hdrlog *l, const struct load_result *r)
 {
-	int rc = 0;
-
 	if (!l->f)
 		return 0;
-	fprintf(l->f, "T duration_ns=%" PRIu64 " requests=%" PRIu64 " ok=%" PRIu64 " failed=%" PRIu64
+	fprintf(l->f, "#[pinch totals duration_ns=%" PRIu64 " requests=%" PRIu64 " ok=%" PRIu64 " failed=%" PRIu64
 		" bytes=%" PRIu64 " sent=%" PRIu64 " rps=%.3f target_rate=%.3f achieved_rate=%.3f"
 		" threads=%u connections=%u",
 		r->duration_ns, r->c.requests, r->c.ok, r->c.failed, r->c.bytes, r->sent, r->rps,
 		r->target_rate, r->achieved_rate, r->threads, r->connections);
+	/* What the histograms lose: the exact extremes and sums. */
+	if (r->lat.total)
+		fprintf(l->f, " lat.min=%" PRIu64 " lat.max=%" PRIu64 " lat.sum=%.17g lat.sumsq=%.17g", r->lat.min,
+			r->lat.max, r->lat.sum, r->lat.sumsq);
 	for (int k = 0; k < LOAD_E_COUNT; k++)
 		fprintf(l->f, " err.%s=%" PRIu64, load_err_names[k], r->c.err[k]);
 	for (int s = 0; s < LOAD_STATUS_SLOTS; s++)
 		if (r->c.status[s])
 			fprintf(l->f, " status.%d=%" PRIu64, s, r->c.status[s]);
-	fputc('\n', l->f);
+	fputs("]\n", l->f);
+	return load_csv_finish(l);
+}
+
+int load_csv_open(struct load_hdrlog *l, const char *path, char *err, size_t errlen)
+{
+	if (!(l->f = create(path, err, errlen)))
+		return -EIO;
+	fputs("second,requests,errors,p50_ms,p90_ms,p99_ms\n", l->f);
+	return 0;
+}
+
+void load_csv_row(struct load_hdrlog *l, uint64_t end_ns, uint64_t requests, uint64_t errors,
+		  const struct hist *h)
+{
+	if (!l->f)
+		return;
+	fprintf(l->f, "%.3f,%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%.3f\n", (double)end_ns / 1e9, requests, errors,
+		(double)hist_percentile(h, 50) / 1e6, (double)hist_percentile(h, 90) / 1e6,
+		(double)hist_percentile(h, 99) / 1e6);
+}
+
+/* Closes either file: 0, or -EIO when a write or the close failed. */
+int load_csv_finish(struct load_hdrlog *l)
+{
+	int rc = 0;
+
+	if (!l->f)
+		return 0;
 	if (ferror(l->f))
 		rc = -EIO;
 	if (fclose(l->f))
@@ -86,8 +334,14 @@ static int parse_u64(const char *s, uint64_t *v)
 	return errno || end == s || *end || *s == '-' ? -EINVAL : 0;
 }
 
+struct exact {
+	int have;
+	uint64_t min, max;
+	double sum, sumsq;
+};
+
 static int merge_totals(struct load_result *acc, char *line, const char *name, size_t lineno,
-			char *err, size_t errlen)
+			struct exact *x, char *err, size_t errlen)
 {
 	struct load_result t;
 	char *save = NULL, *tok;
@@ -105,6 +359,21 @@ static int merge_totals(struct load_result *acc, char *line, const char *name, s
 			goto bad;
 		*eq = 0;
 		v = eq + 1;
+		if (!strcmp(k, "lat.sum") || !strcmp(k, "lat.sumsq")) {
+			d = strtod(v, &end);
+			if (end == v || *end || !isfinite(d) || d < 0)
+				goto bad;
+			*(k[7] ? &x->sumsq : &x->sum) = d;
+			x->have |= k[7] ? 4 : 8;
+			continue;
+		}
+		if (!strcmp(k, "lat.min") || !strcmp(k, "lat.max")) {
+			if (parse_u64(v, &u))
+				goto bad;
+			*(k[5] == 'i' ? &x->min : &x->max) = u;
+			x->have |= k[5] == 'i' ? 1 : 2;
+			continue;
+		}
 		if (!strcmp(k, "rps") || !strcmp(k, "target_rate") || !strcmp(k, "achieved_rate")) {
 			d = strtod(v, &end);
 			if (end == v || *end || d < 0 || d > 1e12)
@@ -174,9 +443,10 @@ int load_hdrlog_merge(struct load_result *acc, const char *name, const char *tex
 {
 	struct strbuf line = STRBUF_INIT, raw = STRBUF_INIT;
 	size_t pos = 0, lineno = 0;
-	int rc = 0, have_totals = 0, header = 0;
+	int rc = 0, have_totals = 0, header = 0, old = 0;
 	uint64_t last_end_ms = 0;
 	struct hist sum;
+	struct exact x = { 0, 0, 0, 0, 0 };
 
 	if (hist_init(&sum, 0))
 		return -ENOMEM;
@@ -188,12 +458,60 @@ int load_hdrlog_merge(struct load_result *acc, const char *name, const char *tex
 		strbuf_reset(&line);
 		strbuf_add(&line, text + pos, l);
 		pos += l + 1;
+		if (line.len && line.buf[line.len - 1] == '\r')
+			strbuf_setlen(&line, line.len - 1);
 		if (lineno == 1) {
-			if (strcmp(line.buf, "#pinch-load-hdrlog 1")) {
-				snprintf(err, errlen, "%s:1: not a pinch load histogram log", name);
+			old = !strcmp(line.buf, "#pinch-load-hdrlog 1");
+			if (!old && strncmp(line.buf, "#[", 2) && line.buf[0] != '"') {
+				snprintf(err, errlen, "%s:1: not a histogram log (HdrHistogram's or pinch load's)", name);
 				rc = -EINVAL;
 			}
 			header = 1;
+			if (old)
+				continue;
+		}
+		if (!old) {
+			/* HdrHistogram's interval log. */
+			char *f[4], *save = NULL, *q;
+			struct hist h;
+			double start, ilen;
+			char msg[200];
+
+			if (!strncmp(line.buf, "#[pinch totals ", 15)) {
+				struct strbuf t = STRBUF_INIT;
+
+				strbuf_addstr(&t, "T ");
+				strbuf_addstr(&t, line.buf + 15);
+				strbuf_rtrim(&t);
+				if (t.len && t.buf[t.len - 1] == ']')
+					strbuf_setlen(&t, t.len - 1);
+				rc = merge_totals(acc, t.buf, name, lineno, &x, err, errlen);
+				strbuf_release(&t);
+				have_totals = 1;
+				continue;
+			}
+			if (!line.len || line.buf[0] == '#' || line.buf[0] == '"')
+				continue;
+			q = line.buf;
+			if (!strncmp(q, "Tag=", 4))
+				q += strcspn(q, ",") + (q[strcspn(q, ",")] ? 1 : 0);
+			for (int i = 0; i < 4; i++)
+				f[i] = strtok_r(i ? NULL : q, ",", &save);
+			if (!f[3] || strtok_r(NULL, ",", &save) || sscanf(f[0], "%lf", &start) != 1 ||
+			    sscanf(f[1], "%lf", &ilen) != 1 || !(start >= 0 && start < 1e12) || !(ilen >= 0 && ilen < 1e9)) {
+				snprintf(err, errlen, "%s:%zu: bad interval line", name, lineno);
+				rc = -EINVAL;
+				break;
+			}
+			if (load_hdr_decode(&h, f[3], strlen(f[3]), msg, sizeof(msg))) {
+				snprintf(err, errlen, "%s:%zu: %s", name, lineno, msg);
+				rc = -EINVAL;
+				break;
+			}
+			rc = hist_merge(&sum, &h);
+			hist_release(&h);
+			if ((uint64_t)((start + ilen) * 1000) > last_end_ms)
+				last_end_ms = (uint64_t)((start + ilen) * 1000);
 			continue;
 		}
 		if (!line.len || line.buf[0] == '#')
@@ -252,7 +570,7 @@ int load_hdrlog_merge(struct load_result *acc, const char *name, const char *tex
 			continue;
 		}
 		if (line.buf[0] == 'T' && line.buf[1] == ' ') {
-			rc = merge_totals(acc, line.buf, name, lineno, err, errlen);
+			rc = merge_totals(acc, line.buf, name, lineno, &x, err, errlen);
 			have_totals = 1;
 			continue;
 		}
@@ -273,6 +591,14 @@ int load_hdrlog_merge(struct load_result *acc, const char *name, const char *tex
 			acc->duration_ns = last_end_ms * 1000000;
 		if (secs > 0)
 			acc->rps += (double)sum.total / secs;
+	}
+	if (!rc && x.have == 15 && sum.total && x.min <= x.max) {
+		/* The exact figures of the run, where the buckets hold
+		 * midpoints. */
+		sum.min = x.min;
+		sum.max = x.max;
+		sum.sum = x.sum;
+		sum.sumsq = x.sumsq;
 	}
 	if (!rc)
 		rc = hist_merge(&acc->lat, &sum);

@@ -5,12 +5,14 @@
 #include "report.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "engine.h"
+#include "profile.h"
 #include "scenario.h"
 #include "threshold.h"
 #include "core/banned.h"
@@ -30,6 +32,57 @@ void load_fmt_latency(char *buf, size_t size, double ns)
 		snprintf(buf, size, "%.1f ms", ns / 1e6);
 	else
 		snprintf(buf, size, "%.2f ms", ns / 1e6);
+}
+
+static void add_secs(struct strbuf *sb, double s)
+{
+	if (s < 60)
+		strbuf_addf(sb, "%.0f s", s);
+	else if (s < 3600)
+		strbuf_addf(sb, "%.0fm%02.0fs", floor(s / 60), fmod(s, 60));
+	else
+		strbuf_addf(sb, "%.0fh%02.0fm", floor(s / 3600), fmod(floor(s / 60), 60));
+}
+
+void load_report_progress(struct strbuf *sb, const struct load_tick *t, uint64_t planned_ns,
+			  uint64_t requests)
+{
+	char p99[32];
+	double el = (double)t->elapsed_ns / 1e9, left = 0;
+	int known = 0;
+	double rps = t->interval_ns ? (double)t->interval->total * 1e9 / (double)t->interval_ns : 0;
+
+	load_fmt_latency(p99, sizeof(p99), (double)hist_percentile(t->interval, 99));
+	strbuf_addf(sb, "  %6.1f s", el);
+	if (planned_ns) {
+		strbuf_addstr(sb, " of ");
+		add_secs(sb, (double)planned_ns / 1e9);
+		left = (double)planned_ns / 1e9 - el;
+		known = 1;
+	}
+	if (requests && t->total->requests && el > 0) {
+		/* A count bound: what is left at the rate so far. */
+		double by_count = (double)(requests - (t->total->requests < requests ? t->total->requests : requests)) *
+				  el / (double)t->total->requests;
+
+		if (!known || by_count < left)
+			left = by_count;
+		known = 1;
+	}
+	if (known) {
+		strbuf_addstr(sb, ", ETA ");
+		add_secs(sb, left > 0 ? left : 0);
+	}
+	strbuf_addf(sb, "  %10.0f req/s  p99 %9s  errors %" PRIu64, rps, p99, t->total->failed);
+}
+
+void load_report_warnings(struct strbuf *sb, const struct load_result *r)
+{
+	if (r->target_rate > 0 && r->achieved_rate < 0.98 * r->target_rate && !r->interrupted) {
+		strbuf_addf(sb, "pinch load: warning: sent %.0f req/s, short of the %.0f req/s asked for\n",
+			    r->achieved_rate, r->target_rate);
+		strbuf_addstr(sb, "hint: every connection was busy; raise -c (connections) or -t (threads)\n");
+	}
 }
 
 static void add_count(struct strbuf *sb, uint64_t v)
@@ -181,6 +234,79 @@ int load_report_text(struct strbuf *sb, const struct load_result *r, const struc
 		add_count(sb, r->c.err[k]);
 	}
 	strbuf_addch(sb, '\n');
+	if (r->c.redirects) {
+		strbuf_addstr(sb, "  redirects   ");
+		add_count(sb, r->c.redirects);
+		strbuf_addstr(sb, " followed (a request counts once, timed to its last answer)\n");
+	}
+	if (r->c.resent) {
+		strbuf_addstr(sb, "  resent      ");
+		add_count(sb, r->c.resent);
+		strbuf_addstr(sb, " sent again on a new connection (unanswered when the server closed; counted once)\n");
+	}
+	if (r->c.pipe_stopped) {
+		strbuf_addstr(sb, "  pipelining  stopped on ");
+		add_count(sb, r->c.pipe_stopped);
+		strbuf_addf(sb, " connection%s: the server said Connection: close (asked: %u deep)\n",
+			    r->c.pipe_stopped == 1 ? "" : "s", r->pipeline);
+	}
+
+	if (rep->profile) {
+		const struct load_profile_info *pi = rep->profile;
+
+		strbuf_addf(sb, "  profile     %s: ", pi->path);
+		strbuf_add_duration(sb, (double)pi->sampled_ns);
+		if (pi->target_ns) {
+			strbuf_addstr(sb, " sampled of the server's ");
+			strbuf_add_duration(sb, (double)pi->target_ns);
+			strbuf_addf(sb, " CPU (%.0f %%; system ", 100.0 * (double)pi->sampled_ns / (double)pi->target_ns);
+			strbuf_add_duration(sb, (double)pi->target_sys_ns);
+			strbuf_addstr(sb, ")");
+		} else {
+			strbuf_addstr(sb, " sampled (the server's own CPU time is unknown)");
+		}
+		if (!strcmp(pi->kernel, "sampled"))
+			strbuf_addstr(sb, ", kernel stacks included\n");
+		else if (!strcmp(pi->kernel, "excluded"))
+			strbuf_addstr(sb, ", user space only\n");
+		else
+			strbuf_addstr(sb, ", user space only: system time is not sampled\n"
+				    "              (kernel stacks need root, CAP_PERFMON or perf_event_paranoid <= 1)\n");
+	}
+
+	if (rep->sc && rep->sc->n_checks) {
+		uint64_t tp = 0, ta = 0;
+
+		strbuf_addf(sb, "\n  %-36s%12s%12s%10s\n", "check", "passed", "failed", "rate");
+		for (size_t i = 0; i < rep->sc->n_checks; i++) {
+			uint64_t p = r->c.check_pass[i], f = r->c.check_fail[i];
+			const struct load_check *ck = &rep->sc->checks[i];
+			char name[80];
+
+			if (ck->task >= 0)
+				snprintf(name, sizeof(name), "%s: %s", rep->sc->tasks[ck->task].name, ck->name);
+			else
+				snprintf(name, sizeof(name), "%s", ck->name);
+			strbuf_addf(sb, "  %-36.36s", name);
+			add_count_w(sb, p, 12);
+			add_count_w(sb, f, 12);
+			if (p + f)
+				strbuf_addf(sb, "%8.2f %%\n", 100.0 * (double)p / (double)(p + f));
+			else
+				strbuf_addf(sb, "%10s\n", "-");
+			tp += p;
+			ta += p + f;
+		}
+		if (rep->sc->n_checks > 1) {
+			strbuf_addf(sb, "  %-36s", "all checks");
+			add_count_w(sb, tp, 12);
+			add_count_w(sb, ta - tp, 12);
+			if (ta)
+				strbuf_addf(sb, "%8.2f %%\n", 100.0 * (double)tp / (double)ta);
+			else
+				strbuf_addf(sb, "%10s\n", "-");
+		}
+	}
 
 	if (rep->sc && rep->sc->n_tasks > 1 && r->n_tasks == rep->sc->n_tasks) {
 		strbuf_addf(sb, "\n  %-20s%8s%12s%8s%10s%10s%10s\n", "task", "weight", "requests", "share",
@@ -305,6 +431,59 @@ int load_report_json(struct strbuf *sb, const struct load_result *r, const struc
 	for (int k = 0; k < LOAD_E_COUNT; k++)
 		json_kuint(&w, load_err_names[k], r->c.err[k]);
 	json_obj_end(&w);
+	if (rep->profile) {
+		const struct load_profile_info *pi = rep->profile;
+
+		json_key(&w, "profile");
+		json_obj_begin(&w);
+		json_kstr(&w, "file", pi->path);
+		json_kuint(&w, "samples", pi->samples);
+		json_kdouble(&w, "sampled_ms", (double)pi->sampled_ns / 1e6);
+		if (pi->target_ns) {
+			json_kdouble(&w, "server_cpu_ms", (double)pi->target_ns / 1e6);
+			json_kdouble(&w, "server_system_ms", (double)pi->target_sys_ns / 1e6);
+			json_kdouble(&w, "coverage", (double)pi->sampled_ns / (double)pi->target_ns);
+		}
+		json_kstr(&w, "kernel", pi->kernel[0] ? pi->kernel : "unknown");
+		json_obj_end(&w);
+	}
+	json_kuint(&w, "pipeline", r->pipeline ? r->pipeline : 1);
+	json_kuint(&w, "resent", r->c.resent);
+	json_kuint(&w, "pipelining_stopped", r->c.pipe_stopped);
+	json_kuint(&w, "redirects_followed", r->c.redirects);
+	if (rep->sc && rep->sc->n_checks) {
+		uint64_t tp = 0, ta = 0;
+
+		json_key(&w, "checks");
+		json_arr_begin(&w);
+		for (size_t i = 0; i < rep->sc->n_checks; i++) {
+			uint64_t p = r->c.check_pass[i], f = r->c.check_fail[i];
+			const struct load_check *ck = &rep->sc->checks[i];
+
+			json_obj_begin(&w);
+			json_kstr(&w, "name", ck->name);
+			if (ck->task >= 0)
+				json_kstr(&w, "task", rep->sc->tasks[ck->task].name);
+			json_kuint(&w, "passed", p);
+			json_kuint(&w, "failed", f);
+			if (p + f) {
+				json_kdouble(&w, "rate", (double)p / (double)(p + f));
+			} else {
+				json_key(&w, "rate");
+				json_null(&w);
+			}
+			json_obj_end(&w);
+			tp += p;
+			ta += p + f;
+		}
+		json_arr_end(&w);
+		if (ta) {
+			json_kdouble(&w, "checks_rate", (double)tp / (double)ta);
+		} else {
+			json_key(&w, "checks_rate");
+			json_null(&w);
+		}
+	}
 	if (rep->sc && rep->sc->n_tasks > 1 && r->n_tasks == rep->sc->n_tasks) {
 		json_key(&w, "tasks");
 		json_arr_begin(&w);
@@ -347,9 +526,14 @@ int load_report_json(struct strbuf *sb, const struct load_result *r, const struc
 		failed_thr += !pass;
 		json_obj_begin(&w);
 		json_kstr(&w, "threshold", rep->thr[i].text);
-		json_kdouble(&w, "actual", rep->thr[i].metric <= THR_MAX ? actual / 1e6 : actual);
+		if (isnan(actual)) {
+			json_key(&w, "actual");
+			json_null(&w);
+		} else {
+			json_kdouble(&w, "actual", rep->thr[i].metric <= THR_MAX ? actual / 1e6 : actual);
+		}
 		json_kstr(&w, "unit", rep->thr[i].metric <= THR_MAX ? "ms" :
-			  rep->thr[i].metric == THR_ERR_RATE ? "fraction" :
+			  rep->thr[i].metric == THR_ERR_RATE || rep->thr[i].metric == THR_CHECKS ? "fraction" :
 			  rep->thr[i].metric == THR_RPS ? "req/s" : "count");
 		json_kbool(&w, "pass", pass);
 		json_obj_end(&w);

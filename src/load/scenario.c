@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/types.h>
 
 #include <yaml.h>
 
@@ -64,7 +66,22 @@ static int parse_i64(const char *s, size_t len, int64_t *v)
 
 int load_tmpl_compile(struct load_tmpl *t, const char *s, size_t len, char *err, size_t errlen)
 {
+	return load_tmpl_compile_cols(t, s, len, NULL, 0, err, errlen);
+}
+
+static ssize_t find_col(char *const *cols, size_t n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(cols[i]) == len && !memcmp(cols[i], s, len))
+			return (ssize_t)i;
+	return -1;
+}
+
+int load_tmpl_compile_cols(struct load_tmpl *t, const char *s, size_t len, char *const *cols,
+			   size_t ncols, char *err, size_t errlen)
+{
 	size_t i = 0, lit = 0;
+	ssize_t col;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
@@ -100,6 +117,9 @@ int load_tmpl_compile(struct load_tmpl *t, const char *s, size_t len, char *err,
 				return -EINVAL;
 			}
 			p.kind = TMPL_RAND;
+		} else if (close && (col = find_col(cols, ncols, in, inlen)) >= 0) {
+			p.kind = TMPL_FIELD;
+			p.len = (size_t)col;
 		} else {
 			/* Not a placeholder (a JSON brace, say): keep it literal. */
 			i++;
@@ -131,6 +151,12 @@ void load_tmpl_release(struct load_tmpl *t)
 void load_tmpl_expand(const struct load_tmpl *t, struct strbuf *out, uint64_t *rng,
 		      uint64_t seq, unsigned user)
 {
+	load_tmpl_expand_row(t, out, rng, seq, user, NULL);
+}
+
+void load_tmpl_expand_row(const struct load_tmpl *t, struct strbuf *out, uint64_t *rng,
+			  uint64_t seq, unsigned user, char *const *row)
+{
 	for (size_t i = 0; i < t->n; i++) {
 		const struct tmpl_part *p = &t->parts[i];
 
@@ -151,8 +177,197 @@ void load_tmpl_expand(const struct load_tmpl *t, struct strbuf *out, uint64_t *r
 			strbuf_addf(out, "%lld", (long long)(p->lo + (int64_t)(span ? r % span : r)));
 			break;
 		}
+		case TMPL_FIELD:
+			if (row)
+				strbuf_addstr(out, row[p->len]);
+			break;
 		}
 	}
+}
+
+/* ---- data feeders (CSV) ---- */
+
+void load_data_release(struct load_data *d)
+{
+	for (size_t i = 0; i < d->n_cols; i++)
+		free(d->cols[i]);
+	for (size_t i = 0; i < d->n_rows * d->n_cols; i++)
+		free(d->cells[i]);
+	free(d->cols);
+	free(d->cells);
+	free(d->file);
+	memset(d, 0, sizeof(*d));
+}
+
+/* One CSV record from *pos: fields into fields (strdup'd). Returns the
+ * number of fields, 0 at the end, -EINVAL for a bad quote, -ENOMEM. */
+static int csv_record(const char *t, size_t len, size_t *pos, size_t *line, char ***fields,
+		      size_t *cap)
+{
+	struct strbuf f = STRBUF_INIT;
+	size_t i = *pos;
+	int n = 0;
+
+	if (i >= len)
+		return 0;
+	for (;;) {
+		int quoted = 0;
+
+		strbuf_reset(&f);
+		if (i < len && t[i] == '"') {
+			quoted = 1;
+			for (i++;; i++) {
+				if (i >= len)
+					goto bad;
+				if (t[i] == '"') {
+					if (i + 1 < len && t[i + 1] == '"') {
+						strbuf_addch(&f, '"');
+						i++;
+						continue;
+					}
+					i++;
+					break;
+				}
+				if (t[i] == '\n')
+					(*line)++;
+				strbuf_addch(&f, t[i]);
+			}
+		}
+		while (i < len && t[i] != ',' && t[i] != '\n' && !(t[i] == '\r' && i + 1 < len && t[i + 1] == '\n')) {
+			if (quoted || t[i] == '"')
+				goto bad;
+			strbuf_addch(&f, t[i++]);
+		}
+		if ((size_t)n == *cap) {
+			char **nf = realloc(*fields, (*cap * 2 + 4) * sizeof(*nf));
+
+			if (!nf)
+				goto nomem;
+			*fields = nf;
+			*cap = *cap * 2 + 4;
+		}
+		if (!((*fields)[n++] = strbuf_detach(&f, NULL)))
+			goto nomem;
+		if (i < len && t[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i < len && t[i] == '\r')
+			i++;
+		if (i < len)
+			i++;
+		(*line)++;
+		*pos = i;
+		return n;
+	}
+bad:
+	strbuf_release(&f);
+	while (n)
+		free((*fields)[--n]);
+	return -EINVAL;
+nomem:
+	strbuf_release(&f);
+	while (n)
+		free((*fields)[--n]);
+	return -ENOMEM;
+}
+
+static int valid_ident(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_'))
+		return 0;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return 0;
+	return 1;
+}
+
+int load_data_parse(struct load_data *d, const char *name, const char *text, size_t len,
+		    char *err, size_t errlen)
+{
+	char **fields = NULL;
+	size_t cap = 0, pos = 0, line = 1, rows_cap = 0;
+	int n, rc = 0;
+
+	while ((n = csv_record(text, len, &pos, &line, &fields, &cap)) > 0) {
+		size_t at = line - 1;
+
+		if (n == 1 && !*fields[0]) {	/* an empty line */
+			free(fields[0]);
+			continue;
+		}
+		if (!d->n_cols) {
+			for (int i = 0; i < n && !rc; i++) {
+				if (!valid_ident(fields[i]) || !strcmp(fields[i], "seq") ||
+				    !strcmp(fields[i], "user") || !strcmp(fields[i], "rand")) {
+					snprintf(err, errlen, "%s:%zu: column name '%s' must be an identifier "
+						 "(letters, digits, _), not seq, user or rand", name, at, fields[i]);
+					rc = -EINVAL;
+				}
+				for (int j = 0; j < i && !rc; j++)
+					if (!strcmp(fields[i], fields[j])) {
+						snprintf(err, errlen, "%s:%zu: column '%s' twice", name, at, fields[i]);
+						rc = -EINVAL;
+					}
+			}
+			if (rc) {
+				for (int i = 0; i < n; i++)
+					free(fields[i]);
+				break;
+			}
+			d->cols = malloc((size_t)n * sizeof(*d->cols));
+			if (!d->cols) {
+				for (int i = 0; i < n; i++)
+					free(fields[i]);
+				rc = -ENOMEM;
+				break;
+			}
+			memcpy(d->cols, fields, (size_t)n * sizeof(*fields));
+			d->n_cols = (size_t)n;
+			continue;
+		}
+		if ((size_t)n != d->n_cols) {
+			snprintf(err, errlen, "%s:%zu: %d field%s, the header line has %zu", name, at, n,
+				 n == 1 ? "" : "s", d->n_cols);
+			for (int i = 0; i < n; i++)
+				free(fields[i]);
+			rc = -EINVAL;
+			break;
+		}
+		if (d->n_rows == rows_cap) {
+			char **nc;
+
+			if (rows_cap >= (1u << 24) / d->n_cols) {
+				snprintf(err, errlen, "%s:%zu: too many rows", name, at);
+				for (int i = 0; i < n; i++)
+					free(fields[i]);
+				rc = -EINVAL;
+				break;
+			}
+			nc = realloc(d->cells, (rows_cap * 2 + 16) * d->n_cols * sizeof(*nc));
+			if (!nc) {
+				for (int i = 0; i < n; i++)
+					free(fields[i]);
+				rc = -ENOMEM;
+				break;
+			}
+			d->cells = nc;
+			rows_cap = rows_cap * 2 + 16;
+		}
+		memcpy(d->cells + d->n_rows * d->n_cols, fields, (size_t)n * sizeof(*fields));
+		d->n_rows++;
+	}
+	free(fields);
+	if (!rc && n < 0) {
+		snprintf(err, errlen, "%s:%zu: %s", name, line,
+			 n == -ENOMEM ? "out of memory" : "bad quoting (want \"a \"\"quoted\"\" field\")");
+		rc = n == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	if (!rc && !d->n_rows) {
+		snprintf(err, errlen, "%s: no data rows (the first line names the columns)", name);
+		rc = -EINVAL;
+	}
+	return rc;
 }
 
 /* ---- scenario ---- */
@@ -168,11 +383,15 @@ static void task_release(struct load_task *t)
 	free(t->method);
 	free(t->headers);
 	load_tmpl_release(&t->path);
+	load_tmpl_release(&t->hdr);
 	load_tmpl_release(&t->body);
 }
 
 void load_scenario_release(struct load_scenario *s)
 {
+	for (size_t i = 0; i < s->n_checks; i++)
+		load_check_release(&s->checks[i]);
+	load_data_release(&s->data);
 	for (size_t i = 0; i < s->n_tasks; i++)
 		task_release(&s->tasks[i]);
 	free(s->tasks);
@@ -264,23 +483,48 @@ int load_scenario_add_task(struct load_scenario *s, const char *name, const char
 	t->method = strdup(method);
 	t->headers = with_defaults(headers ? headers : "", &t->user_host);
 	t->weight = weight;
+	t->redirects = -1;
 	if (!t->name || !t->method || !t->headers) {
 		task_release(t);
 		return -ENOMEM;
 	}
-	if ((rc = load_tmpl_compile(&t->path, path, strlen(path), err, errlen))) {
+	t->user_cookie = has_header(t->headers, "Cookie");
+	if ((rc = load_tmpl_compile_cols(&t->path, path, strlen(path), s->data.cols, s->data.n_cols, err,
+					 errlen)) ||
+	    (rc = load_tmpl_compile_cols(&t->hdr, t->headers, strlen(t->headers), s->data.cols,
+					 s->data.n_cols, err, errlen))) {
 		task_release(t);
 		return rc;
 	}
 	if (body) {
 		t->has_body = 1;
-		if ((rc = load_tmpl_compile(&t->body, body, body_len, err, errlen))) {
+		if ((rc = load_tmpl_compile_cols(&t->body, body, body_len, s->data.cols, s->data.n_cols, err,
+						 errlen))) {
 			task_release(t);
 			return rc;
 		}
 	}
 	s->n_tasks++;
 	s->total_weight += weight;
+	return 0;
+}
+
+int load_scenario_add_check(struct load_scenario *s, enum load_check_kind kind, const char *spec,
+			    const char *name, int task, char *err, size_t errlen)
+{
+	if (s->n_checks == LOAD_MAX_CHECKS) {
+		snprintf(err, errlen, "more than %d checks", LOAD_MAX_CHECKS);
+		return -EINVAL;
+	}
+	if (load_check_compile(&s->checks[s->n_checks], kind, spec, name, task, err, errlen))
+		return -EINVAL;
+	for (size_t i = 0; i < s->n_checks; i++)
+		if (!strcmp(s->checks[i].name, s->checks[s->n_checks].name)) {
+			snprintf(err, errlen, "two checks named '%s' (give one a 'name')", s->checks[i].name);
+			load_check_release(&s->checks[s->n_checks]);
+			return -EINVAL;
+		}
+	s->n_checks++;
 	return 0;
 }
 
@@ -360,6 +604,45 @@ int yerr(struct yctx *c, yaml_node_t *n, const char *fmt, ...)
 static const char *scalar(yaml_node_t *n)
 {
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* YAML's null: ~, null, Null, NULL or nothing, unquoted. */
+static int is_null(yaml_node_t *n)
+{
+	const char *s = scalar(n);
+
+	return s && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"));
+}
+
+/* A key given twice in one mapping is an error (libyaml keeps both). */
+static int check_dups(struct yctx *c, yaml_node_t *n, int depth)
+{
+	if (!n || depth > 64)
+		return 0;
+	if (n->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++)
+			if (check_dups(c, yaml_document_get_node(c->doc, *i), depth + 1))
+				return -EINVAL;
+	} else if (n->type == YAML_MAPPING_NODE) {
+		yaml_node_pair_t *a, *b;
+
+		for (a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
+			yaml_node_t *ka = yaml_document_get_node(c->doc, a->key);
+			const char *sa = scalar(ka);
+
+			for (b = n->data.mapping.pairs.start; sa && b < a; b++) {
+				yaml_node_t *kb = yaml_document_get_node(c->doc, b->key);
+
+				if (scalar(kb) && !strcmp(scalar(kb), sa))
+					return yerr(c, ka, "duplicate key '%s' (first at line %zu)", sa,
+						    kb->start_mark.line + 1);
+			}
+			if (check_dups(c, yaml_document_get_node(c->doc, a->value), depth + 1))
+				return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static int get_str(struct yctx *c, yaml_node_t *n, const char *key, const char **out)
@@ -459,6 +742,8 @@ static int add_headers(struct yctx *c, yaml_node_t *map, struct strbuf *out)
 
 		if (!ks || !valid_token(ks))
 			return yerr(c, k, "bad header name");
+		if (is_null(v))
+			continue;	/* "Name: ~" sends no such header */
 		if (!vs || !valid_header_value(vs))
 			return yerr(c, v, "bad value for header '%s'", ks);
 		strbuf_addf(out, "%s: %s\r\n", ks, vs);
@@ -472,12 +757,16 @@ static void json_scalar(struct json_writer *w, yaml_node_t *n)
 	const char *s = scalar(n);
 	char *end;
 
+	if (is_null(n)) {
+		json_null(w);
+		return;
+	}
 	if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && *s) {
 		if (!strcmp(s, "true") || !strcmp(s, "false")) {
 			json_bool(w, s[0] == 't');
 			return;
 		}
-		if (!strcmp(s, "null")) {
+		if (is_null(n)) {
 			json_null(w);
 			return;
 		}
@@ -535,13 +824,110 @@ static int to_json(struct yctx *c, yaml_node_t *n, struct json_writer *w, int de
 	}
 }
 
+/* checks: [{status: 200}, {name: has items, body: '"items"'}, {header: "Content-Type: json"}] */
+static int parse_checks(struct yctx *c, struct load_scenario *s, yaml_node_t *list, int task)
+{
+	yaml_node_t *item, *k, *v;
+	char msg[300];
+
+	if (list->type != YAML_SEQUENCE_NODE)
+		return yerr(c, list, "'checks' must be a list such as [{status: 200}, {body: REGEX}]");
+	FOR_ITEMS(c, list, item) {
+		const char *name = NULL, *spec = NULL;
+		enum load_check_kind kind = LOAD_CHECK_STATUS;
+		yaml_node_t *what = NULL;
+
+		if (item->type != YAML_MAPPING_NODE)
+			return yerr(c, item, "a check is a mapping: {status: 200}, {body: REGEX} or {header: 'Name: REGEX'}");
+		FOR_PAIRS(c, item, k, v) {
+			const char *key = scalar(k);
+			int kk = !key ? -1 : !strcmp(key, "status") ? LOAD_CHECK_STATUS :
+				 !strcmp(key, "body") ? LOAD_CHECK_BODY : !strcmp(key, "header") ? LOAD_CHECK_HEADER : -1;
+
+			if (key && !strcmp(key, "name")) {
+				if (get_str(c, v, key, &name))
+					return -EINVAL;
+				continue;
+			}
+			if (kk < 0)
+				return yerr(c, k, "unknown check key '%s' (name, status, body, header)", key ? key : "");
+			if (what)
+				return yerr(c, k, "a check tests one thing: status, body or header");
+			if (get_str(c, v, key, &spec))
+				return -EINVAL;
+			kind = (enum load_check_kind)kk;
+			what = v;
+		}
+		if (!what)
+			return yerr(c, item, "a check needs status, body or header");
+		if (load_scenario_add_check(s, kind, spec, name, task, msg, sizeof(msg)))
+			return yerr(c, what, "%s", msg);
+	}
+	return 0;
+}
+
+static int parse_thresholds(struct yctx *c, struct load_scenario *s, yaml_node_t *v, int task)
+{
+	yaml_node_t *item;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return yerr(c, v, "'thresholds' must be a list such as [\"p99<200ms\"]");
+	FOR_ITEMS(c, v, item) {
+		if (!scalar(item) || is_null(item))
+			return yerr(c, item, "a threshold must be a string");
+		if (s->n_thresholds == LOAD_MAX_THRESHOLDS)
+			return yerr(c, item, "more than %d thresholds", LOAD_MAX_THRESHOLDS);
+		if (!(s->thresholds[s->n_thresholds] = strdup(scalar(item))))
+			return -ENOMEM;
+		s->thr_task[s->n_thresholds] = task;
+		s->thr_line[s->n_thresholds] = item->start_mark.line + 1;
+		s->thr_col[s->n_thresholds] = item->start_mark.column + 1;
+		s->n_thresholds++;
+	}
+	return 0;
+}
+
+static int get_redirects(struct yctx *c, yaml_node_t *v, unsigned *out)
+{
+	const char *str = scalar(v);
+	uint64_t u;
+
+	if (str && (!strcmp(str, "0") || !strcmp(str, "false"))) {
+		*out = 0;
+		return 0;
+	}
+	if (str && !strcmp(str, "true")) {
+		*out = 5;
+		return 0;
+	}
+	if (get_uint(c, v, "follow_redirects", LOAD_MAX_REDIRECTS, &u))
+		return -EINVAL;
+	*out = (unsigned)u;
+	return 0;
+}
+
+static int get_bool(struct yctx *c, yaml_node_t *v, const char *key, int *out)
+{
+	const char *str = scalar(v);
+
+	if (str && (!strcmp(str, "true") || !strcmp(str, "yes") || !strcmp(str, "on")))
+		*out = 1;
+	else if (str && (!strcmp(str, "false") || !strcmp(str, "no") || !strcmp(str, "off")))
+		*out = 0;
+	else
+		return yerr(c, v, "'%s' must be true or false", key);
+	return 0;
+}
+
 static int parse_task(struct yctx *c, struct load_scenario *s, yaml_node_t *tn,
 		      const struct strbuf *global_headers)
 {
 	const char *name = NULL, *method = NULL, *path = NULL, *body = NULL;
-	uint64_t weight = 1;
+	uint64_t weight = 1, wmin = 0, wmax = 0;
+	unsigned redirects = 0;
+	int has_wait = 0, has_redirects = 0;
 	struct strbuf hdr = STRBUF_INIT, json = STRBUF_INIT;
-	yaml_node_t *k, *v, *path_node = tn;
+	yaml_node_t *k, *v, *path_node = tn, *checks = NULL, *thresholds = NULL, *body_node = NULL;
 	char msg[300];
 	int rc = 0;
 
@@ -551,9 +937,24 @@ static int parse_task(struct yctx *c, struct load_scenario *s, yaml_node_t *tn,
 	FOR_PAIRS(c, tn, k, v) {
 		const char *key = scalar(k);
 
+		if (key && is_null(v))
+			continue;	/* "key: ~" is the key not given */
 		if (!key)
 			rc = yerr(c, k, "a task key must be a string");
-		else if (!strcmp(key, "name"))
+		else if ((!strcmp(key, "body") || !strcmp(key, "json")) && body_node)
+			rc = yerr(c, k, "a task has 'body' or 'json', not both (the other is at line %zu)",
+				  body_node->start_mark.line + 1);
+		else if (!strcmp(key, "checks"))
+			checks = v;
+		else if (!strcmp(key, "thresholds"))
+			thresholds = v;
+		else if (!strcmp(key, "wait")) {
+			rc = get_wait(c, v, &wmin, &wmax);
+			has_wait = 1;
+		} else if (!strcmp(key, "follow_redirects")) {
+			rc = get_redirects(c, v, &redirects);
+			has_redirects = 1;
+		} else if (!strcmp(key, "name"))
 			rc = get_str(c, v, key, &name);
 		else if (!strcmp(key, "method"))
 			rc = get_str(c, v, key, &method);
@@ -566,6 +967,7 @@ static int parse_task(struct yctx *c, struct load_scenario *s, yaml_node_t *tn,
 			rc = add_headers(c, v, &hdr);
 		} else if (!strcmp(key, "body")) {
 			rc = get_str(c, v, key, &body);
+			body_node = k;
 		} else if (!strcmp(key, "json")) {
 			struct json_writer w;
 
@@ -574,8 +976,10 @@ static int parse_task(struct yctx *c, struct load_scenario *s, yaml_node_t *tn,
 				body = json.buf;
 				strbuf_addstr(&hdr, "Content-Type: application/json\r\n");
 			}
+			body_node = k;
 		} else {
-			rc = yerr(c, k, "unknown task key '%s' (name, weight, method, path, headers, body, json)", key);
+			rc = yerr(c, k, "unknown task key '%s' (name, weight, method, path, headers, body, json, "
+				  "checks, thresholds, wait, follow_redirects)", key);
 		}
 		if (rc)
 			goto out;
@@ -589,31 +993,107 @@ static int parse_task(struct yctx *c, struct load_scenario *s, yaml_node_t *tn,
 	if (!name)
 		name = path;
 	if (load_scenario_add_task(s, name, method, path, hdr.buf, body, body ? strlen(body) : 0,
-				   (unsigned)weight, msg, sizeof(msg)))
+				   (unsigned)weight, msg, sizeof(msg))) {
 		rc = yerr(c, path_node, "%s", msg);
+		goto out;
+	}
+	{
+		struct load_task *t = &s->tasks[s->n_tasks - 1];
+		int ti = (int)s->n_tasks - 1;
+
+		t->has_wait = has_wait;
+		t->wait_min_ns = wmin;
+		t->wait_max_ns = wmax;
+		if (has_redirects)
+			t->redirects = (int)redirects;
+		if (checks && (rc = parse_checks(c, s, checks, ti)))
+			goto out;
+		if (thresholds && (rc = parse_thresholds(c, s, thresholds, ti)))
+			goto out;
+	}
 out:
 	strbuf_release(&hdr);
 	strbuf_release(&json);
 	return rc;
 }
 
+/* data: users.csv (a row per user) or {file: users.csv, per: request}.
+ * The file is read relative to the scenario's directory. */
+static int parse_data(struct yctx *c, struct load_scenario *s, yaml_node_t *v)
+{
+	const char *file = NULL, *per = "user";
+	yaml_node_t *k, *x, *file_node = v;
+	struct strbuf path = STRBUF_INIT, text = STRBUF_INIT;
+	const char *slash;
+	char msg[400];
+	int rc;
+
+	if (scalar(v)) {
+		file = scalar(v);
+	} else if (v->type == YAML_MAPPING_NODE) {
+		FOR_PAIRS(c, v, k, x) {
+			const char *key = scalar(k);
+
+			if (key && !strcmp(key, "file")) {
+				if (get_str(c, x, key, &file))
+					return -EINVAL;
+				file_node = x;
+			} else if (key && !strcmp(key, "per")) {
+				if (get_str(c, x, key, &per))
+					return -EINVAL;
+				if (strcmp(per, "user") && strcmp(per, "request"))
+					return yerr(c, x, "'per' must be user or request, not '%s'", per);
+			} else {
+				return yerr(c, k, "unknown data key (file, per)");
+			}
+		}
+	}
+	if (!file || !*file)
+		return yerr(c, v, "'data' must be a CSV file name or {file: NAME, per: user|request}");
+	if (s->no_files)
+		return yerr(c, file_node, "data files are not read here");
+	slash = strrchr(c->name, '/');
+	if (file[0] != '/' && slash)
+		strbuf_add(&path, c->name, (size_t)(slash - c->name + 1));
+	strbuf_addstr(&path, file);
+	if (strbuf_read_file(&text, path.buf, 1u << 28)) {
+		rc = yerr(c, file_node, "cannot read data file '%s': %s", path.buf, strerror(errno));
+		goto out;
+	}
+	load_data_release(&s->data);
+	if ((rc = load_data_parse(&s->data, path.buf, text.buf, text.len, msg, sizeof(msg)))) {
+		rc = yerr(c, file_node, "%s", msg);
+		goto out;
+	}
+	s->data.file = strdup(file);
+	s->data.per_request = !strcmp(per, "request");
+out:
+	strbuf_release(&path);
+	strbuf_release(&text);
+	return rc;
+}
+
 static int parse_root(struct yctx *c, struct load_scenario *s, yaml_node_t *root)
 {
-	yaml_node_t *k, *v, *tasks = NULL, *item;
+	yaml_node_t *k, *v, *tasks = NULL, *item, *checks = NULL;
 	struct strbuf gh = STRBUF_INIT;
 	int rc = 0;
 
 	if (!root || root->type != YAML_MAPPING_NODE)
 		return yerr(c, root, "a scenario must be a mapping with 'tasks'");
+	if (check_dups(c, root, 0))
+		return -EINVAL;
 	/* Headers first: they apply to every task wherever they appear. */
 	FOR_PAIRS(c, root, k, v) {
-		if (scalar(k) && !strcmp(scalar(k), "headers") && (rc = add_headers(c, v, &gh)))
+		if (scalar(k) && !strcmp(scalar(k), "headers") && !is_null(v) && (rc = add_headers(c, v, &gh)))
 			goto out;
 	}
 	FOR_PAIRS(c, root, k, v) {
 		const char *key = scalar(k), *str;
 		uint64_t u;
 
+		if (key && is_null(v) && strcmp(key, "tasks"))
+			continue;	/* "key: ~" is the key not given */
 		if (!key) {
 			rc = yerr(c, k, "a key must be a string");
 		} else if (!strcmp(key, "url")) {
@@ -637,21 +1117,15 @@ static int parse_root(struct yctx *c, struct load_scenario *s, yaml_node_t *root
 		} else if (!strcmp(key, "headers")) {
 			rc = 0;
 		} else if (!strcmp(key, "thresholds")) {
-			if (v->type != YAML_SEQUENCE_NODE) {
-				rc = yerr(c, v, "'thresholds' must be a list such as [\"p99<200ms\"]");
-			} else {
-				FOR_ITEMS(c, v, item) {
-					if (!scalar(item)) {
-						rc = yerr(c, item, "a threshold must be a string");
-						break;
-					}
-					if (s->n_thresholds == LOAD_MAX_THRESHOLDS) {
-						rc = yerr(c, item, "more than %d thresholds", LOAD_MAX_THRESHOLDS);
-						break;
-					}
-					s->thresholds[s->n_thresholds++] = strdup(scalar(item));
-				}
-			}
+			rc = parse_thresholds(c, s, v, -1);
+		} else if (!strcmp(key, "checks")) {
+			checks = v;
+		} else if (!strcmp(key, "data")) {
+			rc = parse_data(c, s, v);
+		} else if (!strcmp(key, "cookies")) {
+			rc = get_bool(c, v, key, &s->cookies);
+		} else if (!strcmp(key, "follow_redirects")) {
+			rc = get_redirects(c, v, &s->redirects);
 		} else if (!strcmp(key, "stages")) {
 			if (v->type != YAML_SEQUENCE_NODE) {
 				rc = yerr(c, v, "'stages' must be a list of {duration, users}");
@@ -702,11 +1176,15 @@ static int parse_root(struct yctx *c, struct load_scenario *s, yaml_node_t *root
 		} else if (!strcmp(key, "tasks")) {
 			tasks = v;
 		} else {
-			rc = yerr(c, k, "unknown key '%s' (url, users, spawn_rate, stages, wait, duration, requests, rate, headers, tasks, thresholds)", key);
+			rc = yerr(c, k, "unknown key '%s' (url, users, spawn_rate, stages, wait, duration, requests, "
+				  "rate, headers, tasks, thresholds, checks, data, cookies, follow_redirects)", key);
 		}
 		if (rc)
 			goto out;
 	}
+	/* Run-wide checks come first in the report, whatever the order. */
+	if (checks && (rc = parse_checks(c, s, checks, -1)))
+		goto out;
 	if (!tasks) {
 		rc = yerr(c, root, "no 'tasks' in the scenario");
 		goto out;

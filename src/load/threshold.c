@@ -37,7 +37,22 @@ int load_threshold_parse(const char *s, struct load_threshold *t, char *err, siz
 	size_t nlen = (size_t)(op - s);
 
 	memset(t, 0, sizeof(*t));
+	t->task = -1;
+	t->check = -1;
 	snprintf(t->text, sizeof(t->text), "%s", s);
+	if (!strncmp(s, "checks{", 7)) {
+		/* the name may hold < > =: the operator follows the brace */
+		const char *close = strchr(s + 7, '}');
+
+		if (!close || close == s + 7 || (size_t)(close - s - 7) >= sizeof(t->check_name)) {
+			snprintf(err, errlen, "bad threshold '%s' (want checks{NAME}>99%%)", s);
+			return -EINVAL;
+		}
+		memcpy(t->check_name, s + 7, (size_t)(close - s - 7));
+		t->check_name[close - s - 7] = 0;
+		op = close + 1 + strspn(close + 1, " ");
+		nlen = 6;
+	}
 	if (!*op || !nlen || nlen >= sizeof(name))
 		goto bad;
 	memcpy(name, s, nlen);
@@ -79,13 +94,22 @@ int load_threshold_parse(const char *s, struct load_threshold *t, char *err, siz
 		} else {
 			goto bad;
 		}
+	} else if (!strcmp(name, "checks")) {
+		double v = strtod(val, &end);
+
+		t->metric = THR_CHECKS;
+		if (end == val || !isfinite(v) || v < 0 || v > 100 || strcmp(end, "%")) {
+			snprintf(err, errlen, "threshold '%s' needs a share such as 99%%", s);
+			return -EINVAL;
+		}
+		t->value = v / 100;
 	} else if (!strcmp(name, "rps")) {
 		t->metric = THR_RPS;
 		t->value = strtod(val, &end);
 		if (end == val || *end || !isfinite(t->value) || t->value < 0)
 			goto bad;
 	} else {
-		snprintf(err, errlen, "unknown metric '%s' in threshold '%s' (pNN, avg, min, max, errors, rps)",
+		snprintf(err, errlen, "unknown metric '%s' in threshold '%s' (pNN, avg, min, max, errors, rps, checks)",
 			 name, s);
 		return -EINVAL;
 	}
@@ -94,52 +118,115 @@ bad_lat:
 	snprintf(err, errlen, "threshold '%s' needs a time with a unit such as 200ms or 1s", s);
 	return -EINVAL;
 bad:
-	snprintf(err, errlen, "bad threshold '%s' (want e.g. p99<200ms, errors<1%%, rps>1000)", s);
+	snprintf(err, errlen, "bad threshold '%s' (want e.g. p99<200ms, errors<1%%, rps>1000, checks>99%%)", s);
 	return -EINVAL;
 }
 
-/* Is there anything to judge the metric on? No answer means no latency,
- * no request means no error rate: such a threshold fails (it cannot be
- * shown to hold), as the verdict rates it poor. */
-static int has_data(enum thr_metric m, const struct load_result *r)
+int load_threshold_bind(struct load_threshold *t, const char *const *names, size_t n, char *err,
+			size_t errlen)
 {
+	if (t->metric != THR_CHECKS)
+		return 0;
+	if (!t->check_name[0]) {
+		if (n)
+			return 0;
+		snprintf(err, errlen, "threshold '%s': there are no checks (--expect-status, checks:)", t->text);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], t->check_name)) {
+			t->check = (int)i;
+			return 0;
+		}
+	snprintf(err, errlen, "threshold '%s': no check named '%s'", t->text, t->check_name);
+	return -EINVAL;
+}
+
+static void check_counts(const struct load_threshold *t, const struct load_result *r, uint64_t *pass,
+			 uint64_t *all)
+{
+	*pass = *all = 0;
+	for (int i = 0; i < LOAD_MAX_CHECKS; i++)
+		if (t->check < 0 || t->check == i) {
+			*pass += r->c.check_pass[i];
+			*all += r->c.check_pass[i] + r->c.check_fail[i];
+		}
+}
+
+/* Is there anything to judge the metric on? No answer means no latency,
+ * no request means no error rate, no response checked no check rate: such
+ * a threshold fails (it cannot be shown to hold), as the verdict rates it
+ * poor. */
+static int has_data(const struct load_threshold *t, enum thr_metric m, const struct load_result *r)
+{
+	const struct hist *lat = &r->lat;
+	uint64_t requests = r->c.requests;
+
+	if (t && t->task >= 0 && (size_t)t->task < r->n_tasks) {
+		lat = &r->tasks[t->task].lat;
+		requests = r->tasks[t->task].requests;
+	}
 	if (m <= THR_MAX)
-		return r->lat.total > 0;
+		return lat->total > 0;
 	if (m == THR_ERR_RATE)
-		return r->c.requests > 0;
+		return requests > 0;
+	if (m == THR_CHECKS) {
+		uint64_t pass, all;
+
+		check_counts(t, r, &pass, &all);
+		return all > 0;
+	}
 	return 1;
 }
 
 int load_threshold_eval(const struct load_threshold *t, const struct load_result *r, double *actual)
 {
+	const struct hist *lat = &r->lat;
+	uint64_t requests = r->c.requests, failed = r->c.failed;
 	double v;
 
-	if (!has_data(t->metric, r)) {
+	if (t->task >= 0) {
+		if ((size_t)t->task >= r->n_tasks) {
+			*actual = NAN;
+			return 0;
+		}
+		lat = &r->tasks[t->task].lat;
+		requests = r->tasks[t->task].requests;
+		failed = r->tasks[t->task].failed;
+	}
+	if (!has_data(t, t->metric, r)) {
 		*actual = NAN;
 		return 0;
 	}
 	switch (t->metric) {
 	case THR_PCT:
-		v = (double)hist_percentile(&r->lat, t->pct);
+		v = (double)hist_percentile(lat, t->pct);
 		break;
 	case THR_AVG:
-		v = hist_mean(&r->lat);
+		v = hist_mean(lat);
 		break;
 	case THR_MIN:
-		v = r->lat.total ? (double)r->lat.min : 0;
+		v = lat->total ? (double)lat->min : 0;
 		break;
 	case THR_MAX:
-		v = (double)r->lat.max;
+		v = (double)lat->max;
 		break;
 	case THR_ERR_RATE:
-		v = r->c.requests ? (double)r->c.failed / (double)r->c.requests : 0;
+		v = requests ? (double)failed / (double)requests : 0;
 		break;
 	case THR_ERR_COUNT:
-		v = (double)r->c.failed;
+		v = (double)failed;
 		break;
+	case THR_CHECKS: {
+		uint64_t pass, all;
+
+		check_counts(t, r, &pass, &all);
+		v = (double)pass / (double)all;
+		break;
+	}
 	case THR_RPS:
 	default:
-		v = r->rps;
+		v = t->task >= 0 ? (double)requests * 1e9 / (double)(r->duration_ns ? r->duration_ns : 1) : r->rps;
 		break;
 	}
 	*actual = v;
@@ -159,6 +246,7 @@ void load_threshold_format(const struct load_threshold *t, double v, char *buf, 
 	}
 	switch (t->metric) {
 	case THR_ERR_RATE:
+	case THR_CHECKS:
 		snprintf(buf, size, "%.3g %%", v * 100);
 		break;
 	case THR_ERR_COUNT:
@@ -198,10 +286,10 @@ void load_verdict(const struct load_result *r, struct load_verdict_row rows[3])
 	for (int i = 0; i < 3; i++)
 		rows[i].rating = rate(rows[i].value, rows[i].good, rows[i].acceptable, rows[i].poor);
 	/* The thresholds' rule: a figure without data is not "Good". */
-	if (!has_data(THR_PCT, r)) {
+	if (!has_data(NULL, THR_PCT, r)) {
 		rows[0].rating = V_POOR;
 		rows[1].rating = V_POOR;
 	}
-	if (!has_data(THR_ERR_RATE, r))
+	if (!has_data(NULL, THR_ERR_RATE, r))
 		rows[2].rating = V_POOR;
 }

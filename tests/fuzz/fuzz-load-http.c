@@ -1,7 +1,8 @@
 /*
  * fuzz-load-http.c - fuzz target for the load response parser
  * (src/load/http.c): arbitrary bytes, fed whole and in random splits,
- * then a close; the first byte picks HEAD mode.
+ * then a close; the first byte picks HEAD mode. The split run keeps
+ * header lines and body bytes.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,10 +11,14 @@
 
 static unsigned long n_done;
 
-static void done(void *ctx, unsigned status, uint64_t body, int keep)
+static void done(void *ctx, const struct load_resp *r, unsigned status, uint64_t body, int keep)
 {
+	size_t pos = 0, len;
+
 	(void)ctx;
-	n_done += status + body + (unsigned)keep;
+	n_done += status + body + (unsigned)keep + r->bodybuf.len;
+	while (load_resp_header(r, "Set-Cookie", &pos, &len))
+		n_done += len;
 }
 
 static int is_head(void *ctx)
@@ -32,7 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	load_resp_init(&r, &ops, &head);
 	if (!load_resp_feed(&r, (const char *)data, size))
 		load_resp_eof(&r);
+	load_resp_release(&r);
+	/* The split run keeps headers and body, as checks and cookies do. */
 	load_resp_init(&r, &ops, &head);
+	r.keep_headers = r.keep_body = 1;
 	while (pos < size) {
 		size_t n = size - pos < step ? size - pos : step;
 
@@ -42,5 +50,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	load_resp_eof(&r);
 	(void)load_resp_error(&r);
+	load_resp_release(&r);
 	return 0;
 }

@@ -1,13 +1,15 @@
 # lib-load.sh - servers for the pinch load tests (t3NNN-load-*): the
 # fault-injecting test server and a private nginx, both on loopback, both
 # stopped when the test exits. Source after lib.sh.
-FS_PID= NGX_PID=
+FS_PID= NGX_PID= SS_PID= HS_PID=
 
 load_cleanup() {
+	[ -n "$SS_PID" ] && kill "$SS_PID" 2>/dev/null && wait "$SS_PID" 2>/dev/null
+	[ -n "$HS_PID" ] && kill "$HS_PID" 2>/dev/null && wait "$HS_PID" 2>/dev/null
 	[ -n "$FS_PID" ] && kill -CONT "$FS_PID" 2>/dev/null
 	[ -n "$FS_PID" ] && kill "$FS_PID" 2>/dev/null && wait "$FS_PID" 2>/dev/null
 	[ -n "$NGX_PID" ] && kill "$NGX_PID" 2>/dev/null && wait "$NGX_PID" 2>/dev/null
-	FS_PID= NGX_PID=
+	FS_PID= NGX_PID= SS_PID= HS_PID=
 }
 trap 'load_cleanup; rm -rf "$TMP"' EXIT
 
@@ -102,4 +104,34 @@ jqv() {	# jqv FILE FILTER
 out_has() {	# out_has ERE "name": the last exit_status output matches ERE
 	grep -Eq -- "$1" "$TMP/.out"
 	is "$?" 0 "$2"
+}
+
+# start_scriptsrv: the scripted server (tests/load/scriptsrv.py); sets
+# SS_URL, SS_PID and SS_LOG (one line per request it saw, flushed).
+start_scriptsrv() {
+	SS_LOG="$TMP/ss.log"
+	rm -f "$TMP/ss.port" "$SS_LOG"
+	python3 "$PINCH_SRCDIR/tests/load/scriptsrv.py" "$SS_LOG" >"$TMP/ss.port" &
+	SS_PID=$!
+	for _ in $(seq 200); do [ -s "$TMP/ss.port" ] && break; sleep 0.05; done
+	SS_URL="http://127.0.0.1:$(cat "$TMP/ss.port")"
+}
+
+# start_httpserver: python3 -m http.server (HTTP/1.0: it closes after every
+# answer) serving $TMP/hs; sets HS_URL, HS_PID and HS_LOG (its request log).
+start_httpserver() {
+	local port
+	mkdir -p "$TMP/hs"
+	echo hello >"$TMP/hs/index.html"
+	HS_LOG="$TMP/hs.log"
+	port=$(free_port)
+	(cd "$TMP/hs" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>"$HS_LOG") &
+	HS_PID=$!
+	for _ in $(seq 200); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+		sleep 0.05
+	done
+	HS_URL="http://127.0.0.1:$port/"
+	for _ in $(seq 100); do grep -q '"GET / ' "$HS_LOG" && break; sleep 0.02; done
+	: >"$HS_LOG"
 }

@@ -58,7 +58,15 @@ $PINCH load -n 300 -c 3 --cacert "$TMP/ngx/cert.pem" --json "$NGX_TLS_URL" >"$TM
 is "$(jqv "$TMP/r.json" .successful)" 300 "https --cacert: verified against the test CA, 300 answered"
 exit_status 2 "https --cacert: a name mismatch is refused" $PINCH load -n 10 --cacert "$TMP/ngx/cert.pem" \
 	"${NGX_TLS_URL/127.0.0.1/localhost}"
+out_has "^hint: the certificate \(trusted through --cacert\) does not name 'localhost': use a URL with a name or address its subjectAltName holds, or --insecure$" \
+	"... the hint knows --cacert was given (it said: use --cacert)"
 exit_status 2 "https --cacert: unreadable CA file" $PINCH load -n 10 --cacert "$TMP/none.pem" "$NGX_TLS_URL"
+out_has "^pinch load: cannot read --cacert '$TMP/none.pem': No such file or directory$" "... says why (it said '(null)')"
+ok "... and no (null)" sh -c "! grep -q '(null)' '$TMP/.out'"
+echo "not a certificate" >"$TMP/junk.pem"
+exit_status 2 "https --cacert: a file without certificates" $PINCH load -n 10 --cacert "$TMP/junk.pem" "$NGX_TLS_URL"
+out_has "^pinch load: cannot load CA certificates from '$TMP/junk.pem': no certificate or crl found$" "... says why"
+out_has "^hint: --cacert wants a file of PEM certificates" "... and what it wants"
 $PINCH load -n 500 -c 5 --insecure --json "$NGX_TLS_URL" >"$TMP/r.json"
 is "$(jqv "$TMP/r.json" .successful)" 500 "https --insecure: 500 answered"
 $PINCH load -n 200 -c 2 --pipeline 4 --insecure --json "$NGX_TLS_URL" >"$TMP/r.json"

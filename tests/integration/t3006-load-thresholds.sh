@@ -26,4 +26,9 @@ is "$(jqv "$TMP/r.json" '.thresholds[0].actual')" 1 "--json: the actual error ra
 
 printf 'url: %s/500\nthresholds: ["errors<1%%"]\ntasks:\n  - path: /500\n' "$FS_URL" >"$TMP/t.yaml"
 exit_status 3 "scenario thresholds exit 3" $PINCH load -s "$TMP/t.yaml" -n 20 -c 2
+# A bad threshold in a scenario names its file, line and column (it said
+# only "scenario threshold: ...").
+printf 'url: %s\ntasks: [{path: /ok}]\nthresholds:\n  - p99<200ms\n  - "p99<fast"\n' "$FS_URL" >"$TMP/b.yaml"
+exit_status 2 "a bad scenario threshold: exit 2" $PINCH load -s "$TMP/b.yaml" -n 1
+out_has "^pinch load: $TMP/b.yaml:5:5: threshold 'p99<fast' needs a time with a unit" "... at file:line:col"
 done_testing

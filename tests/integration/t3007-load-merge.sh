@@ -9,9 +9,9 @@ start_faultsrv
 $PINCH load -n 3000 -c 4 --hdr-log "$TMP/a.hlog" --json "$FS_URL/ok" >"$TMP/a.json"
 $PINCH load -n 20 -c 4 --hdr-log "$TMP/b.hlog" --json "$FS_URL/slow?ms=300" >"$TMP/b.json"
 $PINCH load -n 10 -c 2 --hdr-log "$TMP/c.hlog" --json "$FS_URL/500" >"$TMP/c.json"
-ok "log has a header" grep -q '^#pinch-load-hdrlog 1$' "$TMP/a.hlog"
-ok "log has interval lines" grep -q '^I ' "$TMP/a.hlog"
-ok "log has a totals line" grep -q '^T .*requests=3000' "$TMP/a.hlog"
+ok "log has HdrHistogram's header" grep -q '^#\[Histogram log format version 1.3\]$' "$TMP/a.hlog"
+ok "log has interval lines" grep -Eq '^[0-9]+\.[0-9]{3},[0-9]+\.[0-9]{3},[0-9]+\.[0-9]{3},HISTF' "$TMP/a.hlog"
+ok "log has pinch's totals line" grep -q '^#\[pinch totals .*requests=3000' "$TMP/a.hlog"
 
 # One log merged alone reproduces its run exactly.
 $PINCH load merge --json "$TMP/a.hlog" >"$TMP/m1.json"
@@ -37,10 +37,10 @@ exit_status 0 "merge prints the verdict" $PINCH load merge "$TMP/a.hlog" "$TMP/b
 out_has 'P99 latency' "merged verdict table"
 
 # Broken logs are refused with the line at fault.
-sed 's/^I \([0-9]*\) \([0-9]*\) \([0-9]*\) /I \1 \2 999999 /' "$TMP/a.hlog" >"$TMP/bad.hlog"
-exit_status 2 "a count that disagrees with the histogram" $PINCH load merge "$TMP/bad.hlog"
-out_has 'bad.hlog:3:' "names file and line"
-grep -v '^T ' "$TMP/a.hlog" >"$TMP/cut.hlog"
+sed '6s/,HISTF\(....\)..../,HISTF\1AAAA/' "$TMP/a.hlog" >"$TMP/bad.hlog"
+exit_status 2 "a damaged histogram" $PINCH load merge "$TMP/bad.hlog"
+out_has 'bad.hlog:6: ' "names file and line"
+grep -v '^#\[pinch totals' "$TMP/a.hlog" >"$TMP/cut.hlog"
 $PINCH load merge --json "$TMP/cut.hlog" >"$TMP/cut.json"
 is "$(jqv "$TMP/cut.json" .latency_ms.count)" 3000 "a log cut before its totals still merges"
 done_testing

@@ -17,10 +17,11 @@ struct seen {
 	int head;
 };
 
-static void done(void *ctx, unsigned status, uint64_t body, int keep)
+static void done(void *ctx, const struct load_resp *r, unsigned status, uint64_t body, int keep)
 {
 	struct seen *s = ctx;
 
+	(void)r;
 	if (s->n < 16) {
 		s->status[s->n] = status;
 		s->body[s->n] = body;
@@ -115,6 +116,39 @@ int main(void)
 	load_resp_feed(&r, "HTTP/1.1 2x0", 12);
 	ok(load_resp_error(&r) && *load_resp_error(&r), "the error has a description");
 	ok(load_resp_feed(&r, "HTTP/1.1 200 OK\r\n\r\n", 19) == -EPROTO, "stays failed");
+
+	/* Kept headers and body, fed byte by byte (field and value split). */
+	{
+		const char *resp = "HTTP/1.1 200 OK\r\nSet-Cookie: a=1; Path=/\r\nContent-Length: 5\r\n"
+				   "set-cookie:  b=2 \r\nX-Empty:\r\n\r\nhelloHTTP/1.1 204 No\r\n\r\n";
+		const char *v;
+		size_t pos = 0, vl;
+
+		memset(&s, 0, sizeof(s));
+		load_resp_init(&r, &ops, &s);
+		r.keep_headers = r.keep_body = 1;
+		len = strlen(resp);
+		for (size_t i = 0; i < len && strncmp(resp + i, "HTTP/1.1 204", 12); i++)
+			load_resp_feed(&r, resp + i, 1);
+		is_int(s.n, 1, "kept: first response");
+		is_str(r.bodybuf.buf, "hello", "kept: body bytes");
+		v = load_resp_header(&r, "SET-COOKIE", &pos, &vl);
+		ok(v && vl == 11 && !strncmp(v, "a=1; Path=/", 11), "kept: first Set-Cookie, any case");
+		v = load_resp_header(&r, "Set-Cookie", &pos, &vl);
+		ok(v && vl == 3 && !strncmp(v, "b=2", 3), "kept: second, blanks trimmed");
+		ok(!load_resp_header(&r, "Set-Cookie", &pos, &vl), "kept: no third");
+		pos = 0;
+		v = load_resp_header(&r, "X-Empty", &pos, &vl);
+		ok(v && vl == 0, "kept: an empty value");
+		pos = 0;
+		ok(!load_resp_header(&r, "Set", &pos, &vl), "kept: a prefix of a name is not the name");
+		load_resp_feed(&r, "HTTP/1.1 204 No\r\n\r\n", 19);
+		is_int(s.n, 2, "kept: the next response");
+		pos = 0;
+		ok(!load_resp_header(&r, "Set-Cookie", &pos, &vl), "kept: the next response's headers only");
+		is_int((int)r.bodybuf.len, 0, "kept: the next response's body only");
+		load_resp_release(&r);
+	}
 	printf("1..%d\n", tap_count);
 	return tap_failed != 0;
 }

@@ -122,6 +122,76 @@ int main(void)
 	expect_error("tasks: [{path: /\n", "s.yaml:2:1:", "unclosed flow sequence");
 	expect_error("", "a scenario must be a mapping", "empty file");
 
+	/* Duplicate keys, body with json, YAML null. */
+	expect_error("users: 2\ntasks: [{path: /}]\nusers: 3\n", "s.yaml:3:1: duplicate key 'users' (first at line 1)",
+		     "duplicate top-level key located");
+	expect_error("tasks:\n  - path: /a\n    path: /b\n", "s.yaml:3:5: duplicate key 'path'", "duplicate task key");
+	expect_error("tasks:\n  - path: /a\n    body: x\n    json: {a: 1}\n",
+		     "s.yaml:4:5: a task has 'body' or 'json', not both (the other is at line 3)", "body with json refused");
+	expect_error("tasks:\n  - {path: /a, checks: [{status: 2x}]}\n", "s.yaml:2:34: bad status check '2x'",
+		     "bad check located");
+	expect_error("tasks: [{path: /}]\ndata: nope.csv\n", "s.yaml:2:7: cannot read data file 'nope.csv'",
+		     "missing data file located");
+	expect_error("tasks: [{path: /}]\nfollow_redirects: 99\n", "s.yaml:2:19:", "too many redirects");
+	is_int(parse(&s, "tasks:\n  - path: /\n    body: ~\n    headers: {X-A: ~, X-B: b}\n    json: ~\n"
+		     "users: ~\nwait: null\n", err, sizeof(err)), 0, "~ and null are keys not given");
+	is_int(s.tasks[0].has_body, 0, "body: ~ sends no body");
+	ok(!strstr(s.tasks[0].headers, "X-A") && strstr(s.tasks[0].headers, "X-B: b\r\n"), "X-A: ~ sends no header");
+	is_int(s.users, 0, "users: ~ is unset");
+	load_scenario_release(&s);
+	is_int(parse(&s, "tasks: [{path: /, json: {a: ~, b: null, c: \"~\", d: \"\"}, wait: 1s..2s, follow_redirects: 3,"
+		     " checks: [{name: ok, status: 2xx}], thresholds: [\"p99<1s\"]}]\ncookies: true\n"
+		     "checks: [{body: x}, {header: \"A: b\"}]\n", err, sizeof(err)), 0, "new task keys parse");
+	strbuf_reset(&sb);
+	load_tmpl_expand(&s.tasks[0].body, &sb, &rng, 0, 0);
+	is_str(sb.buf, "{\"a\":null,\"b\":null,\"c\":\"~\",\"d\":\"\"}", "json: ~ is null, \"~\" a string");
+	is_uint(s.tasks[0].wait_max_ns, 2000000000ull, "task wait");
+	is_int(s.tasks[0].redirects, 3, "task follow_redirects");
+	is_int(s.cookies, 1, "cookies");
+	is_int(s.n_checks, 3, "three checks");
+	is_str(s.checks[0].name, "body ~ x", "run-wide checks first");
+	is_str(s.checks[2].name, "ok", "a task's check, named");
+	is_int(s.checks[2].task, 0, "... of task 0");
+	is_int(s.thr_task[0], 0, "a task's threshold");
+	is_int((int)s.thr_line[0], 1, "... at its line");
+	load_scenario_release(&s);
+
+	/* CSV data */
+	{
+		struct load_data d;
+		const char *csv = "id,name\r\n1,\"a, \"\"b\"\"\"\r\n\n2,c\n";
+
+		memset(&d, 0, sizeof(d));
+		is_int(load_data_parse(&d, "u.csv", csv, strlen(csv), err, sizeof(err)), 0, "CSV parses");
+		is_int((int)d.n_cols, 2, "two columns");
+		is_int((int)d.n_rows, 2, "two rows (an empty line skipped)");
+		is_str(d.cells[1], "a, \"b\"", "quoted field with a comma and quotes");
+		is_str(d.cells[3], "c", "CRLF and LF lines");
+		load_data_release(&d);
+		ok(load_data_parse(&d, "u.csv", "a,b\n1\n", 7, err, sizeof(err)) < 0 && strstr(err, "u.csv:2: 1 field, the header line has 2"),
+		   "short row located");
+		load_data_release(&d);
+		ok(load_data_parse(&d, "u.csv", "a b\n1\n", 6, err, sizeof(err)) < 0 && strstr(err, "must be an identifier"),
+		   "bad column name");
+		load_data_release(&d);
+		ok(load_data_parse(&d, "u.csv", "a\n\"1\n", 5, err, sizeof(err)) < 0 && strstr(err, "bad quoting"),
+		   "unterminated quote");
+		load_data_release(&d);
+		ok(load_data_parse(&d, "u.csv", "a\n", 2, err, sizeof(err)) < 0 && strstr(err, "no data rows"), "no rows");
+		load_data_release(&d);
+		d.n_cols = 0;
+		{
+			char *cols[] = { "id", "name" }, *row[] = { "7", "zed" };
+
+			is_int(load_tmpl_compile_cols(&t, "/u/{id}?n={name}&x={seq}&{other}", 32, cols, 2, err, sizeof(err)), 0,
+			       "template with fields");
+			strbuf_reset(&sb);
+			load_tmpl_expand_row(&t, &sb, &rng, 5, 0, row);
+			is_str(sb.buf, "/u/7?n=zed&x=5&{other}", "fields expand");
+			load_tmpl_release(&t);
+		}
+	}
+
 	is_int(load_scenario_add_task(&s, "x", "GET", "/x", NULL, NULL, 0, 1, err, sizeof(err)), 0, "command-line task");
 	ok(load_scenario_add_task(&s, "x", "GET", "x", NULL, NULL, 0, 1, err, sizeof(err)) < 0, "path must start with /");
 	load_scenario_release(&s);
