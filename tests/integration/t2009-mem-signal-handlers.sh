@@ -11,7 +11,9 @@ for run in 1 2 3; do
 	timeout 300 "$PINCH" mem -o sig$run.rec --json -n 0 -- "$W/mem-signal" 300 >sig$run.json 2>sig$run.err
 	R=$(sed -n 's/^runs=\([0-9]*\) loops=.*/\1/p' sig$run.err)
 	L=$(sed -n 's/^runs=[0-9]* loops=\([0-9]*\)$/\1/p' sig$run.err)
-	is "$R" 300 "run $run: the program counted its handler runs"
+	# one more alarm may land between the loop's end and the timer's stop:
+	# the program's own count (R) is the truth the sites must match
+	ok "run $run: the program counted its handler runs ($R, >= 300)" test "${R:-0}" -ge 300 -a "${R:-0}" -le 302
 	is "$(jqv sig$run.json '[.sites[] | select(.function == "on_alarm")] | sort_by(.line) | map("\(.alloc_calls)/\(.alloc_bytes)") | join(" ")')" \
 		"$R/$((333 * R)) $R/$((555 * R)) $R/$((77 * R))" \
 		"run $run: each handler site has one call per handler run (malloc 333, realloc 555, calloc 77 B)"
