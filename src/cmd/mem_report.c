@@ -187,6 +187,10 @@ static void add_leak_summary(const struct mem_report *r, struct strbuf *out)
 		add_blocks(out, l->bytes[MEMW_LEAK_POSSIBLE], l->blocks[MEMW_LEAK_POSSIBLE]);
 		strbuf_addstr(out, " lost (only a pointer into the middle reaches them)\n");
 	}
+	if (!l->blocks[MEMW_LEAK_REACHABLE]) {
+		strbuf_addstr(out, "  reachable    0 B: nothing else was in use at exit\n");
+		return;
+	}
 	strbuf_addstr(out, "  reachable    ");
 	add_blocks(out, l->bytes[MEMW_LEAK_REACHABLE], l->blocks[MEMW_LEAK_REACHABLE]);
 	strbuf_addstr(out, " still pointed to at exit (not leaks)\n");
