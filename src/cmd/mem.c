@@ -50,6 +50,7 @@ struct mem_opts {
 	size_t n_alloc_fns;
 	int keep_alloc_fns;
 	int wide;
+	const char *suppress;
 };
 
 static int alloc_fn_cb(const struct opt *opt, const char *arg, void *ctx)
@@ -82,7 +83,8 @@ static int alloc_fn_cb(const struct opt *opt, const char *arg, void *ctx)
 	{ OPT_STRING, 0, "lines", &(o).lines, "FUNC", "bytes allocated and net per source line of FUNC", NULL, 0 }, \
 	{ OPT_CALLBACK, 0, "alloc-fn", NULL, "PATTERN", "treat functions matching PATTERN as allocators, like malloc (repeatable)", alloc_fn_cb, 1 }, \
 	{ OPT_FLAG, 0, "keep-alloc-fns", &(o).keep_alloc_fns, NULL, "keep allocator frames (malloc, operator new, xmalloc...) at the top of stacks", NULL, 0 }, \
-	{ OPT_FLAG, 0, "wide", &(o).wide, NULL, "print function names in full (C++ names are shortened to fit)", NULL, 0 }
+	{ OPT_FLAG, 0, "wide", &(o).wide, NULL, "print function names in full (C++ names are shortened to fit)", NULL, 0 }, \
+	{ OPT_STRING, 0, "suppress", &(o).suppress, "FILE", "leave out leaks whose stack has a frame matching a line of FILE (fun:NAME, obj:MODULE)", NULL, 0 }
 
 static const char *const record_usage[] = {
 	"pinch mem [-o FILE] [--mmap] [--snapshot-signal SIG] [--unwind cfi|fp] [<report options>] -- CMD [ARGS...]",
@@ -176,6 +178,45 @@ static int newest_recording(struct strbuf *path)
 	return found ? 0 : -ENOENT;
 }
 
+/* The patterns of a suppressions file, one per line ("fun:NAME",
+ * "obj:MODULE" or a bare function pattern; '#' starts a comment), kept
+ * in sb and pointed to by pats. 0, or an exit status after a message. */
+static int read_suppressions(const char *cmd, const char *path, struct strbuf *sb,
+			     const char **pats, size_t *n, size_t max)
+{
+	int rc = strbuf_read_file(sb, path, 1 << 20);
+	char *p;
+
+	if (rc) {
+		fprintf(stderr, "pinch %s: cannot read suppressions '%s': %s\n", cmd, path, strerror(-rc));
+		return EXIT_USAGE;
+	}
+	for (p = sb->buf; p && *p;) {
+		char *nl = strchr(p, '\n'), *e;
+
+		if (nl)
+			*nl = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strlen(p);
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			*--e = '\0';
+		if (*p && *p != '#' && *p != '{' && *p != '}') {
+			if (*n == max) {
+				fprintf(stderr, "pinch %s: '%s': more than %zu suppressions\n", cmd, path, max);
+				return EXIT_USAGE;
+			}
+			pats[(*n)++] = p;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	if (!*n) {
+		fprintf(stderr, "pinch %s: '%s' holds no suppression (lines: fun:NAME, obj:MODULE)\n", cmd, path);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 /* Loads, symbolizes and prints the report of path. */
 static int report_file(const char *cmd, const char *path, const struct mem_opts *o, int diff)
 {
@@ -231,9 +272,30 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 		fprintf(stderr, "pinch %s: warning: '%s' is cut short; reporting what it holds%s\n", cmd, path,
 			r.p->has_summary ? "" : " (final figures summed from the sites recorded)");
 	{
-		struct memprof_sym_opts so = { o->alloc_fns, o->n_alloc_fns, o->keep_alloc_fns };
+		struct memprof_sym_opts so;
+		struct strbuf sup = STRBUF_INIT;
+		const char *pats[256];
+		size_t npats = 0;
 
+		memset(&so, 0, sizeof(so));
+		so.alloc_fns = o->alloc_fns;
+		so.n_alloc_fns = o->n_alloc_fns;
+		so.keep_alloc_fns = o->keep_alloc_fns;
+		if (o->suppress) {
+			rc = read_suppressions(cmd, o->suppress, &sup, pats, &npats, 256);
+			if (rc) {
+				strbuf_release(&sup);
+				memprof_free(m);
+				return rc;
+			}
+			so.suppress = pats;
+			so.n_suppress = npats;
+		}
 		rc = memprof_profile(r.p, &so, &r.prof, &r.stack_map, &warn, err, sizeof(err));
+		r.suppress_file = o->suppress;
+		r.suppressed_bytes = so.suppressed_bytes;
+		r.suppressed_blocks = so.suppressed_blocks;
+		strbuf_release(&sup);
 	}
 	if (rc) {
 		fprintf(stderr, "pinch %s: %s\n", cmd, err);

@@ -175,8 +175,19 @@ static void add_leak_summary(const struct mem_report *r, struct strbuf *out)
 		return;
 	}
 	strbuf_addstr(out, "  leaked       ");
-	add_blocks(out, l->bytes[MEMW_LEAK_DEFINITE] + l->bytes[MEMW_LEAK_INDIRECT],
-		   l->blocks[MEMW_LEAK_DEFINITE] + l->blocks[MEMW_LEAK_INDIRECT]);
+	if (r->suppress_file) {
+		/* what the suppressions left; the classes are before them */
+		add_blocks(out, (uint64_t)profile_total(r->prof, MP_LEAK_BYTES),
+			   (uint64_t)profile_total(r->prof, MP_LEAK_COUNT));
+		strbuf_addstr(out, ", after --suppress left out ");
+		add_blocks(out, r->suppressed_bytes, r->suppressed_blocks);
+		strbuf_addf(out, " (%s)\n  before it    ", r->suppress_file);
+		add_blocks(out, l->bytes[MEMW_LEAK_DEFINITE] + l->bytes[MEMW_LEAK_INDIRECT],
+			   l->blocks[MEMW_LEAK_DEFINITE] + l->blocks[MEMW_LEAK_INDIRECT]);
+	} else {
+		add_blocks(out, l->bytes[MEMW_LEAK_DEFINITE] + l->bytes[MEMW_LEAK_INDIRECT],
+			   l->blocks[MEMW_LEAK_DEFINITE] + l->blocks[MEMW_LEAK_INDIRECT]);
+	}
 	strbuf_addf(out, ": definitely lost %llu B (%llu), indirectly %llu B (%llu)\n",
 		    (unsigned long long)l->bytes[MEMW_LEAK_DEFINITE],
 		    (unsigned long long)l->blocks[MEMW_LEAK_DEFINITE],
@@ -1070,10 +1081,9 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	json_kuint(&w, "peak_blocks", s->peak_blocks);
 	json_kuint(&w, "peak_time_ns", s->peak_time_ns > s->start_mono_ns ? s->peak_time_ns - s->start_mono_ns : 0);
 	if (r->p->has_leaks) {
-		const struct memw_leaks *l = &r->p->leaks;
-
-		json_kuint(&w, "leaked_bytes", l->bytes[MEMW_LEAK_DEFINITE] + l->bytes[MEMW_LEAK_INDIRECT]);
-		json_kuint(&w, "leaked_blocks", l->blocks[MEMW_LEAK_DEFINITE] + l->blocks[MEMW_LEAK_INDIRECT]);
+		/* after --suppress, when given; leak_classes are before it */
+		json_kuint(&w, "leaked_bytes", (uint64_t)profile_total(r->prof, MP_LEAK_BYTES));
+		json_kuint(&w, "leaked_blocks", (uint64_t)profile_total(r->prof, MP_LEAK_COUNT));
 	} else {
 		json_kuint(&w, "leaked_bytes", s->live_bytes);
 		json_kuint(&w, "leaked_blocks", s->live_blocks);
@@ -1081,6 +1091,14 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	json_kuint(&w, "in_use_at_exit_bytes", s->live_bytes);
 	json_kuint(&w, "in_use_at_exit_blocks", s->live_blocks);
 	json_kbool(&w, "leaks_classified", r->p->has_leaks);
+	if (r->suppress_file) {
+		json_key(&w, "suppressed");
+		json_obj_begin(&w);
+		json_kstr(&w, "file", r->suppress_file);
+		json_kuint(&w, "bytes", r->suppressed_bytes);
+		json_kuint(&w, "blocks", r->suppressed_blocks);
+		json_obj_end(&w);
+	}
 	if (r->p->has_leaks) {
 		static const char *const cls[MEMW_LEAK_CLASSES] = {
 			NULL, "still_reachable", "possibly_lost", "indirectly_lost", "definitely_lost",

@@ -24,6 +24,8 @@ struct mem_report {
 	int color;
 	int keep_alloc_fns;	/* allocator frames were kept (--keep-alloc-fns) */
 	int wide;		/* --wide: function names in full */
+	const char *suppress_file;	/* --suppress, or NULL */
+	uint64_t suppressed_bytes, suppressed_blocks;	/* lost blocks it left out */
 };
 
 void mem_report_summary(const struct mem_report *r, struct strbuf *out);

@@ -167,9 +167,16 @@ struct memprof_sym_opts {
 	const char *const *alloc_fns;
 	size_t n_alloc_fns;
 	int keep_alloc_fns;	/* 1: keep allocator frames as they are */
+	/* Suppressions (--suppress): "fun:PATTERN", "obj:PATTERN" (a module's
+	 * file name or path) or a bare function pattern. A site whose stack
+	 * has a matching frame has its lost and possibly lost blocks taken
+	 * out of the leak figures and counted here instead. */
+	const char *const *suppress;
+	size_t n_suppress;
+	uint64_t suppressed_bytes, suppressed_blocks;	/* out */
 };
 
-int memprof_profile(const struct memprof_proc *p, const struct memprof_sym_opts *o,
+int memprof_profile(const struct memprof_proc *p, struct memprof_sym_opts *o,
 		    struct profile **out, uint32_t **stack_map, struct strbuf *warnings, char *err,
 		    size_t errlen);
 

@@ -154,6 +154,35 @@ static void trim_alloc_frames(const struct profile *prof, const struct memprof_s
 	}
 }
 
+/* 1 when a frame of the stack matches one of o's suppressions. */
+static int suppressed(const struct profile *prof, const struct memprof_sym_opts *o,
+		      const uint32_t *locs, uint32_t n)
+{
+	for (size_t i = 0; o && i < o->n_suppress; i++) {
+		const char *pat = o->suppress[i];
+		int obj = !strncmp(pat, "obj:", 4);
+
+		if (obj || !strncmp(pat, "fun:", 4))
+			pat += 4;
+		for (uint32_t k = 0; k < n; k++) {
+			const struct profile_location *l = profile_location(prof, locs[k]);
+
+			if (obj) {
+				const char *m = profile_string(prof, l->module), *b = strrchr(m, '/');
+
+				if (!fnmatch(pat, m, 0) || !fnmatch(pat, b ? b + 1 : m, 0))
+					return 1;
+			} else {
+				const char *f = profile_string(prof, l->function), *paren = strchr(f, '(');
+
+				if (name_matches(pat, f, paren ? (size_t)(paren - f) : 0))
+					return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 static int pycode_cmp(const void *a, const void *b)
 {
 	const struct memprof_pycode *x = *(const struct memprof_pycode *const *)a;
@@ -205,7 +234,7 @@ static int add_python_frames(struct profile *prof, const struct memprof_pycode *
 	return any;
 }
 
-int memprof_profile(const struct memprof_proc *p, const struct memprof_sym_opts *o,
+int memprof_profile(const struct memprof_proc *p, struct memprof_sym_opts *o,
 		    struct profile **out, uint32_t **stack_map, struct strbuf *warnings, char *err,
 		    size_t errlen)
 {
@@ -255,6 +284,7 @@ int memprof_profile(const struct memprof_proc *p, const struct memprof_sym_opts 
 		const struct memw_site *s = &p->sites[i];
 		int64_t v[MP_N_VALUES];
 		uint32_t nr, n = 0, k, stack;
+		int supp;
 		const uint64_t *ips = memprof_stack(p, s->stack, &nr);
 		int py = add_python_frames(prof, codes, p->n_pycodes, ips, nr, locs, &n, MAX_LOCS);
 
@@ -263,6 +293,7 @@ int memprof_profile(const struct memprof_proc *p, const struct memprof_sym_opts 
 		for (k = 0; !py && k < nr; k++)
 			if (add_frames(prof, sym, sp, ips[k], locs, &n, MAX_LOCS))
 				goto fail;
+		supp = suppressed(prof, o, locs, n);
 		if (!py)
 			trim_alloc_frames(prof, o, locs, &n);
 		if (!n) {
@@ -298,6 +329,12 @@ int memprof_profile(const struct memprof_proc *p, const struct memprof_sym_opts 
 			v[MP_POSSIBLE_COUNT] = (int64_t)c[MEMW_LEAK_POSSIBLE];
 			v[MP_REACHABLE_BYTES] = (int64_t)b[MEMW_LEAK_REACHABLE];
 			v[MP_REACHABLE_COUNT] = (int64_t)c[MEMW_LEAK_REACHABLE];
+		}
+		if (supp) {
+			o->suppressed_bytes += (uint64_t)(v[MP_LEAK_BYTES] + v[MP_POSSIBLE_BYTES]);
+			o->suppressed_blocks += (uint64_t)(v[MP_LEAK_COUNT] + v[MP_POSSIBLE_COUNT]);
+			v[MP_LEAK_BYTES] = v[MP_LEAK_COUNT] = 0;
+			v[MP_POSSIBLE_BYTES] = v[MP_POSSIBLE_COUNT] = 0;
 		}
 		if (profile_add_sample(prof, stack, thread, v))
 			goto fail;

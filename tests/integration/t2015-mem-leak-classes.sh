@@ -37,6 +37,21 @@ ok "... possibly lost on its own line" grep -q "possibly     2000 B (2.0 KiB) in
 ok "... still reachable apart, not as leaks" grep -q "reachable    4192 B (4.1 KiB) in 4 blocks still pointed to at exit (not leaks)" classes.txt
 ok "a still-reachable table" grep -q "^Still reachable at exit (not leaks)" classes.txt
 
+# Suppressions: the user's own known leaks left out, and counted.
+printf '# known\nfun:definite\n\nobj:libnothing*.so\n' >supp.txt
+"$PINCH" mem report --json --suppress supp.txt classes.rec >supp.json
+is "$(jqv supp.json '"\(.leaked_bytes) \(.leaked_blocks) \(.suppressed.bytes) \(.suppressed.blocks)"')" "704 8 3000 3" \
+	"--suppress fun:definite leaves 704 B in 8 blocks, 3000 B in 3 suppressed"
+is "$(jqv supp.json '[.leaks[] | select(.stack[0].function == "definite")] | length')" 0 "... and definite() is not listed"
+printf 'obj:mem-classes\n' >supp2.txt
+is "$("$PINCH" mem report --json --suppress supp2.txt classes.rec | jq -r '"\(.leaked_bytes) \(.suppressed.bytes)"')" \
+	"0 5704" "obj:MODULE suppresses every lost and possibly lost block of the program"
+"$PINCH" mem report --suppress supp.txt classes.rec >supp.txt.out 2>&1
+ok "the summary says what --suppress left out" grep -q "after --suppress left out 3000 B (2.9 KiB) in 3 blocks (supp.txt)" supp.txt.out
+exit_status 2 "a missing suppressions file is a usage error" "$PINCH" mem report --suppress nope.txt classes.rec
+printf '# nothing\n' >empty.txt
+exit_status 2 "an empty one too" "$PINCH" mem report --suppress empty.txt classes.rec
+
 mem_json leak.json -- "$W/mem-leak"
 is "$(classes leak.json)" "1001200 1024 0 0 0 0 0 0" "mem-leak.c: every leaked block definitely lost"
 mem_json threads.json -- "$W/mem-threads"
