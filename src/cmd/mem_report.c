@@ -151,6 +151,16 @@ static void add_callers(const struct mem_report *r, uint32_t stack, int max, con
 		strbuf_addf(out, "%s<- ... %u more frames\n", indent, nl - 1 - (uint32_t)max);
 }
 
+/* A figure, or null when the recording does not tell it. */
+static void json_known(struct json_writer *w, const char *key, uint64_t v, int known)
+{
+	json_key(w, key);
+	if (known)
+		json_uint(w, v);
+	else
+		json_null(w);
+}
+
 /* ---- summary ----------------------------------------------------------- */
 
 static void add_blocks(struct strbuf *out, uint64_t bytes, uint64_t blocks)
@@ -207,12 +217,63 @@ static void add_leak_summary(const struct mem_report *r, struct strbuf *out)
 	strbuf_addstr(out, " still pointed to at exit (not leaks)\n");
 }
 
+/* A recording cut before the process's final figures: what the records
+ * that survived allow (sums over the sites written, the timeline's
+ * highest bucket) as lower bounds, and unknown for the rest, never 0. */
+static void add_cut_summary(const struct mem_report *r, struct strbuf *out)
+{
+	const struct memw_summary *s = &r->p->sum;
+	const char *exe = r->p->exe && r->p->exe[0] ? r->p->exe : "?";
+	int sites = r->p->n_sites > 0;
+
+	strbuf_addf(out, "Memory of %s (pid %u), cut short: the recording ends before the process's final figures",
+		    base_name(exe), s->pid);
+	if (s->flags & MEMW_F_FORKED)
+		strbuf_addf(out, ", forked from %u", s->ppid);
+	strbuf_addstr(out, "\n  allocated    ");
+	if (sites) {
+		strbuf_addstr(out, "at least ");
+		add_exact(out, s->alloc_bytes);
+		strbuf_addf(out, " in %llu calls (the %zu sites recorded before the cut)\n",
+			    (unsigned long long)s->alloc_calls, r->p->n_sites);
+	} else {
+		strbuf_addstr(out, "unknown (no site was recorded before the cut)\n");
+	}
+	strbuf_addstr(out, "  peak heap    ");
+	if (s->peak_bytes) {
+		strbuf_addstr(out, "at least ");
+		add_exact(out, s->peak_bytes);
+		strbuf_addstr(out, r->p->n_points ? " (the timeline's highest bucket)\n" : "\n");
+	} else {
+		strbuf_addstr(out, "unknown\n");
+	}
+	if (r->p->has_leaks) {
+		add_leak_summary(r, out);	/* the agent's scan at exit came through */
+		return;
+	}
+	strbuf_addstr(out, "  leaked       ");
+	if (sites) {
+		strbuf_addstr(out, "at least ");
+		add_blocks(out, s->live_bytes, s->live_blocks);
+		strbuf_addstr(out, " in use when recorded (not classified)\n");
+	} else {
+		strbuf_addstr(out, "unknown\n");
+	}
+	if (s->unknown_frees)
+		strbuf_addf(out, "  note: %llu frees of blocks allocated before the agent started\n",
+			    (unsigned long long)s->unknown_frees);
+}
+
 void mem_report_summary(const struct mem_report *r, struct strbuf *out)
 {
 	const struct memw_summary *s = &r->p->sum;
 	uint64_t dur = s->end_mono_ns > s->start_mono_ns ? s->end_mono_ns - s->start_mono_ns : 0;
 	const char *exe = r->p->exe && r->p->exe[0] ? r->p->exe : "?";
 
+	if (!r->p->has_summary) {
+		add_cut_summary(r, out);
+		return;
+	}
 	strbuf_addf(out, "Memory of %s (pid %u), %.3f s", base_name(exe), s->pid, secs(dur));
 	if (s->flags & MEMW_F_SALVAGED)
 		strbuf_addstr(out, ", cut short: pinch was killed (salvaged; exit unknown)");
@@ -1061,6 +1122,7 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	struct json_writer w;
 	struct site_row *rows;
 	size_t n, i;
+	int unknown;
 
 	json_init(&w, out, 1);
 	json_obj_begin(&w);
@@ -1074,22 +1136,32 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	json_kint(&w, "exit_status", s->exit_status);
 	json_kint(&w, "term_signal", s->term_signal);
 	json_kuint(&w, "duration_ns", s->end_mono_ns > s->start_mono_ns ? s->end_mono_ns - s->start_mono_ns : 0);
-	json_kuint(&w, "alloc_bytes", s->alloc_bytes);
-	json_kuint(&w, "alloc_calls", s->alloc_calls);
-	json_kuint(&w, "free_calls", s->free_calls);
-	json_kuint(&w, "peak_bytes", s->peak_bytes);
-	json_kuint(&w, "peak_blocks", s->peak_blocks);
-	json_kuint(&w, "peak_time_ns", s->peak_time_ns > s->start_mono_ns ? s->peak_time_ns - s->start_mono_ns : 0);
-	if (r->p->has_leaks) {
-		/* after --suppress, when given; leak_classes are before it */
+	/* "exact", or for a recording cut before the final figures "lower
+	 * bound" (sums over the sites that survived) or "unknown" (null) */
+	json_kstr(&w, "figures", r->p->has_summary ? "exact" : r->p->n_sites ? "lower bound" : "unknown");
+	unknown = !r->p->has_summary && !r->p->n_sites;
+	json_known(&w, "alloc_bytes", s->alloc_bytes, !unknown);
+	json_known(&w, "alloc_calls", s->alloc_calls, !unknown);
+	json_known(&w, "free_calls", s->free_calls, !unknown);
+	json_known(&w, "peak_bytes", s->peak_bytes, !unknown || s->peak_bytes);
+	json_known(&w, "peak_blocks", s->peak_blocks, !unknown);
+	json_known(&w, "peak_time_ns", s->peak_time_ns > s->start_mono_ns ? s->peak_time_ns - s->start_mono_ns : 0,
+		   !unknown);
+	if (r->p->has_leaks && r->suppress_file) {
+		/* what --suppress left; leak_classes are before it */
 		json_kuint(&w, "leaked_bytes", (uint64_t)profile_total(r->prof, MP_LEAK_BYTES));
 		json_kuint(&w, "leaked_blocks", (uint64_t)profile_total(r->prof, MP_LEAK_COUNT));
+	} else if (r->p->has_leaks) {
+		const struct memw_leaks *l = &r->p->leaks;
+
+		json_kuint(&w, "leaked_bytes", l->bytes[MEMW_LEAK_DEFINITE] + l->bytes[MEMW_LEAK_INDIRECT]);
+		json_kuint(&w, "leaked_blocks", l->blocks[MEMW_LEAK_DEFINITE] + l->blocks[MEMW_LEAK_INDIRECT]);
 	} else {
-		json_kuint(&w, "leaked_bytes", s->live_bytes);
-		json_kuint(&w, "leaked_blocks", s->live_blocks);
+		json_known(&w, "leaked_bytes", s->live_bytes, !unknown);
+		json_known(&w, "leaked_blocks", s->live_blocks, !unknown);
 	}
-	json_kuint(&w, "in_use_at_exit_bytes", s->live_bytes);
-	json_kuint(&w, "in_use_at_exit_blocks", s->live_blocks);
+	json_known(&w, "in_use_at_exit_bytes", s->live_bytes, !unknown);
+	json_known(&w, "in_use_at_exit_blocks", s->live_blocks, !unknown);
 	json_kbool(&w, "leaks_classified", r->p->has_leaks);
 	if (r->suppress_file) {
 		json_key(&w, "suppressed");
@@ -1118,7 +1190,7 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 		json_kuint(&w, "scanned_bytes", l->root_bytes + l->block_bytes);
 		json_obj_end(&w);
 	}
-	json_kuint(&w, "temporary_calls", s->temp_calls);
+	json_known(&w, "temporary_calls", s->temp_calls, !unknown);
 	json_kuint(&w, "rss_max", s->rss_max);
 	json_kuint(&w, "unknown_frees", s->unknown_frees);
 	json_kuint(&w, "dropped_events", s->dropped);
