@@ -594,38 +594,45 @@ static int series_build(const struct mem_report *r, int w, struct series *s)
 		free(seen);
 		return -ENOMEM;
 	}
-#define COL(t) ((t) <= s->t0 ? 0 : (int)(((double)((t) - s->t0) / (double)span) * (w - 1) + 0.5))
+#define COL(t) ((t) <= s->t0 ? 0 : (int)(((double)((t) - s->t0) / (double)span) * w))
+	/* Each bucket covers [its start, the next one's start): every column
+	 * it overlaps shows its maximum, and a column is the most of the
+	 * buckets it overlaps, so the chart draws the buckets as they are:
+	 * no column between two buckets falls to a level neither had. */
 	for (i = 0; i < p->n_points; i++) {
-		c = COL(p->points[i].time_ns);
-		if (c >= w)
-			c = w - 1;
-		if ((double)p->points[i].heap_max > s->heap[c])
-			s->heap[c] = (double)p->points[i].heap_max;
-		seen[c] = 1;
-		/* a bucket's RSS was read when it closed: where the next one starts */
-		c = COL(i + 1 < p->n_points ? p->points[i + 1].time_ns : s->t1);
-		if (c >= w)
-			c = w - 1;
-		if ((double)p->points[i].rss > s->rss[c])
-			s->rss[c] = (double)p->points[i].rss;
+		uint64_t b0 = p->points[i].time_ns, b1 = i + 1 < p->n_points ? p->points[i + 1].time_ns : s->t1;
+		int c0 = COL(b0), c1 = b1 > b0 ? COL(b1 - 1) : c0;
+
+		if (c0 >= w)
+			c0 = w - 1;
+		if (c1 >= w)
+			c1 = w - 1;
+		for (c = c0; c <= c1; c++) {
+			if ((double)p->points[i].heap_max > s->heap[c])
+				s->heap[c] = (double)p->points[i].heap_max;
+			seen[c] = 1;
+		}
+		/* a bucket's RSS was read when it closed */
+		if ((double)p->points[i].rss > s->rss[c1])
+			s->rss[c1] = (double)p->points[i].rss;
+		if ((double)p->points[i].heap_max > last)
+			last = (double)p->points[i].heap_max;
 	}
 	for (i = 0; i < p->n_rss; i++) {
 		c = COL(p->rss[i].time_ns);
-		if (c >= 0 && c < w && (double)p->rss[i].rss > s->rss[c])
+		if (c >= w)
+			c = w - 1;
+		if ((double)p->rss[i].rss > s->rss[c])
 			s->rss[c] = (double)p->rss[i].rss;
 	}
-	/* the peak always shows, whatever the bucket it fell in */
-	c = COL(p->sum.peak_time_ns);
-	if (c >= 0 && c < w && (double)p->sum.peak_bytes > s->heap[c]) {
+	/* the peak shows even when no bucket recorded it (a cut stream) */
+	if ((double)p->sum.peak_bytes > last) {
+		c = COL(p->sum.peak_time_ns);
+		if (c >= w)
+			c = w - 1;
 		s->heap[c] = (double)p->sum.peak_bytes;
-		seen[c] = 1;
 	}
-	/* columns without a point keep the heap level where the last one ended */
-	for (c = 0, i = 0; c < w; c++) {
-		if (!seen[c])
-			s->heap[c] = last;
-		while (i < p->n_points && COL(p->points[i].time_ns) <= c)
-			last = (double)p->points[i++].heap_end;
+	for (c = 0; c < w; c++) {
 		if (s->heap[c] > s->max)
 			s->max = s->heap[c];
 		if (s->rss[c] > s->max)
@@ -691,8 +698,9 @@ void mem_report_timeline_svg(const struct mem_report *r, struct strbuf *out)
 		s.max = 1;
 	strbuf_addf(out, "<?xml version=\"1.0\" standalone=\"no\"?>\n"
 		    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		    "viewBox=\"0 0 %d %d\" font-family=\"Verdana, sans-serif\" font-size=\"12\">\n"
-		    "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n", W, H, W, H);
+		    "viewBox=\"0 0 %d %d\" font-family=\"Verdana, sans-serif\" font-size=\"12\" "
+		    "data-scale-bytes=\"%.0f\" data-plot=\"%d %d %.0f %.0f\">\n"
+		    "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n", W, H, W, H, s.max, L, T, pw, ph);
 	strbuf_addstr(out, "<text x=\"90\" y=\"22\" font-size=\"15\">Memory over time: ");
 	json_quote(out, exe, strlen(exe));	/* quoted and escaped; fine inside text */
 	strbuf_addf(out, " (pid %u), peak %llu B</text>\n", r->p->sum.pid,
@@ -710,7 +718,7 @@ void mem_report_timeline_svg(const struct mem_report *r, struct strbuf *out)
 	strbuf_addf(out, "<text x=\"%d\" y=\"%d\">0 s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3f s</text>\n",
 		    L, H - 18, W - R, H - 18, secs(s.t1 - s.t0));
 	/* heap: a filled step area, each column its maximum */
-	strbuf_addf(out, "<path fill=\"#e8743b\" fill-opacity=\"0.6\" stroke=\"#c0501a\" d=\"M%d %.1f", L, T + ph);
+	strbuf_addf(out, "<path id=\"heap\" fill=\"#e8743b\" fill-opacity=\"0.6\" stroke=\"#c0501a\" d=\"M%d %.1f", L, T + ph);
 	for (c = 0; c < N; c++) {
 		double x0 = L + pw * c / N, x1 = L + pw * (c + 1) / N, y = T + ph - ph * s.heap[c] / s.max;
 
