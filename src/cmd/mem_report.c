@@ -161,15 +161,12 @@ static int looks_cmp(const struct profile *prof, uint32_t a, uint32_t b, int max
 		nb = (uint32_t)max + 1;
 	for (i = 0; i < na && i < nb; i++) {
 		const struct profile_location *x = profile_location(prof, la[i]), *y = profile_location(prof, lb[i]);
+		struct site_row kx = { .func = x->function, .file = x->file, .line = x->line, .module = x->module };
+		struct site_row ky = { .func = y->function, .file = y->file, .line = y->line, .module = y->module };
+		int c = site_key_cmp(&kx, &ky);
 
-		if (x->function != y->function)
-			return x->function < y->function ? -1 : 1;
-		if (x->file != y->file)
-			return x->file < y->file ? -1 : 1;
-		if (x->line != y->line)
-			return x->line < y->line ? -1 : 1;
-		if (x->module != y->module)
-			return x->module < y->module ? -1 : 1;
+		if (c)
+			return c;
 	}
 	return na < nb ? -1 : na > nb;
 }
