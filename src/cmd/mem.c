@@ -222,7 +222,7 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 {
 	struct memprof *m = NULL;
 	struct mem_report r;
-	struct strbuf out = STRBUF_INIT, warn = STRBUF_INIT;
+	struct strbuf out = STRBUF_INIT, warn = STRBUF_INIT, wrote = STRBUF_INIT;
 	char err[512];
 	int rc, status = EXIT_OK, what = what_index(o->what);
 
@@ -249,8 +249,8 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 	}
 	if (rc) {
 		fprintf(stderr, "pinch %s: cannot read '%s': %s\n", cmd, path, err);
-		if (rc == -EPROTO)
-			fprintf(stderr, "hint: 'pinch report' reads CPU recordings\n");
+		if (rc == -EMEDIUMTYPE && strstr(err, "CPU"))
+			fprintf(stderr, "hint: 'pinch report %s' reads it\n", path);
 		return rc == -ENOENT || rc == -EACCES ? EXIT_USAGE : EXIT_FAIL;
 	}
 	memset(&r, 0, sizeof(r));
@@ -332,6 +332,10 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 			if (rc) {
 				fprintf(stderr, "pinch %s: flame graph: %s\n", cmd, err);
 				status = EXIT_FAIL;
+			} else {
+				strbuf_addf(&wrote, "wrote %s: flame graph of %s bytes from %s\n", o->svg,
+					    what == MP_ALLOC_BYTES ? "allocated" : what == MP_PEAK_BYTES ? "peak" : "leaked",
+					    path);
 			}
 			strbuf_reset(&sb);
 		}
@@ -355,8 +359,17 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 		if (rc) {
 			fprintf(stderr, "pinch %s: cannot write '%s': %s\n", cmd, o->svg_timeline, strerror(-rc));
 			status = EXIT_FAIL;
+		} else {
+			strbuf_addf(&wrote, "wrote %s: memory over time from %s\n", o->svg_timeline, path);
 		}
 	}
+	/* files asked for: say where they went; the text report only when
+	 * another output to the terminal is asked for too */
+	if ((o->svg || o->svg_timeline) && !o->lines && !o->json) {
+		fputs(wrote.buf, stdout);
+		goto done;
+	}
+	fputs(wrote.buf, stderr);	/* stdout is the JSON or the lines */
 	if (o->lines) {
 		rc = mem_report_lines(&r, o->lines, &out, err, sizeof(err));
 		if (rc) {
@@ -380,6 +393,7 @@ done:
 	fwrite(out.buf, 1, out.len, stdout);
 	strbuf_release(&out);
 	strbuf_release(&warn);
+	strbuf_release(&wrote);
 	profile_free(r.prof);
 	free(r.stack_map);
 	memprof_free(m);

@@ -35,6 +35,12 @@ static void add_exact(struct strbuf *sb, uint64_t bytes)
 	strbuf_addch(sb, ')');
 }
 
+/* "s" unless n is 1 (or -1): "1 block", "2 blocks" */
+static const char *pl(long long n)
+{
+	return n == 1 || n == -1 ? "" : "s";
+}
+
 static double secs(uint64_t ns)
 {
 	return (double)ns / 1e9;
@@ -136,7 +142,102 @@ static struct site_row *site_rows(const struct mem_report *r, int stacks, size_t
 	return rows;
 }
 
-static void add_callers(const struct mem_report *r, uint32_t stack, int max, const char *indent,
+/* The frame's address in its module: tells apart two calls on one line. */
+static void add_addr(const struct profile *prof, uint32_t loc, struct strbuf *sb)
+{
+	const struct profile_location *l = profile_location(prof, loc);
+
+	if (l->address)
+		strbuf_addf(sb, "  [%s+0x%llx]", profile_string(prof, l->module), (unsigned long long)l->address);
+}
+
+/* Compares how two stacks print (function, file, line or module per
+ * frame, up to max callers): equal when only the addresses differ. */
+static int looks_cmp(const struct profile *prof, uint32_t a, uint32_t b, int max)
+{
+	uint32_t na, nb, i;
+	const uint32_t *la = profile_stack(prof, a, &na), *lb = profile_stack(prof, b, &nb);
+
+	if (na > (uint32_t)max + 1)
+		na = (uint32_t)max + 1;
+	if (nb > (uint32_t)max + 1)
+		nb = (uint32_t)max + 1;
+	for (i = 0; i < na && i < nb; i++) {
+		const struct profile_location *x = profile_location(prof, la[i]), *y = profile_location(prof, lb[i]);
+		struct site_row kx = { .func = x->function, .file = x->file, .line = x->line, .module = x->module };
+		struct site_row ky = { .func = y->function, .file = y->file, .line = y->line, .module = y->module };
+		int c = site_key_cmp(&kx, &ky);
+
+		if (c)
+			return c;
+	}
+	return na < nb ? -1 : na > nb;
+}
+
+static const struct profile *g_looks_prof;	/* qsort has no context */
+static int g_looks_max;
+
+static int looks_idx_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+	int c = looks_cmp(g_looks_prof, x[0], y[0], g_looks_max);
+
+	return c ? c : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* For the stacks a table shows (max callers each): 1 for those that
+ * print like another one (two calls on one line), which then show each
+ * frame's address. malloc'd, n entries; NULL when out of memory. */
+static uint8_t *same_looking(const struct profile *prof, const uint32_t *stacks, size_t n, int max)
+{
+	uint8_t *same = calloc(n ? n : 1, 1);
+	uint32_t (*idx)[2] = calloc(n ? n : 1, sizeof(*idx));
+	size_t i;
+
+	if (!same || !idx) {
+		free(idx);
+		return same;
+	}
+	for (i = 0; i < n; i++) {
+		idx[i][0] = stacks[i];
+		idx[i][1] = (uint32_t)i;
+	}
+	g_looks_prof = prof;
+	g_looks_max = max;
+	qsort(idx, n, sizeof(*idx), looks_idx_cmp);
+	for (i = 1; i < n; i++)
+		if (!looks_cmp(prof, idx[i - 1][0], idx[i][0], max))
+			same[idx[i - 1][1]] = same[idx[i][1]] = 1;
+	free(idx);
+	return same;
+}
+
+/* same_looking() for the rows of a table holding value. */
+static uint8_t *rows_same_looking(const struct mem_report *r, const struct site_row *rows, size_t n,
+				  size_t value, int max)
+{
+	uint32_t *stacks = calloc(n ? n : 1, sizeof(*stacks));
+	uint8_t *same, *out = calloc(n ? n : 1, 1);
+	size_t i, k = 0;
+
+	if (!stacks || !out) {
+		free(stacks);
+		free(out);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		if (rows[i].v[value])
+			stacks[k++] = rows[i].stack;
+	same = same_looking(r->prof, stacks, k, max);
+	for (i = 0, k = 0; same && i < n; i++)
+		if (rows[i].v[value])
+			out[i] = same[k++];
+	free(same);
+	free(stacks);
+	return out;
+}
+
+static void add_callers(const struct mem_report *r, uint32_t stack, int max, const char *indent, int addr,
 			struct strbuf *out)
 {
 	uint32_t nl, i;
@@ -145,6 +246,8 @@ static void add_callers(const struct mem_report *r, uint32_t stack, int max, con
 	for (i = 1; i < nl && (int)i <= max; i++) {
 		strbuf_addf(out, "%s<- ", indent);
 		add_loc(r, locs[i], out);
+		if (addr)
+			add_addr(r->prof, locs[i], out);
 		strbuf_addch(out, '\n');
 	}
 	if ((int)nl > max + 1)
@@ -285,7 +388,7 @@ void mem_report_summary(const struct mem_report *r, struct strbuf *out)
 		strbuf_addf(out, ", forked from %u", s->ppid);
 	strbuf_addstr(out, "\n  allocated    ");
 	add_exact(out, s->alloc_bytes);
-	strbuf_addf(out, " in %llu calls", (unsigned long long)s->alloc_calls);
+	strbuf_addf(out, " in %llu call%s", (unsigned long long)s->alloc_calls, pl((long long)s->alloc_calls));
 	if (dur) {
 		strbuf_addstr(out, " (");
 		strbuf_add_bytes(out, (double)s->alloc_bytes / secs(dur));
@@ -293,28 +396,50 @@ void mem_report_summary(const struct mem_report *r, struct strbuf *out)
 	}
 	strbuf_addstr(out, "\n  peak heap    ");
 	add_exact(out, s->peak_bytes);
-	strbuf_addf(out, " in %llu blocks at %.3f s\n", (unsigned long long)s->peak_blocks,
+	strbuf_addf(out, " in %llu block%s at %.3f s\n", (unsigned long long)s->peak_blocks, pl((long long)s->peak_blocks),
 		    s->peak_time_ns > s->start_mono_ns ? secs(s->peak_time_ns - s->start_mono_ns) : 0.0);
 	add_leak_summary(r, out);
-	strbuf_addf(out, "  temporary    %llu calls (%.1f %% of calls: freed with no allocation between)\n",
-		    (unsigned long long)s->temp_calls,
+	strbuf_addf(out, "  temporary    %llu call%s (%.1f %% of calls: freed with no allocation between)\n",
+		    (unsigned long long)s->temp_calls, pl((long long)s->temp_calls),
 		    s->alloc_calls ? 100.0 * (double)s->temp_calls / (double)s->alloc_calls : 0.0);
 	if (s->rss_max) {
 		strbuf_addstr(out, "  peak RSS     ");
 		add_exact(out, s->rss_max);
 		strbuf_addch(out, '\n');
 	}
+	mem_report_pythonmalloc(r, out);
 	if (s->unknown_frees)
-		strbuf_addf(out, "  note: %llu frees of blocks allocated before the agent started\n",
-			    (unsigned long long)s->unknown_frees);
+		strbuf_addf(out, "  note: %llu free%s of blocks allocated before the agent started\n",
+			    (unsigned long long)s->unknown_frees, pl((long long)s->unknown_frees));
 	if (s->flags & MEMW_F_STACKS_FULL)
 		strbuf_addf(out, "  note: more than %u distinct stacks; the rest are counted as [unknown stack]\n",
 			    MEMW_MAX_STACKS);
 	if (s->dropped)
-		strbuf_addf(out, "  note: %llu allocation events could not be booked (a signal handler's queue was full); the figures miss them\n",
-			    (unsigned long long)s->dropped);
+		strbuf_addf(out, "  note: %llu allocation event%s could not be booked (a signal handler's queue was full); the figures miss %s\n",
+			    (unsigned long long)s->dropped, pl((long long)s->dropped), s->dropped == 1 ? "it" : "them");
 	if (s->flags & MEMW_F_DROPPED)
 		strbuf_addstr(out, "  note: the agent's stream could not grow (disk full?): timeline and stacks are incomplete\n");
+}
+
+/* Python: whose allocator the objects came from, and what that hides. */
+void mem_report_pythonmalloc(const struct mem_report *r, struct strbuf *out)
+{
+	const char *pm = r->m->pythonmalloc, *v;
+
+	if (!(r->p->sum.flags & MEMW_F_PYTHON) || !pm || !(v = strchr(pm, ':')))
+		return;
+	v++;
+	if (!strncmp(pm, "pinch:", 6)) {
+		strbuf_addstr(out, "  note: PYTHONMALLOC=malloc was set by pinch: every Python object is its own malloc call "
+				   "(pymalloc is off, so small objects show at their sites); set PYTHONMALLOC to choose\n");
+	} else if (!strcmp(v, "malloc") || !strcmp(v, "malloc_debug")) {
+		strbuf_addf(out, "  note: PYTHONMALLOC=%s (yours): every Python object is its own malloc call\n", v);
+	} else {
+		strbuf_addf(out, "  note: PYTHONMALLOC=%s (yours): Python objects of 512 B or less come from pymalloc's "
+				 "arenas (mmap'd, 1 MiB each), not malloc: they are not counted here (--mmap shows the "
+				 "arenas, not the objects); only larger objects and other malloc calls are. Unset "
+				 "PYTHONMALLOC to see them all\n", v);
+	}
 }
 
 void mem_report_others(const struct mem_report *r, struct strbuf *out)
@@ -328,10 +453,10 @@ void mem_report_others(const struct mem_report *r, struct strbuf *out)
 			continue;
 		if (!n++)
 			strbuf_addstr(out, "\nOther processes (pinch mem report --pid PID)\n");
-		strbuf_addf(out, "  pid %-7u %-20s peak %llu B, leaked %llu B in %llu blocks%s%s\n",
+		strbuf_addf(out, "  pid %-7u %-20s peak %llu B, leaked %llu B in %llu block%s%s%s\n",
 			    p->info.pid, base_name(p->exe ? p->exe : "?"),
 			    (unsigned long long)p->sum.peak_bytes, (unsigned long long)p->sum.live_bytes,
-			    (unsigned long long)p->sum.live_blocks,
+			    (unsigned long long)p->sum.live_blocks, pl((long long)p->sum.live_blocks),
 			    p->sum.flags & MEMW_F_FORKED ? " (fork child)" : "",
 			    p->sum.flags & MEMW_F_EXECED ? " (replaced by exec)" : "");
 	}
@@ -345,9 +470,12 @@ void mem_report_top(const struct mem_report *r, int by_count, struct strbuf *out
 	struct site_row *rows = site_rows(r, r->stacks, value, &n);
 	int64_t total = profile_total(r->prof, value);
 	int shown = 0;
+	uint8_t *same = NULL;
 
 	if (!rows)
 		return;
+	if (r->stacks)
+		same = rows_same_looking(r, rows, n, value, 8);
 	strbuf_addf(out, "\nTop allocation sites by %s (%s)\n", by_count ? "count" : "bytes",
 		    r->stacks ? "stack" : "line");
 	if (!by_count && !r->keep_alloc_fns)
@@ -360,11 +488,15 @@ void mem_report_top(const struct mem_report *r, int by_count, struct strbuf *out
 			    total ? 100.0 * (double)rows[i].v[value] / (double)total : 0.0,
 			    (long long)rows[i].v[MP_ALLOC_COUNT], (long long)rows[i].v[MP_TEMP_COUNT]);
 		add_loc(r, rows[i].loc, out);
+		if (same && same[i])
+			add_addr(r->prof, rows[i].loc, out);
 		strbuf_addch(out, '\n');
 		if (r->stacks)
-			add_callers(r, rows[i].stack, 8, "                                               ", out);
+			add_callers(r, rows[i].stack, 8, "                                               ",
+				    same && same[i], out);
 		shown++;
 	}
+	free(same);
 	free(rows);
 }
 
@@ -397,9 +529,11 @@ static void leak_table(const struct mem_report *r, int bytes_v, int count_v, con
 	size_t n, i;
 	struct site_row *rows = site_rows(r, 1, bytes_v, &n);
 	int shown = 0;
+	uint8_t *same;
 
 	if (!rows)
 		return;
+	same = rows_same_looking(r, rows, n, bytes_v, frames ? frames : 1);
 	strbuf_addf(out, "\n%s\n", title);
 	if (!n || !rows[0].v[bytes_v])
 		strbuf_addstr(out, "  none\n");
@@ -411,15 +545,19 @@ static void leak_table(const struct mem_report *r, int bytes_v, int count_v, con
 		strbuf_addf(out, "  %14lld %8lld  ", (long long)rows[i].v[bytes_v],
 			    (long long)rows[i].v[count_v]);
 		add_loc(r, rows[i].loc, out);
+		if (same && same[i])
+			add_addr(r->prof, rows[i].loc, out);
 		if (pool)
 			strbuf_addf(out, "  [%s]", pool);
 		strbuf_addch(out, '\n');
 		if (frames)
-			add_callers(r, rows[i].stack, frames, "                              ", out);
+			add_callers(r, rows[i].stack, frames, "                              ",
+				    same && same[i], out);
 		shown++;
 	}
 	if (i < n && rows[i].v[bytes_v])
 		strbuf_addf(out, "  ... %zu more (-n 0 lists all)\n", n - i);
+	free(same);
 	free(rows);
 }
 
@@ -527,8 +665,8 @@ void mem_report_peak(const struct mem_report *r, struct strbuf *out)
 	size_t i, ns = profile_n_samples(r->prof);
 	const struct memw_summary *s = &r->p->sum;
 
-	strbuf_addf(out, "\nPeak: %llu B in %llu blocks at %.3f s, by allocation site and callers\n",
-		    (unsigned long long)s->peak_bytes, (unsigned long long)s->peak_blocks,
+	strbuf_addf(out, "\nPeak: %llu B in %llu block%s at %.3f s, by allocation site and callers\n",
+		    (unsigned long long)s->peak_bytes, (unsigned long long)s->peak_blocks, pl((long long)s->peak_blocks),
 		    s->peak_time_ns > s->start_mono_ns ? secs(s->peak_time_ns - s->start_mono_ns) : 0.0);
 	if (!total) {
 		strbuf_addstr(out, "  (nothing in use at the peak)\n");
@@ -870,8 +1008,8 @@ int mem_report_lines(const struct mem_report *r, const char *func, struct strbuf
 
 		strbuf_addf(out, "\nLines of %s (%s): bytes allocated, calls and net bytes (still in use at exit)\n",
 			    func, path[0] ? path : "source unknown");
-		strbuf_addf(out, "  total %lld B in %lld calls, net %lld B\n", (long long)tb, (long long)tc,
-			    (long long)tn);
+		strbuf_addf(out, "  total %lld B in %lld call%s, net %lld B\n", (long long)tb, (long long)tc,
+			    pl((long long)tc), (long long)tn);
 		if (path[0] && find_source(path, r->p->exe, &src) == 0) {
 			char *p = src.buf;
 
@@ -1051,24 +1189,38 @@ int mem_report_diff(const struct mem_report *r, const char *from, const char *to
 		json_obj_end(&w);
 		strbuf_addch(out, '\n');
 	} else {
-		strbuf_addf(out, "Snapshot diff '%s' (%.3f s) -> '%s' (%.3f s): %+lld B, %+lld blocks\n", from,
+		uint32_t *shown = calloc(n ? (size_t)n : 1, sizeof(*shown));
+		uint8_t *same = NULL;
+		long k = 0;
+
+		strbuf_addf(out, "Snapshot diff '%s' (%.3f s) -> '%s' (%.3f s): %+lld B, %+lld block%s\n", from,
 			    a->time_ns > r->p->sum.start_mono_ns ? secs(a->time_ns - r->p->sum.start_mono_ns) : 0.0,
 			    to, b->time_ns > r->p->sum.start_mono_ns ? secs(b->time_ns - r->p->sum.start_mono_ns) : 0.0,
-			    (long long)tb, (long long)tk);
+			    (long long)tb, (long long)tk, pl((long long)tk));
 		strbuf_addf(out, "  %14s %10s %14s %10s  %s\n", "bytes diff", "blocks", "now bytes", "now blocks",
 			    r->stacks ? "stack" : "site");
 		if (!n)
 			strbuf_addstr(out, "  (no difference)\n");
+		for (j = 0; shown && j < n && (!r->limit || j < r->limit); j++)
+			shown[k++] = rep_stack[d[j].group];
+		if (r->stacks && shown)
+			same = same_looking(r->prof, shown, (size_t)k, 8);
 		for (j = 0; j < n && (!r->limit || j < r->limit); j++) {
+			int addr = same && same[j];
+
 			strbuf_addf(out, "  %+14lld %+10lld %14llu %10llu  ", (long long)d[j].bytes_diff,
 				    (long long)d[j].blocks_diff, (unsigned long long)d[j].bytes,
 				    (unsigned long long)d[j].blocks);
 			add_loc(r, rep_loc[d[j].group], out);
+			if (addr)
+				add_addr(r->prof, rep_loc[d[j].group], out);
 			strbuf_addch(out, '\n');
 			if (r->stacks)
 				add_callers(r, rep_stack[d[j].group], 8,
-					    "                                                      ", out);
+					    "                                                      ", addr, out);
 		}
+		free(same);
+		free(shown);
 	}
 	free(d);
 	free(keys);
@@ -1202,6 +1354,13 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 	json_kuint(&w, "rss_max", s->rss_max);
 	json_kuint(&w, "unknown_frees", s->unknown_frees);
 	json_kuint(&w, "dropped_events", s->dropped);
+	if ((s->flags & MEMW_F_PYTHON) && r->m->pythonmalloc && strchr(r->m->pythonmalloc, ':')) {
+		json_key(&w, "pythonmalloc");
+		json_obj_begin(&w);
+		json_kstr(&w, "value", strchr(r->m->pythonmalloc, ':') + 1);
+		json_kstr(&w, "set_by", !strncmp(r->m->pythonmalloc, "pinch:", 6) ? "pinch" : "user");
+		json_obj_end(&w);
+	}
 
 	rows = site_rows(r, r->stacks, MP_ALLOC_BYTES, &n);
 	json_key(&w, "sites");

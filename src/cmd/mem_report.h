@@ -44,5 +44,8 @@ int mem_report_diff(const struct mem_report *r, const char *from, const char *to
 void mem_report_json(const struct mem_report *r, struct strbuf *out);
 /* Other process images in the recording, one line each. */
 void mem_report_others(const struct mem_report *r, struct strbuf *out);
+/* The summary's PYTHONMALLOC note (Python processes): who set it and
+ * what pymalloc hides. */
+void mem_report_pythonmalloc(const struct mem_report *r, struct strbuf *out);
 
 #endif

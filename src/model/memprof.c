@@ -58,6 +58,7 @@ void memprof_free(struct memprof *m)
 		proc_release(&m->procs[i]);
 	free(m->procs);
 	free(m->command);
+	free(m->pythonmalloc);
 	free(m);
 }
 
@@ -296,9 +297,11 @@ int memprof_read(struct memprof **out, struct rec_reader *r, char *err, size_t e
 
 	*out = NULL;
 	if (h->kind != REC_KIND_MEM) {
-		snprintf(err, errlen, "not a memory recording (kind %u; 'pinch report' reads CPU recordings)",
-			 h->kind);
-		return -EPROTO;
+		if (h->kind == REC_KIND_CPU)
+			snprintf(err, errlen, "a CPU recording, not a memory recording");
+		else
+			snprintf(err, errlen, "not a memory recording (kind %u)", h->kind);
+		return -EMEDIUMTYPE;
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -321,6 +324,9 @@ int memprof_read(struct memprof **out, struct rec_reader *r, char *err, size_t e
 			if (!strcmp(k, "command")) {
 				free(m->command);
 				m->command = strndup(v, vl);
+			} else if (!strcmp(k, "pythonmalloc")) {
+				free(m->pythonmalloc);
+				m->pythonmalloc = strndup(v, vl);
 			}
 			break;
 		}

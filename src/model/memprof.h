@@ -79,6 +79,7 @@ struct memprof {
 	struct memprof_proc *procs;
 	size_t n_procs;
 	char *command;
+	char *pythonmalloc;	/* "pinch:malloc" (pinch set it) or "user:VALUE"; NULL if unknown */
 	uint64_t start_mono_ns, start_real_ns;
 	int truncated;		/* the file ended inside a record */
 	int finished;		/* REC_FINISH seen */
@@ -91,8 +92,9 @@ void memprof_leak_class(const struct memprof_proc *p, uint32_t stack, uint32_t c
 			uint64_t *bytes, uint64_t *blocks);
 
 /* Reads a recording. Returns 0, or -errno with a reason in err:
- * -EPROTO (not a memory recording), -ENODATA (no process in it), and the
- * rec_reader_open errors. */
+ * -EMEDIUMTYPE (a pinch recording of another kind), -ENODATA (no process
+ * in it), and the rec_reader_open errors (-EPROTO: not a pinch recording
+ * at all). */
 int memprof_load(struct memprof **out, const char *path, char *err, size_t errlen);
 /* The same from an open reader (the fuzz target's entry). */
 int memprof_read(struct memprof **out, struct rec_reader *r, char *err, size_t errlen);

@@ -146,7 +146,7 @@ int main(void)
 
 		rec_writer_open(&w, path, REC_KIND_CPU);
 		rec_writer_close(w);
-		is_int(memprof_load(&m, path, err, sizeof(err)), -EPROTO, "a CPU recording is refused");
+		is_int(memprof_load(&m, path, err, sizeof(err)), -EMEDIUMTYPE, "a CPU recording is refused");
 		rec_writer_open(&w, path, REC_KIND_MEM);
 		rec_writer_close(w);
 		is_int(memprof_load(&m, path, err, sizeof(err)), -ENODATA, "no process: no data");

@@ -5,6 +5,9 @@
  * allocates and frees (no growth). Snapshots come from libpinch's
  * pinch_mem_snapshot(), or from SIGUSR2 sent to itself when run with
  * the argument "signal" (then named signal-1, signal-2).
+ * With the argument "twice", between "warm" and "grown" there are two
+ * cache_put() calls on one line, of 3 and 4 entries (+600 B and +800 B):
+ * two stacks that differ only in the call's address.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -52,6 +55,14 @@ static void snap(int sig, const char *label)
 int main(int argc, char **argv)
 {
 	int sig = argc > 1 && !strcmp(argv[1], "signal");
+
+	if (argc > 1 && !strcmp(argv[1], "twice")) {
+		cache_put(100);
+		snap(0, "warm");
+		cache_put(3); cache_put(4);	/* two calls on one line */
+		snap(0, "grown");
+		return 0;
+	}
 
 	cache_put(100);
 	log_line(5);

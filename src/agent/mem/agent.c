@@ -340,6 +340,7 @@ static int resolve(void)
 		R.pvalloc = (void *(*)(size_t))next_sym("pvalloc", base);
 	}
 	R.usable = (size_t (*)(void *))next_sym("malloc_usable_size", base);
+	(void)dlerror();	/* the program's dlerror() must not see our misses */
 	self_end(&old);
 	__atomic_store_n(&g_real, 2, __ATOMIC_RELEASE);
 	return 1;
@@ -1459,8 +1460,10 @@ static void python_init(void)
 {
 	const unsigned long *ver = dlsym(RTLD_DEFAULT, "Py_Version");
 
-	if (!ver && !dlsym(RTLD_DEFAULT, "Py_Initialize"))
+	if (!ver && !dlsym(RTLD_DEFAULT, "Py_Initialize")) {
+		(void)dlerror();	/* the program's dlerror() must not see our misses */
 		return;
+	}
 	g_st->flags |= MEMW_F_PYTHON;
 	if (!ver || (*ver >> 16) != 0x030b)
 		return;
@@ -1775,6 +1778,25 @@ static void record_alloc(void *p, size_t size, void **fp, int mm)
 	book_unlock();
 }
 
+/* A release the program made (a free, or a munmap with mm): booked now,
+ * or queued like an allocation. Returns 1 when queued; with hold, the
+ * queue then does the real free once the release is booked, so no other
+ * thread can be handed the address before. */
+static int record_release(uint64_t ptr, int mm, int hold)
+{
+	if (UNLIKELY(t_in_lock)) {
+		defer(mm ? EV_MUNMAP : EV_FREE, ptr, 0, 0, hold, NULL, 0);
+		return 1;
+	}
+	book_lock();
+	if (mm)
+		account_free(ptr, g_mtab, g_mcap, &g_mcount);
+	else
+		account_free(ptr, g_ptab, g_pcap, &g_pcount);
+	book_unlock();
+	return 0;
+}
+
 /* Blocks served before the next allocator is known (another thread is
  * looking it up): from the arena, unrecorded, so counted as dropped. */
 static void *early_alloc(size_t n, size_t align)
@@ -1822,16 +1844,8 @@ EXPORT void free(void *p)
 		R.free(p);
 		return;
 	}
-	if (UNLIKELY(t_in_lock)) {
-		/* the real free waits for the booking: until then no other
-		 * thread can be handed this address */
-		defer(EV_FREE, (uint64_t)(uintptr_t)p, 0, 0, 1, NULL, 0);
-	} else {
-		book_lock();
-		account_free((uint64_t)(uintptr_t)p, g_ptab, g_pcap, &g_pcount);
-		book_unlock();
+	if (!record_release((uint64_t)(uintptr_t)p, 0, 1))
 		R.free(p);
-	}
 	leave();
 }
 
@@ -2057,13 +2071,7 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t
 EXPORT int munmap(void *addr, size_t len)
 {
 	if (g_mmap && g_mcount && enter()) {
-		if (UNLIKELY(t_in_lock)) {
-			defer(EV_MUNMAP, (uint64_t)(uintptr_t)addr, 0, 0, 0, NULL, 0);
-		} else {
-			book_lock();
-			account_free((uint64_t)(uintptr_t)addr, g_mtab, g_mcap, &g_mcount);
-			book_unlock();
-		}
+		record_release((uint64_t)(uintptr_t)addr, 1, 0);
 		leave();
 	}
 	return sys_munmap(addr, len);
