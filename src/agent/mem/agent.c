@@ -853,8 +853,9 @@ static void account_alloc(uint64_t ptr, uint64_t size, uint32_t stack, struct pe
 	struct memw_site_live *s = &g_sites[stack];
 	uint64_t old;
 
-	/* A pointer still in the table was freed behind our back (a guarded
-	 * path); drop the stale entry first so the books stay balanced. */
+	/* A pointer still in the table was freed behind our back (by libc
+	 * code that frees without calling free, e.g. reallocarray's realloc);
+	 * drop the stale entry first so the books stay balanced. */
 	if (UNLIKELY(ptab_take(*tab, *cap, count, ptr, &old))) {
 		struct memw_site_live *o = &g_sites[old & 0xfffff];
 
