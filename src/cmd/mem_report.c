@@ -287,6 +287,9 @@ static void add_leak_summary(const struct mem_report *r, struct strbuf *out)
 			      "the process did not end through exit())\n");
 		return;
 	}
+	if (!r->suppress_file && !l->blocks[MEMW_LEAK_DEFINITE] && !l->blocks[MEMW_LEAK_INDIRECT]) {
+		strbuf_addstr(out, "  leaked       0 B: nothing was lost\n");
+	} else {
 	strbuf_addstr(out, "  leaked       ");
 	if (r->suppress_file) {
 		/* what the suppressions left; the classes are before them */
@@ -306,6 +309,7 @@ static void add_leak_summary(const struct mem_report *r, struct strbuf *out)
 		    (unsigned long long)l->blocks[MEMW_LEAK_DEFINITE],
 		    (unsigned long long)l->bytes[MEMW_LEAK_INDIRECT],
 		    (unsigned long long)l->blocks[MEMW_LEAK_INDIRECT]);
+	}
 	if (l->blocks[MEMW_LEAK_POSSIBLE]) {
 		strbuf_addstr(out, "  possibly     ");
 		add_blocks(out, l->bytes[MEMW_LEAK_POSSIBLE], l->blocks[MEMW_LEAK_POSSIBLE]);
