@@ -27,8 +27,15 @@ for py in "${pythons[@]}"; do
 	"$py" "$W/threads.py" 5 &
 	pid=$!
 	wait_threads $pid
-	"$PINCH_PYSTACK" $pid >dump.txt 2>&1
-	is "$?" 0 "$tag: pystack reads $py"
+	# main names no thread: it is in join (line 49) once the last start()
+	# has returned; read until it is there (or 3 s)
+	for _ in $(seq 30); do
+		"$PINCH_PYSTACK" $pid >dump.txt 2>&1
+		rc=$?
+		grep -q "main ($W/threads.py:49)" dump.txt && break
+		sleep 0.1
+	done
+	is "$rc" 0 "$tag: pystack reads $py"
 	is "$(grep -c '^thread ' dump.txt)" 4 "$tag: four python threads"
 	tid_a=$(grep -l burner-a /proc/$pid/task/*/comm | cut -d/ -f5)
 	is "$(awk -v t="thread $tid_a" 'index($0, t) == 1 { getline; print $1 }' dump.txt)" burn_a \

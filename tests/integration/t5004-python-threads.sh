@@ -20,7 +20,12 @@ for py in "${PYTHONS[@]}"; do
 	is "$(thread_row $tag.rec burner-a burn_b total_pct)" "" "$tag: no burn_b on burner-a"
 	a=$(total_pct $tag.rec burn_a --user-only)
 	b=$(total_pct $tag.rec burn_b --user-only)
-	within "$(echo "100 * $a / ($a + $b)" | bc -l | cut -c1-5)" 50 10 "$tag: the burners share the GIL"
+	# The GIL is handed over every 5 ms, but who gets it next is up to the
+	# scheduler: on a loaded machine one burner may get 2/3 of the time.
+	# Both must be there, each with a real share.
+	share=$(echo "100 * $a / ($a + $b)" | bc -l | cut -c1-5)
+	ok "$tag: the burners share the GIL (burn_a has $share % of the two)" \
+		awk -v s="$share" 'BEGIN { exit !(s >= 20 && s <= 80) }'
 	# Waiting is not CPU: at most the kernel's futex wake-up of the
 	# sleeper is sampled (kernel stacks), far under 1 % of the run.
 	sl=$(jget $tag.rec 'sum(t["share_pct"] for t in d["report"]["threads"] if t["name"] == "sleeper")' --threads --limit 1)
