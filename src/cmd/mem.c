@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "cmd/mem_report.h"
+#include "view/view_mem.h"
 #include "collect/memrec.h"
 #include "core/clock.h"
 #include "core/opt.h"

@@ -22,7 +22,9 @@ ok "CSV rows are numbers" awk -F, 'NR > 1 && !($1 ~ /^[0-9]+\.[0-9][0-9][0-9]$/ 
 is "$(awk -F, 'NR > 1 { n += $2 } END { print n }' s.csv)" "$n" "CSV requests add up to the run's ($n)"
 is "$(awk -F, 'NR > 1 { n += $3 } END { print n }' s.csv)" 0 "CSV errors add up to the run's (0)"
 is "$(awk -F, 'NR > 1' s.csv | wc -l | tr -d ' ')" 3 "three rows: 1 s, 2 s and the last half second"
-within "$(awk -F, 'NR == 2 { print $2 }' s.csv)" 500 5 "first second: about 500 requests (open model)"
+# A row ends when the per-second tick runs, which a loaded machine may
+# delay: the rate over the row's own span is what the open model fixes.
+within "$(awk -F, 'NR == 2 { printf "%.0f", $2 / $1 }' s.csv)" 500 10 "first row: 500 requests per second of its span (open model)"
 ok "seconds increase" awk -F, 'NR > 2 && $1 <= prev { exit 1 } { prev = $1 }' s.csv
 
 # HdrHistogram log, read independently.

@@ -1,10 +1,10 @@
 /*
- * mem_report.h - the text, JSON and SVG forms of a pinch mem report
- * (used by src/cmd/mem.c only). Every function appends to a strbuf; the
+ * view_mem.h - the text, JSON and SVG forms of a pinch mem report (view
+ * layer; src/cmd/mem.c parses, calls these, prints). Every function appends to a strbuf; the
  * command prints.
  */
-#ifndef PINCH_CMD_MEM_REPORT_H
-#define PINCH_CMD_MEM_REPORT_H
+#ifndef PINCH_VIEW_VIEW_MEM_H
+#define PINCH_VIEW_VIEW_MEM_H
 
 #include <stddef.h>
 #include <stdint.h>

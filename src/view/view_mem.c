@@ -1,11 +1,11 @@
 /*
- * mem_report.c - renders a pinch mem report from the memory profile and
- * the recording's exact figures (command layer, used by mem.c): summary,
+ * view_mem.c - renders a pinch mem report from the memory profile and
+ * the recording's exact figures (view layer, used by cmd/mem.c): summary,
  * top sites by line or stack, leaks, the peak as a massif-like tree, the
  * timeline as a text chart or SVG, memory_profiler-like line listings,
  * snapshot diffs and the JSON form. Appends to strbufs; never prints.
  */
-#include "mem_report.h"
+#include "view/view_mem.h"
 
 #include <errno.h>
 #include <stdio.h>
