@@ -200,17 +200,23 @@ struct loc_ord {
 	uint32_t func, file, line, loc;
 };
 
+int view_line_key_cmp(uint32_t func_a, uint32_t file_a, uint32_t line_a, uint32_t func_b,
+		      uint32_t file_b, uint32_t line_b)
+{
+	if (func_a != func_b)
+		return func_a < func_b ? -1 : 1;
+	if (file_a != file_b)
+		return file_a < file_b ? -1 : 1;
+	if (line_a != line_b)
+		return line_a < line_b ? -1 : 1;
+	return 0;
+}
+
 static int loc_ord_cmp(const void *a, const void *b)
 {
 	const struct loc_ord *x = a, *y = b;
 
-	if (x->func != y->func)
-		return x->func < y->func ? -1 : 1;
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return 0;
+	return view_line_key_cmp(x->func, x->file, x->line, y->func, y->file, y->line);
 }
 
 /* Picks each function's most-sampled (file, line) and its lowest line. */

@@ -80,6 +80,10 @@ size_t view_utf8_width(const char *s);
 /* "N noun" with a plural noun made singular for one ("1 sample"). */
 void view_add_count(struct strbuf *sb, long long n, const char *noun);
 double view_pct(int64_t v, int64_t total);
+/* Orders (function, file, line) keys of interned strings: the one rule
+ * by which report's and mem report's rows group a source line. */
+int view_line_key_cmp(uint32_t func_a, uint32_t file_a, uint32_t line_a, uint32_t func_b,
+		      uint32_t file_b, uint32_t line_b);
 const char *view_kind_name(unsigned kind);
 void view_json_types(const struct vctx *c, struct json_writer *w);
 

@@ -17,6 +17,7 @@
 #include "model/memprof.h"
 #include "model/profile.h"
 #include "view/view.h"
+#include "view/view_int.h"
 #include "core/banned.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -72,14 +73,22 @@ struct site_row {
 static int site_key_cmp(const void *a, const void *b)
 {
 	const struct site_row *x = a, *y = b;
+	int c = view_line_key_cmp(x->func, x->file, x->line, y->func, y->file, y->line);
 
-	if (x->func != y->func)
-		return x->func < y->func ? -1 : 1;
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->module < y->module ? -1 : x->module > y->module;
+	return c ? c : x->module < y->module ? -1 : x->module > y->module;
+}
+
+/* A row keyed by the location loc (a stack's leaf) of stack. */
+static void row_key(const struct profile *prof, struct site_row *row, uint32_t loc, uint32_t stack)
+{
+	const struct profile_location *l = profile_location(prof, loc);
+
+	row->loc = loc;
+	row->func = l->function;
+	row->file = l->file;
+	row->line = l->line;
+	row->module = l->module;
+	row->stack = stack;
 }
 
 static size_t g_sort_value;	/* the value rows are sorted by (qsort has no context) */
@@ -108,17 +117,10 @@ static struct site_row *site_rows(const struct mem_report *r, int stacks, size_t
 		const int64_t *v = profile_sample_values(r->prof, i);
 		uint32_t nl;
 		const uint32_t *locs = profile_stack(r->prof, s->stack, &nl);
-		const struct profile_location *l;
 
 		if (!nl)
 			continue;
-		l = profile_location(r->prof, locs[0]);
-		rows[k].loc = locs[0];
-		rows[k].func = l->function;
-		rows[k].file = l->file;
-		rows[k].line = l->line;
-		rows[k].module = l->module;
-		rows[k].stack = s->stack;
+		row_key(r->prof, &rows[k], locs[0], s->stack);
 		memcpy(rows[k].v, v, sizeof(rows[k].v));
 		k++;
 	}
@@ -1093,18 +1095,11 @@ static int diff_groups(const struct mem_report *r, uint32_t *keys, uint32_t *rep
 	for (i = 0; i < ns; i++) {
 		uint32_t nl;
 		const uint32_t *locs = profile_stack(r->prof, (uint32_t)i, &nl);
-		const struct profile_location *l;
 
 		site_of[i] = UINT32_MAX;
 		if (!nl)
 			continue;
-		l = profile_location(r->prof, locs[0]);
-		rows[k].loc = locs[0];
-		rows[k].func = l->function;
-		rows[k].file = l->file;
-		rows[k].line = l->line;
-		rows[k].module = l->module;
-		rows[k].stack = (uint32_t)i;
+		row_key(r->prof, &rows[k], locs[0], (uint32_t)i);
 		k++;
 	}
 	qsort(rows, k, sizeof(*rows), site_key_cmp);
