@@ -3,7 +3,7 @@ BUILD ?= build
 SAN   ?= build-san
 MESON_SETUP = meson setup --wrap-mode=nodownload
 
-.PHONY: all deps deps-test demo check check-plain check-san check-tsan clean
+.PHONY: all deps deps-test deps-fuzz demo check check-plain check-san check-tsan fuzz clean
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -13,6 +13,9 @@ deps:
 
 deps-test:
 	@bash scripts/deps.sh test
+
+deps-fuzz:
+	@bash scripts/deps.sh fuzz
 
 $(BUILD)/build.ninja:
 	$(MESON_SETUP) $(BUILD) >/dev/null
@@ -38,5 +41,10 @@ check-san: $(SAN)/build.ninja
 check-tsan:
 	bash tests/tsan/run.sh build-tsan
 
+# A libFuzzer campaign (clang): every tests/fuzz target for FUZZ_SECONDS
+# (60) each; corpora in FUZZ_CORPUS (~/.cache/pinch-fuzz). docs/fuzzing.md.
+fuzz: deps-fuzz
+	@bash scripts/fuzz.sh
+
 clean:
-	rm -rf $(BUILD) $(SAN) build-tsan
+	rm -rf $(BUILD) $(SAN) build-tsan build-fuzz

@@ -4,6 +4,7 @@
 #   deps.sh build   what building pinch needs (make, make demo)
 #   deps.sh test    build + what the tests run against (make check, CI)
 #   deps.sh bench   test + the tools bench/ compares pinch with
+#   deps.sh fuzz    build + libFuzzer (clang's -fsanitize=fuzzer; make fuzz)
 set -euo pipefail
 what=${1:-test}
 
@@ -17,14 +18,20 @@ test=(
 	valgrind strace linux-perf chromium golang-go libjemalloc-dev libgoogle-perftools-dev
 	libhdrhistogram-java default-jre-headless
 )
+# clang 14's libFuzzer and sanitizer runtimes are in libclang-rt-14-dev, only
+# recommended by clang (deps.sh installs without recommends).
+fuzz=(
+	clang libclang-rt-14-dev
+)
 bench=(
 	heaptrack wrk hyperfine uftrace austin apache2-utils nghttp2-client
 )
 case "$what" in
 build) pkgs=("${build[@]}") ;;
 test) pkgs=("${build[@]}" "${test[@]}") ;;
-bench|all) pkgs=("${build[@]}" "${test[@]}" "${bench[@]}") ;;
-*) echo "usage: deps.sh [build|test|bench]" >&2; exit 2 ;;
+fuzz) pkgs=("${build[@]}" "${fuzz[@]}") ;;
+bench|all) pkgs=("${build[@]}" "${test[@]}" "${bench[@]}" "${fuzz[@]}") ;;
+*) echo "usage: deps.sh [build|test|bench|fuzz]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -1,12 +1,13 @@
 /*
  * driver.c - a standalone driver for the fuzz targets (no libFuzzer
- * needed): replays every file of the corpus directories given as
- * arguments, then runs seeded random mutations of them for a bounded
+ * needed): replays every file of the corpus directories (or the files)
+ * given as arguments, then runs seeded random mutations of them for a bounded
  * number of iterations (PINCH_FUZZ_ITERS, default 20000). Under the
  * sanitizer build this turns every parser's fuzz target into a CI test.
  * With clang, the same target links against -fsanitize=fuzzer instead.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,29 +22,42 @@ struct seeds {
 	size_t n, alloc;
 };
 
+static void load_file(struct seeds *s, const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (strbuf_read_file(&sb, path, 1 << 24)) {
+		fprintf(stderr, "fuzz driver: cannot read '%s'\n", path);
+		return;
+	}
+	if (s->n == s->alloc) {
+		s->alloc = s->alloc ? s->alloc * 2 : 16;
+		s->v = realloc(s->v, s->alloc * sizeof(*s->v));
+	}
+	s->v[s->n++] = sb;
+}
+
+/* A corpus directory, or one input (a crash to reproduce). */
 static void load_dir(struct seeds *s, const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
+	if (!d && errno == ENOTDIR) {
+		load_file(s, dir);
+		return;
+	}
 	if (!d) {
 		fprintf(stderr, "fuzz driver: cannot open corpus '%s'\n", dir);
 		return;
 	}
 	while ((e = readdir(d))) {
 		char path[4096];
-		struct strbuf sb = STRBUF_INIT;
 
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (strbuf_read_file(&sb, path, 1 << 24))
-			continue;
-		if (s->n == s->alloc) {
-			s->alloc = s->alloc ? s->alloc * 2 : 16;
-			s->v = realloc(s->v, s->alloc * sizeof(*s->v));
-		}
-		s->v[s->n++] = sb;
+		load_file(s, path);
 	}
 	closedir(d);
 }

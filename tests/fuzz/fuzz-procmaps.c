@@ -7,11 +7,12 @@
 
 #include "collect/procmaps.h"
 
+volatile uint64_t sink;	/* keeps the reads from being optimised away */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct procmaps m = PROCMAPS_INIT;
 	size_t bad = 0, i;
-	volatile uint64_t sink = 0;
 
 	if (procmaps_parse(&m, (const char *)data, size, 0, &bad) == 0)
 		for (i = 0; i < m.n; i++)

@@ -31,6 +31,8 @@ static int fake_read(void *ctx, uint64_t addr, void *dst, size_t len)
 	return 0;
 }
 
+volatile size_t sink;	/* keeps the reads from being optimised away */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct py_reader *r;
@@ -39,7 +41,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct py_frame fr[PY_MAX_DEPTH];
 	size_t nt = 0, nf;
 	char err[256];
-	volatile size_t sink = 0;
 
 	img.data = data;
 	img.size = size;

@@ -7,13 +7,14 @@
 
 #include "model/recfile.h"
 
+volatile uint64_t sink;	/* keeps the reads from being optimised away */
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rec_reader *r;
 	struct rec rec;
 	struct rec_sample_view v;
 	char err[256];
-	volatile uint64_t sink = 0;
 
 	if (rec_reader_open_mem(&r, data, size, err, sizeof(err)))
 		return 0;

@@ -2,7 +2,10 @@
  * fuzz-views.c - fuzz target for the views: the input drives the
  * building of a profile (hostile names: any bytes; deep, recursive or
  * empty stacks; zero and negative values; threads), then every view
- * renders it in every form. Checks the folded stacks sum to the total.
+ * renders it. Checks the folded stacks sum to the total. The first byte
+ * picks one view and one of eight option sets, and a profile has at most
+ * MAX_SAMPLES samples, so an input is cheap (libFuzzer runs thousands a
+ * second) and the fuzzer still reaches every view and every form.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +15,8 @@
 #include "core/strbuf.h"
 #include "model/profile.h"
 #include "view/view.h"
+
+#define MAX_SAMPLES 32
 
 struct in {
 	const uint8_t *p;
@@ -53,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct strbuf out = STRBUF_INIT, name = STRBUF_INIT;
 	struct view_opts o;
 	char err[256];
-	size_t i, k;
+	size_t i, k, n_samples = 0;
+	unsigned sel = byte(&in), set = sel % 8, which = (sel / 8) % 8;
 
 	profile_add_type(p, "samples", "count");
 	profile_add_type(p, byte(&in) & 1 ? "alloc" : "cpu", byte(&in) & 1 ? "bytes" : "nanoseconds");
@@ -76,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (i == 3)	/* copied: string pointers move as the profile grows */
 			snprintf(func, sizeof(func), "%s", profile_string(p, l.function));
 	}
-	while (in.n) {
+	while (in.n && n_samples++ < MAX_SAMPLES) {
 		unsigned depth = byte(&in) % 64, t = byte(&in) % 3;
 		int64_t v[2];
 
@@ -86,28 +92,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		v[1] = (int64_t)(int8_t)byte(&in) * 1000;
 		profile_add_sample(p, profile_intern_stack(p, stack, depth), threads[t], v);
 	}
-	for (i = 0; i < 8; i++) {
-		view_opts_init(&o);
-		o.value = 1;
-		o.count_value = i & 1 ? 0 : SIZE_MAX;
-		o.json = !!(i & 2);
-		o.by_thread = !!(i & 4);
-		o.sort = i & 2 ? VIEW_SORT_TOTAL : VIEW_SORT_SELF;
-		o.limit = (int)i;
-		o.depth = 1 + (int)(i & 1);
-		o.color = !!(i & 4);
-		o.func = i == 7 ? "" : func;
-		o.search = func;
-		o.source_root = "fuzz-nonexistent";
-		strbuf_reset(&out);
-		view_top(p, &o, &out, err, sizeof(err));
-		strbuf_reset(&out);
-		view_lines(p, &o, &out, err, sizeof(err));
-		strbuf_reset(&out);
-		view_callers(p, &o, &out, err, sizeof(err));
-		strbuf_reset(&out);
-		view_callees(p, &o, &out, err, sizeof(err));
-		strbuf_reset(&out);
+	view_opts_init(&o);
+	o.value = 1;
+	o.count_value = set & 1 ? 0 : SIZE_MAX;
+	o.json = !!(set & 2);
+	o.by_thread = !!(set & 4);
+	o.sort = set & 2 ? VIEW_SORT_TOTAL : VIEW_SORT_SELF;
+	o.limit = (int)set;
+	o.depth = 1 + (int)(set & 1);
+	o.color = !!(set & 4);
+	o.func = set == 7 ? "" : func;
+	o.search = func;
+	o.source_root = "fuzz-nonexistent";
+	switch (which) {
+	case 0: view_top(p, &o, &out, err, sizeof(err)); break;
+	case 1: view_lines(p, &o, &out, err, sizeof(err)); break;
+	case 2: view_callers(p, &o, &out, err, sizeof(err)); break;
+	case 3: view_callees(p, &o, &out, err, sizeof(err)); break;
+	case 4: view_flamegraph(p, &o, &out, err, sizeof(err)); break;
+	case 5: view_speedscope(p, &o, &out, err, sizeof(err)); break;
+	case 6: view_pprof(p, &o, &out, err, sizeof(err)); break;
+	default:
 		if (o.json) {	/* the JSON form of the folded stacks */
 			view_collapsed(p, &o, &out, err, sizeof(err));
 			strbuf_reset(&out);
@@ -116,13 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (view_collapsed(p, &o, &out, err, sizeof(err)) == 0 &&
 		    folded_sum(&out) != profile_total(p, 1))
 			abort();
-		o.json = !!(i & 2);
-		strbuf_reset(&out);
-		view_flamegraph(p, &o, &out, err, sizeof(err));
-		strbuf_reset(&out);
-		view_speedscope(p, &o, &out, err, sizeof(err));
-		strbuf_reset(&out);
-		view_pprof(p, &o, &out, err, sizeof(err));
+		break;
 	}
 	strbuf_release(&out);
 	strbuf_release(&name);
