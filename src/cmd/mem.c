@@ -51,6 +51,7 @@ struct mem_opts {
 	int keep_alloc_fns;
 	int wide;
 	const char *suppress;
+	int no_leak_scan;
 };
 
 static int alloc_fn_cb(const struct opt *opt, const char *arg, void *ctx)
@@ -492,6 +493,7 @@ int cmd_mem(int argc, char **argv)
 	const struct opt opts[] = {
 		{ OPT_STRING, 'o', "output", &o.output, "FILE", "write the recording to FILE (default pinch-mem-DATE-TIME.rec)", NULL, 0 },
 		{ OPT_FLAG, 0, "mmap", &o.mmap, NULL, "also count anonymous mmap/munmap as allocations", NULL, 0 },
+		{ OPT_FLAG, 0, "no-leak-scan", &o.no_leak_scan, NULL, "do not classify leaks at exit (the scan reads the whole live heap once)", NULL, 0 },
 		{ OPT_STRING, 0, "snapshot-signal", &o.snapshot_signal, "SIG", "take a snapshot when the program gets SIG (e.g. USR2)", NULL, 0 },
 		{ OPT_DURATION, 0, "interval", &o.interval_ns, "TIME", "timeline bucket (default 10ms)", NULL, 0 },
 		{ OPT_INT, 0, "depth", &o.depth, "N", "stack frames kept per allocation (1-64, default 64)", NULL, 0 },
@@ -616,6 +618,7 @@ int cmd_mem(int argc, char **argv)
 	ro.interval_ns = o.interval_ns;
 	ro.depth = (int)o.depth;
 	ro.unwind_fp = o.unwind && !strcmp(o.unwind, "fp");
+	ro.no_leak_scan = o.no_leak_scan;
 	rc = memrec_run(&ro, &res, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "pinch mem: %s\n", err);

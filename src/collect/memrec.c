@@ -266,11 +266,11 @@ static int child_env(const struct memrec_opts *o, struct strbuf *pre, struct str
 	strbuf_addstr(pre, o->agent);
 	if (old && *old)
 		strbuf_addf(pre, ":%s", old);
-	strbuf_addf(opts, "mmap=%d,unwind=%s,signal=%d,interval_us=%llu,depth=%d", o->mmap ? 1 : 0,
+	strbuf_addf(opts, "mmap=%d,unwind=%s,signal=%d,interval_us=%llu,depth=%d,leaks=%d", o->mmap ? 1 : 0,
 		    o->unwind_fp ? "fp" : "cfi",
 		    o->snapshot_signal,
 		    (unsigned long long)((o->interval_ns ? o->interval_ns : 10000000) / 1000),
-		    o->depth ? o->depth : MEMW_MAX_DEPTH);
+		    o->depth ? o->depth : MEMW_MAX_DEPTH, o->no_leak_scan ? 0 : 1);
 	return 0;
 }
 

@@ -21,6 +21,7 @@ struct memrec_opts {
 	uint64_t interval_ns;	/* timeline bucket (0: 10 ms) */
 	int depth;		/* stack frames kept (0: 64) */
 	int unwind_fp;		/* 1: frame pointers only; 0: CFI (DWARF) with fp fallback */
+	int no_leak_scan;	/* 1: no leak classes at exit (the scan reads the live heap) */
 };
 
 struct memrec_result {

@@ -65,6 +65,10 @@ is "$(jqv exit.json '"\(.leaks_classified) \(.leaked_bytes)"')" "false 1000000" 
 "$PINCH" mem report exit.rec >exit.txt 2>&1
 ok "... and the summary says why" grep -q "not told apart from still reachable: the process did not end through exit()" exit.txt
 
+"$PINCH" mem -q --no-leak-scan -o noscan.rec -- "$W/mem-classes" 2>/dev/null
+"$PINCH" mem report noscan.rec >noscan.txt 2>&1
+ok "--no-leak-scan: in use at exit, said to be unclassified" grep -q "9896 B (9.7 KiB) in 16 blocks (in use at exit; not told apart from still reachable: the leak scan was off)" noscan.txt
+
 if command -v valgrind >/dev/null; then
 	is "$(memcheck_classes "$W/mem-classes")" "3264 5 440 6 2000 1 4192 4" "memcheck agrees on mem-classes.c"
 	is "$(memcheck_classes "$W/mem-threads" | cut -d' ' -f1-2)" "3600 36" "memcheck agrees on mem-threads.c"
