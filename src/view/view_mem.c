@@ -525,6 +525,8 @@ static const char *known_pool(const struct mem_report *r, uint32_t stack)
 			return "libstdc++'s emergency exception-handling pool";
 		if (!strncmp(fn, "_dl_", 4) || !strcmp(fn, "call_init"))
 			return "the dynamic loader's";
+		if (!strncmp(fn, "_nl_", 4) || !strcmp(fn, "read_alias_file") || !strcmp(fn, "setlocale"))
+			return "glibc's locale data";
 	}
 	return NULL;
 }
