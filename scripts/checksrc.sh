@@ -2,7 +2,7 @@
 # checksrc.sh - source hygiene that CI enforces (TAP output):
 # banned.h included last in every src/ .c file, no trailing whitespace,
 # every .c opens with a comment saying what it is, header guards named
-# PINCH_<DIR>_<NAME>_H.
+# PINCH_<DIR>_<NAME>_H, every tests/fuzz target registered and seeded.
 set -u
 cd "${PINCH_SRCDIR:-$(dirname "$0")/..}" || exit 1
 n=0 failed=0
@@ -50,6 +50,15 @@ for f in $hfiles; do
 	grep -q "#ifndef $guard\$" "$f" || bad+="$f: expected guard $guard"$'\n'
 done
 check "header guards are PINCH_<DIR>_<NAME>_H" "${bad%$'\n'}"
+
+bad=""
+for f in $(git ls-files 'tests/fuzz/fuzz-*.c' 2>/dev/null || ls tests/fuzz/fuzz-*.c); do
+	t=${f#tests/fuzz/fuzz-}
+	t=${t%.c}
+	grep -q "\['$t'," tests/fuzz/meson.build || bad+="$f: not in fuzz_targets of tests/fuzz/meson.build"$'\n'
+	[ -n "$(ls -A "tests/fuzz/corpus/$t" 2>/dev/null)" ] || bad+="$f: no seeds in tests/fuzz/corpus/$t/"$'\n'
+done
+check "every fuzz target is built and has seeds (docs/fuzzing.md)" "${bad%$'\n'}"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -90,9 +90,9 @@ for t in "${targets[@]}"; do
 	# Replay each new crash once; group them by the sanitizer's summary.
 	declare -A seen=()
 	while IFS= read -r c; do
-		sum=$(ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-			"$build/tests/fuzz/fuzz-$t" -timeout=10 -rss_limit_mb=2048 "$c" 2>&1 |
-			grep -m1 -E '^SUMMARY:|runtime error:|ERROR: libFuzzer' || echo "no longer crashes")
+		out=$(ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			"$build/tests/fuzz/fuzz-$t" -timeout=10 -rss_limit_mb=2048 "$c" 2>&1) || true
+		sum=$(grep -m1 -E '^SUMMARY:|runtime error:|ERROR: libFuzzer' <<<"$out") || sum="no longer crashes"
 		key=${sum#*: }
 		[ -n "${seen[$key]:-}" ] && continue
 		seen[$key]=1

@@ -9,6 +9,7 @@
 #include "view/view_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,9 +100,14 @@ static uint32_t fnv1a(const char *s)
 	return h;
 }
 
-/* The palette: N_SHADES classes per kind, hue family by kind. */
-static void add_palette(struct strbuf *sb)
+/* The palette: N_SHADES classes per kind, hue family by kind. The same
+ * for every graph, so it is formatted once (about 7 KB). */
+static struct strbuf palette = STRBUF_INIT;
+static pthread_once_t palette_once = PTHREAD_ONCE_INIT;
+
+static void make_palette(void)
 {
+	struct strbuf *sb = &palette;
 	int k, v;
 
 	for (k = 0; k <= KIND_FRAME; k++) {
@@ -131,6 +137,12 @@ static void add_palette(struct strbuf *sb)
 		}
 		strbuf_addch(sb, '\n');
 	}
+}
+
+static void add_palette(struct strbuf *sb)
+{
+	pthread_once(&palette_once, make_palette);
+	strbuf_add(sb, palette.buf, palette.len);
 }
 
 struct fg {
