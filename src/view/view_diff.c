@@ -82,6 +82,9 @@ static int by_change(const void *a, const void *b)
 		return mx < my ? 1 : -1;
 	if (fabs(x->d_total) != fabs(y->d_total))
 		return fabs(x->d_total) < fabs(y->d_total) ? 1 : -1;
+	/* unchanged: the biggest first */
+	if ((x->bs > x->ns ? x->bs : x->ns) != (y->bs > y->ns ? y->bs : y->ns))
+		return (x->bs > x->ns ? x->bs : x->ns) < (y->bs > y->ns ? y->bs : y->ns) ? 1 : -1;
 	return strcmp(x->name, y->name);
 }
 
@@ -132,10 +135,21 @@ static double relative(const struct drow *r, int absolute, int64_t btot, int64_t
 	return 100.0 * (n - b) / b;
 }
 
-static void add_signed_value(struct strbuf *sb, const char *unit, double d)
+/* Exact figures with thousands separators: "-200,000". */
+static void add_exact(struct strbuf *sb, int64_t v, int sign)
 {
-	strbuf_addch(sb, d < 0 ? '-' : '+');
-	view_add_value(sb, unit, (int64_t)fabs(d));
+	char digits[32];
+	int n, i;
+
+	n = snprintf(digits, sizeof(digits), "%llu",
+		     (unsigned long long)(v < 0 ? -(uint64_t)v : (uint64_t)v));
+	if (v < 0 || (sign && v > 0))
+		strbuf_addch(sb, v < 0 ? '-' : '+');
+	for (i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			strbuf_addch(sb, ',');
+		strbuf_addch(sb, digits[i]);
+	}
 }
 
 static void add_side_json(struct json_writer *w, const char *key, const struct view_diff_side *s,
@@ -213,6 +227,11 @@ static void add_side_line(struct strbuf *out, const char *label, const struct vi
 		strbuf_addf(out, " (%s)", cmd);
 	strbuf_addstr(out, ", ");
 	view_add_value(out, unit, c->total);
+	if (!strcmp(unit, "bytes")) {
+		strbuf_addstr(out, " (");
+		add_exact(out, c->total, 0);
+		strbuf_addstr(out, " B)");
+	}
 	strbuf_addch(out, '\n');
 }
 
@@ -230,8 +249,8 @@ static void add_text(struct strbuf *out, const struct dtab *t, size_t shown,
 		    t->n == 1 ? "" : "s", shown, absolute ? profile_type_name(new_->p, cn->o->value) :
 		    "share, percentage points");
 	if (absolute)
-		strbuf_addstr(out, "   base self     new self       change  relative   "
-			      "base total    new total  function\n");
+		strbuf_addstr(out, " base self B   new self B     change B  relative "
+			      "base total B  new total B  function\n");
 	else
 		strbuf_addstr(out, "base self  new self   change  relative  "
 			      "base total  new total   change  function\n");
@@ -242,13 +261,13 @@ static void add_text(struct strbuf *out, const struct dtab *t, size_t shown,
 
 		if (absolute) {
 			strbuf_reset(&cell);
-			view_add_value(&cell, unit, r->bs);
+			add_exact(&cell, r->bs, 0);
 			view_add_col(out, cell.buf, 12, 1);
 			strbuf_reset(&cell);
-			view_add_value(&cell, unit, r->ns);
+			add_exact(&cell, r->ns, 0);
 			view_add_col(out, cell.buf, 13, 1);
 			strbuf_reset(&cell);
-			add_signed_value(&cell, unit, r->d_self);
+			add_exact(&cell, r->ns - r->bs, 1);
 			view_add_col(out, cell.buf, 13, 1);
 		} else {
 			strbuf_addf(out, "%7.2f %% %7.2f %% %+8.2f", share(r->bs, cb->total),
@@ -260,10 +279,10 @@ static void add_text(struct strbuf *out, const struct dtab *t, size_t shown,
 			strbuf_addf(out, " %+8.1f%%", rel);
 		if (absolute) {
 			strbuf_reset(&cell);
-			view_add_value(&cell, unit, r->bt);
+			add_exact(&cell, r->bt, 0);
 			view_add_col(out, cell.buf, 13, 1);
 			strbuf_reset(&cell);
-			view_add_value(&cell, unit, r->nt);
+			add_exact(&cell, r->nt, 0);
 			view_add_col(out, cell.buf, 13, 1);
 			strbuf_addstr(out, "  ");
 		} else {

@@ -74,6 +74,9 @@ if "$PINCH" mem -q -o mbase.rec -- "$W/mem-shift" 1000 500 10 >/dev/null 2>&1 &&
 	is "$(dget '[(r["function"], r["base_self"], r["new_self"]) for r in d["rows"] if r["base_self"] or r["new_self"]]' --what leaked $M)" \
 		"[('site_b', 100000, 100000)]" "memory --what leaked: only site_b, 100,000 B on both sides"
 	is "$(dget 'row("site_a").get("new_self", 0)' --what peak $M)" 0 "memory --what peak: site_a holds nothing at the peak"
+	"$PINCH" diff $M >mout.txt 2>&1
+	ok "memory table: site_a with exact bytes" grep -qE '^ +100,000 +300,000 +\+200,000 +\+200\.0% +100,000 +300,000  site_a$' mout.txt
+	ok "memory table: site_c vanished" grep -qE '^ +10,000 +0 +-10,000 +-100\.0% .* site_c  \[vanished\]$' mout.txt
 	exit_status 0 "memory --svg" "$PINCH" diff --svg m.svg $M
 	exit_status 2 "--what on CPU recordings is usage" "$PINCH" diff --what peak base.rec new.rec
 	exit_status 2 "a bad --what" "$PINCH" diff --what nothing $M
