@@ -125,20 +125,6 @@ static int build_side(struct side *s, const struct diff_cfg *cfg)
 	return rc ? EXIT_FAIL : -1;
 }
 
-static int write_file(const char *path, const struct strbuf *sb)
-{
-	FILE *f = fopen(path, "we");
-	int rc = 0;
-
-	if (!f)
-		return -errno;
-	if (fwrite(sb->buf, 1, sb->len, f) != sb->len)
-		rc = -errno;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	return rc;
-}
-
 static int type_index(const struct profile *p, const char *name)
 {
 	for (size_t i = 0; i < profile_n_types(p); i++)
@@ -256,7 +242,7 @@ int cmd_diff(int argc, char **argv)
 	if (cfg.svg) {
 		rc = view_diff_flamegraph(&vs[0], &vs[1], &vo, &out, err, sizeof(err));
 		if (!rc) {
-			rc = write_file(cfg.svg, &out);
+			rc = strbuf_write_file(&out, cfg.svg);
 			if (rc) {
 				errorf("cannot write '%s': %s", cfg.svg, strerror(-rc));
 				goto out;
