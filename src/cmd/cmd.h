@@ -31,6 +31,7 @@ static inline int cmd_opt_exit(int nargs)
 
 int cmd_mem(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 

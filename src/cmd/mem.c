@@ -132,19 +132,6 @@ static int what_index(const char *what)
 	return -1;
 }
 
-static int write_file(const char *path, const struct strbuf *sb)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (!f)
-		return -errno;
-	rc = fwrite(sb->buf, 1, sb->len, f) == sb->len ? 0 : -EIO;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	return rc;
-}
-
 /* Finds the newest memory recording (*.rec of kind MEM) in the cwd. */
 static int newest_recording(struct strbuf *path)
 {
@@ -328,7 +315,7 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 		vo.title = title;
 		if (o->svg) {
 			rc = view_flamegraph(r.prof, &vo, &sb, err, sizeof(err));
-			if (!rc && (rc = write_file(o->svg, &sb)))
+			if (!rc && (rc = strbuf_write_file(&sb, o->svg)))
 				snprintf(err, sizeof(err), "'%s': %s", o->svg, strerror(-rc));
 			if (rc) {
 				fprintf(stderr, "pinch %s: flame graph: %s\n", cmd, err);
@@ -355,7 +342,7 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 		struct strbuf sb = STRBUF_INIT;
 
 		mem_report_timeline_svg(&r, &sb);
-		rc = write_file(o->svg_timeline, &sb);
+		rc = strbuf_write_file(&sb, o->svg_timeline);
 		strbuf_release(&sb);
 		if (rc) {
 			fprintf(stderr, "pinch %s: cannot write '%s': %s\n", cmd, o->svg_timeline, strerror(-rc));

@@ -221,20 +221,6 @@ static void add_json_recording(struct strbuf *out, const struct profile *p, cons
 	json_obj_end(&w);
 }
 
-static int write_file(const char *path, const struct strbuf *sb)
-{
-	FILE *f = fopen(path, "we");
-	int rc = 0;
-
-	if (!f)
-		return -errno;
-	if (fwrite(sb->buf, 1, sb->len, f) != sb->len)
-		rc = -errno;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	return rc;
-}
-
 static int open_recording(struct report_cfg *cfg, struct strbuf *path, struct rec_reader **r)
 {
 	char err[256];
@@ -483,7 +469,7 @@ int cmd_report(int argc, char **argv)
 	}
 
 	if (cfg.svg) {
-		rc = write_file(cfg.svg, &out);
+		rc = strbuf_write_file(&out, cfg.svg);
 		if (rc) {
 			errorf("cannot write '%s': %s", cfg.svg, strerror(-rc));
 			goto out;

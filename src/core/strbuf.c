@@ -206,6 +206,20 @@ int strbuf_add_utf8_sanitized(struct strbuf *sb, const char *s, size_t len)
 	return rc;
 }
 
+int strbuf_write_file(const struct strbuf *sb, const char *path)
+{
+	FILE *f = fopen(path, "we");
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	if (fwrite(sb->buf, 1, sb->len, f) != sb->len)
+		rc = errno ? -errno : -EIO;
+	if (fclose(f) && !rc)
+		rc = -errno;
+	return rc;
+}
+
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

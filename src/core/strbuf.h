@@ -42,6 +42,8 @@ int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 int strbuf_add_utf8_sanitized(struct strbuf *sb, const char *s, size_t len);
 /* Reads the whole file at path (at most max bytes when max > 0). */
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
+/* Writes sb to path (created or truncated): 0 or -errno. */
+int strbuf_write_file(const struct strbuf *sb, const char *path);
 /* Appends the human form of a byte count: "1.5 MiB". */
 int strbuf_add_bytes(struct strbuf *sb, double bytes);
 /* Appends a human duration from nanoseconds: "812 us", "1.25 s". */

@@ -74,4 +74,25 @@ int view_pprof(const struct profile *p, const struct view_opts *o, struct strbuf
 int view_speedscope(const struct profile *p, const struct view_opts *o, struct strbuf *out,
 		    char *err, size_t errlen);
 
+/*
+ * pinch diff: two profiles of the same kind compared per function (the
+ * leaf's function for memory sites). With o->value a share type (CPU:
+ * shares of each side's total, change in percentage points) or, when
+ * absolute is set, a byte type (change in bytes). Rows are sorted by the
+ * size of the change, both directions; o->limit rows (0 = all). JSON
+ * with o->json.
+ */
+struct view_diff_side {
+	const struct profile *p;
+	const char *file;
+};
+int view_diff(const struct view_diff_side *base, const struct view_diff_side *new_,
+	      const struct view_opts *o, int absolute, struct strbuf *out, char *err,
+	      size_t errlen);
+/* A differential flame graph SVG: NEW's shape (frames as wide as their
+ * share in NEW), red where a frame's share grew, blue where it shrank;
+ * stacks only in BASE drawn with their BASE width, hatched, "vanished". */
+int view_diff_flamegraph(const struct view_diff_side *base, const struct view_diff_side *new_,
+			 const struct view_opts *o, struct strbuf *out, char *err, size_t errlen);
+
 #endif

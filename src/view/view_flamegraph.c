@@ -430,6 +430,16 @@ static void add_subtitle(struct strbuf *sb, const struct vctx *c, int64_t total,
 	strbuf_release(&t);
 }
 
+void view_add_xml_name(struct strbuf *sb, const char *s)
+{
+	add_xml_name(sb, s);
+}
+
+void view_add_fg_label(struct strbuf *sb, const char *name, double w)
+{
+	add_label(sb, name, w);
+}
+
 static void fg_release(struct fg *g)
 {
 	free(g->first);

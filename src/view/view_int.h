@@ -85,6 +85,10 @@ double view_pct(int64_t v, int64_t total);
 int view_line_key_cmp(uint32_t func_a, uint32_t file_a, uint32_t line_a, uint32_t func_b,
 		      uint32_t file_b, uint32_t line_b);
 const char *view_kind_name(unsigned kind);
+/* Flame graph pieces shared by view_flamegraph.c and view_diff.c: a name
+ * sanitized and XML-escaped; the label of a w-pixel-wide frame. */
+void view_add_xml_name(struct strbuf *sb, const char *s);
+void view_add_fg_label(struct strbuf *sb, const char *name, double w);
 void view_json_types(const struct vctx *c, struct json_writer *w);
 
 /* A function-level call tree (nodes keyed by parent + key). */
