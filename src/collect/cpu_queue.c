@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "model/recfile.h"
 #include "core/banned.h"
 
@@ -18,27 +19,8 @@ int cpu_queue_push(struct queue *q, uint32_t type, uint64_t time, const void *a,
 	size_t len = alen + blen + clen;
 	struct pending *p;
 
-	if (q->alen + len > q->acap) {
-		size_t nc = q->acap ? q->acap : (1u << 20);
-		unsigned char *na;
-
-		while (nc < q->alen + len)
-			nc *= 2;
-		na = realloc(q->arena, nc);
-		if (!na)
-			return -ENOMEM;
-		q->arena = na;
-		q->acap = nc;
-	}
-	if (q->n == q->cap) {
-		size_t nc = q->cap ? q->cap * 2 : 4096;
-		struct pending *nv = realloc(q->v, nc * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		q->v = nv;
-		q->cap = nc;
-	}
+	if (ARRAY_GROW(q->arena, q->acap, q->alen + len) || ARRAY_GROW(q->v, q->cap, q->n + 1))
+		return -ENOMEM;
 	p = &q->v[q->n++];
 	p->time = time;
 	p->seq = q->seq++;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "model/profile.h"
@@ -40,15 +41,8 @@ static int collect(struct dtab *t, const struct vctx *c, int is_new)
 
 		if (!f->self && !f->total)
 			continue;
-		if (t->n == t->alloc) {
-			size_t na = t->alloc ? t->alloc * 2 : 256;
-			struct drow *nr = realloc(t->r, na * sizeof(*nr));
-
-			if (!nr)
-				return -ENOMEM;
-			t->r = nr;
-			t->alloc = na;
-		}
+		if (ARRAY_GROW(t->r, t->alloc, t->n + 1))
+			return -ENOMEM;
 		r = &t->r[t->n++];
 		memset(r, 0, sizeof(*r));
 		r->name = vctx_fname(c, (uint32_t)i);
@@ -150,6 +144,14 @@ static void add_exact(struct strbuf *sb, int64_t v, int sign)
 			strbuf_addch(sb, ',');
 		strbuf_addch(sb, digits[i]);
 	}
+}
+
+/* One right-aligned column of exact bytes, built in the scratch buffer. */
+static void add_exact_col(struct strbuf *out, struct strbuf *cell, int64_t v, int sign, int width)
+{
+	strbuf_reset(cell);
+	add_exact(cell, v, sign);
+	view_add_col(out, cell->buf, width, 1);
 }
 
 static void add_side_json(struct json_writer *w, const char *key, const struct view_diff_side *s,
@@ -260,15 +262,9 @@ static void add_text(struct strbuf *out, const struct dtab *t, size_t shown,
 		const char *st = status_of(r);
 
 		if (absolute) {
-			strbuf_reset(&cell);
-			add_exact(&cell, r->bs, 0);
-			view_add_col(out, cell.buf, 12, 1);
-			strbuf_reset(&cell);
-			add_exact(&cell, r->ns, 0);
-			view_add_col(out, cell.buf, 13, 1);
-			strbuf_reset(&cell);
-			add_exact(&cell, r->ns - r->bs, 1);
-			view_add_col(out, cell.buf, 13, 1);
+			add_exact_col(out, &cell, r->bs, 0, 12);
+			add_exact_col(out, &cell, r->ns, 0, 13);
+			add_exact_col(out, &cell, r->ns - r->bs, 1, 13);
 		} else {
 			strbuf_addf(out, "%7.2f %% %7.2f %% %+8.2f", share(r->bs, cb->total),
 				    share(r->ns, cn->total), r->d_self);
@@ -278,12 +274,8 @@ static void add_text(struct strbuf *out, const struct dtab *t, size_t shown,
 		else
 			strbuf_addf(out, " %+8.1f%%", rel);
 		if (absolute) {
-			strbuf_reset(&cell);
-			add_exact(&cell, r->bt, 0);
-			view_add_col(out, cell.buf, 13, 1);
-			strbuf_reset(&cell);
-			add_exact(&cell, r->nt, 0);
-			view_add_col(out, cell.buf, 13, 1);
+			add_exact_col(out, &cell, r->bt, 0, 13);
+			add_exact_col(out, &cell, r->nt, 0, 13);
 			strbuf_addstr(out, "  ");
 		} else {
 			strbuf_addf(out, "  %7.2f %% %7.2f %% %+8.2f  ", share(r->bt, cb->total),
