@@ -2,18 +2,23 @@
 # bench/cpu.sh - the cost of sampling: pinch record vs perf record on the
 # same CPU-bound program (tests/workloads/cpu-603010, scaled to ~3 s) at
 # 999 Hz, frame-pointer call chains (pinch fp vs perf -g) and DWARF stack
-# copies (pinch --call-graph dwarf vs perf --call-graph dwarf).
+# copies (pinch --call-graph dwarf vs perf --call-graph dwarf). Part 3:
+# the default mode (--call-graph cfi, whole stacks) on hot code reached
+# through glibc (tests/workloads/lib-paths), against pinch fp, perf -g and
+# perf --call-graph dwarf: target overhead, recorder CPU, bytes per sample
+# and the share of samples whose stack reaches main.
 # Each run measures the target's own CPU time (bench/cputime.c, wait4,
 # inside the recorder), the recorder's CPU time (total minus the target's), the wall
 # time of the whole recorder command, and the recording's bytes per second.
 # Runs are interleaved (plain, pinch, perf, plain, ...); medians of N.
-# Usage: bench/cpu.sh [BUILDDIR] [RUNS] [ROUNDS]
+# Usage: bench/cpu.sh [BUILDDIR] [RUNS] [ROUNDS] [LIB_ROUNDS]
 bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
 N=${2:-7}
 ROUNDS=${3:-105}
+LROUNDS=${4:-27}
 [ -f "$B/build.ninja" ] || meson setup "$B" >/dev/null
 ninja -C "$B" >/dev/null
 PINCH=$PWD/$B/pinch
@@ -24,15 +29,16 @@ trap 'rm -rf "$out"' EXIT
 cc -O2 -o "$out/cputime" bench/cputime.c
 CT=$out/cputime
 
-# run NAME KIND WORKLOAD: one measured run; appends "target_cpu recorder_cpu wall bytes".
+# run NAME KIND WORKLOAD [ROUNDS]: one measured run; appends "target_cpu recorder_cpu wall bytes".
 run() {
 	local name=$1 kind=$2 prog=$3 t0 t1
-	local inner="$CT $out/inner $prog $ROUNDS"
+	local inner="$CT $out/inner $prog ${4:-$ROUNDS}"
 	rm -f "$out/rec" "$out/perf.data"
 	t0=$(date +%s%N)
 	case $kind in
 	plain) "$CT" "$out/outer" $inner >/dev/null ;;
-	pinch-fp) "$CT" "$out/outer" "$PINCH" record -q -F 999 -o "$out/rec" -- $inner >/dev/null ;;
+	pinch-fp) "$CT" "$out/outer" "$PINCH" record -q -F 999 --call-graph fp -o "$out/rec" -- $inner >/dev/null ;;
+	pinch-cfi) "$CT" "$out/outer" "$PINCH" record -q -F 999 -o "$out/rec" -- $inner >/dev/null ;;
 	pinch-dwarf) "$CT" "$out/outer" "$PINCH" record -q -F 999 --call-graph dwarf -o "$out/rec" -- $inner >/dev/null ;;
 	perf-fp) "$CT" "$out/outer" perf record -q -e cpu-clock -F 999 -g -o "$out/perf.data" -- $inner >/dev/null 2>&1 ;;
 	perf-dwarf) "$CT" "$out/outer" perf record -q -e cpu-clock -F 999 --call-graph dwarf -o "$out/perf.data" -- $inner >/dev/null 2>&1 ;;
@@ -87,7 +93,7 @@ awk -v a="$(median "$out/pinch-fp" 4)" -v b="$(median "$out/perf-fp" 4)" -v c="$
 # One recording each (cpu-603010 deep, $ROUNDS rounds, 999 Hz); then N
 # interleaved runs of pinch report vs perf report --stdio, CPU and wall.
 cd "$out"
-"$PINCH" record -q -F 999 -o fp.rec -- "$W/cpu-603010-fp" deep "$ROUNDS" >/dev/null
+"$PINCH" record -q -F 999 --call-graph fp -o fp.rec -- "$W/cpu-603010-fp" deep "$ROUNDS" >/dev/null
 perf record -q -e cpu-clock -F 999 -g -o fp.data -- "$W/cpu-603010-fp" deep "$ROUNDS" >/dev/null 2>&1
 "$PINCH" record -q -F 999 --call-graph dwarf -o dw.rec -- "$W/cpu-603010-nofp" deep "$ROUNDS" >/dev/null
 perf record -q -e cpu-clock -F 999 --call-graph dwarf -o dw.data -- "$W/cpu-603010-nofp" deep "$ROUNDS" >/dev/null 2>&1
@@ -124,4 +130,56 @@ for f in sixty thirty ten; do
 	a=$(pshare fp.rec $f); b=$(fshare fp.data $f); c=$(pshare dw.rec $f); d=$(fshare dw.data $f)
 	awk -v f=$f -v a="$a" -v b="$b" -v c="$c" -v d="$d" 'BEGIN {
 		printf "%-8s %8.2f %8.2f %+8.2f   %8.2f %8.2f %+8.2f\n", f, a, b, a - b, c, d, c - d }'
+done
+
+# ---- part 3: whole stacks by default, on hot code reached through glibc ----
+# lib-paths (qsort/bsearch comparators, snprintf, pthread_once), $LROUNDS
+# rounds, -fp and -nofp builds. Overheads against the plain run of the same
+# build; bytes per sample and the share of samples reaching main from one
+# more recording of each (dynamic-linker start-up samples not counted).
+cd "$OLDPWD"
+for i in $(seq "$N"); do
+	for b in fp nofp; do
+		for k in plain pinch-fp pinch-cfi perf-fp perf-dwarf; do
+			run "lib-$b-$k" "$k" "$W/lib-paths-$b" "$LROUNDS"
+		done
+	done
+done
+main_share_folded() {	# collapsed stacks on stdin -> "% reaching main"
+	awk '{ n = $NF; $NF = ""; if ($0 ~ /^_dl_start_user;|^_start;_dl_start;/) next
+		t += n; if ($0 ~ /(^|;)main(;| |$)/) m += n } END { printf "%.1f", t ? 100 * m / t : 0 }'
+}
+perf_main_share() {	# perf.data -> "% reaching main" and the sample count
+	perf script -i "$1" -F ip,sym 2>/dev/null | awk '
+		function flush() { if (!insample) return; if (!ld) { t++; if (m) mm++ } insample = m = ld = 0 }
+		/^$/ { flush(); next }
+		{ insample = 1; if ($2 == "main") m = 1; if ($2 == "_dl_start_user" || $2 == "_dl_start") ld = 1 }
+		END { flush(); printf "%.1f %d", t ? 100 * mm / t : 0, t }'
+}
+echo
+echo "# whole stacks: lib-paths $LROUNDS rounds, 999 Hz, $N interleaved runs each; medians"
+printf '%-20s %10s %9s %12s %9s %9s %8s\n' tool "target-cpu" overhead "recorder-cpu" "B/sample" "main%" "vs fp"
+for b in fp nofp; do
+	for k in pinch-fp pinch-cfi perf-fp perf-dwarf; do
+		f="$out/one.$b.$k"
+		rm -f "$f.rec" "$f.data"
+		case $k in
+		pinch-fp) "$PINCH" record -q -F 999 --call-graph fp -o "$f.rec" -- "$W/lib-paths-$b" "$LROUNDS" >/dev/null ;;
+		pinch-cfi) "$PINCH" record -q -F 999 -o "$f.rec" -- "$W/lib-paths-$b" "$LROUNDS" >/dev/null ;;
+		perf-fp) perf record -q -e cpu-clock -F 999 -g -o "$f.data" -- "$W/lib-paths-$b" "$LROUNDS" >/dev/null 2>&1 ;;
+		perf-dwarf) perf record -q -e cpu-clock -F 999 --call-graph dwarf -o "$f.data" -- "$W/lib-paths-$b" "$LROUNDS" >/dev/null 2>&1 ;;
+		esac
+		if [ -f "$f.rec" ]; then
+			share=$("$PINCH" report --collapsed --user-only "$f.rec" | main_share_folded)
+			samples=$("$PINCH" report --json --limit 0 "$f.rec" | python3 -c 'import json,sys; print(json.load(sys.stdin)["recording"]["samples"])')
+			bytes=$(stat -c %s "$f.rec")
+		else
+			read -r share samples < <(perf_main_share "$f.data")
+			bytes=$(stat -c %s "$f.data")
+		fi
+		tc=$(median "$out/lib-$b-$k" 1); rc=$(median "$out/lib-$b-$k" 2)
+		ptc=$(median "$out/lib-$b-plain" 1); ftc=$(median "$out/lib-$b-pinch-fp" 1)
+		awk -v n="$k ($b build)" -v tc="$tc" -v rc="$rc" -v p="$ptc" -v f="$ftc" -v by="$bytes" -v s="$samples" -v m="$share" 'BEGIN {
+			printf "%-20s %9.3fs %8.2f%% %11.3fs %9.0f %8s%% %+7.2f\n", n, tc, 100 * (tc / p - 1), rc, s ? by / s : 0, m, 100 * (tc - f) / p }'
+	done
 done

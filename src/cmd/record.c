@@ -102,18 +102,18 @@ static int setuid_exec(const char *path)
 int cmd_record(int argc, char **argv)
 {
 	long freq = CPU_FREQ_DEFAULT, pid = 0;
-	const char *output = NULL, *call_graph = "fp", *stack = NULL, *mode = "auto";
+	const char *output = NULL, *call_graph = "cfi", *stack = NULL, *mode = "auto";
 	uint64_t duration = 0, stack_bytes = 0;
 	int quiet = 0, nargs, rc, status = EXIT_OK, no_python = 0, idle = 0, gflag = 0, user_only = 0;
 	const char *event = "cpu-clock";
 	struct opt opts[] = {
 		{ OPT_INT, 'F', "freq", &freq, "hz", "samples per CPU-second (default 999, max 100000)", NULL, 0 },
 		{ OPT_STRING, 'o', "output", &output, "file", "recording to write (default pinch-YYYYMMDD-HHMMSS.rec)", NULL, 0 },
-		{ OPT_STRING, 0, "call-graph", &call_graph, "fp|dwarf[,SIZE]", "how stacks are unwound (default fp); SIZE: stack bytes per sample", NULL, 0 },
-		{ OPT_FLAG, 'g', NULL, &gflag, NULL, "frame-pointer call graph (the default; perf's -g)", NULL, 0 },
+		{ OPT_STRING, 0, "call-graph", &call_graph, "cfi|fp|dwarf[,SIZE]", "how stacks are unwound (default cfi: whole stacks, addresses stored); SIZE: stack bytes per sample", NULL, 0 },
+		{ OPT_FLAG, 'g', NULL, &gflag, NULL, "record call graphs (always on; perf's -g, kept for habit)", NULL, 0 },
 		{ OPT_STRING, 'e', "event", &event, "cpu-clock|task-clock", "the sampling clock (default cpu-clock)", NULL, 0 },
 		{ OPT_FLAG, 0, "user-only", &user_only, NULL, "do not sample kernel stacks", NULL, 0 },
-		{ OPT_STRING, 0, "stack-size", &stack, "bytes", "user stack copied per sample (fp 512, dwarf 8k)", NULL, 0 },
+		{ OPT_STRING, 0, "stack-size", &stack, "bytes", "user stack copied per sample (cfi and dwarf 8k, fp 512)", NULL, 0 },
 		{ OPT_INT, 'p', "pid", &pid, "pid", "profile this running process (all its threads)", NULL, 0 },
 		{ OPT_DURATION, 'd', "duration", &duration, "time", "stop after this long (e.g. 10s)", NULL, 0 },
 		{ OPT_STRING, 0, "mode", &mode, "auto|perf|agent", "sampler: perf_event, the LD_PRELOAD agent, or auto", NULL, 0 },
@@ -147,8 +147,10 @@ int cmd_record(int argc, char **argv)
 			cfg.call_graph = CPU_CG_FP;
 		} else if (n == 5 && !strncmp(call_graph, "dwarf", 5)) {
 			cfg.call_graph = CPU_CG_DWARF;
+		} else if (n == 3 && !strncmp(call_graph, "cfi", 3)) {
+			cfg.call_graph = CPU_CG_CFI;
 		} else {
-			fprintf(stderr, "pinch record: bad call graph '%s': expected fp, dwarf or dwarf,SIZE\n",
+			fprintf(stderr, "pinch record: bad call graph '%s': expected cfi, fp, dwarf or dwarf,SIZE\n",
 				call_graph);
 			return EXIT_USAGE;
 		}

@@ -151,6 +151,20 @@ static void add_coverage(struct strbuf *out, const struct profile *p)
 	strbuf_addch(out, '\n');
 }
 
+/* "(1991 of 1998 stacks unwound while recording)" for --call-graph cfi. */
+static void add_cfi_note(struct strbuf *out, const struct profile *p)
+{
+	const char *v = profile_meta(p, "cfi_unwind");
+	unsigned long long seen, unwound, spliced, kept;
+
+	if (!v || sscanf(v, "%llu %llu %llu %llu", &seen, &unwound, &spliced, &kept) != 4 || !seen)
+		return;
+	strbuf_addf(out, " (%llu of %llu stacks unwound while recording", unwound, seen);
+	if (spliced)
+		strbuf_addf(out, ", %llu continued by frame pointers", spliced);
+	strbuf_addch(out, ')');
+}
+
 static void add_header(struct strbuf *out, const struct profile *p, const char *file,
 		       const struct cpuprof_stats *st)
 {
@@ -165,6 +179,7 @@ static void add_header(struct strbuf *out, const struct profile *p, const char *
 	strbuf_addf(out, "mode:      %s", mode ? mode : "?");
 	if (cg)
 		strbuf_addf(out, ", %s call graph", cg);
+	add_cfi_note(out, p);
 	if (freq)
 		strbuf_addf(out, ", %s Hz", freq);
 	strbuf_addstr(out, "\nduration:  ");

@@ -24,7 +24,14 @@ enum cpu_mode {
 enum cpu_call_graph {
 	CPU_CG_FP = 0,		/* frame-pointer chains + IP/SP/BP + a small stack slice */
 	CPU_CG_DWARF,		/* all user registers + a large stack copy */
+	CPU_CG_CFI,		/* as dwarf, unwound while recording: addresses stored */
 };
+
+/* The mode's name in headers and the recording's call_graph meta value. */
+static inline const char *cpu_call_graph_name(enum cpu_call_graph cg)
+{
+	return cg == CPU_CG_CFI ? "cfi" : cg == CPU_CG_DWARF ? "dwarf" : "fp";
+}
 
 #define CPU_FREQ_DEFAULT 999
 #define CPU_FREQ_MAX 100000

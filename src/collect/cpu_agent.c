@@ -92,7 +92,7 @@ static char **agent_env(const struct cpu_record_config *cfg, const char *file,
 	strbuf_addf(&store[1], "%s=%s", PCW_ENV_FILE, file);
 	strbuf_addf(&store[2], "%s=%u", PCW_ENV_FREQ, cfg->freq);
 	strbuf_addf(&store[3], "%s=%u", PCW_ENV_STACK, stack_size);
-	strbuf_addf(&store[4], "%s=%s", PCW_ENV_REGS, cfg->call_graph == CPU_CG_DWARF ? "all" : "fp");
+	strbuf_addf(&store[4], "%s=%s", PCW_ENV_REGS, cfg->call_graph != CPU_CG_FP ? "all" : "fp");
 	for (i = 0; i < 5; i++)
 		env[k++] = store[i].buf;
 	{
@@ -148,7 +148,8 @@ int cpu_record_agent(struct sampler *s, const sigset_t *oldmask,
 	t.pid = ch.pid;
 	t.pidfd = cpu_pidfd_open(ch.pid);
 	cpu_describe(cfg, "mode agent (LD_PRELOAD sampler, SIGPROF on thread CPU time, %u Hz asked, %s call graph)%s%s",
-		 cfg->freq, cfg->call_graph == CPU_CG_DWARF ? "dwarf" : "fp", why ? ": " : "",
+		 cfg->freq, cpu_call_graph_name(cfg->call_graph == CPU_CG_CFI ? CPU_CG_DWARF : cfg->call_graph),
+		 why ? ": " : "",
 		 why ? why : "");
 	rc = cpu_child_go(&ch);
 	if (rc) {

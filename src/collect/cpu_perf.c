@@ -27,8 +27,10 @@
 #include "collect/ksyms.h"
 #include "collect/python/pysampler.h"
 #include "core/clock.h"
+#include "core/array.h"
 #include "core/strbuf.h"
 #include "model/recfile.h"
+#include "model/recunwind.h"
 #include "procmaps.h"
 #include "core/banned.h"
 
@@ -282,18 +284,8 @@ static int convert_sample(struct sampler *s, const unsigned char *p, size_t size
 		{
 			struct pending *pd = &s->q.v[s->q.n - 1];
 
-			if (s->q.alen + dyn > s->q.acap) {
-				size_t nc = s->q.acap * 2;
-				unsigned char *na;
-
-				while (nc < s->q.alen + dyn)
-					nc *= 2;
-				na = realloc(s->q.arena, nc);
-				if (!na)
-					return -ENOMEM;
-				s->q.arena = na;
-				s->q.acap = nc;
-			}
+			if (ARRAY_GROW(s->q.arena, s->q.acap, s->q.alen + dyn))
+				return -ENOMEM;
 			memcpy(s->q.arena + s->q.alen, stack, dyn);
 			s->q.alen += dyn;
 			pd->len += (uint32_t)dyn;
@@ -495,7 +487,7 @@ int cpu_sampler_round(struct sampler *s, int final)
 	if (!rc && s->py)
 		rc = py_sampler_drain(s->py, py_emit, s);
 	if (!rc)
-		rc = cpu_queue_flush(&s->q, s->w, final ? UINT64_MAX : s->last_round);
+		rc = cpu_queue_flush(&s->q, s->w, s->uw, final ? UINT64_MAX : s->last_round);
 	s->last_round = now;
 	if (!rc)
 		rc = rec_writer_flush(s->w);
@@ -521,6 +513,8 @@ void cpu_sampler_release(struct sampler *s)
 	buildid_cache_free(s->bids);
 	ksyms_free(s->ksyms);
 	s->ksyms = NULL;
+	recunwind_free(s->uw);
+	s->uw = NULL;
 	s->rings = NULL;
 	s->fds = NULL;
 	s->tmp = NULL;
@@ -537,8 +531,12 @@ int cpu_sampler_init(struct sampler *s, const struct cpu_record_config *cfg)
 	if (s->ncpu < 1)
 		s->ncpu = 1;
 	s->stack_size = cfg->stack_size ? cfg->stack_size :
-		cfg->call_graph == CPU_CG_DWARF ? CPU_STACK_DWARF_DEFAULT : CPU_STACK_FP_DEFAULT;
-	s->regs_mask = cfg->call_graph == CPU_CG_DWARF ? PCW_REGS_ALL : PCW_REGS_FP;
+		cfg->call_graph != CPU_CG_FP ? CPU_STACK_DWARF_DEFAULT : CPU_STACK_FP_DEFAULT;
+	s->regs_mask = cfg->call_graph != CPU_CG_FP ? PCW_REGS_ALL : PCW_REGS_FP;
+	if (cfg->call_graph == CPU_CG_CFI && !(s->uw = recunwind_new())) {
+		cpu_sampler_release(s);
+		return -ENOMEM;
+	}
 	s->rings = calloc((size_t)s->ncpu, sizeof(*s->rings));
 	s->tmp = malloc(1u << 16);
 	s->bids = buildid_cache_new();

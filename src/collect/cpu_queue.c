@@ -11,6 +11,7 @@
 
 #include "core/array.h"
 #include "model/recfile.h"
+#include "model/recunwind.h"
 #include "core/banned.h"
 
 int cpu_queue_push(struct queue *q, uint32_t type, uint64_t time, const void *a, size_t alen,
@@ -19,6 +20,8 @@ int cpu_queue_push(struct queue *q, uint32_t type, uint64_t time, const void *a,
 	size_t len = alen + blen + clen;
 	struct pending *p;
 
+	/* Payloads start 8-byte aligned, as the recording reader's do. */
+	q->alen = (q->alen + 7) & ~(size_t)7;
 	if (ARRAY_GROW(q->arena, q->acap, q->alen + len) || ARRAY_GROW(q->v, q->cap, q->n + 1))
 		return -ENOMEM;
 	p = &q->v[q->n++];
@@ -47,7 +50,8 @@ static int pending_cmp(const void *x, const void *y)
 
 /* Writes every pending record with time <= horizon, in time order, and
  * keeps the rest (compacting the arena). */
-int cpu_queue_flush(struct queue *q, struct rec_writer *w, uint64_t horizon)
+int cpu_queue_flush(struct queue *q, struct rec_writer *w, struct recunwind *uw,
+		    uint64_t horizon)
 {
 	size_t i, keep = 0, newlen = 0;
 	int rc = 0;
@@ -56,8 +60,12 @@ int cpu_queue_flush(struct queue *q, struct rec_writer *w, uint64_t horizon)
 		return 0;
 	qsort(q->v, q->n, sizeof(*q->v), pending_cmp);
 	for (i = 0; i < q->n && q->v[i].time <= horizon; i++) {
-		rc = rec_writer_add(w, q->v[i].type, q->arena + q->v[i].off, q->v[i].len, NULL, 0,
-				    NULL, 0);
+		const void *data = q->arena + q->v[i].off;
+		size_t len = q->v[i].len;
+
+		if (uw && (rc = recunwind_record(uw, q->v[i].type, data, len, &data, &len)))
+			return rc;
+		rc = rec_writer_add(w, q->v[i].type, data, len, NULL, 0, NULL, 0);
 		if (rc)
 			return rc;
 	}
@@ -73,11 +81,12 @@ int cpu_queue_flush(struct queue *q, struct rec_writer *w, uint64_t horizon)
 		unsigned char *scratch;
 
 		for (keep = i; keep < q->n; keep++)
-			bytes += q->v[keep].len;
+			bytes += (q->v[keep].len + 7) & ~(size_t)7;
 		scratch = malloc(bytes ? bytes : 1);
 		if (!scratch)
 			return -ENOMEM;
 		for (keep = i; keep < q->n; keep++) {
+			newlen = (newlen + 7) & ~(size_t)7;
 			memcpy(scratch + newlen, q->arena + q->v[keep].off, q->v[keep].len);
 			q->v[keep].off = newlen;
 			newlen += q->v[keep].len;

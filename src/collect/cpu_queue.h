@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct rec_writer;
+struct recunwind;
 
 struct pending {
 	uint64_t time;
@@ -32,8 +33,10 @@ struct queue {
 /* Copies the concatenation a|b|c (any may be NULL) as one record. */
 int cpu_queue_push(struct queue *q, uint32_t type, uint64_t time, const void *a, size_t alen,
 		   const void *b, size_t blen, const void *c, size_t clen);
-/* Writes every pending record with time <= horizon, in time order. */
-int cpu_queue_flush(struct queue *q, struct rec_writer *w, uint64_t horizon);
+/* Writes every pending record with time <= horizon, in time order, through
+ * the record-time unwinder when uw is not NULL. */
+int cpu_queue_flush(struct queue *q, struct rec_writer *w, struct recunwind *uw,
+		    uint64_t horizon);
 void cpu_queue_release(struct queue *q);
 
 #endif

@@ -54,6 +54,7 @@ struct sampler {
 	int kernel;		/* sampling kernel stacks too (dropped if refused) */
 	struct ksyms *ksyms;	/* kernel addresses seen, named at the end */
 	int agent;		/* the fallback agent sampled (no kernel stacks) */
+	struct recunwind *uw;	/* --call-graph cfi: unwinds samples as they are written */
 };
 
 struct target {

@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "core/strbuf.h"
 #include "model/recfile.h"
+#include "model/recunwind.h"
 #include "core/banned.h"
 
 int cpu_pidfd_open(pid_t pid)
@@ -218,6 +219,20 @@ static int write_coverage(struct sampler *s, const struct target *t)
 	return rc;
 }
 
+/* What record-time unwinding did, for the report's header: samples whose
+ * stack copy became a whole address chain, of those continued with the
+ * frame-pointer chain above the copy, those left as fp chains, and the
+ * CFI walks resumed by a frame-pointer step. */
+static int write_unwind_stats(struct sampler *s)
+{
+	const struct recunwind_stats *st = recunwind_stats(s->uw);
+	char buf[96];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
+		 st->samples, st->unwound, st->spliced, st->kept_fp, st->resumed);
+	return rec_writer_meta(s->w, "cfi_unwind", buf);
+}
+
 /* The end of every recording (launched, attached or through the agent):
  * the last samples, what they cover, then FINISH. rc is the wait loop's result: on an error
  * only the Python reader is stopped. */
@@ -232,6 +247,8 @@ int cpu_finish_recording(struct sampler *s, const struct target *t,
 		rc = cpu_sampler_round(s, 1);
 	if (!rc)
 		rc = write_coverage(s, t);
+	if (!rc && s->uw)
+		rc = write_unwind_stats(s);
 	if (!rc) {
 		memset(&f, 0, sizeof(f));
 		finish_status(t, res, &f);
@@ -354,6 +371,9 @@ void cpu_child_abort(struct child *ch)
 int cpu_write_meta(struct rec_writer *w, const struct cpu_record_config *cfg,
 		      const char *mode, uint32_t stack_size)
 {
+	/* The agent stores its stack copies: the report unwinds them. */
+	enum cpu_call_graph cg = cfg->call_graph == CPU_CG_CFI && strcmp(mode, "perf") ?
+		CPU_CG_DWARF : cfg->call_graph;
 	char buf[32];
 	int rc = 0;
 
@@ -367,7 +387,7 @@ int cpu_write_meta(struct rec_writer *w, const struct cpu_record_config *cfg,
 	if (!rc)
 		rc = rec_writer_meta(w, "frequency", buf);
 	if (!rc)
-		rc = rec_writer_meta(w, "call_graph", cfg->call_graph == CPU_CG_DWARF ? "dwarf" : "fp");
+		rc = rec_writer_meta(w, "call_graph", cpu_call_graph_name(cg));
 	snprintf(buf, sizeof(buf), "%u", stack_size);
 	if (!rc)
 		rc = rec_writer_meta(w, "stack_size", buf);
@@ -457,7 +477,7 @@ int cpu_record_launch(struct sampler *s, const sigset_t *oldmask,
 	t.pidfd = cpu_pidfd_open(ch.pid);
 	cpu_describe(cfg, "mode perf (perf_event %s, %u Hz, %s call graph, %d CPUs%s)",
 		 cfg->task_clock ? "task-clock" : "cpu-clock", cfg->freq,
-		 cfg->call_graph == CPU_CG_DWARF ? "dwarf" : "fp", s->ncpu, kernel_note(s));
+		 cpu_call_graph_name(cfg->call_graph), s->ncpu, kernel_note(s));
 	s->last_round = clock_mono_ns();
 	rc = cpu_child_go(&ch);
 	if (rc) {
@@ -618,7 +638,7 @@ int cpu_record_attach(struct sampler *s, struct cpu_record_result *res, char *er
 	}
 	cpu_describe(cfg, "attached to pid %d (%zu thread%s), mode perf (perf_event %s, %u Hz, %s call graph, %d CPUs%s)",
 		 (int)cfg->pid, ts.n, ts.n == 1 ? "" : "s", cfg->task_clock ? "task-clock" : "cpu-clock",
-		 cfg->freq, cfg->call_graph == CPU_CG_DWARF ? "dwarf" : "fp", s->ncpu, kernel_note(s));
+		 cfg->freq, cpu_call_graph_name(cfg->call_graph), s->ncpu, kernel_note(s));
 	s->last_round = clock_mono_ns();
 	cpu_py_start(s, cfg->pid);
 	rc = cpu_wait_loop(s, &t, cfg->duration_ns ? clock_mono_ns() + cfg->duration_ns : 0,

@@ -441,7 +441,11 @@ static int on_sample(struct builder *b, const struct rec *rec)
 		nchain = k;
 	}
 	chain = b->pcs;
-	if (b->dwarf_mode && v.regs && v.stack) {
+	if (v.s->flags & REC_SAMPLE_UNWOUND) {
+		/* Unwound while recording: the chain is whole as it stands. */
+		unwound = 1;
+		b->st->dwarf_unwound++;
+	} else if (b->dwarf_mode && v.regs && v.stack) {
 		rc = unwind_dwarf(b->sym, sp, &in, b->fixed, UNWIND_MAX_DEPTH);
 		if (rc > 1 || (rc == 1 && nchain <= 1)) {
 			chain = b->fixed;

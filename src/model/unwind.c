@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/array.h"
 #include "../core/hmap.h"
 #include "symbols.h"
 #include "../core/banned.h"
@@ -66,6 +67,7 @@ struct uw_walk {
 	int n, max;
 	uint64_t last_sp;
 	int have_sp;
+	struct unwind_end *end;	/* what unwind_dwarf_end() reports, or NULL */
 };
 
 static pid_t uw_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
@@ -151,6 +153,15 @@ static int uw_frame(Dwfl_Frame *state, void *arg)
 	}
 	if (w->n >= w->max)
 		return DWARF_CB_ABORT;
+	if (w->end) {
+		Dwarf_Word bpv;
+
+		w->end->sp = w->have_sp ? w->last_sp : 0;
+		w->end->bp_known = dwfl_frame_reg(state, 6, &bpv) == 0;
+		w->end->bp = w->end->bp_known ? bpv : 0;
+		if (w->end->bp_known)
+			w->end->last_known_bp = bpv;
+	}
 	w->pcs[w->n++] = pc;
 	return w->n >= w->max ? DWARF_CB_ABORT : DWARF_CB_OK;
 }
@@ -183,11 +194,11 @@ static struct uw_ctx *ctx_get(struct sym_space *sp)
 }
 
 static int walk(struct symbolizer *s, struct sym_space *sp, const struct unwind_input *in,
-		uint64_t *pcs, int max)
+		uint64_t *pcs, int max, struct unwind_end *end)
 {
 	Dwfl *dwfl;
 	struct uw_ctx *c;
-	struct uw_walk w = { .pcs = pcs, .max = max };
+	struct uw_walk w = { .pcs = pcs, .max = max, .end = end };
 	uint64_t ip, spv;
 
 	if (max <= 0)
@@ -235,7 +246,16 @@ int unwind_dwarf(struct symbolizer *s, struct sym_space *sp, const struct unwind
 {
 	if (max > UNWIND_MAX_DEPTH)
 		max = UNWIND_MAX_DEPTH;
-	return walk(s, sp, in, pcs, max);
+	return walk(s, sp, in, pcs, max, NULL);
+}
+
+int unwind_dwarf_end(struct symbolizer *s, struct sym_space *sp, const struct unwind_input *in,
+		     uint64_t *pcs, int max, struct unwind_end *end)
+{
+	memset(end, 0, sizeof(*end));
+	if (max > UNWIND_MAX_DEPTH)
+		max = UNWIND_MAX_DEPTH;
+	return walk(s, sp, in, pcs, max, end);
 }
 
 /* Reads the CFI at pc into a rule; r->base = -1 when it is not a simple one. */
@@ -280,42 +300,51 @@ static int rule_eq(const void *ctx, uint32_t id, const void *key)
 	return c->rules[id].pc == *(const uint64_t *)key;
 }
 
-/* The leaf's return address from its memoized rule: 0 and *ra, 1 when the
- * rule is not simple (the caller walks with libdwfl), -errno otherwise. */
-static int leaf_ra(struct symbolizer *s, struct sym_space *sp, const struct unwind_input *in,
-		   uint64_t pc, uint64_t *ra)
+/* pc's rule, memoized per address space; NULL when out of memory. A
+ * space without a Dwfl gets a rule with base -1. */
+static const struct leaf_rule *rule_get(struct symbolizer *s, struct sym_space *sp, uint64_t pc)
 {
+	static const struct leaf_rule none = { .base = -1 };
+	uint64_t h = hash_mix(pc);
 	struct uw_ctx *c;
-	uint64_t h = hash_mix(pc), base, spv, addr;
 	uint32_t id;
-	const struct leaf_rule *r;
 
 	/* Bring the Dwfl up to date first: re-reporting modules drops the
 	 * unwinder's context (and these rules) with the old Dwfl. */
 	if (!sp || !sym_space_dwfl(s, sp) || !(c = ctx_get(sp)))
-		return 1;
+		return &none;
 	id = hmap_find(&c->rule_idx, h, &pc, rule_eq, c);
 	if (id == UINT32_MAX) {
 		struct leaf_rule nr = { .pc = pc };
 
 		rule_compute(s, sp, &nr);
-		if (c->nrules == c->arules) {
-			size_t na = c->arules ? c->arules * 2 : 256;
-			struct leaf_rule *v = realloc(c->rules, na * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			c->rules = v;
-			c->arules = na;
-		}
-		if (hmap_insert(&c->rule_idx, h, (uint32_t)c->nrules))
-			return -ENOMEM;
+		if (ARRAY_GROW(c->rules, c->arules, c->nrules + 1) ||
+		    hmap_insert(&c->rule_idx, h, (uint32_t)c->nrules))
+			return NULL;
 		id = (uint32_t)c->nrules;
 		c->rules[c->nrules++] = nr;
 	}
-	r = &c->rules[id];
-	if (r->base < 0)
-		return 1;
+	return &c->rules[id];
+}
+
+int unwind_fp_frame(struct symbolizer *s, struct sym_space *sp, uint64_t pc)
+{
+	const struct leaf_rule *r = rule_get(s, sp, pc);
+
+	return r && r->base == UNWIND_PERF_BP && r->delta == 8;
+}
+
+/* The leaf's return address from its memoized rule: 0 and *ra, 1 when the
+ * rule is not simple (the caller walks with libdwfl), -errno otherwise. */
+static int leaf_ra(struct symbolizer *s, struct sym_space *sp, const struct unwind_input *in,
+		   uint64_t pc, uint64_t *ra)
+{
+	uint64_t base, spv, addr;
+	const struct leaf_rule *r;
+
+	r = rule_get(s, sp, pc);
+	if (!r || r->base < 0)
+		return r ? 1 : -ENOMEM;
 	if (unwind_reg(in, r->base, &base) || unwind_reg(in, UNWIND_PERF_SP, &spv) || !in->stack)
 		return -ENOENT;
 	addr = base + (uint64_t)r->delta;
@@ -341,7 +370,7 @@ int unwind_fix_fp(struct symbolizer *s, struct sym_space *sp, const struct unwin
 			two[0] = ip;
 			k = 2;
 		} else if (rc == 1) {
-			k = walk(s, sp, in, two, 2);
+			k = walk(s, sp, in, two, 2, NULL);
 		}
 	}
 	/* The CFI step must start where the kernel's chain starts. */

@@ -47,6 +47,21 @@ int unwind_reg(const struct unwind_input *in, int r, uint64_t *val);
 int unwind_dwarf(struct symbolizer *s, struct sym_space *sp, const struct unwind_input *in,
 		 uint64_t *pcs, int max);
 
+/* Where a CFI walk ended: the outermost frame's SP and RBP (when known),
+ * and the last RBP any frame of the walk knew. */
+struct unwind_end {
+	uint64_t sp, bp, last_known_bp;
+	int bp_known;
+};
+
+/* As unwind_dwarf(), and reports where the walk ended. */
+int unwind_dwarf_end(struct symbolizer *s, struct sym_space *sp, const struct unwind_input *in,
+		     uint64_t *pcs, int max, struct unwind_end *end);
+
+/* 1 when the code at pc keeps a frame pointer: its CFA is RBP + 16 and the
+ * return address is at RBP + 8 (look up return addresses as ra - 1). */
+int unwind_fp_frame(struct symbolizer *s, struct sym_space *sp, uint64_t pc);
+
 /*
  * The fp leaf fix. ips[0..n) is the kernel's frame-pointer chain (leaf
  * first). Writes the repaired chain to out (room for max) and returns its

@@ -24,7 +24,7 @@ ok "... and is named" sh -c '"$PINCH" record -p 4194303 2>&1 | grep -q "pinch re
 exit_status 2 "an unwritable output exits 2" "$PINCH" record -o /nonexistent-dir/x.rec -- true
 ok "... and names the file" sh -c '"$PINCH" record -o /nonexistent-dir/x.rec -- true 2>&1 | grep -q "cannot write ./nonexistent-dir/x.rec.: No such file or directory"'
 ok "no file is left behind by a usage error" sh -c '! ls *.rec 2>/dev/null | grep -q .'
-ok "-h prints the options" sh -c '"$PINCH" record -h | grep -q -- "--call-graph fp|dwarf"'
+ok "-h prints the options" sh -c '"$PINCH" record -h | grep -q -- "--call-graph cfi|fp|dwarf"'
 
 # A run that works (whichever mode the machine allows).
 "$PINCH" record -o ok.rec -- "$W/cpu-603010-fp" 5 >out.txt 2>err.txt

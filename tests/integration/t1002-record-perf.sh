@@ -21,13 +21,21 @@ is "$(rd rate.rec .finish)" true "a clean end writes REC_FINISH"
 is "$(rd rate.rec .exit_status)" 0 "the exit status is recorded"
 is "$(rd rate.rec .time_ordered)" true "records are in time order"
 is "$(rd rate.rec .meta.mode)" perf "mode is perf"
-is "$(rd rate.rec .meta.call_graph)" fp "call graph is fp"
+is "$(rd rate.rec .meta.call_graph)" cfi "the default call graph is cfi"
 is "$(rd rate.rec .meta.frequency)" 999 "frequency is recorded"
+# cfi: samples are unwound while recording and stored as addresses only.
+is "$(rd rate.rec '.samples_unwound * 100 >= (.samples - .kernel_only_samples) * 99')" true \
+	"cfi: >= 99 % of samples with user frames were unwound while recording"
+is "$(rd rate.rec '.samples_with_stack')" 0 "cfi: no stack copy reaches the file"
+ok "cfi: under 1 KiB per sample on disk" test "$(stat -c %s rate.rec)" -lt "$(( $(rd rate.rec .samples) * 1024 ))"
+
+"$PINCH" record -q --call-graph fp -o fp.rec -- "$W/cpu-603010-fp" >/dev/null
+is "$(rd fp.rec .meta.call_graph)" fp "--call-graph fp is recorded as fp"
 # A sample with kernel frames only (a task with no user context left, e.g.
 # exiting) may have no user registers; a stack copy can fault (exec).
-is "$(rd rate.rec '.samples_with_regs >= .samples - .kernel_only_samples')" true \
+is "$(rd fp.rec '.samples_with_regs >= .samples - .kernel_only_samples')" true \
 	"fp samples with user frames carry registers"
-is "$(rd rate.rec '.samples_with_stack * 100 >= .samples * 99 and .kernel_only_samples * 100 < .samples')" true \
+is "$(rd fp.rec '.samples_with_stack * 100 >= .samples * 99 and .kernel_only_samples * 100 < .samples')" true \
 	"... and a stack slice (>= 99 %)"
 ok "executable maps have build-ids" test "$(rd rate.rec .mmaps_with_build_id)" -ge 3
 ok "the program's name is recorded (after exec)" sh -c "'$RECDUMP' rate.rec | jq -e '.threads | to_entries | map(.value) | index(\"cpu-603010-fp\")'"

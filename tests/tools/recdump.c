@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 	struct rec_finish fin;
 	int have_finish = 0, ordered = 1, bad_samples = 0, truncated;
 	uint64_t bytes_read;
-	uint64_t last_time = 0, samples = 0, lost = 0, agent = 0, with_regs = 0, with_stack = 0, kernel_only = 0;
+	uint64_t last_time = 0, samples = 0, lost = 0, agent = 0, with_regs = 0, with_stack = 0, unwound = 0, kernel_only = 0;
 	uint64_t first_sample = 0, last_sample = 0, mmaps_buildid = 0;
 	char err[256];
 	int rc;
@@ -158,6 +158,7 @@ int main(int argc, char **argv)
 			 * a kernel thread) may have no user registers or stack */
 			kernel_only += v.s->nr_kernel && v.s->nr_kernel == v.s->nr_ips;
 			with_stack += !!(v.s->flags & REC_SAMPLE_STACK);
+			unwound += !!(v.s->flags & REC_SAMPLE_UNWOUND);
 			t = v.s->time_ns;
 			if (!first_sample)
 				first_sample = t;
@@ -203,6 +204,7 @@ int main(int argc, char **argv)
 	json_kuint(&j, "agent_samples", agent);
 	json_kuint(&j, "samples_with_regs", with_regs);
 	json_kuint(&j, "samples_with_stack", with_stack);
+	json_kuint(&j, "samples_unwound", unwound);
 	json_kuint(&j, "kernel_only_samples", kernel_only);
 	json_kuint(&j, "mmaps_with_build_id", mmaps_buildid);
 	json_kdouble(&j, "sample_span_s", (double)(last_sample - first_sample) / 1e9);
