@@ -151,17 +151,21 @@ static void add_coverage(struct strbuf *out, const struct profile *p)
 	strbuf_addch(out, '\n');
 }
 
-/* "(1991 of 1998 stacks unwound while recording)" for --call-graph cfi. */
+/* "(1991 of 1998 stacks unwound while recording, 3 partial)" for
+ * --call-graph cfi. */
 static void add_cfi_note(struct strbuf *out, const struct profile *p)
 {
 	const char *v = profile_meta(p, "cfi_unwind");
-	unsigned long long seen, unwound, spliced, kept;
+	unsigned long long seen, unwound, spliced, kept, resumed = 0, partial = 0;
 
-	if (!v || sscanf(v, "%llu %llu %llu %llu", &seen, &unwound, &spliced, &kept) != 4 || !seen)
+	if (!v || sscanf(v, "%llu %llu %llu %llu %llu %llu", &seen, &unwound, &spliced, &kept,
+			 &resumed, &partial) < 4 || !seen)
 		return;
 	strbuf_addf(out, " (%llu of %llu stacks unwound while recording", unwound, seen);
 	if (spliced)
 		strbuf_addf(out, ", %llu continued by frame pointers", spliced);
+	if (partial)
+		strbuf_addf(out, ", %llu partial", partial);
 	strbuf_addch(out, ')');
 }
 
@@ -223,6 +227,7 @@ static void add_json_recording(struct strbuf *out, const struct profile *p, cons
 	json_kbool(&w, "truncated", st->truncated);
 	json_kuint(&w, "leaf_fixed", st->leaf_fixed);
 	json_kuint(&w, "dwarf_unwound", st->dwarf_unwound);
+	json_kuint(&w, "partial_stacks", st->partial);
 	json_key(&w, "warnings");
 	json_arr_begin(&w);
 	while (*l) {

@@ -533,7 +533,7 @@ int cpu_sampler_init(struct sampler *s, const struct cpu_record_config *cfg)
 	s->stack_size = cfg->stack_size ? cfg->stack_size :
 		cfg->call_graph != CPU_CG_FP ? CPU_STACK_DWARF_DEFAULT : CPU_STACK_FP_DEFAULT;
 	s->regs_mask = cfg->call_graph != CPU_CG_FP ? PCW_REGS_ALL : PCW_REGS_FP;
-	if (cfg->call_graph == CPU_CG_CFI && !(s->uw = recunwind_new())) {
+	if (cfg->call_graph == CPU_CG_CFI && !(s->uw = recunwind_new(s->stack_size))) {
 		cpu_sampler_release(s);
 		return -ENOMEM;
 	}

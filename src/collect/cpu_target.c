@@ -221,15 +221,15 @@ static int write_coverage(struct sampler *s, const struct target *t)
 
 /* What record-time unwinding did, for the report's header: samples whose
  * stack copy became a whole address chain, of those continued with the
- * frame-pointer chain above the copy, those left as fp chains, and the
- * CFI walks resumed by a frame-pointer step. */
+ * frame-pointer chain above the copy, those left as fp chains, the CFI
+ * walks resumed by a frame-pointer step, and the chains left partial. */
 static int write_unwind_stats(struct sampler *s)
 {
 	const struct recunwind_stats *st = recunwind_stats(s->uw);
 	char buf[96];
 
-	snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
-		 st->samples, st->unwound, st->spliced, st->kept_fp, st->resumed);
+	snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
+		 st->samples, st->unwound, st->spliced, st->kept_fp, st->resumed, st->partial);
 	return rec_writer_meta(s->w, "cfi_unwind", buf);
 }
 

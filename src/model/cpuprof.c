@@ -70,6 +70,7 @@ struct builder {
 	uint64_t fixed[UNWIND_MAX_DEPTH + 4];
 	uint32_t locs[MAX_LOCS];
 	struct pymerge *py;	/* interpreter (Python) frames */
+	uint32_t partial_loc;	/* "[partial stack]", interned on first use */
 
 	/* REC_KSYM: sampled kernel addresses and their names. */
 	struct ksym { uint64_t addr, offset; const char *name; size_t len; } *ksym;
@@ -382,6 +383,24 @@ static uint32_t kernel_loc(struct builder *b, uint64_t addr)
 	return profile_intern_location(b->p, &loc);
 }
 
+/* The root put above a stack whose unwinding stopped short of its start
+ * (recorded REC_SAMPLE_PARTIAL), so views do not pass it off as whole. */
+static uint32_t partial_loc(struct builder *b)
+{
+	struct profile_location loc;
+
+	if (b->partial_loc != UINT32_MAX)
+		return b->partial_loc;
+	memset(&loc, 0, sizeof(loc));
+	loc.function = profile_intern_string(b->p, "[partial stack]");
+	loc.module = profile_intern_string(b->p, "[unwind]");
+	loc.kind = LOC_UNKNOWN;
+	if (loc.function == UINT32_MAX || loc.module == UINT32_MAX)
+		return UINT32_MAX;
+	b->partial_loc = profile_intern_location(b->p, &loc);
+	return b->partial_loc;
+}
+
 static int on_sample(struct builder *b, const struct rec *rec)
 {
 	struct rec_sample_view v;
@@ -504,6 +523,16 @@ static int on_sample(struct builder *b, const struct rec *rec)
 	rc = merge_interpreter_frames(b, &v, b->locs, &nlocs, MAX_LOCS);
 	if (rc)
 		return rc;
+	/* (A Python stack read from the interpreter is whole by itself.) */
+	if ((v.s->flags & REC_SAMPLE_PARTIAL) && nlocs < MAX_LOCS &&
+	    !(nlocs && profile_location(b->p, b->locs[nlocs - 1])->kind == LOC_PYTHON)) {
+		uint32_t l = partial_loc(b);
+
+		if (l == UINT32_MAX)
+			return -ENOMEM;
+		b->locs[nlocs++] = l;
+		b->st->partial++;
+	}
 	stack = profile_intern_stack(b->p, b->locs, nlocs);
 	thread = thread_id(b, v.s->pid, v.s->tid);
 	if (stack == UINT32_MAX || thread == UINT32_MAX)
@@ -547,6 +576,7 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 	b->opts = opts;
 	b->st = st;
 	b->default_period = 1000000000ull / 999;
+	b->partial_loc = UINT32_MAX;
 	hmap_init(&b->thr_idx);
 	hmap_init(&b->comm_idx);
 	hmap_init(&b->ksym_idx);

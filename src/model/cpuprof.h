@@ -43,6 +43,7 @@ struct cpuprof_stats {
 	uint64_t unreadable;	/* samples taken but not readable (REC_LOST) */
 	uint64_t leaf_fixed;	/* fp chains where the leaf's missing caller was put back */
 	uint64_t dwarf_unwound;	/* samples unwound with CFI */
+	uint64_t partial;	/* of those, stacks that stop short of their start */
 	uint64_t kernel_samples;	/* samples taken in the kernel (with kernel frames) */
 	uint64_t duration_ns;	/* first record to REC_FINISH (or last sample) */
 	int truncated;		/* the file ended without REC_FINISH, or mid-record */

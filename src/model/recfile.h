@@ -77,7 +77,8 @@ enum rec_sample_flags {
 	REC_SAMPLE_STACK = 1 << 1,	/* stack_size bytes of user stack follow (from SP) */
 	REC_SAMPLE_AGENT = 1 << 2,	/* taken by the in-process fallback agent */
 	REC_SAMPLE_IDLE = 1 << 3,	/* the thread was off-CPU (waiting) */
-	REC_SAMPLE_UNWOUND = 1 << 4,	/* the user ips are a whole CFI-unwound chain (no fixing) */
+	REC_SAMPLE_UNWOUND = 1 << 4,	/* the user ips are a CFI-unwound chain (no fixing) */
+	REC_SAMPLE_PARTIAL = 1 << 5,	/* ... that stopped short of the stack's start */
 };
 
 struct rec_sample {

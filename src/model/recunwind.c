@@ -20,18 +20,20 @@
 struct recunwind {
 	struct symbolizer *sym;
 	struct recunwind_stats st;
+	uint32_t copy_size;		/* stack bytes asked of the kernel per sample */
 	uint64_t pcs[UNWIND_MAX_DEPTH];
 	uint64_t user[MAX_USER];	/* the kernel's user chain, markers removed */
 	unsigned char *buf;		/* the rewritten record */
 	size_t abuf;
 };
 
-struct recunwind *recunwind_new(void)
+struct recunwind *recunwind_new(uint32_t copy_size)
 {
 	struct recunwind *u = calloc(1, sizeof(*u));
 
 	if (!u)
 		return NULL;
+	u->copy_size = copy_size;
 	u->sym = symbolizer_new();
 	if (!u->sym) {
 		free(u);
@@ -114,6 +116,14 @@ static int splice(struct recunwind *u, struct sym_space *sp, const struct unwind
 	return -(n + tail);	/* negative: the result is in u->user */
 }
 
+static int is_start(struct recunwind *u, struct sym_space *sp, uint64_t pc)
+{
+	uint32_t nf, id = sym_lookup(u->sym, sp, pc);
+	const struct sym_frame *f = id == UINT32_MAX ? NULL : sym_result(u->sym, id, &nf);
+
+	return f && nf && f[nf - 1].function && !strcmp(f[nf - 1].function, "_start");
+}
+
 /*
  * The CFI walk, resumed where it lost track: libdwfl forgets a register
  * that a leaf without CFI rules for it leaves alone (glibc's hack_digit
@@ -123,7 +133,7 @@ static int splice(struct recunwind *u, struct sym_space *sp, const struct unwind
  * step must move up the stack copy and land in code.
  */
 static int walk_resumed(struct recunwind *u, struct sym_space *sp, const struct unwind_input *in0,
-			uint64_t *bp)
+			uint64_t *bp, int *complete)
 {
 	struct unwind_end end;
 	struct unwind_input in = *in0;
@@ -162,6 +172,12 @@ static int walk_resumed(struct recunwind *u, struct sym_space *sp, const struct 
 	}
 	if (n >= 1 && !*bp)
 		*bp = end.bp_known ? end.bp : end.last_known_bp;
+	/* A copy shorter than asked for ends at the top of the stack: a walk
+	 * that wanted memory above it was past the program's first frame. The
+	 * dynamic linker's _start has no CFI saying it is the first (the walk
+	 * fails on the garbage above it). */
+	*complete = n >= 1 && (end.complete || (end.read_above && in0->stack_size < u->copy_size) ||
+			       is_start(u, sp, u->pcs[n - 1] - (n > 1)));
 	return n;
 }
 
@@ -177,6 +193,7 @@ int recunwind_record(struct recunwind *u, uint32_t type, const void *data, size_
 	int n, nk = 0, rc;
 	struct sym_space *sp;
 	uint64_t bp = 0;
+	int complete = 0;
 
 	*out = data;
 	*outlen = len;
@@ -223,7 +240,7 @@ int recunwind_record(struct recunwind *u, uint32_t type, const void *data, size_
 			u->user[nk++] = v.ips[i];
 
 	sp = symbolizer_space(u->sym, v.s->pid);
-	n = sp ? walk_resumed(u, sp, &in, &bp) : -ENOENT;
+	n = sp ? walk_resumed(u, sp, &in, &bp, &complete) : -ENOENT;
 	hdr = *v.s;
 	if (n > 1 || (n == 1 && nk <= 1)) {
 		int r = splice(u, sp, &in, n, nk, bp);
@@ -231,11 +248,13 @@ int recunwind_record(struct recunwind *u, uint32_t type, const void *data, size_
 		if (r < 0) {
 			chain = u->user;
 			n = -r;
+			complete = 1;	/* as whole as the kernel's chain */
 		} else {
 			chain = u->pcs;
 		}
 		hdr.flags = (uint16_t)((hdr.flags & ~(REC_SAMPLE_REGS | REC_SAMPLE_STACK)) |
-				       REC_SAMPLE_UNWOUND);
+				       REC_SAMPLE_UNWOUND | (complete ? 0 : REC_SAMPLE_PARTIAL));
+		u->st.partial += !complete;
 		hdr.regs_mask = 0;
 		hdr.stack_size = 0;
 		hdr.nr_ips = (uint16_t)(v.s->nr_kernel + (uint32_t)n);

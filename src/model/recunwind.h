@@ -26,12 +26,14 @@ struct recunwind_stats {
 	uint64_t unwound;	/* rewritten as address chains */
 	uint64_t spliced;	/* of those, continued with the fp chain above the copy */
 	uint64_t resumed;	/* CFI walks resumed by a frame-pointer step */
+	uint64_t partial;	/* unwound chains that stop short of the stack's start */
 	uint64_t kept_fp;	/* CFI found nothing better: the fp chain was kept */
 	uint64_t bytes_in;	/* sample payload bytes before and after */
 	uint64_t bytes_out;
 };
 
-struct recunwind *recunwind_new(void);
+/* copy_size: the stack bytes asked of the kernel per sample. */
+struct recunwind *recunwind_new(uint32_t copy_size);
 void recunwind_free(struct recunwind *u);
 
 /*

@@ -57,6 +57,7 @@ struct uw_ctx {
 	int attached;
 	int failed;
 	uint64_t gen;		/* sym_space_dwfl_attached() generation attached to */
+	int read_above;		/* this walk read above its stack copy */
 	struct leaf_rule *rules;
 	size_t nrules, arules;
 	struct hmap rule_idx;
@@ -68,6 +69,7 @@ struct uw_walk {
 	uint64_t last_sp;
 	int have_sp;
 	struct unwind_end *end;	/* what unwind_dwarf_end() reports, or NULL */
+	int zero_pc;		/* stopped at a return address of 0: the stack's start */
 };
 
 static pid_t uw_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
@@ -101,7 +103,11 @@ static bool uw_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 		return true;
 	}
 	/* Outside the copy: only file-backed (read-only) data can be known. */
-	return sym_space_read(c->s, c->sp, addr, result, sizeof(*result)) == 0;
+	if (sym_space_read(c->s, c->sp, addr, result, sizeof(*result)) == 0)
+		return true;
+	if (in && addr >= c->sp_reg)
+		c->read_above = 1;
+	return false;
 }
 
 static bool uw_set_initial_registers(Dwfl_Thread *thread, void *arg)
@@ -139,8 +145,12 @@ static int uw_frame(Dwfl_Frame *state, void *arg)
 	bool activation;
 	Dwarf_Word spv;
 
-	if (!dwfl_frame_pc(state, &pc, &activation) || pc == 0)
+	if (!dwfl_frame_pc(state, &pc, &activation))
 		return DWARF_CB_ABORT;
+	if (pc == 0) {
+		w->zero_pc = 1;
+		return DWARF_CB_ABORT;
+	}
 	/* The stack grows down: each caller's SP must be above its callee's.
 	 * A frame that does not move is a loop. */
 	if (dwfl_frame_reg(state, 7, &spv) == 0) {
@@ -200,6 +210,7 @@ static int walk(struct symbolizer *s, struct sym_space *sp, const struct unwind_
 	struct uw_ctx *c;
 	struct uw_walk w = { .pcs = pcs, .max = max, .end = end };
 	uint64_t ip, spv;
+	int rc;
 
 	if (max <= 0)
 		return 0;
@@ -232,7 +243,16 @@ static int walk(struct symbolizer *s, struct sym_space *sp, const struct unwind_
 	}
 	c->in = in;
 	c->sp_reg = spv;
-	dwfl_getthread_frames(dwfl, (pid_t)(in->tid ? in->tid : 1), uw_frame, &w);
+	c->read_above = 0;
+	/* 0: the walk ended without an error, which libdwfl also says when a
+	 * return address could not be read (above the stack copy: then the
+	 * stack goes on); -1 or DWARF_CB_ABORT: it stopped short (CFI, depth,
+	 * loop). A return address of 0 is the stack's start. */
+	rc = dwfl_getthread_frames(dwfl, (pid_t)(in->tid ? in->tid : 1), uw_frame, &w);
+	if (end && ((rc == 0 && !c->read_above) || w.zero_pc))
+		end->complete = 1;
+	if (end)
+		end->read_above = c->read_above;
 	c->in = NULL;
 	if (w.n == 0) {
 		pcs[0] = ip;

@@ -48,10 +48,13 @@ int unwind_dwarf(struct symbolizer *s, struct sym_space *sp, const struct unwind
 		 uint64_t *pcs, int max);
 
 /* Where a CFI walk ended: the outermost frame's SP and RBP (when known),
- * and the last RBP any frame of the walk knew. */
+ * the last RBP any frame of the walk knew, and whether the walk got to the
+ * stack's start. */
 struct unwind_end {
 	uint64_t sp, bp, last_known_bp;
 	int bp_known;
+	int complete;		/* reached the outermost frame (its CFI ends the stack) */
+	int read_above;		/* stopped wanting memory above the stack copy */
 };
 
 /* As unwind_dwarf(), and reports where the walk ended. */

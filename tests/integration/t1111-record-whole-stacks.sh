@@ -69,6 +69,21 @@ else
 fi
 ok "at least 20 runs in a row ($runs)" test "$runs" -ge 20
 
+# A stack deeper than the 8 KiB copy (60 frames of 512 bytes): with frame
+# pointers the kernel's chain continues the walk above the copy; without,
+# the stacks are marked partial rather than shown as whole.
+"$PINCH" record -q -o deep-fp.rec -- "$W/deep-stack-fp" 2 >/dev/null
+"$PINCH" report --collapsed --user-only deep-fp.rec >deep-fp.folded
+at_least "$(share_with deep-fp.folded main)" 99 "deep stack, fp build: >= 99 % reach main"
+ok "... continued by frame pointers above the copy" sh -c \
+	"'$PINCH' report deep-fp.rec | grep -Eq 'unwound while recording, [0-9]+ continued by frame pointers'"
+"$PINCH" record -q -o deep-nofp.rec -- "$W/deep-stack-nofp" 2 >/dev/null
+"$PINCH" report --collapsed --user-only deep-nofp.rec >deep-nofp.folded
+at_least "$(share_with deep-nofp.folded '[partial stack]')" 99 "deep stack, no-fp build: >= 99 % marked [partial stack]"
+is "$(share_with deep-nofp.folded main)" 0.00 "... and none pretends to reach main"
+is "$("$PINCH" report --json deep-nofp.rec | python3 -c 'import json,sys; d=json.load(sys.stdin)["recording"]; print(d["partial_stacks"] * 100 >= d["samples"] * 99)')" True \
+	"... counted in --json (partial_stacks)"
+
 # make demo's program: main under every frame of the program (samples in
 # exit handlers, after main returned, aside).
 demo="$PINCH_BUILDDIR/examples/demo/wordfreq"
