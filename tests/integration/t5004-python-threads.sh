@@ -15,8 +15,11 @@ thread_row() {
 for py in "${PYTHONS[@]}"; do
 	tag=$(pytag "$py")
 	record $tag.rec --idle -- "$py" "$PYW/threads.py" 3
-	within "$(thread_row $tag.rec burner-a burn_a total_pct)" 100 3 "$tag: burner-a runs burn_a"
-	within "$(thread_row $tag.rec burner-b burn_b total_pct)" 100 3 "$tag: burner-b runs burn_b"
+	# A thread's first samples, before the frame reader has read its
+	# Python stack, have native frames only (clone3 ... _PyEval_Vector):
+	# on a loaded machine up to a few % of a 3-round run.
+	within "$(thread_row $tag.rec burner-a burn_a total_pct)" 100 5 "$tag: burner-a runs burn_a"
+	within "$(thread_row $tag.rec burner-b burn_b total_pct)" 100 5 "$tag: burner-b runs burn_b"
 	is "$(thread_row $tag.rec burner-a burn_b total_pct)" "" "$tag: no burn_b on burner-a"
 	a=$(total_pct $tag.rec burn_a --user-only)
 	b=$(total_pct $tag.rec burn_b --user-only)
