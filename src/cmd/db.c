@@ -27,7 +27,7 @@
 #include "core/banned.h"
 
 static const char *const db_usage[] = {
-	"usage: pinch db trace [--slow DUR] [--json] -- CMD [ARGS...]",
+	"usage: pinch db trace [--slow DUR] [--json] [-o FILE] -- CMD [ARGS...]",
 	"",
 	"Database profiling. trace runs CMD with an agent that times every",
 	"statement the program sends through libpq (PostgreSQL) or libsqlite3:",
@@ -114,7 +114,7 @@ static int run_traced(char **argv, const char *agent, const char *dir, uint64_t 
 	return 0;
 }
 
-static void print_text(const struct dbtrace *t, uint64_t slow_ns, size_t limit)
+static void print_text(FILE *f, const struct dbtrace *t, uint64_t slow_ns, size_t limit)
 {
 	struct strbuf a = STRBUF_INIT;
 	uint64_t calls = 0, total = 0, errors = 0;
@@ -126,20 +126,20 @@ static void print_text(const struct dbtrace *t, uint64_t slow_ns, size_t limit)
 		errors += t->stmts[i].errors;
 	}
 	dur(&a, total);
-	printf("pinch db trace: %llu statement%s (%zu distinct) in %s, %llu error%s, %zu slow (>= ",
+	fprintf(f, "pinch db trace: %llu statement%s (%zu distinct) in %s, %llu error%s, %zu slow (>= ",
 	       (unsigned long long)calls, calls == 1 ? "" : "s", t->n_stmts, a.buf,
 	       (unsigned long long)errors, errors == 1 ? "" : "s", t->n_slows);
 	strbuf_reset(&a);
 	dur(&a, slow_ns);
-	printf("%s), %zu process%s\n", a.buf, t->n_procs, t->n_procs == 1 ? "" : "es");
+	fprintf(f, "%s), %zu process%s\n", a.buf, t->n_procs, t->n_procs == 1 ? "" : "es");
 	if (t->untracked)
-		printf("note: %llu executions could not be tracked (too many live statement handles or queued queries)\n",
+		fprintf(f, "note: %llu executions could not be tracked (too many live statement handles or queued queries)\n",
 		       (unsigned long long)t->untracked);
 	if (t->n_procs > t->n_ended)
-		printf("note: %zu process%s ended without exit (killed or _exit): only %s slow log is in this report\n",
+		fprintf(f, "note: %zu process%s ended without exit (killed or _exit): only %s slow log is in this report\n",
 		       t->n_procs - t->n_ended, t->n_procs - t->n_ended == 1 ? "" : "es",
 		       t->n_procs - t->n_ended == 1 ? "its" : "their");
-	printf("\n%8s %10s %10s %10s %10s %8s %6s  %-8s %s\n", "calls", "total", "mean", "p95", "max",
+	fprintf(f, "\n%8s %10s %10s %10s %10s %8s %6s  %-8s %s\n", "calls", "total", "mean", "p95", "max",
 	       "rows", "errors", "api", "statement");
 	for (i = 0; i < t->n_stmts && (!limit || i < limit); i++) {
 		const struct dbtrace_stmt *s = &t->stmts[i];
@@ -149,7 +149,7 @@ static void print_text(const struct dbtrace *t, uint64_t slow_ns, size_t limit)
 		dur(&c[1], s->calls ? s->total_ns / s->calls : 0);
 		dur(&c[2], hist_percentile(&s->hist, 95));
 		dur(&c[3], s->max_ns);
-		printf("%8llu %10s %10s %10s %10s %8llu %6llu  %-8s %s\n",
+		fprintf(f, "%8llu %10s %10s %10s %10s %8llu %6llu  %-8s %s\n",
 		       (unsigned long long)s->calls, c[0].buf, c[1].buf, c[2].buf, c[3].buf,
 		       (unsigned long long)s->rows, (unsigned long long)s->errors, api_name(s->api),
 		       s->text);
@@ -157,36 +157,36 @@ static void print_text(const struct dbtrace *t, uint64_t slow_ns, size_t limit)
 			strbuf_release(&c[k]);
 	}
 	if (limit && t->n_stmts > limit)
-		printf("... %zu more (--limit 0 shows all)\n", t->n_stmts - limit);
+		fprintf(f, "... %zu more (--limit 0 shows all)\n", t->n_stmts - limit);
 	if (t->n_slows) {
-		printf("\nslow statements (>= ");
+		fprintf(f, "\nslow statements (>= ");
 		strbuf_reset(&a);
 		dur(&a, slow_ns);
-		printf("%s), slowest first:\n", a.buf);
+		fprintf(f, "%s), slowest first:\n", a.buf);
 	}
 	for (i = 0; i < t->n_slows && (!limit || i < limit); i++) {
 		const struct dbtrace_slow *s = &t->slows[i];
 
 		strbuf_reset(&a);
 		dur(&a, s->ns);
-		printf("\n  %s  %s  pid %u tid %u  rows %llu%s\n    %s\n", a.buf, api_name(s->api),
+		fprintf(f, "\n  %s  %s  pid %u tid %u  rows %llu%s\n    %s\n", a.buf, api_name(s->api),
 		       s->pid, s->tid, (unsigned long long)s->rows, s->error ? "  FAILED" : "",
 		       s->text);
 		if (!s->n_frames)
-			printf("      (no stack)\n");
+			fprintf(f, "      (no stack)\n");
 		for (k = 0; k < s->n_frames; k++) {
-			const struct dbtrace_frame *f = &s->frames[k];
+			const struct dbtrace_frame *fr = &s->frames[k];
 
-			if (f->file && f->line)
-				printf("      at %s (%s:%u)\n", f->function, f->file, f->line);
+			if (fr->file && fr->line)
+				fprintf(f, "      at %s (%s:%u)\n", fr->function, fr->file, fr->line);
 			else
-				printf("      at %s\n", f->function);
+				fprintf(f, "      at %s\n", fr->function);
 		}
 	}
 	strbuf_release(&a);
 }
 
-static void print_json(const struct dbtrace *t, uint64_t slow_ns, int exit_status)
+static void print_json(FILE *f, const struct dbtrace *t, uint64_t slow_ns, int exit_status)
 {
 	struct strbuf out = STRBUF_INIT;
 	struct json_writer w;
@@ -238,14 +238,14 @@ static void print_json(const struct dbtrace *t, uint64_t slow_ns, int exit_statu
 		json_key(&w, "stack");
 		json_arr_begin(&w);
 		for (k = 0; k < s->n_frames; k++) {
-			const struct dbtrace_frame *f = &s->frames[k];
+			const struct dbtrace_frame *fr = &s->frames[k];
 
 			json_obj_begin(&w);
-			json_kstr(&w, "function", f->function);
-			if (f->file)
-				json_kstr(&w, "file", f->file);
-			json_kuint(&w, "line", f->line);
-			json_kbool(&w, "python", f->python);
+			json_kstr(&w, "function", fr->function);
+			if (fr->file)
+				json_kstr(&w, "file", fr->file);
+			json_kuint(&w, "line", fr->line);
+			json_kbool(&w, "python", fr->python);
 			json_obj_end(&w);
 		}
 		json_arr_end(&w);
@@ -253,8 +253,8 @@ static void print_json(const struct dbtrace *t, uint64_t slow_ns, int exit_statu
 	}
 	json_arr_end(&w);
 	json_obj_end(&w);
-	fwrite(out.buf, 1, out.len, stdout);
-	fputc('\n', stdout);
+	fwrite(out.buf, 1, out.len, f);
+	fputc('\n', f);
 	strbuf_release(&out);
 }
 
@@ -263,9 +263,12 @@ static int cmd_db_trace(int argc, char **argv)
 	uint64_t slow_ns = 100000000ull;
 	int json = 0, status = 0, n, rc;
 	long limit = 20;
+	const char *output = NULL;
+	FILE *f = stdout;
 	const struct opt opts[] = {
 		{ OPT_DURATION, 0, "slow", &slow_ns, "DUR", "log statements taking DUR or more with their stack (default 100ms)", NULL, 0 },
 		{ OPT_FLAG, 0, "json", &json, NULL, "print the report as JSON (kind \"db\")", NULL, 0 },
+		{ OPT_STRING, 'o', "output", &output, "FILE", "write the report to FILE, not to standard output (which the program shares)", NULL, 0 },
 		{ OPT_INT, 0, "limit", &limit, "N", "statements and slow entries shown (default 20, 0 = all)", NULL, 0 },
 		OPT_END_(),
 	};
@@ -331,10 +334,20 @@ static int cmd_db_trace(int argc, char **argv)
 		fprintf(stderr, "pinch db: no statements were seen: %s did not call libpq or libsqlite3%s\n",
 			argv[0], t.n_procs > t.n_ended ? " before it was killed" : "");
 	}
+	if (output && !(f = fopen(output, "w"))) {
+		fprintf(stderr, "pinch db: cannot write '%s': %s\n", output, strerror(errno));
+		dbtrace_release(&t);
+		return EXIT_FAIL;
+	}
+	fflush(stdout);
 	if (json)
-		print_json(&t, slow_ns, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		print_json(f, &t, slow_ns, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	else if (t.n_procs)
-		print_text(&t, slow_ns, (size_t)limit);
+		print_text(f, &t, slow_ns, (size_t)limit);
+	if (f != stdout && fclose(f)) {
+		fprintf(stderr, "pinch db: cannot write '%s': %s\n", output, strerror(errno));
+		ret = EXIT_FAIL;
+	}
 	dbtrace_release(&t);
 	return ret;
 }

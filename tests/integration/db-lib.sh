@@ -5,6 +5,7 @@
 # Sets DSN (a libpq connection string) and PSQL (psql on it).
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 W=${PINCH_WORKLOADS:?}
+export W
 
 db_need() {	# db_need TOOL...: skip unless present (a failure under CI=true)
 	local t
@@ -50,5 +51,6 @@ db_start() {	# db_start [extra postgresql.conf lines...]
 		-o "-k $PGD/sock -p $port -c listen_addresses=''" -w start >/dev/null 2>&1 ||
 		{ cat "$PGD/server.log" >&2; echo "1..1"; echo "not ok 1 - pg_ctl start"; exit 1; }
 	DSN="host=$PGD/sock port=$port user=postgres dbname=postgres"
+	export DSN
 	PSQL="psql -X -q -v ON_ERROR_STOP=1 -h $PGD/sock -p $port -U postgres -d postgres"
 }
