@@ -28,6 +28,8 @@
 
 static const char *const db_usage[] = {
 	"usage: pinch db trace [--slow DUR] [--json] [-o FILE] -- CMD [ARGS...]",
+	"   or: pinch db explain [--commit] [--json] DSN 'SQL' | --plan FILE",
+	"   or: pinch db top [--limit N] [--json] DSN",
 	"",
 	"Database profiling. trace runs CMD with an agent that times every",
 	"statement the program sends through libpq (PostgreSQL) or libsqlite3:",
@@ -352,8 +354,15 @@ static int cmd_db_trace(int argc, char **argv)
 	return ret;
 }
 
+int cmd_db_explain(int argc, char **argv);
+int cmd_db_top(int argc, char **argv);
+
 int cmd_db(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "explain"))
+		return cmd_db_explain(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "top"))
+		return cmd_db_top(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "trace"))
 		return cmd_db_trace(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -363,6 +372,6 @@ int cmd_db(int argc, char **argv)
 	}
 	fprintf(stderr, "pinch db: %s '%s'\n", argc < 2 ? "missing subcommand" : "unknown subcommand",
 		argc < 2 ? "" : argv[1]);
-	fprintf(stderr, "hint: pinch db trace -- CMD\n");
+	fprintf(stderr, "hint: pinch db trace -- CMD, pinch db explain DSN SQL, pinch db top DSN\n");
 	return EXIT_USAGE;
 }
