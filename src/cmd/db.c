@@ -137,11 +137,11 @@ static void print_text(FILE *f, const struct dbtrace *t, uint64_t slow_ns, size_
 	if (t->untracked)
 		fprintf(f, "note: %llu executions could not be tracked (too many live statement handles or queued queries)\n",
 		       (unsigned long long)t->untracked);
-	if (t->n_procs > t->n_ended)
-		fprintf(f, "note: %zu process%s ended without exit (killed or _exit): only %s slow log is in this report\n",
-		       t->n_procs - t->n_ended, t->n_procs - t->n_ended == 1 ? "" : "es",
-		       t->n_procs - t->n_ended == 1 ? "its" : "their");
-	fprintf(f, "\n%8s %10s %10s %10s %10s %8s %6s  %-8s %s\n", "calls", "total", "mean", "p95", "max",
+	if (t->n_procs > t->n_ended && t->n_stmts)
+		fprintf(f, "note: %zu of %zu process images did not reach exit() (exec, _exit or a signal): only their slow logs are counted\n",
+		       t->n_procs - t->n_ended, t->n_procs);
+	if (t->n_stmts)
+		fprintf(f, "\n%8s %10s %10s %10s %10s %8s %6s  %-8s %s\n", "calls", "total", "mean", "p95", "max",
 	       "rows", "errors", "api", "statement");
 	for (i = 0; i < t->n_stmts && (!limit || i < limit); i++) {
 		const struct dbtrace_stmt *s = &t->stmts[i];
@@ -334,7 +334,7 @@ static int cmd_db_trace(int argc, char **argv)
 		ret = EXIT_FAIL;
 	} else if (!t.n_stmts && !t.n_slows) {
 		fprintf(stderr, "pinch db: no statements were seen: %s did not call libpq or libsqlite3%s\n",
-			argv[0], t.n_procs > t.n_ended ? " before it was killed" : "");
+			argv[0], WIFSIGNALED(status) ? " before it was killed" : "");
 	}
 	if (output && !(f = fopen(output, "w"))) {
 		fprintf(stderr, "pinch db: cannot write '%s': %s\n", output, strerror(errno));
