@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #include "agent/db/wire.h"
 #include "cmd.h"
@@ -53,25 +52,6 @@ static void forward(int sig)
 {
 	if (child_pid > 0)
 		kill(child_pid, sig);
-}
-
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (d) {
-		while ((de = readdir(d))) {
-			char p[4200];
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
 }
 
 /* Runs argv with the agent; the exit status as a shell reports it. */
@@ -303,7 +283,7 @@ static int cmd_db_trace(int argc, char **argv)
 	rc = run_traced(argv, agent, dir, slow_ns, &status);
 	if (rc) {
 		fprintf(stderr, "pinch db: cannot start '%s': %s\n", argv[0], strerror(-rc));
-		remove_dir(dir);
+		memrec_cleanup(dir);
 		return EXIT_FAIL;
 	}
 	dbtrace_init(&t);
@@ -312,7 +292,7 @@ static int cmd_db_trace(int argc, char **argv)
 		rc = dbtrace_finish(&t);
 	if (!rc)
 		rc = dbtrace_symbolize(&t);
-	remove_dir(dir);
+	memrec_cleanup(dir);
 	if (rc) {
 		fprintf(stderr, "pinch db: cannot read the agent's results: %s\n", strerror(-rc));
 		dbtrace_release(&t);

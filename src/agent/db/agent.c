@@ -50,7 +50,7 @@
 #include <sqlite3.h>
 
 #include "agent/mem/cfi.h"
-#include "agent/mem/wire.h"	/* the Python 3.11 offsets and struct memw_pycode */
+#include "agent/mem/pyframes.h"	/* CPython 3.11 frames, struct memw_pycode */
 #include "model/hist.h"		/* hist_index() (inline, libc only) */
 #include "sqlnorm.h"
 #include "wire.h"
@@ -435,8 +435,6 @@ static int g_py_checked;
 #define PYSEEN 4096
 static uint64_t g_pyseen[PYSEEN];
 
-#define PYLOAD(type, addr, off) (*(const type *)((uintptr_t)(addr) + (off)))
-
 static void python_init(void)
 {
 	const unsigned long *ver;
@@ -452,60 +450,17 @@ static void python_init(void)
 	(void)dlerror();
 }
 
+/* The calling thread's Python frames: its own thread state (psycopg2
+ * and _sqlite3 release the GIL around the call, and the frames of a
+ * thread inside a C call do not change). */
 static int python_capture(uint64_t *ips, int n, int max)
 {
-	uintptr_t ts, cf, fr;
-	int k = 0;
+	uintptr_t ts;
 
 	if (!g_py_tstate)
 		return n;
 	ts = (uintptr_t)g_py_tstate();
-	if (!ts)
-		return n;
-	cf = PYLOAD(uintptr_t, ts, MEMW_PY311_TSTATE_CFRAME);
-	fr = cf ? PYLOAD(uintptr_t, cf, MEMW_PY311_CFRAME_CURRENT) : 0;
-	while (fr && n < max && k++ < 4 * MEMW_PY_MAX_FRAMES) {
-		uintptr_t code = PYLOAD(uintptr_t, fr, MEMW_PY311_FRAME_CODE);
-		uintptr_t prev = PYLOAD(uintptr_t, fr, MEMW_PY311_FRAME_PREV_INSTR);
-		uintptr_t start;
-		int64_t lasti;
-
-		if (!code || PYLOAD(uintptr_t, code, 8) != g_pycode_type)
-			break;
-		start = code + MEMW_PY311_CODE_ADAPTIVE;
-		if (PYLOAD(uint8_t, fr, MEMW_PY311_FRAME_OWNER) == 1 ||
-		    prev >= start + 2 * (uintptr_t)PYLOAD(int32_t, code, MEMW_PY311_CODE_FIRSTTRACEABLE)) {
-			lasti = ((int64_t)prev - (int64_t)start) / 2;
-			if (lasti < 0)
-				lasti = 0;
-			if (lasti > MEMW_PY_LASTI_MAX)
-				lasti = MEMW_PY_LASTI_MAX;
-			ips[n++] = MEMW_PY_TAG | (uint64_t)lasti << 47 | ((uint64_t)code & MEMW_PY_CODE_MASK);
-		}
-		fr = PYLOAD(uintptr_t, fr, MEMW_PY311_FRAME_PREVIOUS);
-	}
-	return n;
-}
-
-static const char *py_str(uintptr_t o, uint32_t *len)
-{
-	uint32_t state;
-	int64_t l;
-
-	*len = 0;
-	if (!o)
-		return "";
-	state = PYLOAD(uint32_t, o, 32);
-	l = PYLOAD(int64_t, o, 16);
-	if (!(state & (1u << 5)) || l < 0 || l > 4096)
-		return "";
-	*len = (uint32_t)l;
-	if (state & (1u << 6))
-		return (const char *)(o + 48);
-	if (((state >> 2) & 7) == 1)
-		return (const char *)(o + 72);
-	*len = 0;
-	return "";
+	return ts ? pyframes_walk(ts, g_pycode_type, ips, n, max) : n;
 }
 
 /* Writes a DBW_PYCODE for each code object not described yet (g_lock). */
@@ -514,9 +469,9 @@ static void python_describe(const uint64_t *ips, int n)
 	for (int i = 0; i < n; i++) {
 		struct memw_pycode pc;
 		uint64_t code, h;
-		uintptr_t c, tab;
 		const char *name, *file;
-		uint32_t nl, fl;
+		const void *table;
+		char nf[8192];
 
 		if (!(ips[i] & MEMW_PY_TAG))
 			continue;
@@ -529,29 +484,14 @@ static void python_describe(const uint64_t *ips, int n)
 				break;
 		}
 		g_pyseen[h] = code;
-		c = (uintptr_t)code;
-		tab = PYLOAD(uintptr_t, c, MEMW_PY311_CODE_LINETABLE);
-		name = py_str(PYLOAD(uintptr_t, c, MEMW_PY311_CODE_QUALNAME), &nl);
-		file = py_str(PYLOAD(uintptr_t, c, MEMW_PY311_CODE_FILENAME), &fl);
-		memset(&pc, 0, sizeof(pc));
-		pc.code = code;
-		pc.firstlineno = PYLOAD(int32_t, c, MEMW_PY311_CODE_FIRSTLINENO);
-		pc.name_len = nl;
-		pc.file_len = fl;
-		pc.table_len = tab ? (uint32_t)PYLOAD(int64_t, tab, 16) : 0;
-		if (pc.table_len > (1u << 16))
-			pc.table_len = 0;
-		{
-			/* name and file contiguous in one piece for emit() */
-			char nf[8192];
-
-			if ((size_t)nl + fl > sizeof(nf))
-				nl = fl = 0, pc.name_len = pc.file_len = 0;
-			memcpy(nf, name, nl);
-			memcpy(nf + nl, file, fl);
-			emit(DBW_PYCODE, &pc, sizeof(pc), nf, (size_t)nl + fl,
-			     pc.table_len ? (const void *)(tab + 32) : NULL, pc.table_len);
-		}
+		pyframes_code(ips[i], &pc, &name, &file, &table);
+		/* name and file contiguous in one piece for emit() */
+		if ((size_t)pc.name_len + pc.file_len > sizeof(nf))
+			pc.name_len = pc.file_len = 0;
+		memcpy(nf, name, pc.name_len);
+		memcpy(nf + pc.name_len, file, pc.file_len);
+		emit(DBW_PYCODE, &pc, sizeof(pc), nf, (size_t)pc.name_len + pc.file_len, table,
+		     pc.table_len);
 next:;
 	}
 }
