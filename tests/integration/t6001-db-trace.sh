@@ -26,6 +26,11 @@ is "$(jq '.statements | length' sq.json)" 4 "sqlite: 4 distinct statements, noth
 ok "sqlite: the program's output unchanged (rows 25)" grep -qx "sqlite rows 25" sq.out
 is "$(jq -r .exit_status sq.json)" 0 "sqlite: the program's exit status unchanged"
 
+# C, SQLite from 4 threads at once
+ok "sqlite threads: trace runs" sh -c '"$PINCH" db trace --json -o th.json -- "$W/db-client" sqlite-threads >th.out 2>th.err'
+is "$(st th.json 'INSERT INTO t (v) VALUES (?)' calls)/$(st th.json 'INSERT INTO t (v) VALUES (?)' rows)" "4000/4000" "sqlite threads: 4 x 1000 INSERTs, none lost"
+is "$(st th.json 'CREATE TABLE t (v INTEGER)' calls)" 4 "sqlite threads: 4 CREATEs"
+
 # C, libpq over the socket
 ok "pg: trace runs" sh -c '"$PINCH" db trace --json -o pg.json --slow 200ms -- "$W/db-client" pg "$DSN" >pg.out 2>pg.err'
 is "$(jq -r .exit_status pg.json)" 0 "pg: the program saw every result it expected (exit 0)"
@@ -35,6 +40,10 @@ is "$(st pg.json 'SELECT ?::bigint * ?' calls)" 30 "pg: 30 PQexecPrepared named 
 is "$(st pg.json 'SELECT generate_series(?, ?)' calls)/$(st pg.json 'SELECT generate_series(?, ?)' rows)" "10/30" "pg: 10 PQsendQuery+PQgetResult, 3 rows each"
 is "$(st pg.json 'SELECT * FROM no_such_table' errors)" 1 "pg: the failing statement is an error"
 is "$(st pg.json 'SELECT pg_sleep(?)' calls)" 1 "pg: pg_sleep once"
+is "$(st pg.json 'SELECT ?::int * ?' calls)/$(st pg.json 'SELECT ?::int * ?' rows)" "5/5" "pg: 5 pipelined queries, each ended by its NULL result"
+is "$(st pg.json 'SELECT length(?)' calls)" 1 "pg: a 2 MiB statement, normalized"
+is "$(st pg.json 'SELECT ? + ?' calls)/$(st pg.json 'SELECT ? + ?' errors)" "1/0" "pg: a binary parameter"
+is "$(jq '.statements | length' pg.json)" 9 "pg: 9 distinct statements, nothing else"
 is "$(jq '.slow | length' pg.json)" 1 "pg: exactly one slow statement (>= 200ms)"
 is "$(jq -r '.slow[0].text' pg.json)" "SELECT pg_sleep(0.3)" "pg: the slow log has the statement as sent"
 ok "pg: the slow statement took >= 300ms" test "$(jq -r '.slow[0].ns' pg.json)" -ge 300000000

@@ -11,11 +11,19 @@
  *                            30 x PQexecPrepared, 10 x PQsendQuery +
  *                            PQgetResult, 1 failing statement, and one
  *                            slow_query(): SELECT pg_sleep(0.3)
+ *                            then 5 queries in pipeline mode (PQsendQueryParams,
+ *                            one PQpipelineSync), a 2 MiB statement and a
+ *                            binary-format parameter
+ *   db-client sqlite-threads 4 threads, each its own connection, 1000
+ *                            INSERTs each (prepared once per thread)
  *   db-client bench-sqlite N N x "SELECT ?+1" on a prepared statement
  *   db-client bench-pg CONNINFO N   N x PQexec("SELECT 1")
  */
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +83,46 @@ static int run_sqlite(void)
 	return rows == 25 ? 0 : 1;
 }
 
+static void *insert_thread(void *arg)
+{
+	sqlite3 *db = arg;
+	sqlite3_stmt *st;
+	long i, ok = 1;
+
+	sqlite3_prepare_v2(db, "INSERT INTO t (v) VALUES (?)", -1, &st, NULL);
+	for (i = 0; i < 1000; i++) {
+		sqlite3_bind_int(st, 1, (int)i);
+		ok &= sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return (void *)ok;
+}
+
+static int run_sqlite_threads(void)
+{
+	pthread_t th[4];
+	sqlite3 *db[4];
+	int i, ok = 1;
+
+	for (i = 0; i < 4; i++) {
+		if (sqlite3_open(":memory:", &db[i]) != SQLITE_OK)
+			return 1;
+		sqlite3_exec(db[i], "CREATE TABLE t (v INTEGER)", NULL, NULL, NULL);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, insert_thread, db[i]);
+	for (i = 0; i < 4; i++) {
+		void *r;
+
+		pthread_join(th[i], &r);
+		ok &= r != NULL;
+		sqlite3_close(db[i]);
+	}
+	printf("threads ok %d\n", ok);
+	return ok ? 0 : 1;
+}
+
 static int check(PGresult *r, ExecStatusType want)
 {
 	int ok = r && PQresultStatus(r) == want;
@@ -126,6 +174,49 @@ static int run_pg(const char *conninfo)
 	}
 	ok &= check(PQexec(c, "SELECT * FROM no_such_table"), PGRES_FATAL_ERROR);
 	ok &= slow_query(c);
+	/* pipeline mode: 5 queries, one sync */
+	ok &= PQenterPipelineMode(c);
+	for (i = 0; i < 5; i++) {
+		const char *v[1] = { q };
+
+		snprintf(q, sizeof(q), "%d", i);
+		ok &= PQsendQueryParams(c, "SELECT $1::int * 10", 1, NULL, v, NULL, NULL, 0);
+	}
+	ok &= PQpipelineSync(c);
+	for (i = 0; i < 5; i++) {
+		PGresult *r = PQgetResult(c);
+
+		ok &= r && PQresultStatus(r) == PGRES_TUPLES_OK;
+		PQclear(r);
+		ok &= PQgetResult(c) == NULL;
+	}
+	{
+		PGresult *r = PQgetResult(c);
+
+		ok &= r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+	}
+	ok &= PQexitPipelineMode(c);
+	{
+		/* a 2 MiB statement */
+		size_t big = 2u << 20;
+		char *sql = malloc(big + 32);
+
+		strcpy(sql, "SELECT length('");
+		memset(sql + 15, 'x', big);
+		strcpy(sql + 15 + big, "')");
+		ok &= check(PQexec(c, sql), PGRES_TUPLES_OK);
+		free(sql);
+	}
+	{
+		/* a binary parameter: int4 in network order */
+		uint32_t be = htonl(41);
+		const char *v[1] = { (const char *)&be };
+		int len[1] = { 4 }, fmt[1] = { 1 };
+		Oid type[1] = { 23 };
+
+		ok &= check(PQexecParams(c, "SELECT $1 + 1", 1, type, v, len, fmt, 0), PGRES_TUPLES_OK);
+	}
 	PQfinish(c);
 	printf("pg ok %d\n", ok);
 	return ok ? 0 : 1;
@@ -180,12 +271,14 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "sqlite"))
 		return run_sqlite();
+	if (argc >= 2 && !strcmp(argv[1], "sqlite-threads"))
+		return run_sqlite_threads();
 	if (argc >= 3 && !strcmp(argv[1], "pg"))
 		return run_pg(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "bench-sqlite"))
 		return bench_sqlite(atol(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "bench-pg"))
 		return bench_pg(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: db-client sqlite | pg CONNINFO | bench-sqlite N | bench-pg CONNINFO N\n");
+	fprintf(stderr, "usage: db-client sqlite | sqlite-threads | pg CONNINFO | bench-sqlite N | bench-pg CONNINFO N\n");
 	return 2;
 }
