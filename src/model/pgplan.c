@@ -187,7 +187,10 @@ int pgplan_filter_columns(const char *filter, char *out, size_t cap)
 		if (e - s >= sizeof(col))
 			continue;
 		j = e;
-		/* a cast of the column: col::text = ... */
+		/* a cast of the column: col::text = ..., or (col)::text = ... */
+		if (j + 2 < len && filter[j] == ')' && filter[j + 1] == ':' && filter[j + 2] == ':' &&
+		    s > 0 && filter[s - 1] == '(')
+			j++;
 		while (j + 1 < len && filter[j] == ':' && filter[j + 1] == ':') {
 			for (j += 2; j < len && (ident_char(filter[j]) || filter[j] == ' '); j++)
 				if (filter[j] == ' ' && j + 1 < len && !ident_char(filter[j + 1]))
@@ -204,10 +207,13 @@ int pgplan_filter_columns(const char *filter, char *out, size_t cap)
 			is_eq = 0;
 		else
 			continue;
-		/* the other side must be a constant: a quote, digit, '-' or '$' */
+		/* the other side must be a constant: a quote, digit, '-' or '$',
+		 * maybe in parentheses before a cast ((5)::numeric) */
 		j += is_eq ? 2 : (filter[j + 1] == ' ' ? 2 : 3);
+		if (j < len && filter[j] == '(')
+			j++;
 		if (j >= len || !(filter[j] == '\'' || filter[j] == '$' || filter[j] == '-' ||
-				  (filter[j] >= '0' && filter[j] <= '9') || filter[j] == '('))
+				  (filter[j] >= '0' && filter[j] <= '9')))
 			continue;
 		memcpy(col, filter + s, e - s);
 		col[e - s] = 0;

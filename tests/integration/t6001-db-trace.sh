@@ -70,6 +70,10 @@ s.execute("CREATE TABLE t (a)")
 for i in range(9):
     s.execute("INSERT INTO t VALUES (?)", (i,))
 print("count", s.execute("SELECT count(*) FROM t").fetchone()[0])
+try:
+    s.execute("SELECT nosuch FROM t WHERE a = 3")
+except sqlite3.OperationalError as e:
+    print("error", e)
 PY
 	ok "python: trace runs" sh -c '"$PINCH" db trace --json -o py.json --slow 200ms -- /usr/bin/python3.11 client.py >py.out 2>py.err'
 	is "$(st py.json 'SELECT ? + ?' calls)" 7 "psycopg2: 7 executes (client-side parameters folded)"
@@ -77,11 +81,13 @@ PY
 	is "$(st py.json 'INSERT INTO t VALUES (?)' calls)" 9 "sqlite3 module: 9 INSERTs through its statement cache"
 	is "$(st py.json 'SELECT count(*) FROM t' rows)" 1 "sqlite3 module: 1 row"
 	ok "python: its output unchanged" grep -qx "count 9" py.out
+	ok "python: its error unchanged" grep -qx "error no such column: nosuch" py.out
+	is "$(st py.json 'SELECT nosuch FROM t WHERE a = ?' errors)" 1 "sqlite3 module: the failed prepare is an error of its statement"
 	is "$(jq '.slow | length' py.json)" 1 "python: one slow statement"
 	is "$(jq -r '[.slow[0].stack[] | select(.python) | "\(.function):\(.line)"] | join(" ")' py.json)" \
 		"report_query:9 <module>:11" "python: the slow statement's Python frames and lines"
 else
-	for i in 1 2 3 4 5 6 7 8; do skip "python" "python3-psycopg2 is not installed"; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do skip "python" "python3-psycopg2 is not installed"; done
 fi
 
 # no database calls at all; a command that does not exist

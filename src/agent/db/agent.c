@@ -1208,7 +1208,19 @@ static void sq_finish(struct sslot *s, int err, void **fp)
 	}
 }
 
-#define PREPARE_BODY(fn, ...) \
+/* A prepare that failed (a syntax error, a missing table): one failed
+ * execution of its text (UTF-8 only; a UTF-16 text goes to the overflow
+ * entry). */
+static void prepare_failed(const char *sql, int nbyte)
+{
+	size_t len = 0;
+
+	if (sql)
+		len = nbyte < 0 ? strlen(sql) : strnlen(sql, (size_t)nbyte);
+	book(sql ? intern(sql, len, DBW_API_SQLITE) : 0, 0, 0, 1);
+}
+
+#define PREPARE_BODY(fn, text, ...) \
 	int rc; \
 	if (!g_on || t_depth) \
 		return CALL(fn, __VA_ARGS__); \
@@ -1217,44 +1229,44 @@ static void sq_finish(struct sslot *s, int err, void **fp)
 	if (ppStmt && *ppStmt) \
 		stab_add(*ppStmt); \
 	else if (rc != SQLITE_OK) \
-		book(0, 0, 0, 1); \
+		prepare_failed(text, nByte); \
 	t_depth--; \
 	return rc;
 
 EXPORT int sqlite3_prepare(sqlite3 *db, const char *zSql, int nByte, sqlite3_stmt **ppStmt,
 			   const char **pzTail)
 {
-	PREPARE_BODY(sqlite3_prepare, db, zSql, nByte, ppStmt, pzTail)
+	PREPARE_BODY(sqlite3_prepare, zSql, db, zSql, nByte, ppStmt, pzTail)
 }
 
 EXPORT int sqlite3_prepare_v2(sqlite3 *db, const char *zSql, int nByte, sqlite3_stmt **ppStmt,
 			      const char **pzTail)
 {
-	PREPARE_BODY(sqlite3_prepare_v2, db, zSql, nByte, ppStmt, pzTail)
+	PREPARE_BODY(sqlite3_prepare_v2, zSql, db, zSql, nByte, ppStmt, pzTail)
 }
 
 EXPORT int sqlite3_prepare_v3(sqlite3 *db, const char *zSql, int nByte, unsigned int prepFlags,
 			      sqlite3_stmt **ppStmt, const char **pzTail)
 {
-	PREPARE_BODY(sqlite3_prepare_v3, db, zSql, nByte, prepFlags, ppStmt, pzTail)
+	PREPARE_BODY(sqlite3_prepare_v3, zSql, db, zSql, nByte, prepFlags, ppStmt, pzTail)
 }
 
 EXPORT int sqlite3_prepare16(sqlite3 *db, const void *zSql, int nByte, sqlite3_stmt **ppStmt,
 			     const void **pzTail)
 {
-	PREPARE_BODY(sqlite3_prepare16, db, zSql, nByte, ppStmt, pzTail)
+	PREPARE_BODY(sqlite3_prepare16, NULL, db, zSql, nByte, ppStmt, pzTail)
 }
 
 EXPORT int sqlite3_prepare16_v2(sqlite3 *db, const void *zSql, int nByte, sqlite3_stmt **ppStmt,
 				const void **pzTail)
 {
-	PREPARE_BODY(sqlite3_prepare16_v2, db, zSql, nByte, ppStmt, pzTail)
+	PREPARE_BODY(sqlite3_prepare16_v2, NULL, db, zSql, nByte, ppStmt, pzTail)
 }
 
 EXPORT int sqlite3_prepare16_v3(sqlite3 *db, const void *zSql, int nByte, unsigned int prepFlags,
 				sqlite3_stmt **ppStmt, const void **pzTail)
 {
-	PREPARE_BODY(sqlite3_prepare16_v3, db, zSql, nByte, prepFlags, ppStmt, pzTail)
+	PREPARE_BODY(sqlite3_prepare16_v3, NULL, db, zSql, nByte, prepFlags, ppStmt, pzTail)
 }
 
 EXPORT int sqlite3_step(sqlite3_stmt *st)
