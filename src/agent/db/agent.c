@@ -534,14 +534,8 @@ static int capture(void **fp, uint64_t *ips)
 	}
 	if (!g_py_checked)
 		python_init();
-	if (g_py_tstate) {
-		if (n > DBW_MAX_DEPTH - MEMW_PY_MAX_FRAMES)
-			n = DBW_MAX_DEPTH - MEMW_PY_MAX_FRAMES;
-		for (int i = 0; i < n; i++)
-			if (ips[i] & MEMW_PY_TAG)
-				ips[i] = 0;
-		n = python_capture(ips, n, DBW_MAX_DEPTH);
-	}
+	if (g_py_tstate)
+		n = python_capture(ips, pyframes_room(ips, n, DBW_MAX_DEPTH), DBW_MAX_DEPTH);
 	return n;
 }
 

@@ -1536,16 +1536,8 @@ static inline int full_capture(void **fp, uint64_t *ips)
 {
 	int n = capture(fp, ips);
 
-	if (g_pyrt) {
-		if (n > MEMW_MAX_DEPTH - MEMW_PY_MAX_FRAMES)
-			n = MEMW_MAX_DEPTH - MEMW_PY_MAX_FRAMES;
-		/* A native word never has the Python tag (a return address of 0
-		 * minus one would): keep the tag for Python frames only. */
-		for (int i = 0; i < n; i++)
-			if (ips[i] & MEMW_PY_TAG)
-				ips[i] = 0;
-		n = python_capture(ips, n, MEMW_MAX_DEPTH);
-	}
+	if (g_pyrt)
+		n = python_capture(ips, pyframes_room(ips, n, MEMW_MAX_DEPTH), MEMW_MAX_DEPTH);
 	return n;
 }
 

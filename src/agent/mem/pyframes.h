@@ -47,6 +47,20 @@ static inline int pyframes_walk(uintptr_t ts, uintptr_t code_type, uint64_t *ips
 	return n;
 }
 
+/* Makes room for the Python frames after n native words of ips[max]:
+ * keeps at most max - MEMW_PY_MAX_FRAMES of them and clears the tag in
+ * any (a native word never has it: a return address of 0 minus one
+ * would), so the tag marks Python frames only. Returns the new n. */
+static inline int pyframes_room(uint64_t *ips, int n, int max)
+{
+	if (n > max - MEMW_PY_MAX_FRAMES)
+		n = max - MEMW_PY_MAX_FRAMES;
+	for (int i = 0; i < n; i++)
+		if (ips[i] & MEMW_PY_TAG)
+			ips[i] = 0;
+	return n;
+}
+
 /* A str object's text: compact ASCII or compact latin-1 only. */
 static inline const char *pyframes_str(uintptr_t o, uint32_t *len)
 {
