@@ -17,6 +17,7 @@ test=(
 	g++ curl jq nginx-light prometheus python3.11 python3.11-dev python3-line-profiler
 	valgrind strace linux-perf chromium golang-go libjemalloc-dev libgoogle-perftools-dev
 	libhdrhistogram-java default-jre-headless
+	postgresql-15 postgresql-contrib python3-psycopg2 sqlite3 bc
 )
 # clang 14's libFuzzer and sanitizer runtimes are in libclang-rt-14-dev, only
 # recommended by clang (deps.sh installs without recommends).

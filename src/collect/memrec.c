@@ -201,13 +201,18 @@ int memrec_check_target(const char *cmd, char *path, size_t pathlen, char *err, 
 
 int memrec_find_agent(char *path, size_t len)
 {
+	return agent_find("mem", "libpinch-mem.so", "PINCH_MEM_AGENT", path, len);
+}
+
+int agent_find(const char *dir, const char *file, const char *env_name, char *path, size_t len)
+{
 	static const char *const rel[] = {
-		"src/agent/mem/libpinch-mem.so",	/* build tree: pinch is at the top */
-		"../lib/pinch/libpinch-mem.so",
-		"../lib/x86_64-linux-gnu/pinch/libpinch-mem.so",
-		"../lib64/pinch/libpinch-mem.so",
+		"src/agent/%s/%s",	/* build tree: pinch is at the top */
+		"../lib/pinch/%.0s%s",
+		"../lib/x86_64-linux-gnu/pinch/%.0s%s",
+		"../lib64/pinch/%.0s%s",
 	};
-	const char *env = getenv("PINCH_MEM_AGENT");
+	const char *env = getenv(env_name);
 	char exe[4096], *slash;
 	ssize_t n;
 	size_t i;
@@ -225,9 +230,10 @@ int memrec_find_agent(char *path, size_t len)
 		return -ENOENT;
 	*slash = 0;
 	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		char tmp[4200];
+		char tmp[4600], sub[400];
 
-		snprintf(tmp, sizeof(tmp), "%s/%s", exe, rel[i]);
+		snprintf(sub, sizeof(sub), rel[i], dir, file);
+		snprintf(tmp, sizeof(tmp), "%s/%s", exe, sub);
 		if (access(tmp, R_OK) == 0 && realpath(tmp, path) && strlen(path) < len)
 			return 0;
 	}

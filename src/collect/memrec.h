@@ -48,6 +48,10 @@ int memrec_check_target(const char *cmd, char *path, size_t pathlen, char *err, 
 /* Finds the agent library next to the running pinch (build tree or
  * install tree) or in $PINCH_MEM_AGENT. 0 or -ENOENT. */
 int memrec_find_agent(char *path, size_t len);
+/* The same for any of pinch's agents: $env_name when set, else
+ * src/agent/DIR/FILE in the build tree or lib[64]/pinch/FILE next to the
+ * pinch executable. 0 or -ENOENT. */
+int agent_find(const char *dir, const char *file, const char *env_name, char *path, size_t len);
 
 /*
  * Runs the command with the agent and waits for it. While waiting,

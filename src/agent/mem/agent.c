@@ -45,6 +45,7 @@
 
 #include "cfi.h"
 #include "leakscan.h"
+#include "pyframes.h"
 #include "wire.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -1474,14 +1475,11 @@ static void python_init(void)
 		g_pyrt = 0;
 }
 
-#define PYLOAD(type, addr, off) (*(const type *)((uintptr_t)(addr) + (off)))
-
 /* Appends the Python frames of the calling thread (when it holds the GIL,
  * so its frames cannot change under us) to ips. Returns the new count. */
 static int python_capture(uint64_t *ips, int n, int max)
 {
-	uintptr_t ts, cf, fr;
-	int k = 0;
+	uintptr_t ts;
 
 	if (!g_pyrt)
 		return n;
@@ -1492,51 +1490,7 @@ static int python_capture(uint64_t *ips, int n, int max)
 		t_tid = (uint32_t)syscall(SYS_gettid);
 	if (PYLOAD(uint64_t, ts, MEMW_PY311_TSTATE_NATIVE_TID) != t_tid)
 		return n;
-	cf = PYLOAD(uintptr_t, ts, MEMW_PY311_TSTATE_CFRAME);
-	fr = cf ? PYLOAD(uintptr_t, cf, MEMW_PY311_CFRAME_CURRENT) : 0;
-	while (fr && n < max && k++ < 4 * MEMW_PY_MAX_FRAMES) {
-		uintptr_t code = PYLOAD(uintptr_t, fr, MEMW_PY311_FRAME_CODE);
-		uintptr_t prev = PYLOAD(uintptr_t, fr, MEMW_PY311_FRAME_PREV_INSTR);
-		uintptr_t start;
-		int64_t lasti;
-
-		if (!code || PYLOAD(uintptr_t, code, 8) != g_pycode_type)
-			break;
-		start = code + MEMW_PY311_CODE_ADAPTIVE;
-		if (PYLOAD(uint8_t, fr, MEMW_PY311_FRAME_OWNER) == 1 ||
-		    prev >= start + 2 * (uintptr_t)PYLOAD(int32_t, code, MEMW_PY311_CODE_FIRSTTRACEABLE)) {
-			lasti = ((int64_t)prev - (int64_t)start) / 2;
-			if (lasti < 0)
-				lasti = 0;
-			if (lasti > MEMW_PY_LASTI_MAX)
-				lasti = MEMW_PY_LASTI_MAX;
-			ips[n++] = MEMW_PY_TAG | (uint64_t)lasti << 47 | ((uint64_t)code & MEMW_PY_CODE_MASK);
-		}
-		fr = PYLOAD(uintptr_t, fr, MEMW_PY311_FRAME_PREVIOUS);
-	}
-	return n;
-}
-
-/* A str object's text: compact ASCII or compact latin-1 only. */
-static const char *py_str(uintptr_t o, uint32_t *len)
-{
-	uint32_t state;
-	int64_t l;
-
-	*len = 0;
-	if (!o)
-		return "";
-	state = PYLOAD(uint32_t, o, 32);
-	l = PYLOAD(int64_t, o, 16);
-	if (!(state & (1u << 5)) || l < 0 || l > 4096)
-		return "";
-	*len = (uint32_t)l;
-	if (state & (1u << 6))
-		return (const char *)(o + 48);
-	if (((state >> 2) & 7) == 1)
-		return (const char *)(o + 72);	/* latin-1: the reader shows '?' for bytes >= 0x80 */
-	*len = 0;
-	return "";
+	return pyframes_walk(ts, g_pycode_type, ips, n, max);
 }
 
 /* Describes each new code object of a stack (under the lock). */
@@ -1544,10 +1498,9 @@ static void python_describe(const uint64_t *ips, int n)
 {
 	for (int i = 0; i < n; i++) {
 		uint64_t code, h;
-		uintptr_t c, tab;
 		struct memw_pycode pc;
 		const char *name, *file;
-		uint32_t nl, fl;
+		const void *table;
 		unsigned char *rec;
 
 		if (!(ips[i] & MEMW_PY_TAG))
@@ -1561,25 +1514,14 @@ static void python_describe(const uint64_t *ips, int n)
 				break;
 		}
 		g_pyseen[h] = code;
-		c = (uintptr_t)code;
-		tab = PYLOAD(uintptr_t, c, MEMW_PY311_CODE_LINETABLE);
-		name = py_str(PYLOAD(uintptr_t, c, MEMW_PY311_CODE_QUALNAME), &nl);
-		file = py_str(PYLOAD(uintptr_t, c, MEMW_PY311_CODE_FILENAME), &fl);
-		memset(&pc, 0, sizeof(pc));
-		pc.code = code;
-		pc.firstlineno = PYLOAD(int32_t, c, MEMW_PY311_CODE_FIRSTLINENO);
-		pc.name_len = nl;
-		pc.file_len = fl;
-		pc.table_len = tab ? (uint32_t)PYLOAD(int64_t, tab, 16) : 0;
-		if (pc.table_len > (1u << 16))
-			pc.table_len = 0;
-		rec = stream_begin((uint32_t)sizeof(pc) + nl + fl + pc.table_len);
+		pyframes_code(ips[i], &pc, &name, &file, &table);
+		rec = stream_begin((uint32_t)sizeof(pc) + pc.name_len + pc.file_len + pc.table_len);
 		if (rec) {
 			memcpy(rec, &pc, sizeof(pc));
-			memcpy(rec + sizeof(pc), name, nl);
-			memcpy(rec + sizeof(pc) + nl, file, fl);
+			memcpy(rec + sizeof(pc), name, pc.name_len);
+			memcpy(rec + sizeof(pc) + pc.name_len, file, pc.file_len);
 			if (pc.table_len)
-				memcpy(rec + sizeof(pc) + nl + fl, (const void *)(tab + 32), pc.table_len);
+				memcpy(rec + sizeof(pc) + pc.name_len + pc.file_len, table, pc.table_len);
 			stream_end(MEMW_PYCODE);
 		}
 next:;
@@ -1594,16 +1536,8 @@ static inline int full_capture(void **fp, uint64_t *ips)
 {
 	int n = capture(fp, ips);
 
-	if (g_pyrt) {
-		if (n > MEMW_MAX_DEPTH - MEMW_PY_MAX_FRAMES)
-			n = MEMW_MAX_DEPTH - MEMW_PY_MAX_FRAMES;
-		/* A native word never has the Python tag (a return address of 0
-		 * minus one would): keep the tag for Python frames only. */
-		for (int i = 0; i < n; i++)
-			if (ips[i] & MEMW_PY_TAG)
-				ips[i] = 0;
-		n = python_capture(ips, n, MEMW_MAX_DEPTH);
-	}
+	if (g_pyrt)
+		n = python_capture(ips, pyframes_room(ips, n, MEMW_MAX_DEPTH), MEMW_MAX_DEPTH);
 	return n;
 }
 
