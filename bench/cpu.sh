@@ -12,6 +12,7 @@
 # time of the whole recorder command, and the recording's bytes per second.
 # Runs are interleaved (plain, pinch, perf, plain, ...); medians of N.
 # Usage: bench/cpu.sh [BUILDDIR] [RUNS] [ROUNDS] [LIB_ROUNDS]
+# PARTS="1 2 3" (the default) picks the parts to run.
 bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,8 @@ B=${1:-build}
 N=${2:-7}
 ROUNDS=${3:-105}
 LROUNDS=${4:-27}
+PARTS=${PARTS:-1 2 3}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 [ -f "$B/build.ninja" ] || meson setup "$B" >/dev/null
 ninja -C "$B" >/dev/null
 PINCH=$PWD/$B/pinch
@@ -57,6 +60,7 @@ median() {	# median of column $2 of file $1
 }
 
 echo "# $(nproc) CPUs, $(uname -r), $(perf --version), pinch $("$PINCH" --version | awk '{ print $3 }')"
+if part 1; then
 echo "# workload: cpu-603010 $ROUNDS rounds; 999 Hz; $N interleaved runs each; medians"
 for i in $(seq "$N"); do
 	run plain-fp plain "$W/cpu-603010-fp"
@@ -89,6 +93,9 @@ awk -v a="$(median "$out/pinch-fp" 1)" -v b="$(median "$out/perf-fp" 1)" -v p="$
 awk -v a="$(median "$out/pinch-fp" 4)" -v b="$(median "$out/perf-fp" 4)" -v c="$(median "$out/pinch-dwarf" 4)" -v d="$(median "$out/perf-dwarf" 4)" 'BEGIN {
 	printf "ratio recording size pinch/perf: fp %.2f, dwarf %.2f\n", a / b, c / d }'
 
+fi
+
+if part 2; then
 # ---- part 2: report time and shares, on recordings of the same run length ----
 # One recording each (cpu-603010 deep, $ROUNDS rounds, 999 Hz); then N
 # interleaved runs of pinch report vs perf report --stdio, CPU and wall.
@@ -132,12 +139,15 @@ for f in sixty thirty ten; do
 		printf "%-8s %8.2f %8.2f %+8.2f   %8.2f %8.2f %+8.2f\n", f, a, b, a - b, c, d, c - d }'
 done
 
+cd "$OLDPWD"
+fi
+
+if part 3; then
 # ---- part 3: whole stacks by default, on hot code reached through glibc ----
 # lib-paths (qsort/bsearch comparators, snprintf, pthread_once), $LROUNDS
 # rounds, -fp and -nofp builds. Overheads against the plain run of the same
 # build; bytes per sample and the share of samples reaching main from one
 # more recording of each (dynamic-linker start-up samples not counted).
-cd "$OLDPWD"
 for i in $(seq "$N"); do
 	for b in fp nofp; do
 		for k in plain pinch-fp pinch-cfi perf-fp perf-dwarf; do
@@ -183,3 +193,4 @@ for b in fp nofp; do
 			printf "%-20s %9.3fs %8.2f%% %11.3fs %9.0f %8s%% %+7.2f\n", n, tc, 100 * (tc / p - 1), rc, s ? by / s : 0, m, 100 * (tc - f) / p }'
 	done
 done
+fi
