@@ -65,6 +65,8 @@ struct builder {
 	struct comm *comm;
 	size_t ncomm, acomm;
 	struct hmap comm_idx;
+	struct comm *pyname;	/* REC_PYTHREAD: names given through threading */
+	size_t npyname, apyname;
 
 	uint64_t pcs[UNWIND_MAX_DEPTH + 4];
 	uint64_t fixed[UNWIND_MAX_DEPTH + 4];
@@ -117,6 +119,31 @@ static int on_comm(struct builder *b, const struct rec *rec)
 	e->pid = c->pid;
 	e->name = name;
 	e->len = len;
+	return 0;
+}
+
+/* The name the program gave a thread through Python's threading; it
+ * names the thread in reports in place of the OS name (few threads, few
+ * renames: a list is enough). */
+static int on_pythread(struct builder *b, const struct rec *rec)
+{
+	const struct rec_comm *c = rec->data;
+	struct comm *e = NULL;
+
+	if (rec->size <= sizeof(*c))
+		return 0;
+	for (size_t i = 0; i < b->npyname && !e; i++)
+		if (b->pyname[i].tid == c->tid)
+			e = &b->pyname[i];
+	if (!e) {
+		if (ARRAY_GROW(b->pyname, b->apyname, b->npyname + 1))
+			return -ENOMEM;
+		e = &b->pyname[b->npyname++];
+		e->tid = c->tid;
+	}
+	e->pid = c->pid;
+	e->name = (const char *)(c + 1);
+	e->len = strnlen(e->name, rec->size - sizeof(*c));
 	return 0;
 }
 
@@ -199,8 +226,13 @@ static void name_threads(struct builder *b)
 	struct strbuf sb = STRBUF_INIT;
 
 	for (size_t i = 0; i < b->nthr; i++) {
-		struct comm *c = comm_find(b, b->thr[i].tid);
+		struct comm *c = NULL;
 
+		for (size_t j = 0; j < b->npyname && !c; j++)
+			if (b->pyname[j].tid == b->thr[i].tid && b->pyname[j].len)
+				c = &b->pyname[j];
+		if (!c)
+			c = comm_find(b, b->thr[i].tid);
 		if (!c)
 			c = comm_find(b, b->thr[i].pid);	/* the process's name */
 		strbuf_reset(&sb);
@@ -564,6 +596,9 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 		case REC_COMM:
 			rc = on_comm(b, &rec);
 			break;
+		case REC_PYTHREAD:
+			rc = on_pythread(b, &rec);
+			break;
 		case REC_MMAP:
 			if (rec.size > sizeof(struct rec_mmap)) {
 				const struct rec_mmap *m = rec.data;
@@ -669,6 +704,7 @@ out:
 	free(b->locpool);
 	free(b->thr);
 	free(b->comm);
+	free(b->pyname);
 	hmap_release(&b->thr_idx);
 	hmap_release(&b->comm_idx);
 	hmap_release(&b->ksym_idx);

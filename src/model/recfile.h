@@ -53,6 +53,7 @@ enum rec_type {
 	REC_KSYM = 11,		/* struct rec_ksym: a sampled kernel address's symbol */
 	/* 32..63 are pinch mem's agent records (src/agent/mem/wire.h). */
 	/* 64..79 are reserved for interpreters (Python). */
+	REC_PYTHREAD = 64,	/* struct rec_comm, then the NUL-terminated name threading gave the thread */
 };
 
 struct rec_comm {
