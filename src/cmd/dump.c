@@ -422,36 +422,19 @@ out:
 	return ret;
 }
 
-int cmd_dump(int argc, char **argv)
+/* Dumps one process into o: as text, or as a JSON object when w is set.
+ * Returns an exit status. */
+static int dump_one(long pid, int native, int locals, struct json_writer *jw, struct strbuf *o)
 {
-	long pid = 0;
-	int native = 0, locals = 0, json = 0, nargs, rc, status = EXIT_OK, python = 0;
-	struct opt opts[] = {
-		{ OPT_INT, 'p', "pid", &pid, "pid", "the process to dump", NULL, 0 },
-		{ OPT_FLAG, 0, "native", &native, NULL, "also native stacks (stops each thread briefly with ptrace)", NULL, 0 },
-		{ OPT_FLAG, 'l', "locals", &locals, NULL, "Python: arguments and locals of each frame", NULL, 0 },
-		{ OPT_FLAG, 0, "json", &json, NULL, "machine-readable output", NULL, 0 },
-		OPT_END_(),
-	};
+	int rc, status = EXIT_OK, python = 0, json = jw != NULL;
 	struct task *tasks = NULL;
 	size_t ntasks = 0;
 	struct py_target tgt;
 	struct py_reader *r = NULL;
 	struct symbolizer *sym = NULL;
-	struct strbuf o = STRBUF_INIT, cmdline = STRBUF_INIT;
+	struct strbuf cmdline = STRBUF_INIT;
 	char err[768] = "", pyerr[512] = "", path[64];
 
-	nargs = opt_parse(argc, argv, opts, dump_usage, 0, NULL);
-	if ((rc = cmd_opt_exit(nargs)) >= 0)
-		return rc;
-	if (nargs || pid <= 0 || pid > INT_MAX) {
-		fprintf(stderr, "pinch dump: give the process with --pid PID\n");
-		return EXIT_USAGE;
-	}
-	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
-		fprintf(stderr, "pinch dump: no process with pid %ld\n", pid);
-		return EXIT_FAIL;
-	}
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 	if (strbuf_read_file(&cmdline, path, 4096) == 0)
 		for (size_t i = 0; i < cmdline.len; i++)
@@ -522,47 +505,40 @@ int cmd_dump(int argc, char **argv)
 		}
 	}
 	if (json) {
-		struct json_writer w;
+		struct json_writer *w = jw;
 
-		json_init(&w, &o, 1);
-		json_obj_begin(&w);
-		json_kstr(&w, "kind", "dump");
-		json_kint(&w, "schema", 1);
-		json_kint(&w, "pid", pid);
-		json_kstr(&w, "command", cmdline.buf ? cmdline.buf : "");
+		json_kint(w, "pid", pid);
+		json_kstr(w, "command", cmdline.buf ? cmdline.buf : "");
 		if (python) {
 			char ver[32];
 
 			snprintf(ver, sizeof(ver), "%u.%u.%u", tgt.version_hex >> 24,
 				 (tgt.version_hex >> 16) & 0xff, (tgt.version_hex >> 8) & 0xff);
-			json_kstr(&w, "python", ver);
-			json_kstr(&w, "python_path", tgt.path);
+			json_kstr(w, "python", ver);
+			json_kstr(w, "python_path", tgt.path);
 		} else {
-			json_key(&w, "python");
-			json_null(&w);
-			json_kstr(&w, "note", pyerr);
+			json_key(w, "python");
+			json_null(w);
+			json_kstr(w, "note", pyerr);
 		}
-		json_key(&w, "threads");
-		json_arr_begin(&w);
+		json_key(w, "threads");
+		json_arr_begin(w);
 		for (size_t i = 0; i < ntasks; i++)
-			json_thread(&w, sym, (pid_t)pid, &tasks[i], locals);
-		json_arr_end(&w);
-		json_obj_end(&w);
-		strbuf_addch(&o, '\n');
+			json_thread(w, sym, (pid_t)pid, &tasks[i], locals);
+		json_arr_end(w);
 	} else {
-		strbuf_addf(&o, "Process %ld: ", pid);
-		strbuf_add_utf8_sanitized(&o, cmdline.buf ? cmdline.buf : "", cmdline.len);
-		strbuf_addch(&o, '\n');
+		strbuf_addf(o, "Process %ld: ", pid);
+		strbuf_add_utf8_sanitized(o, cmdline.buf ? cmdline.buf : "", cmdline.len);
+		strbuf_addch(o, '\n');
 		if (python)
-			strbuf_addf(&o, "Python %u.%u.%u (%s)\n\n", tgt.version_hex >> 24,
+			strbuf_addf(o, "Python %u.%u.%u (%s)\n\n", tgt.version_hex >> 24,
 				    (tgt.version_hex >> 16) & 0xff, (tgt.version_hex >> 8) & 0xff,
 				    tgt.path);
 		else
-			strbuf_addf(&o, "No Python: %s (native stacks)\n\n", pyerr);
+			strbuf_addf(o, "No Python: %s (native stacks)\n\n", pyerr);
 		for (size_t i = 0; i < ntasks; i++)
-			text_thread(&o, sym, (pid_t)pid, &tasks[i], locals);
+			text_thread(o, sym, (pid_t)pid, &tasks[i], locals);
 	}
-	fwrite(o.buf, 1, o.len, stdout);
 out:
 	if (tasks)
 		for (size_t i = 0; i < ntasks; i++)
@@ -573,7 +549,112 @@ out:
 	free_tasks(tasks, ntasks);
 	py_reader_free(r);
 	symbolizer_free(sym);
-	strbuf_release(&o);
 	strbuf_release(&cmdline);
+	return status;
+}
+
+/* The descendants of pid, parents before children, from
+ * /proc/PID/task/TID/children (a bounded breadth-first walk). */
+static size_t descendants(pid_t pid, pid_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t parent = (size_t)-1; ; ) {
+		pid_t p = parent == (size_t)-1 ? pid : out[parent];
+		char path[64];
+		DIR *d;
+		struct dirent *de;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)p);
+		if ((d = opendir(path))) {
+			while ((de = readdir(d)) && n < max) {
+				struct strbuf sb = STRBUF_INIT;
+				char cp[320];
+				char *s, *end;
+
+				if (de->d_name[0] == '.')
+					continue;
+				snprintf(cp, sizeof(cp), "/proc/%d/task/%s/children", (int)p, de->d_name);
+				if (strbuf_read_file(&sb, cp, 65536) == 0)
+					for (s = sb.buf; n < max; s = end) {
+						long c = strtol(s, &end, 10);
+
+						if (end == s || c <= 0)
+							break;
+						out[n++] = (pid_t)c;
+					}
+				strbuf_release(&sb);
+			}
+			closedir(d);
+		}
+		if (++parent >= n)
+			break;
+	}
+	return n;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	long pid = 0;
+	int native = 0, locals = 0, json = 0, subprocesses = 0, nargs, rc, status;
+	struct opt opts[] = {
+		{ OPT_INT, 'p', "pid", &pid, "pid", "the process to dump", NULL, 0 },
+		{ OPT_FLAG, 0, "native", &native, NULL, "also native stacks (stops each thread briefly with ptrace)", NULL, 0 },
+		{ OPT_FLAG, 'l', "locals", &locals, NULL, "Python: arguments and locals of each frame", NULL, 0 },
+		{ OPT_FLAG, 's', "subprocesses", &subprocesses, NULL, "also every child process and its descendants", NULL, 0 },
+		{ OPT_FLAG, 0, "json", &json, NULL, "machine-readable output", NULL, 0 },
+		OPT_END_(),
+	};
+	struct strbuf o = STRBUF_INIT;
+	struct json_writer w;
+	pid_t kids[1024];
+	size_t nkids = 0;
+
+	nargs = opt_parse(argc, argv, opts, dump_usage, 0, NULL);
+	if ((rc = cmd_opt_exit(nargs)) >= 0)
+		return rc;
+	if (nargs || pid <= 0 || pid > INT_MAX) {
+		fprintf(stderr, "pinch dump: give the process with --pid PID\n");
+		return EXIT_USAGE;
+	}
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+		fprintf(stderr, "pinch dump: no process with pid %ld\n", pid);
+		return EXIT_FAIL;
+	}
+	if (subprocesses)
+		nkids = descendants((pid_t)pid, kids, sizeof(kids) / sizeof(kids[0]));
+	if (json) {
+		json_init(&w, &o, 1);
+		json_obj_begin(&w);
+		json_kstr(&w, "kind", "dump");
+		json_kint(&w, "schema", 1);
+	}
+	status = dump_one(pid, native, locals, json ? &w : NULL, &o);
+	if (json && subprocesses) {
+		json_key(&w, "subprocesses");
+		json_arr_begin(&w);
+	}
+	for (size_t i = 0; i < nkids && status == EXIT_OK; i++) {
+		struct strbuf one = STRBUF_INIT;
+
+		/* A child that exited since it was listed is left out, not an error. */
+		if (json) {
+			json_obj_begin(&w);
+			dump_one(kids[i], native, locals, &w, &one);
+			json_obj_end(&w);
+		} else if (dump_one(kids[i], native, locals, NULL, &one) == EXIT_OK) {
+			strbuf_add(&o, one.buf, one.len);
+		}
+		strbuf_release(&one);
+	}
+	if (json) {
+		if (subprocesses)
+			json_arr_end(&w);
+		json_obj_end(&w);
+		strbuf_addch(&o, '\n');
+	}
+	if (status == EXIT_OK)
+		fwrite(o.buf, 1, o.len, stdout);
+	strbuf_release(&o);
 	return status;
 }
