@@ -54,6 +54,8 @@ struct py_sampler {
 	struct py_frame frames[PY_MAX_DEPTH];
 	struct rec_symframe out[PY_MAX_DEPTH];
 	uint64_t names_at;		/* when threading's names were last read */
+	uint32_t gil_tid;		/* last REC_PYGIL holder written */
+	int gil_written;
 	struct py_thread_name names[256];
 };
 
@@ -189,6 +191,19 @@ static int thread_running(pid_t pid, uint32_t tid)
 	return running;
 }
 
+/* Writes REC_PYGIL for each read of the GIL holder (tid 0: nobody holds
+ * it): one a tick, so the report can leave out the gaps where this thread
+ * was not scheduled and saw nothing. */
+static void gil_seen(struct py_sampler *ps, uint32_t tid)
+{
+	struct rec_pygil g = { .pid = (uint32_t)ps->cfg.pid, .tid = tid };
+
+	g.time_ns = clock_mono_ns();
+	ps->gil_tid = tid;
+	ps->gil_written = 1;
+	push(ps, REC_PYGIL, g.time_ns, &g, sizeof(g), NULL, 0);
+}
+
 /* Writes REC_PYTHREAD for each thread whose threading name is new or
  * changed. Read every NAMES_NS, and at once when a thread has none yet. */
 static void name_threads(struct py_sampler *ps, const struct py_thread *th, size_t n)
@@ -232,6 +247,14 @@ static int sweep(struct py_sampler *ps)
 		return 0;
 	}
 	name_threads(ps, th, n);
+	{
+		uint32_t holder = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (th[i].holds_gil)
+				holder = th[i].tid;
+		gil_seen(ps, holder);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if ((ret = sample_thread(ps, th[i].tstate, th[i].tid)) < 0)
 			return ret;
@@ -365,6 +388,8 @@ static void *run(void *arg)
 			uint32_t tid = 0;
 
 			ret = py_reader_gil(ps->r, &tstate, &tid);
+			if (ret >= 0)
+				gil_seen(ps, ret == 1 ? tid : 0);
 			/* The previous holder released the GIL since the last
 			 * tick (e.g. into zlib, which runs without it): its stack
 			 * may have moved before that; read it once more. */
