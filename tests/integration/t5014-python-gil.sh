@@ -5,7 +5,8 @@
 # - "GIL held %" per thread (--threads, JSON gil_pct): the CPU threads
 #   hold it nearly all the time between them, the I/O and main threads
 #   almost never;
-# - report --gil keeps only samples of the thread holding the GIL: burn.
+# - report --gil keeps only samples of the thread holding the GIL: burn;
+# - pinch top's threads table (JSON "threads") names them, with GIL held %.
 # The split between the two CPU threads is wall time: a holder that a
 # loaded machine deschedules keeps the GIL meanwhile, so the split is not
 # asserted (at a load average of 40 on 2 cores it was 42..58 % in most
@@ -22,11 +23,12 @@ gil() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([t["g
 
 for py in "${PYTHONS[@]}"; do
 	tag=$(pytag "$py")
-	"$py" "$PYW/gil.py" 4 >$tag.out 2>&1 &
+	"$py" "$PYW/gil.py" 5 >$tag.out 2>&1 &
 	pid=$!
 	pids+=($pid)
 	for _ in $(seq 200); do grep -q ready $tag.out && break; sleep 0.05; done
 	record $tag.rec --idle --pid $pid --duration 1500ms
+	"$PINCH" top --pid $pid --duration 1 --json >$tag.top 2>/dev/null
 	"$PINCH" report --json --threads --idle --limit 1 $tag.rec >$tag.json 2>/dev/null
 	c0=$(gil $tag.json cpu-0); c1=$(gil $tag.json cpu-1)
 	io=$(gil $tag.json io); mt=$(gil $tag.json MainThread)
@@ -40,6 +42,8 @@ for py in "${PYTHONS[@]}"; do
 	ok "$tag: --gil keeps the GIL holders' samples: burn ($b %)" awk -v v="$b" 'BEGIN { exit !(v >= 90) }'
 	n=$(jget $tag.rec 'len([t for t in d["report"]["threads"] if t["name"] in ("io", "MainThread")])' --threads --gil --limit 1)
 	ok "$tag: --gil leaves out the waiting threads (${n:-?} left)" test "${n:-9}" -le 1
-	wait $pid
+	got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t={t["name"]: t for t in d["threads"]}; print(sorted(n for n in t if n.startswith("cpu-")), all(0 <= t[n]["gil_pct"] <= 100 for n in t if n.startswith("cpu-")))' $tag.top 2>/dev/null)
+	is "$got" "['cpu-0', 'cpu-1'] True" "$tag: top lists the threads by name with their GIL share"
+	kill $pid; wait $pid 2>/dev/null
 done
 done_testing
