@@ -28,6 +28,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "db", cmd_db, "database profiling: trace libpq/SQLite statements, explain plans, top statements" },
 	{ "diff", cmd_diff, "compare two recordings: the functions whose share or bytes changed most" },
+	{ "dump", cmd_dump, "print what every thread of a running process is doing now (Python: names, GIL, locals)" },
 	{ "help", NULL, "show help for pinch or one of its commands" },
 	{ "load", cmd_load, "load an HTTP server: throughput, latency percentiles, verdict" },
 	{ "mem", cmd_mem, "profile allocations: peak, leaks, top sites, memory over time" },

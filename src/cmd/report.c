@@ -46,6 +46,7 @@ struct report_cfg {
 	int no_inline;
 	int native;		/* Python: keep native frames (interleaved) */
 	int idle;		/* include waiting (off-CPU) thread samples */
+	int gil;		/* Python: only samples of the GIL holder */
 	const char *input;	/* -i FILE (perf's spelling of the FILE argument) */
 	long pid, tid;		/* filters */
 	const char *comm, *dso;
@@ -343,6 +344,8 @@ int cmd_report(int argc, char **argv)
 		  .help = "leave kernel frames out (their time stays with the caller)" },
 		{ .type = OPT_FLAG, .long_name = "idle", .value = &cfg.idle,
 		  .help = "include waiting threads (recorded with 'pinch record --idle')" },
+		{ .type = OPT_FLAG, .long_name = "gil", .value = &cfg.gil,
+		  .help = "Python: only samples of the thread holding the GIL" },
 		OPT_END_(),
 	};
 	struct strbuf path = STRBUF_INIT, out = STRBUF_INIT, warnings = STRBUF_INIT;
@@ -402,6 +405,7 @@ int cmd_report(int argc, char **argv)
 	copts.no_inline = cfg.no_inline;
 	copts.native = cfg.native;
 	copts.idle = cfg.idle;
+	copts.gil = cfg.gil;
 	copts.user_only = cfg.user_only;
 	copts.pid = (uint32_t)cfg.pid;
 	copts.tid = (uint32_t)cfg.tid;

@@ -117,7 +117,7 @@ int cmd_top(int argc, char **argv)
 {
 	long pid = 0, freq = 199, limit = 0;
 	uint64_t interval = 1000000000ull, duration = 0;
-	int once = 0, json = 0, native = 0, no_python = 0, nargs, rc, status = EXIT_OK;
+	int once = 0, json = 0, native = 0, no_python = 0, gil = 0, nargs, rc, status = EXIT_OK;
 	struct opt opts[] = {
 		{ OPT_INT, 'p', "pid", &pid, "pid", "the process to watch", NULL, 0 },
 		{ OPT_DURATION, 'i', "interval", &interval, "time", "refresh interval (default 1s)", NULL, 0 },
@@ -127,6 +127,7 @@ int cmd_top(int argc, char **argv)
 		{ OPT_INT, 'n', "limit", &limit, "N", "rows (default: the terminal's height)", NULL, 0 },
 		{ OPT_FLAG, 0, "native", &native, NULL, "Python: show native frames too", NULL, 0 },
 		{ OPT_FLAG, 0, "no-python", &no_python, NULL, "do not read Python stacks", NULL, 0 },
+		{ OPT_FLAG, 0, "gil", &gil, NULL, "Python: only samples of the thread holding the GIL", NULL, 0 },
 		{ OPT_FLAG, 0, "json", &json, NULL, "machine-readable output (with --once/--duration)", NULL, 0 },
 		OPT_END_(),
 	};
@@ -224,6 +225,7 @@ int cmd_top(int argc, char **argv)
 		rc = rec_reader_open(&r, tmp.buf, err, sizeof(err));
 		if (rc == 0) {
 			copts.native = native;
+			copts.gil = gil;
 			rc = cpuprof_build(r, &copts, &p, &st, NULL, err, sizeof(err));
 			rec_reader_close(r);
 		}

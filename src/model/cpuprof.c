@@ -65,6 +65,14 @@ struct builder {
 	struct comm *comm;
 	size_t ncomm, acomm;
 	struct hmap comm_idx;
+	struct comm *pyname;	/* REC_PYTHREAD: names given through threading */
+	size_t npyname, apyname;
+	/* REC_PYGIL: per process, who holds the GIL since when; per thread,
+	 * the time it held it. */
+	struct gilproc { uint32_t pid, holder; uint64_t since, observed; } *gilp;
+	size_t ngilp, agilp;
+	struct gilacc { uint32_t pid, tid; uint64_t ns; } *gila;
+	size_t ngila, agila;
 
 	uint64_t pcs[UNWIND_MAX_DEPTH + 4];
 	uint64_t fixed[UNWIND_MAX_DEPTH + 4];
@@ -118,6 +126,114 @@ static int on_comm(struct builder *b, const struct rec *rec)
 	e->pid = c->pid;
 	e->name = name;
 	e->len = len;
+	return 0;
+}
+
+/* The name the program gave a thread through Python's threading; it
+ * names the thread in reports in place of the OS name (few threads, few
+ * renames: a list is enough). */
+static int on_pythread(struct builder *b, const struct rec *rec)
+{
+	const struct rec_comm *c = rec->data;
+	struct comm *e = NULL;
+
+	if (rec->size <= sizeof(*c))
+		return 0;
+	for (size_t i = 0; i < b->npyname && !e; i++)
+		if (b->pyname[i].tid == c->tid)
+			e = &b->pyname[i];
+	if (!e) {
+		if (ARRAY_GROW(b->pyname, b->apyname, b->npyname + 1))
+			return -ENOMEM;
+		e = &b->pyname[b->npyname++];
+		e->tid = c->tid;
+	}
+	e->pid = c->pid;
+	e->name = (const char *)(c + 1);
+	e->len = strnlen(e->name, rec->size - sizeof(*c));
+	return 0;
+}
+
+static struct gilproc *gil_proc(struct builder *b, uint32_t pid)
+{
+	for (size_t i = 0; i < b->ngilp; i++)
+		if (b->gilp[i].pid == pid)
+			return &b->gilp[i];
+	return NULL;
+}
+
+/* Credits the holder of g's GIL with the time up to now. A gap longer
+ * than GIL_GAP_NS between two reads (the sampler was not scheduled) is
+ * left out of both the held and the observed time: nobody looked. */
+#define GIL_GAP_NS (10ull * 1000000ull)
+
+static int gil_credit(struct builder *b, struct gilproc *g, uint64_t now)
+{
+	struct gilacc *a = NULL;
+
+	if (now <= g->since || now - g->since > GIL_GAP_NS)
+		return 0;
+	g->observed += now - g->since;
+	if (!g->holder)
+		return 0;
+	for (size_t i = 0; i < b->ngila && !a; i++)
+		if (b->gila[i].pid == g->pid && b->gila[i].tid == g->holder)
+			a = &b->gila[i];
+	if (!a) {
+		if (ARRAY_GROW(b->gila, b->agila, b->ngila + 1))
+			return -ENOMEM;
+		a = &b->gila[b->ngila++];
+		a->pid = g->pid;
+		a->tid = g->holder;
+		a->ns = 0;
+	}
+	a->ns += now - g->since;
+	return 0;
+}
+
+static int on_pygil(struct builder *b, const struct rec *rec)
+{
+	const struct rec_pygil *e = rec->data;
+	struct gilproc *g;
+
+	if (rec->size < sizeof(*e))
+		return 0;
+	g = gil_proc(b, e->pid);
+	if (!g) {
+		if (ARRAY_GROW(b->gilp, b->agilp, b->ngilp + 1))
+			return -ENOMEM;
+		g = &b->gilp[b->ngilp++];
+		g->pid = e->pid;
+		g->holder = 0;
+		g->since = e->time_ns;
+		g->observed = 0;
+	}
+	if (e->time_ns < g->since)
+		return 0;	/* out of order: keep the newer state */
+	if (gil_credit(b, g, e->time_ns))
+		return -ENOMEM;
+	g->holder = e->tid;
+	g->since = e->time_ns;
+	return 0;
+}
+
+/* Each thread of a process whose GIL was observed gets its share of the
+ * observed time. */
+static int gil_finish(struct builder *b)
+{
+	for (size_t i = 0; i < b->nthr; i++) {
+		struct gilproc *g = gil_proc(b, b->thr[i].pid);
+		uint64_t held = 0, span;
+
+		if (!g)
+			continue;
+		span = g->observed;
+		for (size_t j = 0; j < b->ngila; j++)
+			if (b->gila[j].pid == b->thr[i].pid && b->gila[j].tid == b->thr[i].tid)
+				held = b->gila[j].ns;
+		profile_set_thread_gil(b->p, b->thr[i].id,
+				       span ? (int32_t)(held * 1000 / span) : 0);
+	}
 	return 0;
 }
 
@@ -200,8 +316,13 @@ static void name_threads(struct builder *b)
 	struct strbuf sb = STRBUF_INIT;
 
 	for (size_t i = 0; i < b->nthr; i++) {
-		struct comm *c = comm_find(b, b->thr[i].tid);
+		struct comm *c = NULL;
 
+		for (size_t j = 0; j < b->npyname && !c; j++)
+			if (b->pyname[j].tid == b->thr[i].tid && b->pyname[j].len)
+				c = &b->pyname[j];
+		if (!c)
+			c = comm_find(b, b->thr[i].tid);
 		if (!c)
 			c = comm_find(b, b->thr[i].pid);	/* the process's name */
 		strbuf_reset(&sb);
@@ -420,6 +541,14 @@ static int on_sample(struct builder *b, const struct rec *rec)
 		b->st->skipped++;
 		return 0;
 	}
+	if (b->opts && b->opts->gil) {
+		struct gilproc *g = gil_proc(b, v.s->pid);
+
+		if (!g || g->holder != v.s->tid) {
+			b->st->filtered++;
+			return 0;
+		}
+	}
 	if (b->opts && ((b->opts->pid && v.s->pid != b->opts->pid) ||
 			(b->opts->tid && v.s->tid != b->opts->tid) ||
 			(b->opts->comm && !comm_matches(b, v.s->pid, v.s->tid, b->opts->comm)))) {
@@ -598,6 +727,12 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 		case REC_COMM:
 			rc = on_comm(b, &rec);
 			break;
+		case REC_PYTHREAD:
+			rc = on_pythread(b, &rec);
+			break;
+		case REC_PYGIL:
+			rc = on_pygil(b, &rec);
+			break;
 		case REC_MMAP:
 			if (rec.size > sizeof(struct rec_mmap)) {
 				const struct rec_mmap *m = rec.data;
@@ -667,6 +802,11 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 	if (!end_ns || end_ns < first_ns)
 		end_ns = last_ns;
 	st->duration_ns = end_ns > first_ns ? end_ns - first_ns : 0;
+	if (gil_finish(b)) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	set_meta_u64(b->p, "samples", st->samples);
 	set_meta_u64(b->p, "lost", st->lost);
 	set_meta_u64(b->p, "unreadable", st->unreadable);
@@ -703,6 +843,9 @@ out:
 	free(b->locpool);
 	free(b->thr);
 	free(b->comm);
+	free(b->pyname);
+	free(b->gilp);
+	free(b->gila);
 	hmap_release(&b->thr_idx);
 	hmap_release(&b->comm_idx);
 	hmap_release(&b->ksym_idx);

@@ -28,6 +28,7 @@ struct cpuprof_opts {
 	int native;		/* 1: Python samples keep native frames (eval frames replaced) */
 	int idle;		/* 1: include off-CPU samples of waiting threads */
 	int user_only;		/* 1: leave kernel frames out (their time stays with the caller) */
+	int gil;		/* 1: only samples of the thread holding the Python GIL (REC_PYGIL) */
 	/* Filters (0 / NULL: all): samples of this process, thread, thread
 	 * name, or whose leaf is in this binary (basename, "libc" matches
 	 * "libc.so.6"). */

@@ -277,6 +277,7 @@ uint32_t profile_intern_thread(struct profile *p, uint32_t pid, uint32_t tid, co
 	p->threads[id].pid = pid;
 	p->threads[id].tid = tid;
 	p->threads[id].name = name ? profile_intern_string(p, name) : 0;
+	p->threads[id].gil_permille = -1;
 	if (hmap_insert(&p->thread_index, h, id))
 		return UINT32_MAX;
 	p->n_threads++;
@@ -287,6 +288,12 @@ void profile_set_thread_name(struct profile *p, uint32_t thread, const char *nam
 {
 	if (thread < p->n_threads)
 		p->threads[thread].name = profile_intern_string(p, name);
+}
+
+void profile_set_thread_gil(struct profile *p, uint32_t thread, int32_t permille)
+{
+	if (thread < p->n_threads)
+		p->threads[thread].gil_permille = permille;
 }
 
 size_t profile_n_threads(const struct profile *p) { return p->n_threads; }
@@ -464,6 +471,8 @@ struct profile *profile_regroup(const struct profile *p, enum profile_group g)
 				locs[k++] = map[stk[j]];
 		st = profile_intern_stack(q, locs, k);
 		th = profile_intern_thread(q, t->pid, t->tid, profile_string(p, t->name));
+		if (th != UINT32_MAX)
+			profile_set_thread_gil(q, th, t->gil_permille);
 		if (st == UINT32_MAX || th == UINT32_MAX ||
 		    profile_add_sample(q, st, th, profile_sample_values(p, i)))
 			goto fail;

@@ -39,6 +39,7 @@ struct profile_location {
 struct profile_thread {
 	uint32_t pid, tid;
 	uint32_t name;		/* string id */
+	int32_t gil_permille;	/* share of the time it held the Python GIL, -1 unknown */
 };
 
 struct profile_sample {
@@ -66,6 +67,8 @@ uint32_t profile_intern_stringn(struct profile *p, const char *s, size_t len);
 uint32_t profile_intern_location(struct profile *p, const struct profile_location *loc);
 uint32_t profile_intern_stack(struct profile *p, const uint32_t *locs, uint32_t n);
 uint32_t profile_intern_thread(struct profile *p, uint32_t pid, uint32_t tid, const char *name);
+/* Sets the thread's GIL share (permille of the observed time). */
+void profile_set_thread_gil(struct profile *p, uint32_t thread, int32_t permille);
 /* Renames a thread (a later comm record names it better). */
 void profile_set_thread_name(struct profile *p, uint32_t thread, const char *name);
 

@@ -53,12 +53,21 @@ enum rec_type {
 	REC_KSYM = 11,		/* struct rec_ksym: a sampled kernel address's symbol */
 	/* 32..63 are pinch mem's agent records (src/agent/mem/wire.h). */
 	/* 64..79 are reserved for interpreters (Python). */
+	REC_PYTHREAD = 64,	/* struct rec_comm, then the NUL-terminated name threading gave the thread */
+	REC_PYGIL = 65,		/* struct rec_pygil: the thread holding the GIL from now on */
 };
 
 struct rec_comm {
 	uint32_t pid, tid;
 	uint64_t time_ns;
 	/* char name[] follows */
+};
+
+/* The Python GIL of process pid is held by thread tid (0: by nobody)
+ * from time_ns until the next REC_PYGIL of that process. */
+struct rec_pygil {
+	uint32_t pid, tid;
+	uint64_t time_ns;
 };
 
 struct rec_mmap {

@@ -4,6 +4,7 @@
  * interval, and renders them py-spy-top style or as JSON.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,19 @@ struct fn {
 	uint32_t mark;			/* stack-walk dedup */
 };
 
+/* A thread: its name (the latest: threading's, else the OS's), its CPU
+ * time and its GIL share (averaged over the intervals that knew it). */
+struct th {
+	uint32_t pid, tid;
+	char name[64];
+	uint64_t cpu, last_cpu;		/* ns */
+	uint64_t gil_w, gil_ns;		/* sum of permille * interval, intervals with GIL data */
+	int last_gil;			/* permille in the last interval, -1 unknown */
+};
+
 struct livetop {
+	struct th *th;
+	size_t nth, ath;
 	struct fn *v;
 	size_t n, alloc;
 	struct hmap idx;
@@ -58,6 +71,7 @@ void livetop_free(struct livetop *t)
 		free(t->v[i].lines);
 	}
 	free(t->v);
+	free(t->th);
 	hmap_release(&t->idx);
 	free(t);
 }
@@ -137,11 +151,63 @@ static int add_line(struct fn *f, uint32_t line, uint64_t v)
 	return 0;
 }
 
+static struct th *th_get(struct livetop *t, uint32_t pid, uint32_t tid)
+{
+	for (size_t i = 0; i < t->nth; i++)
+		if (t->th[i].pid == pid && t->th[i].tid == tid)
+			return &t->th[i];
+	if (t->nth >= 4096 || ARRAY_GROW(t->th, t->ath, t->nth + 1))
+		return NULL;
+	memset(&t->th[t->nth], 0, sizeof(t->th[0]));
+	t->th[t->nth].pid = pid;
+	t->th[t->nth].tid = tid;
+	t->th[t->nth].last_gil = -1;
+	return &t->th[t->nth++];
+}
+
+/* Per-thread CPU and GIL share of one interval. */
+static void add_threads(struct livetop *t, const struct profile *p, size_t value,
+			uint64_t interval_ns)
+{
+	for (size_t i = 0; i < t->nth; i++) {
+		t->th[i].last_cpu = 0;
+		t->th[i].last_gil = -1;
+	}
+	for (size_t i = 0; i < profile_n_threads(p); i++) {
+		const struct profile_thread *pt = profile_thread(p, (uint32_t)i);
+		const char *name = profile_string(p, pt->name);
+		struct th *h = th_get(t, pt->pid, pt->tid);
+
+		if (!h)
+			continue;
+		if (name && *name)
+			snprintf(h->name, sizeof(h->name), "%s", name);
+		if (pt->gil_permille >= 0) {
+			h->gil_w += (uint64_t)pt->gil_permille * interval_ns;
+			h->gil_ns += interval_ns;
+			h->last_gil = pt->gil_permille;
+		}
+	}
+	for (size_t s = 0; s < profile_n_samples(p); s++) {
+		const struct profile_sample *sm = profile_sample(p, s);
+		const struct profile_thread *pt = profile_thread(p, sm->thread);
+		struct th *h = pt ? th_get(t, pt->pid, pt->tid) : NULL;
+		uint64_t v = (uint64_t)profile_sample_values(p, s)[value];
+
+		if (h) {
+			h->cpu += v;
+			h->last_cpu += v;
+		}
+	}
+}
+
 int livetop_add(struct livetop *t, const struct profile *p, size_t value, uint64_t interval_ns)
 {
 	size_t ns = profile_n_samples(p);
 	uint32_t *byloc;
 	size_t nloc = profile_n_locations(p);
+
+	add_threads(t, p, value, interval_ns);
 
 	for (size_t i = 0; i < t->n; i++)
 		t->v[i].last_own = t->v[i].last_total = 0;
@@ -222,6 +288,60 @@ static void add_secs(struct strbuf *out, uint64_t ns)
 	strbuf_addf(out, "%9.2fs", (double)ns / 1e9);
 }
 
+/* The thread's GIL share in percent over span, -1 when unknown. */
+static double thread_gil(const struct th *h, enum livetop_span span)
+{
+	if (span == LIVETOP_LAST)
+		return h->last_gil < 0 ? -1 : h->last_gil / 10.0;
+	return h->gil_ns ? (double)h->gil_w / (double)h->gil_ns / 10.0 : -1;
+}
+
+/* The threads table under the functions, only for processes whose GIL
+ * was read (Python): %CPU of one CPU and GIL held %, busiest first. */
+static void render_threads(const struct livetop *t, enum livetop_span span, double wall,
+			   struct strbuf *out)
+{
+	size_t shown = 0;
+	int any = 0;
+	uint32_t done[16];
+
+	for (size_t i = 0; i < t->nth; i++)
+		any |= thread_gil(&t->th[i], span) >= 0;
+	if (!any)
+		return;
+	strbuf_addf(out, "\n%7s %9s  %s\n", "%CPU", "GIL held", "Thread");
+	/* The 16 busiest, selected in turn (few threads: no sort needed). */
+	while (shown < 16) {
+		const struct th *best = NULL;
+		uint64_t bcpu = 0;
+
+		for (size_t i = 0; i < t->nth; i++) {
+			const struct th *h = &t->th[i];
+			uint64_t cpu = span == LIVETOP_LAST ? h->last_cpu : h->cpu;
+			int seen = 0;
+
+			for (size_t k = 0; k < shown; k++)
+				seen |= done[k] == i;
+			if (seen || (thread_gil(h, span) < 0 && !cpu))
+				continue;
+			if (!best || cpu > bcpu) {
+				best = h;
+				bcpu = cpu;
+			}
+		}
+		if (!best)
+			break;
+		done[shown++] = (uint32_t)(best - t->th);
+		strbuf_addf(out, "%6.1f%% ", 100.0 * (double)bcpu / wall);
+		if (thread_gil(best, span) >= 0)
+			strbuf_addf(out, "%8.1f%%  ", thread_gil(best, span));
+		else
+			strbuf_addf(out, "%9s  ", "-");
+		strbuf_add_utf8_sanitized(out, best->name, strlen(best->name));
+		strbuf_addf(out, " (tid %u)\n", best->tid);
+	}
+}
+
 int livetop_render(const struct livetop *t, enum livetop_span span, int rows, int width,
 		   int json, struct strbuf *out)
 {
@@ -267,6 +387,25 @@ int livetop_render(const struct livetop *t, enum livetop_span span, int rows, in
 			json_obj_end(&jw);
 		}
 		json_arr_end(&jw);
+		json_key(&jw, "threads");
+		json_arr_begin(&jw);
+		for (size_t i = 0; i < t->nth; i++) {
+			const struct th *h = &t->th[i];
+			uint64_t cpu = span == LIVETOP_LAST ? h->last_cpu : h->cpu;
+			double gil = thread_gil(h, span);
+
+			if (!cpu && gil <= 0)
+				continue;
+			json_obj_begin(&jw);
+			json_kuint(&jw, "pid", h->pid);
+			json_kuint(&jw, "tid", h->tid);
+			json_kstr(&jw, "name", h->name);
+			json_kdouble(&jw, "cpu_pct", 100.0 * (double)cpu / wall);
+			if (gil >= 0)
+				json_kdouble(&jw, "gil_pct", gil);
+			json_obj_end(&jw);
+		}
+		json_arr_end(&jw);
 		json_obj_end(&jw);
 		strbuf_addch(out, '\n');
 		free(order);
@@ -298,6 +437,7 @@ int livetop_render(const struct livetop *t, enum livetop_span span, int rows, in
 			strbuf_setlen(out, start + (size_t)width);
 		strbuf_addch(out, '\n');
 	}
+	render_threads(t, span, wall, out);
 	free(order);
 	return 0;
 }

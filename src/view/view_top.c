@@ -333,6 +333,8 @@ int view_top(const struct profile *p, const struct view_opts *o, struct strbuf *
 				if (c.has_count)
 					json_kint(&w, "total_count", c.total_n);
 				json_kdouble(&w, "share_pct", view_pct(c.total, grand));
+				if (t->gil_permille >= 0)
+					json_kdouble(&w, "gil_pct", t->gil_permille / 10.0);
 				json_rows(&c, &w);
 				json_obj_end(&w);
 			}
@@ -363,7 +365,10 @@ int view_top(const struct profile *p, const struct view_opts *o, struct strbuf *
 			strbuf_addstr(out, ", ");
 			view_add_count(out, (long long)c.total_n, profile_type_name(p, o->count_value));
 		}
-		strbuf_addstr(out, ")\n");
+		strbuf_addstr(out, ")");
+		if (t->gil_permille >= 0)
+			strbuf_addf(out, ", GIL held %.1f %%", t->gil_permille / 10.0);
+		strbuf_addstr(out, "\n");
 		human_table(&c, out);
 	}
 	goto out;

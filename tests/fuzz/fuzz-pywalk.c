@@ -11,25 +11,9 @@
 #include <string.h>
 
 #include "collect/python/pyreader.h"
-
-#define FAKE_BASE 0x10000ull
-
-struct image {
-	const uint8_t *data;
-	size_t size;
-};
+#include "pyfake.h"
 
 static struct image img;
-
-static int fake_read(void *ctx, uint64_t addr, void *dst, size_t len)
-{
-	struct image *m = ctx;
-
-	if (addr < FAKE_BASE || addr - FAKE_BASE > m->size || len > m->size - (addr - FAKE_BASE))
-		return -EFAULT;
-	memcpy(dst, m->data + (addr - FAKE_BASE), len);
-	return 0;
-}
 
 volatile size_t sink;	/* keeps the reads from being optimised away */
 

@@ -10,6 +10,8 @@
 #include <internal/pycore_frame.h>
 #include <internal/pycore_interp.h>
 #include <internal/pycore_runtime.h>
+#include <internal/pycore_dict.h>
+#include <internal/pycore_moduleobject.h>
 #include <stddef.h>
 
 #include "collect/python/pyoffsets.h"
@@ -52,6 +54,38 @@ CHECK(PY311_STR_STATE, PyASCIIObject, state);
 _Static_assert(PY311_STR_ASCII_DATA == sizeof(PyASCIIObject), "ascii data");
 _Static_assert(PY311_STR_COMPACT_DATA == sizeof(PyCompactUnicodeObject), "compact data");
 _Static_assert(PY311_FRAME_OWNER < 72, "frame read covers owner");
+CHECK(PY311_RUNTIME_GIL_LOCKED, _PyRuntimeState, ceval.gil.locked);
+CHECK(PY311_RUNTIME_GIL_LAST_HOLDER, _PyRuntimeState, ceval.gil.last_holder);
+CHECK(PY311_INTERP_MODULES, PyInterpreterState, modules);
+CHECK(PY311_TYPE_NAME, PyTypeObject, tp_name);
+CHECK(PY311_TYPE_FLAGS, PyTypeObject, tp_flags);
+CHECK(PY311_TYPE_DICTOFFSET, PyTypeObject, tp_dictoffset);
+CHECK(PY311_HEAPTYPE_CACHED_KEYS, PyHeapTypeObject, ht_cached_keys);
+CHECK(PY311_DICT_USED, PyDictObject, ma_used);
+CHECK(PY311_DICT_KEYS, PyDictObject, ma_keys);
+CHECK(PY311_DICT_VALUES, PyDictObject, ma_values);
+CHECK(PY311_DICTKEYS_LOG2_SIZE, PyDictKeysObject, dk_log2_size);
+CHECK(PY311_DICTKEYS_LOG2_INDEX_BYTES, PyDictKeysObject, dk_log2_index_bytes);
+CHECK(PY311_DICTKEYS_KIND, PyDictKeysObject, dk_kind);
+CHECK(PY311_DICTKEYS_NENTRIES, PyDictKeysObject, dk_nentries);
+CHECK(PY311_DICTKEYS_INDICES, PyDictKeysObject, dk_indices);
+_Static_assert(PY311_DICT_ENTRY_SIZE == sizeof(PyDictKeyEntry), "dict entry");
+_Static_assert(PY311_DICT_UENTRY_SIZE == sizeof(PyDictUnicodeEntry), "unicode dict entry");
+CHECK(PY311_MODULE_DICT, PyModuleObject, md_dict);
+CHECK(PY311_LONG_DIGITS, PyLongObject, ob_digit);
+CHECK(PY311_FLOAT_VALUE, PyFloatObject, ob_fval);
+CHECK(PY311_TUPLE_ITEMS, PyTupleObject, ob_item);
+CHECK(PY311_LIST_ITEMS, PyListObject, ob_item);
+CHECK(PY311_CELL_REF, PyCellObject, ob_ref);
+CHECK(PY311_FRAME_LOCALSPLUS, _PyInterpreterFrame, localsplus);
+CHECK(PY311_CODE_FLAGS, PyCodeObject, co_flags);
+CHECK(PY311_CODE_ARGCOUNT, PyCodeObject, co_argcount);
+CHECK(PY311_CODE_KWONLYARGCOUNT, PyCodeObject, co_kwonlyargcount);
+CHECK(PY311_CODE_NLOCALSPLUS, PyCodeObject, co_nlocalsplus);
+CHECK(PY311_CODE_LOCALSPLUSNAMES, PyCodeObject, co_localsplusnames);
+CHECK(PY311_CODE_LOCALSPLUSKINDS, PyCodeObject, co_localspluskinds);
+_Static_assert(Py_TPFLAGS_MANAGED_DICT == 1u << 4, "managed dict flag");
+_Static_assert(PyLong_SHIFT == 30, "30-bit digits");
 _Static_assert(FRAME_OWNED_BY_GENERATOR == 1, "generator owner value");
 
 int main(void)

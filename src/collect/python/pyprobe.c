@@ -23,6 +23,8 @@
 
 struct elf_syms {
 	uint64_t runtime, version, code_type, unicode_type, bytes_type;
+	uint64_t long_type, float_type, bool_type, list_type, tuple_type, dict_type, cell_type;
+	uint64_t none_obj, true_obj, false_obj;
 	uint64_t eval, eval_size;
 	uint64_t runtime_section;
 	uint64_t first_load;	/* p_vaddr of the first PT_LOAD, page-aligned */
@@ -56,6 +58,26 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *sh, struct elf_syms *
 			s->unicode_type = sym.st_value;
 		else if (!strcmp(name, "PyBytes_Type"))
 			s->bytes_type = sym.st_value;
+		else if (!strcmp(name, "PyLong_Type"))
+			s->long_type = sym.st_value;
+		else if (!strcmp(name, "PyFloat_Type"))
+			s->float_type = sym.st_value;
+		else if (!strcmp(name, "PyBool_Type"))
+			s->bool_type = sym.st_value;
+		else if (!strcmp(name, "PyList_Type"))
+			s->list_type = sym.st_value;
+		else if (!strcmp(name, "PyTuple_Type"))
+			s->tuple_type = sym.st_value;
+		else if (!strcmp(name, "PyDict_Type"))
+			s->dict_type = sym.st_value;
+		else if (!strcmp(name, "PyCell_Type"))
+			s->cell_type = sym.st_value;
+		else if (!strcmp(name, "_Py_NoneStruct"))
+			s->none_obj = sym.st_value;
+		else if (!strcmp(name, "_Py_TrueStruct"))
+			s->true_obj = sym.st_value;
+		else if (!strcmp(name, "_Py_FalseStruct"))
+			s->false_obj = sym.st_value;
 		else if (!strcmp(name, "_PyEval_EvalFrameDefault")) {
 			s->eval = sym.st_value;
 			s->eval_size = sym.st_size;
@@ -203,6 +225,18 @@ int py_probe(pid_t pid, unsigned flags, struct py_target *t, char *err, size_t e
 		t->code_type = s.code_type ? bias + s.code_type : 0;
 		t->unicode_type = s.unicode_type ? bias + s.unicode_type : 0;
 		t->bytes_type = s.bytes_type ? bias + s.bytes_type : 0;
+#define REBASE(f) t->f = s.f ? bias + s.f : 0
+		REBASE(long_type);
+		REBASE(float_type);
+		REBASE(bool_type);
+		REBASE(list_type);
+		REBASE(tuple_type);
+		REBASE(dict_type);
+		REBASE(cell_type);
+		REBASE(none_obj);
+		REBASE(true_obj);
+		REBASE(false_obj);
+#undef REBASE
 		if (s.eval) {
 			t->eval_start = bias + s.eval;
 			t->eval_end = t->eval_start + s.eval_size;

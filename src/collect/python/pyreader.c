@@ -175,39 +175,44 @@ static void put_utf8(char *out, size_t *o, size_t cap, uint32_t c)
 	}
 }
 
-/* Reads a str object into an interned UTF-8 string ("?" if unreadable). */
-static const char *read_str(struct py_reader *r, uint64_t addr)
+int py_reader_str(struct py_reader *r, uint64_t addr, char *out, size_t cap, size_t max_chars,
+		  uint64_t *length)
 {
 	const struct py_offsets *o = r->o;
 	uint8_t hdr[80];
 	uint64_t type, len;
 	uint32_t state, kind;
 	uint8_t raw[MAX_NAME * 4];
-	char out[MAX_NAME * 4 + 1];
 	size_t olen = 0;
 
-	if (rd(r, addr, hdr, o->str_ascii_data) < 0)
-		return "?";
+	if (cap)
+		out[0] = '\0';
+	if (!cap || rd(r, addr, hdr, o->str_ascii_data) < 0)
+		return -EFAULT;
 	memcpy(&type, hdr + o->object_type, 8);
 	memcpy(&len, hdr + o->str_length, 8);
 	memcpy(&state, hdr + o->str_state, 4);
 	if (r->t.unicode_type && type != r->t.unicode_type)
-		return "?";
+		return -EBADMSG;
 	if (!(state & (1u << 5)))
-		return "?";	/* not compact: never the case for code names */
+		return -EBADMSG;	/* not compact: never the case for names */
+	if (length)
+		*length = len;
 	kind = (state >> 2) & 7;
-	if (len > MAX_NAME)
-		len = MAX_NAME;
+	if (max_chars > MAX_NAME)
+		max_chars = MAX_NAME;
+	if (len > max_chars)
+		len = max_chars;
 	if (state & (1u << 6)) {
 		if (rd(r, addr + o->str_ascii_data, raw, len) < 0)
-			return "?";
+			return -EFAULT;
 		for (size_t i = 0; i < len; i++)
-			put_utf8(out, &olen, sizeof(out), raw[i] & 0x7f);
+			put_utf8(out, &olen, cap, raw[i] & 0x7f);
 	} else {
 		if (kind != 1 && kind != 2 && kind != 4)
-			return "?";
+			return -EBADMSG;
 		if (rd(r, addr + o->str_compact_data, raw, len * kind) < 0)
-			return "?";
+			return -EFAULT;
 		for (size_t i = 0; i < len; i++) {
 			uint32_t c;
 
@@ -217,10 +222,20 @@ static const char *read_str(struct py_reader *r, uint64_t addr)
 				c = (uint32_t)raw[2 * i] | (uint32_t)raw[2 * i + 1] << 8;
 			else
 				memcpy(&c, raw + 4 * i, 4);
-			put_utf8(out, &olen, sizeof(out), c);
+			put_utf8(out, &olen, cap, c);
 		}
 	}
 	out[olen] = '\0';
+	return 0;
+}
+
+/* Reads a str object into an interned UTF-8 string ("?" if unreadable). */
+static const char *read_str(struct py_reader *r, uint64_t addr)
+{
+	char out[MAX_NAME * 4 + 1];
+
+	if (py_reader_str(r, addr, out, sizeof(out), MAX_NAME, NULL) < 0)
+		return "?";
 	return intern(r, out);
 }
 
@@ -408,6 +423,7 @@ int py_reader_threads(struct py_reader *r, struct py_thread *out, size_t max, si
 				out[*n].interp = interp;
 				out[*n].tid = (uint32_t)tid;
 				out[*n].holds_gil = ts == gil;
+				memcpy(&out[*n].ident, buf + o->tstate_thread_id, 8);
 				memset(out[*n].pad, 0, sizeof(out[*n].pad));
 				(*n)++;
 			}
@@ -496,6 +512,7 @@ static int walk_stack(struct py_reader *r, uint64_t tstate, struct py_frame *out
 		out[*n].flags = (is_entry ? PY_FRAME_ENTRY : 0) |
 				(owner == o->frame_owner_generator ? PY_FRAME_GENERATOR : 0);
 		out[*n].code = code;
+		out[*n].addr = frame;
 		(*n)++;
 		if (!previous && owner == o->frame_owner_generator)
 			*open_gen = 1;
@@ -594,6 +611,21 @@ int py_reader_gil(struct py_reader *r, uint64_t *tstate, uint32_t *tid)
 	*tstate = ts;
 	*tid = (uint32_t)t;
 	return 1;
+}
+
+int py_reader_read(struct py_reader *r, uint64_t addr, void *dst, size_t len)
+{
+	return rd(r, addr, dst, len);
+}
+
+const struct py_target *py_reader_target(const struct py_reader *r)
+{
+	return &r->t;
+}
+
+const struct py_offsets *py_reader_offsets(const struct py_reader *r)
+{
+	return r->o;
 }
 
 void py_reader_stats(const struct py_reader *r, struct py_reader_stats *s)

@@ -29,6 +29,9 @@ struct py_target {
 	uint64_t unicode_type;	/* &PyUnicode_Type, 0 when unknown */
 	uint64_t bytes_type;	/* &PyBytes_Type, 0 when unknown */
 	uint64_t eval_start, eval_end;	/* _PyEval_EvalFrameDefault, 0 when unknown */
+	/* types and singletons for reading values (pyobjects.c); 0 when unknown */
+	uint64_t long_type, float_type, bool_type, list_type, tuple_type, dict_type, cell_type;
+	uint64_t none_obj, true_obj, false_obj;
 	int from_section;	/* 1: _PyRuntime came from the .PyRuntime section */
 	char path[512];		/* the ELF that holds _PyRuntime */
 };
@@ -65,6 +68,7 @@ struct py_thread {
 	uint32_t tid;		/* native_thread_id */
 	uint8_t holds_gil;
 	uint8_t pad[3];
+	uint64_t ident;		/* thread_id: pthread_t, threading's ident */
 };
 
 /* Lists the Python threads of every interpreter (at most max). Returns 0,
@@ -84,6 +88,7 @@ struct py_frame {
 	int32_t line;		/* 0 when unknown */
 	uint32_t flags;		/* enum py_frame_flags */
 	uint64_t code;		/* code object address */
+	uint64_t addr;		/* _PyInterpreterFrame address (for its locals) */
 };
 
 /*
@@ -105,6 +110,18 @@ int py_reader_stack_tid(struct py_reader *r, uint32_t tid, struct py_frame *out,
  * 1 and the tstate and tid filled, 0 when no thread holds it, or a negative
  * errno. Only the GIL holder runs Python code, so only its stack moves. */
 int py_reader_gil(struct py_reader *r, uint64_t *tstate, uint32_t *tid);
+
+/* Reads len bytes of the target at addr through r's read callback: 0 or
+ * a negative errno. For pyobjects.c. */
+int py_reader_read(struct py_reader *r, uint64_t addr, void *dst, size_t len);
+const struct py_target *py_reader_target(const struct py_reader *r);
+/* Decodes the str object at addr into out as UTF-8 (control characters
+ * as '?'), at most max_chars characters (and 1024), always terminated;
+ * *length (when not NULL) gets the full length in characters. 0, -EFAULT
+ * or -EBADMSG (not a compact str). */
+int py_reader_str(struct py_reader *r, uint64_t addr, char *out, size_t cap, size_t max_chars,
+		  uint64_t *length);
+const struct py_offsets *py_reader_offsets(const struct py_reader *r);
 
 /* Counters for reports and benchmarks. */
 struct py_reader_stats {

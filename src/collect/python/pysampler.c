@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect/python/pyobjects.h"
 #include "collect/python/pyreader.h"
 #include "collect/python/pysampler.h"
 #include "core/clock.h"
@@ -23,11 +24,13 @@
 
 #define MAX_TRACKED 512		/* threads whose last stack we remember */
 #define SWEEP_NS (10ull * 1000000ull)
+#define NAMES_NS (250ull * 1000000ull)	/* threading names re-read at most this often */
 #define MAX_PENDING (64u << 20)	/* records buffered between drains */
 
 struct tracked {
 	uint32_t tid;
 	uint64_t hash;		/* of the last stack written; 0: none yet */
+	char name[PY_THREAD_NAME_MAX];	/* last REC_PYTHREAD name written; "": none */
 };
 
 struct py_sampler {
@@ -50,6 +53,10 @@ struct py_sampler {
 	char last_exe[512];		/* executable at the last failed probe */
 	struct py_frame frames[PY_MAX_DEPTH];
 	struct rec_symframe out[PY_MAX_DEPTH];
+	uint64_t names_at;		/* when threading's names were last read */
+	uint32_t gil_tid;		/* last REC_PYGIL holder written */
+	int gil_written;
+	struct py_thread_name names[256];
 };
 
 static void push(struct py_sampler *ps, uint32_t type, uint64_t time, const void *a, size_t alen,
@@ -113,6 +120,7 @@ static struct tracked *track(struct py_sampler *ps, uint32_t tid)
 		ps->ntracked = 0;	/* forget everyone: stacks get rewritten */
 	ps->tracked[ps->ntracked].tid = tid;
 	ps->tracked[ps->ntracked].hash = 0;
+	ps->tracked[ps->ntracked].name[0] = '\0';
 	return &ps->tracked[ps->ntracked++];
 }
 
@@ -183,6 +191,49 @@ static int thread_running(pid_t pid, uint32_t tid)
 	return running;
 }
 
+/* Writes REC_PYGIL for each read of the GIL holder (tid 0: nobody holds
+ * it): one a tick, so the report can leave out the gaps where this thread
+ * was not scheduled and saw nothing. */
+static void gil_seen(struct py_sampler *ps, uint32_t tid)
+{
+	struct rec_pygil g = { .pid = (uint32_t)ps->cfg.pid, .tid = tid };
+
+	g.time_ns = clock_mono_ns();
+	ps->gil_tid = tid;
+	ps->gil_written = 1;
+	push(ps, REC_PYGIL, g.time_ns, &g, sizeof(g), NULL, 0);
+}
+
+/* Writes REC_PYTHREAD for each thread whose threading name is new or
+ * changed. Read every NAMES_NS, and at once when a thread has none yet. */
+static void name_threads(struct py_sampler *ps, const struct py_thread *th, size_t n)
+{
+	uint64_t now = clock_mono_ns();
+	size_t nn = 0;
+	int unnamed = 0;
+
+	for (size_t i = 0; i < n; i++)
+		unnamed |= !track(ps, th[i].tid)->name[0];
+	if (!n || (now - ps->names_at < NAMES_NS && !(unnamed && now - ps->names_at > SWEEP_NS)))
+		return;
+	ps->names_at = now;
+	if (py_thread_names(ps->r, th[0].interp, ps->names, 256, &nn) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct tracked *tr = track(ps, th[i].tid);
+
+		for (size_t j = 0; j < nn; j++) {
+			struct rec_comm c = { .pid = (uint32_t)ps->cfg.pid, .tid = th[i].tid,
+					      .time_ns = now };
+
+			if (ps->names[j].ident != th[i].ident || !strcmp(tr->name, ps->names[j].name))
+				continue;
+			snprintf(tr->name, sizeof(tr->name), "%s", ps->names[j].name);
+			push(ps, REC_PYTHREAD, now, &c, sizeof(c), tr->name, strlen(tr->name) + 1);
+		}
+	}
+}
+
 static int sweep(struct py_sampler *ps)
 {
 	struct py_thread th[256];
@@ -194,6 +245,15 @@ static int sweep(struct py_sampler *ps)
 	if (ret < 0) {
 		count(ps, &ps->st.unreadable, 1);
 		return 0;
+	}
+	name_threads(ps, th, n);
+	{
+		uint32_t holder = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (th[i].holds_gil)
+				holder = th[i].tid;
+		gil_seen(ps, holder);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if ((ret = sample_thread(ps, th[i].tstate, th[i].tid)) < 0)
@@ -328,6 +388,8 @@ static void *run(void *arg)
 			uint32_t tid = 0;
 
 			ret = py_reader_gil(ps->r, &tstate, &tid);
+			if (ret >= 0)
+				gil_seen(ps, ret == 1 ? tid : 0);
 			/* The previous holder released the GIL since the last
 			 * tick (e.g. into zlib, which runs without it): its stack
 			 * may have moved before that; read it once more. */
