@@ -32,6 +32,7 @@ static const struct cmd_struct commands[] = {
 	{ "mem", cmd_mem, "profile allocations: peak, leaks, top sites, memory over time" },
 	{ "record", cmd_record, "sample a command's or process's CPU use into a recording" },
 	{ "report", cmd_report, "show where a CPU recording spent its time" },
+	{ "stat", cmd_stat, "what a command and its children used: CPU, memory, I/O, faults, over time" },
 	{ "top", cmd_top, "live view of the hottest functions of a running process" },
 	{ "version", NULL, "print the version of pinch" },
 };
