@@ -33,6 +33,7 @@ static const struct cmd_struct commands[] = {
 	{ "record", cmd_record, "sample a command's or process's CPU use into a recording" },
 	{ "report", cmd_report, "show where a CPU recording spent its time" },
 	{ "stat", cmd_stat, "what a command and its children used: CPU, memory, I/O, faults, over time" },
+	{ "syscalls", cmd_syscalls, "count a command's system calls (strace -c, in the kernel with eBPF); --trace lists them" },
 	{ "top", cmd_top, "live view of the hottest functions of a running process" },
 	{ "version", NULL, "print the version of pinch" },
 };

@@ -35,5 +35,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_syscalls(int argc, char **argv);
 
 #endif
