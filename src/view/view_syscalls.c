@@ -297,9 +297,14 @@ void sysc_render_event(const struct sysc_event *e, uint64_t t0_ns, struct strbuf
 		add_sockaddr(out, e);
 		strbuf_addf(out, ", %llu", (unsigned long long)e->args[2]);
 	} else if (!strcmp(name, "socket")) {
-		strbuf_addf(out, "%s, %llu, %llu", e->args[0] == AF_INET ? "AF_INET" : e->args[0] == AF_INET6 ? "AF_INET6" :
-			    e->args[0] == AF_UNIX ? "AF_UNIX" : "?", (unsigned long long)e->args[1],
-			    (unsigned long long)e->args[2]);
+		uint64_t type = e->args[1] & 0xf;
+
+		strbuf_addf(out, "%s, %s%s%s, %llu", e->args[0] == AF_INET ? "AF_INET" : e->args[0] == AF_INET6 ? "AF_INET6" :
+			    e->args[0] == AF_UNIX ? "AF_UNIX" : "?",
+			    type == SOCK_STREAM ? "SOCK_STREAM" : type == SOCK_DGRAM ? "SOCK_DGRAM" :
+			    type == SOCK_RAW ? "SOCK_RAW" : type == SOCK_SEQPACKET ? "SOCK_SEQPACKET" : "?",
+			    (e->args[1] & SOCK_NONBLOCK) ? "|SOCK_NONBLOCK" : "",
+			    (e->args[1] & SOCK_CLOEXEC) ? "|SOCK_CLOEXEC" : "", (unsigned long long)e->args[2]);
 	} else if (!strcmp(name, "exit") || !strcmp(name, "exit_group") || !strcmp(name, "close") ||
 		   !strcmp(name, "listen") || !strcmp(name, "kill") || !strcmp(name, "shutdown")) {
 		strbuf_addf(out, "%lld", (long long)e->args[0]);
