@@ -28,6 +28,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "diff", cmd_diff, "compare two recordings: the functions whose share or bytes changed most" },
 	{ "help", NULL, "show help for pinch or one of its commands" },
+	{ "io", cmd_io, "block device I/O rates like iostat -x, a process's I/O, block I/O latency" },
 	{ "load", cmd_load, "load an HTTP server: throughput, latency percentiles, verdict" },
 	{ "mem", cmd_mem, "profile allocations: peak, leaks, top sites, memory over time" },
 	{ "record", cmd_record, "sample a command's or process's CPU use into a recording" },
