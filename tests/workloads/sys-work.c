@@ -10,6 +10,8 @@
  *   sys-work threads T N    T threads, each N getppid(), alive >= 1 s
  *   sys-work fork C N MIB   C children, each N getppid(), MIB MiB touched
  *                            and MIB MiB written to /dev/null, alive >= 1 s
+ *   sys-work hold MIB S T   touches MIB MiB, starts T sleeping threads,
+ *                            prints "ready", sleeps S seconds
  *
  * open and getppid are called through syscall(2) by their own numbers
  * (SYS_open, not openat) so that nothing else in the process (the
@@ -76,7 +78,14 @@ static void sleep_ms(long ms)
 		;
 }
 
-static long thread_n;
+static long thread_n, sleep_s;
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	sleep_ms(sleep_s * 1000);
+	return NULL;
+}
 
 static void *thread_main(void *arg)
 {
@@ -161,6 +170,21 @@ int main(int argc, char **argv)
 			bad |= !WIFEXITED(st) || WEXITSTATUS(st);
 		return bad;
 	}
-	fprintf(stderr, "usage: sys-work calls N DIR | rss MIB FILE MIB | threads T N | fork C N MIB\n");
+	if (argc == 5 && !strcmp(argv[1], "hold")) {
+		int t = atoi(argv[4]);
+		pthread_t th[64];
+
+		if (t < 0 || t > 64)
+			return 2;
+		sleep_s = atol(argv[3]);
+		touch(atol(argv[2]));
+		for (int i = 0; i < t; i++)
+			pthread_create(&th[i], NULL, sleeper, NULL);
+		printf("ready\n");
+		fflush(stdout);
+		sleep_ms(sleep_s * 1000);
+		return 0;
+	}
+	fprintf(stderr, "usage: sys-work calls N DIR | rss MIB FILE MIB | threads T N | fork C N MIB | hold MIB S T\n");
 	return 2;
 }
