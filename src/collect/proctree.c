@@ -54,19 +54,14 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 	return got;
 }
 
-static int read_stat(pid_t pid, struct proc_info *pi)
+int proc_stat_parse(const char *buf, struct proc_info *pi)
 {
-	char path[64], buf[1024], *p, *q;
+	const char *p, *q;
 	unsigned long long minflt, majflt, ut, st, start, rss;
 	long long cut, cst, threads;
 	int ppid;
 	size_t len;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	n = read_small(path, buf, sizeof(buf));
-	if (n < 0)
-		return n == -ESRCH ? -ENOENT : (int)n;
 	p = strchr(buf, '(');
 	q = strrchr(buf, ')');
 	if (!p || !q || q < p)
@@ -82,7 +77,6 @@ static int read_stat(pid_t pid, struct proc_info *pi)
 	if (sscanf(q + 1, " %c %d %*d %*d %*d %*d %*u %llu %*u %llu %*u %llu %llu %lld %lld %*d %*d %lld %*d %llu %*u %llu",
 		   &pi->state, &ppid, &minflt, &majflt, &ut, &st, &cut, &cst, &threads, &start, &rss) != 11)
 		return -EINVAL;
-	pi->pid = pid;
 	pi->ppid = ppid;
 	pi->minflt = minflt;
 	pi->majflt = majflt;
@@ -96,15 +90,24 @@ static int read_stat(pid_t pid, struct proc_info *pi)
 	return 0;
 }
 
-static void read_io(pid_t pid, struct proc_info *pi)
+static int read_stat(pid_t pid, struct proc_info *pi)
 {
-	char path[64], buf[512], *line;
+	char path[64], buf[1024];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	n = read_small(path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ESRCH ? -ENOENT : (int)n;
+	pi->pid = pid;
+	return proc_stat_parse(buf, pi);
+}
+
+void proc_io_parse(const char *buf, struct proc_info *pi)
+{
+	const char *line;
 	unsigned long long v;
 
-	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
-	pi->io_ok = 0;
-	if (read_small(path, buf, sizeof(buf)) <= 0)
-		return;
 	for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		if (sscanf(line, "rchar: %llu", &v) == 1)
 			pi->rchar = v;
@@ -116,6 +119,17 @@ static void read_io(pid_t pid, struct proc_info *pi)
 			pi->write_bytes = v;
 	}
 	pi->io_ok = 1;
+}
+
+static void read_io(pid_t pid, struct proc_info *pi)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+	pi->io_ok = 0;
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return;
+	proc_io_parse(buf, pi);
 }
 
 static int count_fds(pid_t pid)

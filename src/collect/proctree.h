@@ -41,6 +41,11 @@ enum {
 /* Reads what `what` asks of pid. 0, or -errno (-ENOENT: it is gone). */
 int proc_info_read(pid_t pid, int what, struct proc_info *pi);
 
+/* The parsers behind it, on the text of /proc/PID/stat (0 or -EINVAL;
+ * pid is not set) and /proc/PID/io (the fields found are set, io_ok 1). */
+int proc_stat_parse(const char *buf, struct proc_info *pi);
+void proc_io_parse(const char *buf, struct proc_info *pi);
+
 /* Every process now: pid and ppid (only PROC_STAT fields are read when
  * what is PROC_STAT). *list is malloc'd; 0 or -errno. */
 int proc_list(int what, struct proc_info **list, size_t *n);
