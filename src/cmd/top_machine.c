@@ -2,7 +2,7 @@
  * top_machine.c - `pinch top` for the whole machine: every process from
  * /proc, each interval, with its CPU % (of one CPU) over the interval,
  * RSS, threads and I/O rate, busiest first. Interactive: j/k (or the
- * arrow keys) move the selection, Enter drills into the selected process
+ * arrow keys) move the selection (or digits type a pid), Enter drills into the selected process
  * with the per-process view (pinch top --pid; q there comes back), s
  * changes the sort, q quits. --once/--duration/--json print one table.
  */
@@ -157,7 +157,7 @@ static void render_text(const struct row *r, size_t n, int limit, int selected, 
 		strbuf_addstr(out, "\033[H\033[2J");
 	strbuf_addf(out, "pinch top: %zu processes, %.1f %% CPU of %d CPUs in use, %.1f s, sorted by %s%s\n\n",
 		    n, total / ncpu, ncpu, elapsed, sort_key,
-		    live ? " (j/k select, Enter: its hottest functions, s: sort, q: quit)" : "");
+		    live ? " (j/k or a pid selects, Enter: its hottest functions, s: sort, q: quit)" : "");
 	strbuf_addf(out, "%s%7s %-10s %6s %10s %4s %12s %12s  %s\n", live ? "  " : "", "PID", "USER", "%CPU",
 		    "RSS", "THR", "READ/s", "WRITE/s", "COMMAND");
 	for (size_t i = 0; i < n && (int)i < limit; i++) {
@@ -253,6 +253,7 @@ int top_machine(const struct top_machine_opts *o)
 	struct winsize ws;
 	int live = !o->once && !o->duration_ns && !o->json && isatty(0) && isatty(1);
 	int tty = 0, selected = 0, status = EXIT_OK, ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	long typed = 0;		/* a pid typed with the digit keys */
 	uint64_t start = clock_mono_ns(), last;
 
 	if (o->sort)
@@ -279,6 +280,7 @@ int top_machine(const struct top_machine_opts *o)
 	while (!stop) {
 		uint64_t wait = o->interval_ns, now;
 		int limit = o->limit, quit = 0, drill = 0;
+		pid_t drill_pid = 0;
 		char keys[32];
 
 		if (o->duration_ns && start + o->duration_ns - clock_mono_ns() < wait)
@@ -314,8 +316,15 @@ int top_machine(const struct top_machine_opts *o)
 				else if (keys[i] == 's')
 					sort_key = !strcmp(sort_key, "cpu") ? "rss" : !strcmp(sort_key, "rss") ? "io" :
 						   !strcmp(sort_key, "io") ? "threads" : "cpu";
-				else if (keys[i] == '\n')
+				else if (keys[i] >= '0' && keys[i] <= '9' && typed < 100000000)
+					typed = typed * 10 + (keys[i] - '0');
+				else if (keys[i] == 127 || keys[i] == 8)
+					typed /= 10;
+				else if (keys[i] == '\n') {
 					drill = 1;
+					drill_pid = (pid_t)typed;
+					typed = 0;
+				}
 			}
 			if (quit)
 				break;
@@ -327,11 +336,11 @@ int top_machine(const struct top_machine_opts *o)
 		}
 		if (selected >= limit)
 			selected = limit - 1;
-		if (drill && selected < (int)nrows) {
+		if (drill && (drill_pid || selected < (int)nrows)) {
 			char pidarg[32];
 			char *argv[] = { "top", "--pid", pidarg, NULL };
 
-			snprintf(pidarg, sizeof(pidarg), "%d", (int)rows[selected].pi.pid);
+			snprintf(pidarg, sizeof(pidarg), "%d", drill_pid ? (int)drill_pid : (int)rows[selected].pi.pid);
 			tcsetattr(0, TCSANOW, &saved);
 			cmd_top(3, argv);
 			tcsetattr(0, TCSANOW, &raw);
@@ -346,6 +355,8 @@ int top_machine(const struct top_machine_opts *o)
 			render_json(rows, nrows, o->limit, (double)o->interval_ns / 1e9, ncpu, &out);
 		else
 			render_text(rows, nrows, limit, selected, (double)(now - start) / 1e9, ncpu, live, &out);
+		if (live && typed)
+			strbuf_addf(&out, "\npid: %ld (Enter: its hottest functions)\n", typed);
 		if (live || o->once || o->json || !o->duration_ns || now >= start + o->duration_ns) {
 			if (!live && o->duration_ns && now < start + o->duration_ns)
 				continue;

@@ -34,14 +34,14 @@ ok "header" grep -q '^    PID USER         %CPU        RSS  THR       READ/s    
 # fields: PID USER %CPU RSS-number RSS-unit THR ...
 is "$(sed -n '4,8p' t.txt | awk '{print $6}' | sort -rn | tr '\n' ' ')" "$(sed -n '4,8p' t.txt | awk '{print $6}' | tr '\n' ' ')" "--sort threads: descending thread counts"
 
-# interactive, in a pseudo-terminal: Enter drills into the selected
-# (first) process with the per-process view, q there comes back to the
+# interactive, in a pseudo-terminal: the spinner's pid typed and Enter
+# drill into it with the per-process view, q there comes back to the
 # machine list, q again quits
 if command -v script >/dev/null; then
-	(sleep 2; printf '\r'; sleep 3; printf 'q'; sleep 2; printf 'q') |
+	(sleep 2; printf '%s\r' $spin; sleep 6; printf 'q'; sleep 3; printf 'q') |
 		timeout 30 script -qfec "stty rows 30 cols 120; '$PINCH' top -i 500ms" /dev/null >tty.out
 	is "$?" 0 "interactive: quits with q"
-	tr -d '\r' <tty.out | grep -ao 'pinch top: pid [0-9]*, \|pinch top: [0-9]* processes' | uniq >tty.seq
+	tr -d '\r' <tty.out | grep -ao "pinch top: pid $spin, \|pinch top: [0-9]* processes" | uniq >tty.seq
 	ok "machine list, then a process's hottest functions, then the list again" \
 		test "$(sed 's/^pinch top: pid.*/P/; s/^pinch top: [0-9].*/L/' tty.seq | uniq | tr -d '\n')" = LPL
 fi
