@@ -62,6 +62,30 @@ static int read_diskstats(struct disk_stat **d, size_t *n, char *err, size_t err
 	return rc;
 }
 
+/* the JSON result's head, up to the opened "intervals" array */
+static void json_head(struct json_writer *w, struct strbuf *out, uint64_t interval)
+{
+	json_init(w, out, 1);
+	json_obj_begin(w);
+	json_kstr(w, "kind", "io");
+	json_kint(w, "schema", 1);
+	json_kdouble(w, "interval_s", (double)interval / 1e9);
+}
+
+static void json_intervals(struct json_writer *w)
+{
+	json_key(w, "intervals");
+	json_arr_begin(w);
+}
+
+static void json_tail(struct json_writer *w, struct strbuf *out)
+{
+	json_arr_end(w);
+	json_obj_end(w);
+	strbuf_addch(out, '\n');
+	fwrite(out->buf, 1, out->len, stdout);
+}
+
 static const struct disk_stat *find_dev(const struct disk_stat *v, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -104,13 +128,8 @@ static int io_devices(uint64_t interval, long count, int json, int all, const ch
 		return EXIT_USAGE;
 	}
 	if (json) {
-		json_init(&w, &out, 1);
-		json_obj_begin(&w);
-		json_kstr(&w, "kind", "io");
-		json_kint(&w, "schema", 1);
-		json_kdouble(&w, "interval_s", (double)interval / 1e9);
-		json_key(&w, "intervals");
-		json_arr_begin(&w);
+		json_head(&w, &out, interval);
+		json_intervals(&w);
 	}
 	t0 = tp = clock_mono_ns();
 	for (long k = 0; (!count || k < count) && !interrupted; k++) {
@@ -180,12 +199,8 @@ static int io_devices(uint64_t interval, long count, int json, int all, const ch
 		np = nc;
 		cur = NULL;
 	}
-	if (json) {
-		json_arr_end(&w);
-		json_obj_end(&w);
-		strbuf_addch(&out, '\n');
-		fwrite(out.buf, 1, out.len, stdout);
-	}
+	if (json)
+		json_tail(&w, &out);
 	free(prev);
 	strbuf_release(&out);
 	if (!shown_any && !interrupted) {
@@ -213,15 +228,10 @@ static int io_pid(pid_t pid, uint64_t interval, long count, int json)
 		return EXIT_FAIL;
 	}
 	if (json) {
-		json_init(&w, &out, 1);
-		json_obj_begin(&w);
-		json_kstr(&w, "kind", "io");
-		json_kint(&w, "schema", 1);
+		json_head(&w, &out, interval);
 		json_kint(&w, "pid", pid);
 		json_kstr(&w, "comm", a.comm);
-		json_kdouble(&w, "interval_s", (double)interval / 1e9);
-		json_key(&w, "intervals");
-		json_arr_begin(&w);
+		json_intervals(&w);
 	} else {
 		printf("pinch io: pid %d (%s), every %.3g s\n", (int)pid, a.comm, (double)interval / 1e9);
 		printf("%10s %14s %14s %16s %16s\n", "time", "read/s", "write/s", "storage read/s", "storage write/s");
@@ -271,12 +281,8 @@ static int io_pid(pid_t pid, uint64_t interval, long count, int json)
 #undef RATE
 		a = b;
 	}
-	if (json) {
-		json_arr_end(&w);
-		json_obj_end(&w);
-		strbuf_addch(&out, '\n');
-		fwrite(out.buf, 1, out.len, stdout);
-	}
+	if (json)
+		json_tail(&w, &out);
 	strbuf_release(&out);
 	return status;
 }
@@ -328,14 +334,9 @@ static int io_latency(uint64_t interval, long count, int json)
 		return EXIT_FAIL;
 	}
 	if (json) {
-		json_init(&w, &out, 1);
-		json_obj_begin(&w);
-		json_kstr(&w, "kind", "io");
-		json_kint(&w, "schema", 1);
+		json_head(&w, &out, interval);
 		json_kstr(&w, "latency", "block_rq_issue -> block_rq_complete");
-		json_kdouble(&w, "interval_s", (double)interval / 1e9);
-		json_key(&w, "intervals");
-		json_arr_begin(&w);
+		json_intervals(&w);
 	}
 	t0 = clock_mono_ns();
 	for (long k = 0; (!count || k < count); k++) {
@@ -365,12 +366,8 @@ static int io_latency(uint64_t interval, long count, int json)
 		if (interrupted)
 			break;
 	}
-	if (json) {
-		json_arr_end(&w);
-		json_obj_end(&w);
-		strbuf_addch(&out, '\n');
-		fwrite(out.buf, 1, out.len, stdout);
-	}
+	if (json)
+		json_tail(&w, &out);
 	strbuf_release(&out);
 	biolat_close(b);
 	return status;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "collect/cpu.h"
+#include "cmd/sys_target.h"
 #include "collect/sysstat.h"
 #include "core/opt.h"
 #include "core/strbuf.h"
@@ -77,23 +77,15 @@ int cmd_stat(int argc, char **argv)
 	cfg.duration_ns = duration;
 	cfg.interval_ns = interval;
 	cfg.no_perf = no_perf;
+	rc = sys_target_prepare("stat", nargs, argv, pid, &exe, &cmdline);
+	if (rc >= 0) {
+		strbuf_release(&exe);
+		strbuf_release(&cmdline);
+		return rc;
+	}
 	if (nargs) {
-		rc = cpu_resolve_command(argv[0], &exe);
-		if (rc) {
-			fprintf(stderr, "pinch stat: cannot run '%s': %s\n", argv[0], strerror(-rc));
-			strbuf_release(&exe);
-			return EXIT_USAGE;
-		}
 		cfg.argv = argv;
 		cfg.exe_path = exe.buf;
-		for (int i = 0; i < nargs; i++)
-			strbuf_addf(&cmdline, "%s%s", i ? " " : "", argv[i]);
-	} else {
-		strbuf_addf(&cmdline, "pid %ld", pid);
-		if (kill((pid_t)pid, 0) < 0 && errno == EPERM) {
-			fprintf(stderr, "pinch stat: pid %ld belongs to another user (permission denied)\n", pid);
-			return EXIT_FAIL;
-		}
 	}
 	rc = stat_run(&cfg, &res, err, sizeof(err));
 	if (rc) {

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "collect/cpu.h"
+#include "cmd/sys_target.h"
 #include "collect/syscalls.h"
 #include "core/clock.h"
 #include "core/opt.h"
@@ -182,24 +182,15 @@ int cmd_syscalls(int argc, char **argv)
 	}
 	cfg.pid = (pid_t)pid;
 	cfg.duration_ns = duration;
+	rc = sys_target_prepare("syscalls", nargs, argv, pid, &exe, &cmdline);
+	if (rc >= 0) {
+		strbuf_release(&exe);
+		strbuf_release(&cmdline);
+		return rc;
+	}
 	if (nargs) {
-		rc = cpu_resolve_command(argv[0], &exe);
-		if (rc) {
-			fprintf(stderr, "pinch syscalls: cannot run '%s': %s\n", argv[0], strerror(-rc));
-			strbuf_release(&exe);
-			return EXIT_USAGE;
-		}
 		cfg.argv = argv;
 		cfg.exe_path = exe.buf;
-		for (int i = 0; i < nargs; i++)
-			strbuf_addf(&cmdline, "%s%s", i ? " " : "", argv[i]);
-	} else {
-		strbuf_addf(&cmdline, "pid %ld", pid);
-		if (kill((pid_t)pid, 0) < 0) {
-			fprintf(stderr, "pinch syscalls: %s\n", errno == EPERM ?
-				"the process belongs to another user (permission denied)" : "no such process");
-			return EXIT_FAIL;
-		}
 	}
 	res = calloc(1, sizeof(*res));
 	if (!res)

@@ -17,6 +17,7 @@
 #include "collect/cpu.h"
 #include "collect/cpu_sampler.h"
 #include "collect/proctree.h"
+#include "collect/sigfwd.h"
 #include "core/clock.h"
 #ifdef HAVE_BPF
 #include <bpf/bpf.h>
@@ -52,16 +53,6 @@ int sysc_run_bpf(const struct sysc_config *cfg, struct sysc_result *res, char *e
 	return -ENOSYS;
 }
 #else
-
-static volatile sig_atomic_t stop_sig;
-static volatile pid_t forward_to;
-
-static void on_signal(int sig)
-{
-	stop_sig = sig;
-	if (forward_to > 0 && sig != SIGINT && sig != SIGQUIT)
-		kill(forward_to, sig);
-}
 
 static int on_ring(void *ctx, void *data, size_t size)
 {
@@ -148,7 +139,7 @@ int sysc_run_bpf(const struct sysc_config *cfg, struct sysc_result *res, char *e
 	struct sysc_bpf *skel;
 	struct ring_buffer *rb = NULL;
 	struct child ch = { -1, -1, -1 };
-	struct sigaction sa, old_int, old_quit, old_term, old_hup;
+	struct sigfwd sf;
 	uint64_t start, deadline = 0;
 	int rc, pidfd = -1, launched = cfg->pid <= 0, status = 0;
 	pid_t target;
@@ -230,16 +221,10 @@ int sysc_run_bpf(const struct sysc_config *cfg, struct sysc_result *res, char *e
 	}
 	res->mechanism = SYSC_MECH_BPF;
 	res->pid = target;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGQUIT, &sa, &old_quit);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
-	stop_sig = 0;
+	sigfwd_start(&sf, 0, 0);
 	start = clock_mono_ns();
 	if (launched) {
-		forward_to = ch.pid;
+		sigfwd_target(ch.pid);
 		rc = cpu_child_go(&ch);
 		if (rc) {
 			waitpid(ch.pid, &status, 0);
@@ -288,22 +273,18 @@ int sysc_run_bpf(const struct sysc_config *cfg, struct sysc_result *res, char *e
 				break;
 			}
 		}
-		if (stop_sig && !launched) {
+		if (sigfwd_last && !launched) {
 			res->wall_ns = now - start;
 			break;
 		}
-		stop_sig = 0;
+		sigfwd_last = 0;
 	}
 	rc = 0;
 out:
 	if (rb)
 		ring_buffer__consume(rb);
 	read_stats(skel, res);
-	forward_to = 0;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
+	sigfwd_stop(&sf);
 	if (pidfd >= 0)
 		close(pidfd);
 	ring_buffer__free(rb);

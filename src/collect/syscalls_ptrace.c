@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "collect/sigfwd.h"
 #include "core/clock.h"
 #include "core/banned.h"
 
@@ -243,20 +244,10 @@ static void on_exit_stop(const struct sysc_config *cfg, struct sysc_result *res,
 	}
 }
 
-static volatile sig_atomic_t got_sig;
-static volatile pid_t forward_to;
-
-static void on_signal(int sig)
-{
-	got_sig = sig;
-	if (forward_to > 0 && sig != SIGINT && sig != SIGQUIT && sig != SIGALRM)
-		kill(forward_to, sig);
-}
-
 int sysc_run_ptrace(const struct sysc_config *cfg, struct sysc_result *res, char *err, size_t errlen)
 {
 	struct tracees tr = { 0 };
-	struct sigaction sa, old_int, old_quit, old_term, old_hup, old_alrm;
+	struct sigfwd sf;
 	uint64_t start, deadline = 0;
 	int go[2], er[2], st, e = 0;
 	pid_t child, tid;
@@ -317,13 +308,7 @@ int sysc_run_ptrace(const struct sysc_config *cfg, struct sysc_result *res, char
 	res->pid = child;
 	tracee_find(&tr, child, 1);
 	res->processes = 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGQUIT, &sa, &old_quit);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
-	forward_to = child;
+	sigfwd_start(&sf, child, cfg->duration_ns != 0);
 	start = clock_mono_ns();
 	ptrace(PTRACE_CONT, child, 0, 0);
 	if (write(go[1], "g", 1) != 1)
@@ -333,7 +318,6 @@ int sysc_run_ptrace(const struct sysc_config *cfg, struct sysc_result *res, char
 		struct itimerval it = { { 0, 100000 }, { 0, 100000 } };
 
 		deadline = start + cfg->duration_ns;
-		sigaction(SIGALRM, &sa, &old_alrm);
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
 	while (tr.live > 0) {
@@ -402,15 +386,10 @@ int sysc_run_ptrace(const struct sysc_config *cfg, struct sysc_result *res, char
 		struct itimerval off = { { 0, 0 }, { 0, 0 } };
 
 		setitimer(ITIMER_REAL, &off, NULL);
-		sigaction(SIGALRM, &old_alrm, NULL);
 	}
 	n = read(er[0], &e, sizeof(e));
 	close(er[0]);
-	forward_to = 0;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
+	sigfwd_stop(&sf);
 	free(tr.v);
 	if (n == (ssize_t)sizeof(e) && e) {
 		snprintf(err, errlen, "cannot run '%s': %s", cfg->argv[0], strerror(e));

@@ -35,6 +35,7 @@
 #include "collect/cpu.h"
 #include "collect/cpu_sampler.h"
 #include "collect/proctree.h"
+#include "collect/sigfwd.h"
 #include "core/clock.h"
 #include "core/banned.h"
 
@@ -314,16 +315,6 @@ static int reap(struct tree *t, struct stat_result *res, pid_t root, int *root_s
 	return found;
 }
 
-static volatile sig_atomic_t stop_sig;
-static volatile pid_t forward_to;
-
-static void on_signal(int sig)
-{
-	stop_sig = sig;
-	if (forward_to > 0 && sig != SIGINT && sig != SIGQUIT)
-		kill(forward_to, sig);
-}
-
 static uint64_t vm_hwm(pid_t pid)
 {
 	char path[64], buf[4096], *p;
@@ -406,7 +397,7 @@ int stat_run(const struct stat_config *cfg, struct stat_result *res, char *err, 
 	struct perfset ps = { 0 };
 	struct run r;
 	struct child ch = { -1, -1, -1 };
-	struct sigaction sa, old_int, old_quit, old_term, old_hup;
+	struct sigfwd sf;
 	pthread_condattr_t ca;
 	pthread_t th;
 	uint64_t now, deadline = 0, end = 0, cpu0 = 0;
@@ -470,13 +461,7 @@ int stat_run(const struct stat_config *cfg, struct stat_result *res, char *err, 
 		}
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGQUIT, &sa, &old_quit);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
-	stop_sig = 0;
+	sigfwd_start(&sf, 0, 0);
 
 	pthread_mutex_init(&r.mu, NULL);
 	pthread_condattr_init(&ca);
@@ -486,7 +471,7 @@ int stat_run(const struct stat_config *cfg, struct stat_result *res, char *err, 
 
 	r.start = clock_mono_ns();
 	if (launched) {
-		forward_to = ch.pid;
+		sigfwd_target(ch.pid);
 		rc = cpu_child_go(&ch);
 		if (rc) {
 			int st;
@@ -555,13 +540,13 @@ int stat_run(const struct stat_config *cfg, struct stat_result *res, char *err, 
 				done = 1;
 			}
 		}
-		if (!done && stop_sig) {
+		if (!done && sigfwd_last) {
 			if (!launched) {
 				res->wall_ns = now - r.start;
 				done = 1;
 			}
 			/* launched: SIGINT went to the child too; wait for it */
-			stop_sig = 0;
+			sigfwd_last = 0;
 		}
 	}
 	pthread_mutex_lock(&r.mu);
@@ -612,11 +597,7 @@ int stat_run(const struct stat_config *cfg, struct stat_result *res, char *err, 
 	res->processes = (unsigned)r.t.nseen;
 	rc = 0;
 out:
-	forward_to = 0;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
+	sigfwd_stop(&sf);
 	pthread_cond_destroy(&r.cv);
 	pthread_mutex_destroy(&r.mu);
 	if (pidfd >= 0)

@@ -113,7 +113,7 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	__u32 nr = (__u32)ctx->args[1];
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct sysc_stat *s;
-	struct start st = {};
+	struct start *st;
 	__u32 *how, flags = 0;
 
 	if (!tracked() || nr >= SYSC_MAX_NR)
@@ -126,8 +126,19 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	s = bpf_map_lookup_elem(&stats, &nr);
 	if (s)
 		s->count++;
-	st.ts = bpf_ktime_get_ns();
-	st.nr = nr;
+	/* one entry per thread, reused: no allocation per syscall */
+	st = bpf_map_lookup_elem(&starts, &tid);
+	if (!st) {
+		struct start zero = {};
+
+		bpf_map_update_elem(&starts, &tid, &zero, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&starts, &tid);
+		if (!st)
+			return 0;
+	}
+	st->ts = bpf_ktime_get_ns();
+	st->nr = nr;
+	st->traced = 0;
 	if (trace_on && (flags & SYSC_TRACE)) {
 		__u32 zero = 0;
 		struct sysc_event *e = bpf_map_lookup_elem(&scratch, &zero);
@@ -136,7 +147,7 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 			e->pid = bpf_get_current_pid_tgid() >> 32;
 			e->tid = tid;
 			e->nr = nr;
-			e->start_ns = st.ts;
+			e->start_ns = st->ts;
 			e->args[0] = BPF_CORE_READ(regs, di);
 			e->args[1] = BPF_CORE_READ(regs, si);
 			e->args[2] = BPF_CORE_READ(regs, dx);
@@ -159,10 +170,9 @@ int sys_enter(struct bpf_raw_tracepoint_args *ctx)
 					e->buf_kind = SYSC_BUF_SOCKADDR;
 			}
 			bpf_map_update_elem(&inflight, &tid, e, BPF_ANY);
-			st.traced = 1;
+			st->traced = 1;
 		}
 	}
-	bpf_map_update_elem(&starts, &tid, &st, BPF_ANY);
 	return 0;
 }
 
@@ -198,14 +208,14 @@ int sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u64 now, d;
 	__u32 nr;
 
-	if (!st)
+	if (!st || !st->ts)
 		return 0;
 	now = bpf_ktime_get_ns();
 	nr = st->nr;
 	d = now - st->ts;
+	st->ts = 0;	/* returned */
 	if (st->traced)
 		emit(tid, ret, now);
-	bpf_map_delete_elem(&starts, &tid);
 	if (nr >= SYSC_MAX_NR)
 		return 0;
 	s = bpf_map_lookup_elem(&stats, &nr);
