@@ -154,6 +154,10 @@ struct tree {
 	int fds;
 	int root_alive;
 	uint64_t minflt, majflt;	/* attached: the root's own */
+	/* launched: the command's high-water mark before its exec (pinch's
+	 * forked image, which the kernel keeps in its ru_maxrss) and after
+	 * it, as sampled from /proc/PID/status */
+	uint64_t launch_hwm, root_hwm;
 };
 
 static void tree_seen(struct tree *t, pid_t pid)
@@ -269,6 +273,23 @@ static int add_point(struct stat_result *res, size_t *cap, double t_s, double dt
 	return 0;
 }
 
+static uint64_t vm_hwm(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strstr(buf, "VmHWM:");
+	return p ? strtoull(p + 6, NULL, 10) * 1024ull : 0;
+}
+
 /* Reaps every exited child (ours or orphans that came back to us): their
  * I/O read while zombies, their rusage added. Returns 1 when root was
  * among them. */
@@ -280,6 +301,7 @@ static int reap(struct tree *t, struct stat_result *res, pid_t root, int *root_s
 		siginfo_t si;
 		struct proc_info pi;
 		struct rusage ru;
+		uint64_t maxrss;
 		int st;
 		pid_t pid;
 
@@ -305,8 +327,13 @@ static int reap(struct tree *t, struct stat_result *res, pid_t root, int *root_s
 		res->majflt += (uint64_t)ru.ru_majflt;
 		res->nvcsw += (uint64_t)ru.ru_nvcsw;
 		res->nivcsw += (uint64_t)ru.ru_nivcsw;
-		if ((uint64_t)ru.ru_maxrss * 1024ull > res->max_rss_process_bytes)
-			res->max_rss_process_bytes = (uint64_t)ru.ru_maxrss * 1024ull;
+		maxrss = (uint64_t)ru.ru_maxrss * 1024ull;
+		/* a command whose peak stayed below pinch's forked image: its
+		 * ru_maxrss is that image; its own peak is the sampled VmHWM */
+		if (pid == root && t->root_hwm && maxrss <= t->launch_hwm + t->launch_hwm / 4 + 1024 * 1024)
+			maxrss = t->root_hwm;
+		if (maxrss > res->max_rss_process_bytes)
+			res->max_rss_process_bytes = maxrss;
 		if (pid == root) {
 			*root_status = st;
 			found = 1;
@@ -315,22 +342,6 @@ static int reap(struct tree *t, struct stat_result *res, pid_t root, int *root_s
 	return found;
 }
 
-static uint64_t vm_hwm(pid_t pid)
-{
-	char path[64], buf[4096], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strstr(buf, "VmHWM:");
-	return p ? strtoull(p + 6, NULL, 10) * 1024ull : 0;
-}
 
 /* The sampler thread: /proc every tick (10 ms doubling up to 200 ms),
  * peaks and the --interval series, while the main thread waits for the
@@ -349,6 +360,12 @@ struct run {
 
 static void run_sample(struct run *r, uint64_t now, int final)
 {
+	if (r->launched && !final) {
+		uint64_t h = vm_hwm(r->res->pid);
+
+		if (h > r->t.root_hwm)
+			r->t.root_hwm = h;
+	}
 	if (tree_sample(&r->t, r->self) == 0 && (r->launched || r->t.root_alive)) {
 		r->last = r->t;
 		track_peaks(&r->t, r->res);
@@ -442,6 +459,7 @@ int stat_run(const struct stat_config *cfg, struct stat_result *res, char *err, 
 				res->perf_ok = 1;
 		}
 		r.t.root = r.self;	/* our children and the orphans that come back */
+		r.t.launch_hwm = vm_hwm(ch.pid);
 		res->pid = ch.pid;
 	} else {
 		if (kill(cfg->pid, 0) < 0 && errno == ESRCH) {

@@ -6,12 +6,15 @@
  *                            (created first, O_RDONLY), then 10 open(2)
  *                            of DIR/missing<i> failing with ENOENT
  *   sys-work rss MIB FILE MIB2   touches MIB MiB (mmap), writes MIB2 MiB
- *                            to FILE in 1 MiB write(2)s, unlinks nothing
+ *                            to FILE in 1 MiB write(2)s, unlinks nothing,
+ *                            prints its VmHWM in bytes to stderr
+ *                            ("VmHWM N"): the kernel's own answer
  *   sys-work threads T N    T threads, each N getppid(), alive >= 1 s
  *   sys-work fork C N MIB   C children, each N getppid(), MIB MiB touched
  *                            and MIB MiB written to /dev/null, alive >= 1 s
  *   sys-work hold MIB S T   touches MIB MiB, starts T sleeping threads,
- *                            prints "ready", sleeps S seconds
+ *                            prints "ready", sleeps S seconds, prints
+ *                            its VmHWM to stderr
  *
  * open and getppid are called through syscall(2) by their own numbers
  * (SYS_open, not openat) so that nothing else in the process (the
@@ -68,6 +71,19 @@ static void write_mib(const char *path, long mib)
 			exit(1);
 		}
 	close(fd);
+}
+
+/* prints the kernel's high-water mark of this process: "VmHWM BYTES" */
+static void print_hwm(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmHWM:", 6))
+			fprintf(stderr, "VmHWM %lld\n", atoll(line + 6) * 1024);
+	if (f)
+		fclose(f);
 }
 
 static void sleep_ms(long ms)
@@ -133,6 +149,7 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "rss")) {
 		touch(atol(argv[2]));
 		write_mib(argv[3], atol(argv[4]));
+		print_hwm();
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "threads")) {
@@ -183,6 +200,7 @@ int main(int argc, char **argv)
 		printf("ready\n");
 		fflush(stdout);
 		sleep_ms(sleep_s * 1000);
+		print_hwm();
 		return 0;
 	}
 	fprintf(stderr, "usage: sys-work calls N DIR | rss MIB FILE MIB | threads T N | fork C N MIB | hold MIB S T\n");
