@@ -4,8 +4,8 @@
  * statistics kept in the kernel, and the trace events of --trace.
  * Included by both; only fixed-size integer types.
  */
-#ifndef PINCH_SYSC_WIRE_H
-#define PINCH_SYSC_WIRE_H
+#ifndef PINCH_MODEL_SYSC_WIRE_H
+#define PINCH_MODEL_SYSC_WIRE_H
 
 #define SYSC_MAX_NR 512		/* syscall numbers counted (x86_64: < 512) */
 #define SYSC_HIST 40		/* log2 ns buckets: [2^i, 2^(i+1)) ns */

@@ -1,14 +1,15 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * biolat.bpf.c - pinch io --latency's in-kernel part: block I/O latency
  * from issue to completion (block_rq_issue -> block_rq_complete, keyed by
  * the request), as a log2 histogram of nanoseconds read by user space
  * every interval (like biolatency).
  */
+/* SPDX-License-Identifier: GPL-2.0 (the kernel's helpers need a GPL program) */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
 #include "sysc_wire.h"
+#include "core/banned.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

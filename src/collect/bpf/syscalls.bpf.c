@@ -1,4 +1,3 @@
-// SPDX-License-Identifier: GPL-2.0
 /*
  * syscalls.bpf.c - pinch syscalls' in-kernel part: on the raw_syscalls
  * tracepoints, for the processes of the target's tree only (followed
@@ -8,12 +7,14 @@
  * --trace, the chosen calls go to a ring buffer with their arguments (a
  * path or socket address read at entry).
  */
+/* SPDX-License-Identifier: GPL-2.0 (the kernel's helpers need a GPL program) */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
 #include "sysc_wire.h"
+#include "core/banned.h"
 
 #define NR_EXECVE 59
 
