@@ -12,6 +12,7 @@ build=(
 	gcc clang meson ninja-build pkg-config make python3
 	libdw-dev libelf-dev zlib1g-dev libjansson-dev libyaml-dev
 	libmicrohttpd-dev libssl-dev libhttp-parser-dev libpq-dev libsqlite3-dev libncurses-dev
+	libbpf-dev bpftool
 )
 test=(
 	g++ curl jq nginx-light prometheus python3.11 python3.11-dev python3-line-profiler
@@ -26,6 +27,7 @@ fuzz=(
 )
 bench=(
 	heaptrack wrk hyperfine uftrace austin apache2-utils nghttp2-client
+	time
 )
 case "$what" in
 build) pkgs=("${build[@]}") ;;

@@ -30,10 +30,13 @@ static const struct cmd_struct commands[] = {
 	{ "diff", cmd_diff, "compare two recordings: the functions whose share or bytes changed most" },
 	{ "dump", cmd_dump, "print what every thread of a running process is doing now (Python: names, GIL, locals)" },
 	{ "help", NULL, "show help for pinch or one of its commands" },
+	{ "io", cmd_io, "block device I/O rates like iostat -x, a process's I/O, block I/O latency" },
 	{ "load", cmd_load, "load an HTTP server: throughput, latency percentiles, verdict" },
 	{ "mem", cmd_mem, "profile allocations: peak, leaks, top sites, memory over time" },
 	{ "record", cmd_record, "sample a command's or process's CPU use into a recording" },
 	{ "report", cmd_report, "show where a CPU recording spent its time" },
+	{ "stat", cmd_stat, "what a command and its children used: CPU, memory, I/O, faults, over time" },
+	{ "syscalls", cmd_syscalls, "count a command's system calls (strace -c, in the kernel with eBPF); --trace lists them" },
 	{ "top", cmd_top, "live view of the hottest functions of a running process" },
 	{ "version", NULL, "print the version of pinch" },
 };

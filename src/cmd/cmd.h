@@ -36,5 +36,8 @@ int cmd_top(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_syscalls(int argc, char **argv);
+int cmd_io(int argc, char **argv);
 
 #endif

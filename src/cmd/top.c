@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/top_machine.h"
 #include "collect/cpu.h"
 #include "core/clock.h"
 #include "core/opt.h"
@@ -34,7 +35,8 @@
 extern char **environ;
 
 static const char *const top_usage[] = {
-	"usage: pinch top [<options>] --pid <pid>",
+	"usage: pinch top [<options>]                (the busiest processes of the machine)",
+	"   or: pinch top [<options>] --pid <pid>",
 	"   or: pinch top [<options>] -- <command> [<args>...]",
 	"",
 	"Shows the hottest functions of a running process, refreshed every",
@@ -118,6 +120,7 @@ int cmd_top(int argc, char **argv)
 	long pid = 0, freq = 199, limit = 0;
 	uint64_t interval = 1000000000ull, duration = 0;
 	int once = 0, json = 0, native = 0, no_python = 0, gil = 0, nargs, rc, status = EXIT_OK;
+	const char *sort = NULL;
 	struct opt opts[] = {
 		{ OPT_INT, 'p', "pid", &pid, "pid", "the process to watch", NULL, 0 },
 		{ OPT_DURATION, 'i', "interval", &interval, "time", "refresh interval (default 1s)", NULL, 0 },
@@ -129,6 +132,7 @@ int cmd_top(int argc, char **argv)
 		{ OPT_FLAG, 0, "no-python", &no_python, NULL, "do not read Python stacks", NULL, 0 },
 		{ OPT_FLAG, 0, "gil", &gil, NULL, "Python: only samples of the thread holding the GIL", NULL, 0 },
 		{ OPT_FLAG, 0, "json", &json, NULL, "machine-readable output (with --once/--duration)", NULL, 0 },
+		{ OPT_STRING, 's', "sort", &sort, "key", "whole machine: cpu (default), rss, io or threads", NULL, 0 },
 		OPT_END_(),
 	};
 	struct strbuf out = STRBUF_INIT, tmp = STRBUF_INIT, cmdline = STRBUF_INIT;
@@ -143,7 +147,17 @@ int cmd_top(int argc, char **argv)
 	nargs = opt_parse(argc, argv, opts, top_usage, OPT_STOP_AT_NONOPT, NULL);
 	if ((rc = cmd_opt_exit(nargs)) >= 0)
 		return rc;
-	if ((pid && nargs) || (!pid && !nargs)) {
+	if (!pid && !nargs) {
+		struct top_machine_opts mo = { interval, duration, once, json, (int)limit, sort };
+
+		if (interval < 100000000ull || limit < 0 ||
+		    (sort && strcmp(sort, "cpu") && strcmp(sort, "rss") && strcmp(sort, "io") && strcmp(sort, "threads"))) {
+			fprintf(stderr, "pinch top: bad option value: --interval >= 100ms, --sort cpu|rss|io|threads\n");
+			return EXIT_USAGE;
+		}
+		return top_machine(&mo);
+	}
+	if (pid && nargs) {
 		fprintf(stderr, "pinch top: give either --pid or a command\n");
 		fprintf(stderr, "hint: pinch top --pid 1234, or pinch top -- python3 app.py\n");
 		return EXIT_USAGE;

@@ -46,6 +46,7 @@ is "$(tj native.json 'd["rows"][0]["function"]')" sixty "native process: sixty()
 is "$(tj native.json 'rows["sixty"]["kind"]')" native "... a native frame"
 
 exit_status 1 "a pid that does not exist" "$PINCH" top --pid 999999 --once
-exit_status 2 "no target" "$PINCH" top --once
+# without --pid or a command: the whole machine (issue 14; t7301)
+exit_status 0 "no target: the machine's processes" "$PINCH" top --once -n 3 -i 200ms
 exit_status 2 "a command that does not exist" "$PINCH" top --once -- /nonexistent/prog
 done_testing
