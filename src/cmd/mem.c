@@ -41,6 +41,7 @@ struct mem_opts {
 	int json;
 	const char *svg;
 	const char *svg_timeline;
+	const char *pprof, *speedscope, *chrome;
 	int collapsed;
 	const char *what;
 	const char *lines;
@@ -80,6 +81,9 @@ static int alloc_fn_cb(const struct opt *opt, const char *arg, void *ctx)
 	{ OPT_STRING, 0, "svg", &(o).svg, "FILE", "write a flame graph (of --what) to FILE", NULL, 0 }, \
 	{ OPT_STRING, 0, "svg-timeline", &(o).svg_timeline, "FILE", "write the memory-over-time chart to FILE", NULL, 0 }, \
 	{ OPT_FLAG, 0, "collapsed", &(o).collapsed, NULL, "print folded stacks (of --what)", NULL, 0 }, \
+	{ OPT_STRING, 0, "pprof", &(o).pprof, "FILE", "write a gzipped profile.proto (allocated, peak, leaked bytes and counts)", NULL, 0 }, \
+	{ OPT_STRING, 0, "speedscope", &(o).speedscope, "FILE", "write speedscope's JSON (of --what)", NULL, 0 }, \
+	{ OPT_STRING, 0, "chrome", &(o).chrome, "FILE", "write Chrome trace events (the call tree of --what, 1 byte = 1 us)", NULL, 0 }, \
 	{ OPT_STRING, 0, "what", &(o).what, "KIND", "allocated|peak|leaked (flame graphs; default allocated)", NULL, 0 }, \
 	{ OPT_STRING, 0, "lines", &(o).lines, "FUNC", "bytes allocated and net per source line of FUNC", NULL, 0 }, \
 	{ OPT_CALLBACK, 0, "alloc-fn", NULL, "PATTERN", "treat functions matching PATTERN as allocators, like malloc (repeatable)", alloc_fn_cb, 1 }, \
@@ -338,6 +342,37 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 		if (o->collapsed)
 			goto done;
 	}
+	if (o->pprof || o->speedscope || o->chrome) {
+		static const char *const names[] = { "pprof profile", "speedscope profile", "Chrome trace" };
+		int (*const views[])(const struct profile *, const struct view_opts *, struct strbuf *,
+				     char *, size_t) = { view_pprof, view_speedscope, view_chrome };
+		const char *files[] = { o->pprof, o->speedscope, o->chrome };
+		struct view_opts vo;
+		struct strbuf sb = STRBUF_INIT;
+
+		view_opts_init(&vo);
+		vo.value = (size_t)what;
+		vo.count_value = (size_t)what + 1;
+		vo.title = r.p->exe;
+		for (int i = 0; i < 3; i++) {
+			if (!files[i])
+				continue;
+			strbuf_reset(&sb);
+			rc = views[i](r.prof, &vo, &sb, err, sizeof(err));
+			if (!rc && (rc = strbuf_write_file(&sb, files[i])))
+				snprintf(err, sizeof(err), "'%s': %s", files[i], strerror(-rc));
+			if (rc) {
+				fprintf(stderr, "pinch %s: %s: %s\n", cmd, names[i], err);
+				status = EXIT_FAIL;
+			} else {
+				strbuf_addf(&wrote, "wrote %s: %s of %s bytes from %s\n", files[i], names[i],
+					    i == 0 ? "allocated, peak and leaked" :
+					    what == MP_ALLOC_BYTES ? "allocated" : what == MP_PEAK_BYTES ? "peak" : "leaked",
+					    path);
+			}
+		}
+		strbuf_release(&sb);
+	}
 	if (o->svg_timeline) {
 		struct strbuf sb = STRBUF_INIT;
 
@@ -353,7 +388,7 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 	}
 	/* files asked for: say where they went; the text report only when
 	 * another output to the terminal is asked for too */
-	if ((o->svg || o->svg_timeline) && !o->lines && !o->json) {
+	if ((o->svg || o->svg_timeline || o->pprof || o->speedscope || o->chrome) && !o->lines && !o->json) {
 		fputs(wrote.buf, stdout);
 		goto done;
 	}

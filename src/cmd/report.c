@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct report_cfg {
 	int user_only;
 	int wide;
 	const char *svg;
+	const char *pprof, *speedscope, *chrome, *html;
 	int json;
 	const char *source_root;
 	int no_inline;
@@ -280,6 +282,52 @@ static int parse_sort(const char *keys, enum view_sort *order, enum profile_grou
 	return 0;
 }
 
+/* The files asked for (--svg, --pprof, --speedscope, --chrome), each
+ * named in a "wrote" line. An exit status. */
+static int write_exports(const struct report_cfg *cfg, const struct profile *p,
+			 const struct view_opts *vo, const char *from, uint64_t samples)
+{
+	static const struct {
+		size_t off;
+		const char *what;
+		int (*view)(const struct profile *, const struct view_opts *, struct strbuf *,
+			    char *, size_t);
+	} ex[] = {
+		{ offsetof(struct report_cfg, svg), "flame graph", view_flamegraph },
+		{ offsetof(struct report_cfg, pprof), "pprof profile", view_pprof },
+		{ offsetof(struct report_cfg, speedscope), "speedscope profile", view_speedscope },
+		{ offsetof(struct report_cfg, chrome), "Chrome trace", view_chrome },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	char err[256];
+	int status = EXIT_OK, rc;
+
+	for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+		const char *file = *(const char *const *)((const char *)cfg + ex[i].off);
+
+		if (!file)
+			continue;
+		strbuf_reset(&sb);
+		err[0] = 0;
+		rc = ex[i].view(p, vo, &sb, err, sizeof(err));
+		if (rc) {
+			errorf("%s: %s", ex[i].what, err[0] ? err : strerror(-rc));
+			status = EXIT_FAIL;
+			continue;
+		}
+		rc = strbuf_write_file(&sb, file);
+		if (rc) {
+			errorf("cannot write '%s': %s", file, strerror(-rc));
+			status = EXIT_FAIL;
+			continue;
+		}
+		printf("wrote %s: %s of %" PRIu64 " sample%s from %s\n", file, ex[i].what, samples,
+		       samples == 1 ? "" : "s", from);
+	}
+	strbuf_release(&sb);
+	return status;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_cfg cfg = { .sort = "self", .limit = 20 };
@@ -310,6 +358,12 @@ int cmd_report(int argc, char **argv)
 		  .help = "folded stacks (flamegraph.pl input)" },
 		{ .type = OPT_STRING, .long_name = "svg", .value = &cfg.svg, .argh = "FILE",
 		  .help = "write an interactive flame graph SVG" },
+		{ .type = OPT_STRING, .long_name = "pprof", .value = &cfg.pprof, .argh = "FILE",
+		  .help = "write a gzipped profile.proto (go tool pprof, Pyroscope, Parca)" },
+		{ .type = OPT_STRING, .long_name = "speedscope", .value = &cfg.speedscope, .argh = "FILE",
+		  .help = "write speedscope's JSON file format" },
+		{ .type = OPT_STRING, .long_name = "chrome", .value = &cfg.chrome, .argh = "FILE",
+		  .help = "write Chrome trace events JSON (Perfetto, chrome://tracing): each thread's samples over time" },
 		{ .type = OPT_FLAG, .long_name = "json", .value = &cfg.json, .help = "machine-readable output" },
 		{ .type = OPT_STRING, .long_name = "source-root", .value = &cfg.source_root, .argh = "DIR",
 		  .help = "where --lines looks for relative source paths" },
@@ -332,7 +386,9 @@ int cmd_report(int argc, char **argv)
 	struct cpuprof_opts copts = { 0 };
 	struct view_opts vo;
 	char err[256] = "";
-	int nargs, rc, status = EXIT_FAIL, modes;
+	int nargs, rc, status = EXIT_FAIL, modes, files;
+	struct cpuprof_timeline tl = { 0 };
+	struct view_timeline vtl = { 0 };
 	const char *view_name = "top";
 	enum view_sort order;
 	enum profile_group group;
@@ -369,8 +425,9 @@ int cmd_report(int argc, char **argv)
 		errorf("--lines, --callers, --callees and --collapsed are different views: pick one");
 		return EXIT_USAGE;
 	}
-	if (cfg.svg && (modes || cfg.json)) {
-		errorf("--svg writes a file of its own: use it without --json or another view");
+	files = !!cfg.svg + !!cfg.pprof + !!cfg.speedscope + !!cfg.chrome;
+	if (files && (modes || cfg.json)) {
+		errorf("--svg, --pprof, --speedscope and --chrome write files of their own: use them without --json or another view");
 		return EXIT_USAGE;
 	}
 
@@ -387,6 +444,8 @@ int cmd_report(int argc, char **argv)
 	copts.tid = (uint32_t)cfg.tid;
 	copts.comm = cfg.comm;
 	copts.dso = cfg.dso;
+	if (cfg.chrome)
+		copts.timeline = &tl;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
 	if (rc) {
 		errorf("cannot read '%s': %s", path.buf, err);
@@ -438,9 +497,18 @@ int cmd_report(int argc, char **argv)
 	vo.wide = cfg.wide;
 	vo.source_root = cfg.source_root;
 	vo.title = profile_meta(p, "command");
-	if (cfg.svg) {
-		view_name = "flame graph";
-		rc = view_flamegraph(p, &vo, &out, err, sizeof(err));
+	if (copts.timeline && !group) {
+		vtl.n = tl.n;
+		vtl.t_ns = tl.t_ns;
+		vtl.stack = tl.stack;
+		vtl.thread = tl.thread;
+		vtl.value = tl.value;
+		vtl.duration_ns = st.duration_ns;
+		vo.timeline = &vtl;
+	}
+	if (files) {
+		status = write_exports(&cfg, p, &vo, path.buf, st.samples);
+		goto out;
 	} else if (cfg.collapsed) {
 		/* Folded stacks count samples, as flamegraph.pl and perf do. */
 		vo.value = 0;
@@ -468,16 +536,7 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 
-	if (cfg.svg) {
-		rc = strbuf_write_file(&out, cfg.svg);
-		if (rc) {
-			errorf("cannot write '%s': %s", cfg.svg, strerror(-rc));
-			goto out;
-		}
-		printf("wrote %s: flame graph of %" PRIu64 " sample%s from %s\n", cfg.svg, st.samples,
-		       st.samples == 1 ? "" : "s",
-		       path.buf);
-	} else if (cfg.json) {
+	if (cfg.json) {
 		struct strbuf doc = STRBUF_INIT;
 
 		/* {"recording": {...}, "<view>": <the view's own JSON>} */
@@ -510,6 +569,7 @@ int cmd_report(int argc, char **argv)
 	}
 	status = EXIT_OK;
 out:
+	cpuprof_timeline_release(&tl);
 	profile_free(p);
 	rec_reader_close(r);
 	strbuf_release(&path);
