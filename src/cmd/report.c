@@ -328,6 +328,102 @@ static int write_exports(const struct report_cfg *cfg, const struct profile *p,
 	return status;
 }
 
+/* One recording's section of the HTML report: its summary (the
+ * bottleneck first, then the header) and its profile. An exit status. */
+static int html_section(struct report_cfg *cfg, const struct cpuprof_opts *base, const char *file,
+			struct strbuf *page)
+{
+	struct report_cfg one = *cfg;
+	struct strbuf path = STRBUF_INIT, top = STRBUF_INIT, sum = STRBUF_INIT, warnings = STRBUF_INIT;
+	struct cpuprof_opts copts = *base;
+	struct cpuprof_timeline tl = { 0 };
+	struct view_timeline vtl = { 0 };
+	struct rec_reader *r = NULL;
+	struct profile *p = NULL;
+	struct cpuprof_stats st;
+	struct view_opts vo;
+	char err[256] = "";
+	int rc, status = EXIT_FAIL;
+
+	one.file = file;
+	one.json = 1;	/* no "reading ..." line */
+	rc = open_recording(&one, &path, &r);
+	if (rc >= 0)
+		return rc;
+	copts.timeline = &tl;
+	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
+	if (rc) {
+		errorf("cannot read '%s': %s", path.buf, err);
+		if (rc == -EPROTO && rec_reader_header(r)->kind == REC_KIND_MEM)
+			fprintf(stderr, "hint: it is a memory recording: pinch mem report --html OUT '%s'\n", path.buf);
+		goto out;
+	}
+	view_opts_init(&vo);
+	vo.value = 1;
+	vo.count_value = 0;
+	vo.limit = 1;
+	vo.title = profile_meta(p, "command");
+	vtl.n = tl.n;
+	vtl.t_ns = tl.t_ns;
+	vtl.stack = tl.stack;
+	vtl.thread = tl.thread;
+	vtl.value = tl.value;
+	vtl.duration_ns = st.duration_ns;
+	vo.timeline = &vtl;
+	if (st.samples && !view_top(p, &vo, &top, err, sizeof(err)) && !strncmp(top.buf, "hottest:", 8)) {
+		const char *nl = strchr(top.buf, '\n');
+
+		strbuf_add(&sum, top.buf, nl ? (size_t)(nl - top.buf + 1) : top.len);
+	}
+	add_header(&sum, p, path.buf, &st);
+	strbuf_rtrim(&sum);
+	if (warnings.len) {
+		strbuf_addstr(&sum, "\n\nwarnings:\n");
+		strbuf_add(&sum, warnings.buf, warnings.len);
+		strbuf_rtrim(&sum);
+	}
+	vo.limit = 0;
+	rc = view_html_profile(page, p, &vo, path.buf, sum.buf, err, sizeof(err));
+	if (rc) {
+		errorf("html: %s", err);
+		goto out;
+	}
+	status = EXIT_OK;
+out:
+	cpuprof_timeline_release(&tl);
+	profile_free(p);
+	rec_reader_close(r);
+	strbuf_release(&path);
+	strbuf_release(&top);
+	strbuf_release(&sum);
+	strbuf_release(&warnings);
+	return status;
+}
+
+static int report_html(struct report_cfg *cfg, const struct cpuprof_opts *copts, char **files,
+		       int nfiles)
+{
+	struct strbuf page = STRBUF_INIT;
+	int i, rc, status = EXIT_OK;
+
+	view_html_begin(&page, "pinch report");
+	for (i = 0; i < (nfiles ? nfiles : 1) && status == EXIT_OK; i++)
+		status = html_section(cfg, copts, nfiles ? files[i] : NULL, &page);
+	if (status == EXIT_OK) {
+		view_html_end(&page);
+		rc = strbuf_write_file(&page, cfg->html);
+		if (rc) {
+			errorf("cannot write '%s': %s", cfg->html, strerror(-rc));
+			status = EXIT_FAIL;
+		} else {
+			printf("wrote %s: HTML report of %d recording%s\n", cfg->html, nfiles ? nfiles : 1,
+			       nfiles > 1 ? "s" : "");
+		}
+	}
+	strbuf_release(&page);
+	return status;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_cfg cfg = { .sort = "self", .limit = 20 };
@@ -364,6 +460,8 @@ int cmd_report(int argc, char **argv)
 		  .help = "write speedscope's JSON file format" },
 		{ .type = OPT_STRING, .long_name = "chrome", .value = &cfg.chrome, .argh = "FILE",
 		  .help = "write Chrome trace events JSON (Perfetto, chrome://tracing): each thread's samples over time" },
+		{ .type = OPT_STRING, .long_name = "html", .value = &cfg.html, .argh = "FILE",
+		  .help = "write one self-contained HTML report of every recording given (flame graph, top table, lines)" },
 		{ .type = OPT_FLAG, .long_name = "json", .value = &cfg.json, .help = "machine-readable output" },
 		{ .type = OPT_STRING, .long_name = "source-root", .value = &cfg.source_root, .argh = "DIR",
 		  .help = "where --lines looks for relative source paths" },
@@ -396,7 +494,7 @@ int cmd_report(int argc, char **argv)
 	nargs = opt_parse(argc, argv, opts, report_usage, 0, NULL);
 	if ((rc = cmd_opt_exit(nargs)) >= 0)
 		return rc;
-	if (nargs > 1) {
+	if (nargs > 1 && !cfg.html) {
 		errorf("too many arguments: '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
@@ -431,6 +529,21 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (cfg.html) {
+		if (files || modes || cfg.json || cfg.input) {
+			errorf("--html writes a file of its own: use it without --json, -i, another view or export");
+			return EXIT_USAGE;
+		}
+		copts.no_inline = cfg.no_inline;
+		copts.native = cfg.native;
+		copts.idle = cfg.idle;
+		copts.user_only = cfg.user_only;
+		copts.pid = (uint32_t)cfg.pid;
+		copts.tid = (uint32_t)cfg.tid;
+		copts.comm = cfg.comm;
+		copts.dso = cfg.dso;
+		return report_html(&cfg, &copts, argv, nargs);
+	}
 	rc = open_recording(&cfg, &path, &r);
 	if (rc >= 0) {
 		status = rc;

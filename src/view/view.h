@@ -93,6 +93,24 @@ int view_chrome(const struct profile *p, const struct view_opts *o, struct strbu
 		char *err, size_t errlen);
 
 /*
+ * The HTML report (view_html.c), built section by section: begin, any
+ * number of profiles, texts and trusted markup, end (the script). A
+ * profile section holds its summary (bottleneck first), an interactive
+ * flame graph (zoom, exact search %, inverted toggle, tooltips, a
+ * samples-over-time strip with o->timeline), the top table and line
+ * listings of the top functions. No samples: a line saying so.
+ */
+void view_html_begin(struct strbuf *out, const char *title);
+int view_html_profile(struct strbuf *out, const struct profile *p, const struct view_opts *o,
+		      const char *heading, const char *summary, char *err, size_t errlen);
+void view_html_heading(struct strbuf *out, const char *heading);
+void view_html_text(struct strbuf *out, const char *heading, const char *text, const char *cls);
+void view_html_raw(struct strbuf *out, const char *heading, const char *markup);
+void view_html_end(struct strbuf *out);
+/* HTML-escaped text, made valid UTF-8, control characters to '?'. */
+void view_html_escape(struct strbuf *out, const char *s, size_t len);
+
+/*
  * pinch diff: two profiles of the same kind compared per function (the
  * leaf's function for memory sites). With o->value a share type (CPU:
  * shares of each side's total, change in percentage points) or, when
