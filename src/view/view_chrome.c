@@ -198,6 +198,31 @@ out:
 	return rc;
 }
 
+/* A name Perfetto accepts: view_add_name's sanitizing, plus C1 controls
+ * to '?' and the noncharacters U+FFFE/U+FFFF to U+FFFD. */
+static void add_trace_name(struct strbuf *sb, const char *s)
+{
+	struct strbuf t = STRBUF_INIT;
+	size_t i;
+
+	view_add_name(&t, s, 0);
+	for (i = 0; i < t.len; i++) {
+		unsigned char c = (unsigned char)t.buf[i];
+
+		if (c == 0xc2 && i + 1 < t.len && (unsigned char)t.buf[i + 1] < 0xa0) {
+			strbuf_addch(sb, '?');
+			i++;
+		} else if (c == 0xef && i + 2 < t.len && (unsigned char)t.buf[i + 1] == 0xbf &&
+			   (unsigned char)t.buf[i + 2] >= 0xbe) {
+			strbuf_addstr(sb, "\xef\xbf\xbd");
+			i += 2;
+		} else {
+			strbuf_addch(sb, c);
+		}
+	}
+	strbuf_release(&t);
+}
+
 static void add_us(struct strbuf *sb, uint64_t ns, int timeline)
 {
 	if (timeline)
@@ -231,7 +256,7 @@ int view_chrome(const struct profile *p, const struct view_opts *o, struct strbu
 		const struct profile_thread *t = profile_thread(p, (uint32_t)i);
 
 		strbuf_reset(&name);
-		view_add_name(&name, profile_string(p, t->name), 0);
+		add_trace_name(&name, profile_string(p, t->name));
 		strbuf_addf(out, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":",
 			    t->pid, t->tid);
 		json_quote(out, name.buf, name.len);
@@ -242,7 +267,7 @@ int view_chrome(const struct profile *p, const struct view_opts *o, struct strbu
 		const struct profile_thread *t = profile_thread(p, e->thread);
 
 		strbuf_reset(&name);
-		view_add_name(&name, vctx_fname(&c, e->func), 0);
+		add_trace_name(&name, vctx_fname(&c, e->func));
 		strbuf_addstr(out, "{\"name\":");
 		json_quote(out, name.buf, name.len);
 		strbuf_addf(out, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":", profile_type_name(p, o->value));
