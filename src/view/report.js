@@ -415,6 +415,83 @@
 		}
 	};
 
+	/* ---- load results: latency percentiles (log tail), RPS and errors, verdicts ---- */
+	var SVGNS = 'http://www.w3.org/2000/svg';
+	function sv(tag, attrs, text) {
+		var e = document.createElementNS(SVGNS, tag);
+		for (var k in attrs) e.setAttribute(k, attrs[k]);
+		if (text !== undefined) e.textContent = text;
+		return e;
+	}
+	/* series: [{pts: [[x, y]...], color, label}]; xticks: [[x, label]...] */
+	function chart(parent, title, series, xticks, xlab, ylab) {
+		var W = 720, H = 260, L = 64, R = 16, T = 28, B = 40, xmax = 0, ymax = 0;
+		series.forEach(function (s) { s.pts.forEach(function (p) { if (p[0] > xmax) xmax = p[0]; if (p[1] > ymax) ymax = p[1]; }); });
+		if (!xmax) xmax = 1;
+		if (!ymax) ymax = 1;
+		var g = sv('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, 'class': 'chart' });
+		g.appendChild(sv('text', { x: L, y: 18, 'font-size': 14 }, title));
+		var X = function (x) { return L + (W - L - R) * x / xmax; }, Y = function (y) { return H - B - (H - T - B) * y / ymax; };
+		for (var k = 0; k <= 4; k++) {
+			var yv = ymax * k / 4;
+			g.appendChild(sv('line', { x1: L, x2: W - R, y1: Y(yv), y2: Y(yv), stroke: '#ddd' }));
+			g.appendChild(sv('text', { x: L - 4, y: Y(yv) + 4, 'font-size': 11, 'text-anchor': 'end' }, yv >= 100 ? yv.toFixed(0) : yv.toPrecision(3)));
+		}
+		xticks.forEach(function (t) {
+			if (t[0] > xmax * 1.0001) return;
+			g.appendChild(sv('line', { x1: X(t[0]), x2: X(t[0]), y1: T, y2: H - B, stroke: '#eee' }));
+			g.appendChild(sv('text', { x: X(t[0]), y: H - B + 14, 'font-size': 11, 'text-anchor': 'middle' }, t[1]));
+		});
+		g.appendChild(sv('text', { x: (L + W - R) / 2, y: H - 6, 'font-size': 12, 'text-anchor': 'middle' }, xlab));
+		g.appendChild(sv('text', { x: 12, y: (T + H - B) / 2, 'font-size': 12, 'text-anchor': 'middle', transform: 'rotate(-90 12 ' + (T + H - B) / 2 + ')' }, ylab));
+		series.forEach(function (s, i) {
+			var d = s.pts.map(function (p, j) { return (j ? 'L' : 'M') + X(p[0]).toFixed(1) + ' ' + Y(p[1]).toFixed(1); }).join('');
+			if (d) g.appendChild(sv('path', { d: d, fill: 'none', stroke: s.color, 'stroke-width': 2, 'class': 'series' }));
+			g.appendChild(sv('rect', { x: W - R - 150, y: T + 4 + i * 16, width: 10, height: 10, fill: s.color }));
+			g.appendChild(sv('text', { x: W - R - 135, y: T + 13 + i * 16, 'font-size': 11 }, s.label));
+		});
+		parent.appendChild(g);
+		return g;
+	}
+
+	function LoadResult(sec, data) {
+		var r = data.result, box = sec.querySelector('.loadbox');
+		this.data = data;
+		var ticks = [[0, '0 %'], [1, '90 %'], [2, '99 %'], [3, '99.9 %'], [4, '99.99 %'], [5, '99.999 %'], [6, '99.9999 %']];
+		var series = [{ pts: data.pct, color: 'rgb(220,90,30)', label: 'latency (ms)' }];
+		if (data.pct_uncorrected && data.pct_uncorrected.length)
+			series.push({ pts: data.pct_uncorrected, color: 'rgb(90,120,200)', label: 'uncorrected (ms)' });
+		chart(box, 'Latency by percentile (log tail, as HdrHistogram plots it)', series, ticks, 'percentile', 'ms');
+		var tk = data.ticks, tt = tk.map(function (t) { return [t[0], t[0].toFixed(0) + ' s']; });
+		var step = Math.max(1, Math.ceil(tt.length / 10));
+		tt = tt.filter(function (x, i) { return i % step === 0; });
+		chart(box, 'Requests and errors per second', [
+			{ pts: tk.map(function (t) { return [t[0], t[1]]; }), color: 'rgb(40,150,80)', label: 'requests/s' },
+			{ pts: tk.map(function (t) { return [t[0], t[2]]; }), color: 'rgb(200,40,40)', label: 'errors/s' }], tt, 'seconds', 'per second');
+		chart(box, 'Latency per second', [
+			{ pts: tk.map(function (t) { return [t[0], t[3]]; }), color: 'rgb(120,120,120)', label: 'p50 (ms)' },
+			{ pts: tk.map(function (t) { return [t[0], t[4]]; }), color: 'rgb(220,90,30)', label: 'p99 (ms)' }], tt, 'seconds', 'ms');
+		var rows = [];
+		(r.verdict || []).forEach(function (v) {
+			rows.push([v.metric, v.value_ms !== undefined ? v.value_ms.toFixed(2) + ' ms' : String(v.value), v.rating]);
+		});
+		(r.thresholds || []).forEach(function (t) {
+			rows.push([t.threshold, t.actual === null || t.actual === undefined ? '-' : t.actual + ' ' + t.unit, t.pass ? 'pass' : 'FAIL']);
+		});
+		var tb = el('table', 'top verdict'), h = el('tr');
+		['Metric', 'Value', 'Verdict'].forEach(function (c) { h.appendChild(el('th', '', c)); });
+		tb.appendChild(h);
+		rows.forEach(function (row) {
+			var tr = el('tr');
+			row.forEach(function (c) { tr.appendChild(el('td', '', c)); });
+			tb.appendChild(tr);
+		});
+		box.appendChild(el('h3', '', 'Verdict'));
+		box.appendChild(tb);
+		this.verdictRows = rows.length;
+		this.charts = box.querySelectorAll('svg.chart').length;
+	}
+
 	/* ---- start ---- */
 	var profiles = [];
 	var secs = document.querySelectorAll('section.prof');
@@ -425,6 +502,14 @@
 			profiles.push(new Profile(secs[i], JSON.parse(js.textContent)));
 		} catch (e) {
 			errors.push('section ' + i + ': ' + e.message);
+		}
+	}
+	var loads = [], lsecs = document.querySelectorAll('section.load');
+	for (i = 0; i < lsecs.length; i++) {
+		try {
+			loads.push(new LoadResult(lsecs[i], JSON.parse(lsecs[i].querySelector('script.ldata').textContent)));
+		} catch (e) {
+			errors.push('load section ' + i + ': ' + e.message);
 		}
 	}
 	var tReady = performance.now();
@@ -460,6 +545,10 @@
 				r.range = { first_half: t1, second_half: t2, all: p.cur.total[0] };
 			}
 			res.sections.push(r);
+		});
+		res.loads = loads.map(function (l) {
+			return { charts: l.charts, verdict_rows: l.verdictRows, points: l.data.pct.length, ticks: l.data.ticks.length,
+				requests: l.data.result.requests, p99_ms: l.data.result.latency_ms.p99 };
 		});
 		res.errors = errors;
 		var pre = el('pre', '', JSON.stringify(res));

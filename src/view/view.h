@@ -107,6 +107,9 @@ void view_html_heading(struct strbuf *out, const char *heading);
 void view_html_text(struct strbuf *out, const char *heading, const char *text, const char *cls);
 void view_html_raw(struct strbuf *out, const char *heading, const char *markup);
 void view_html_end(struct strbuf *out);
+/* JSON text made safe inside <script>: '<', '>' and '&' as \u escapes
+ * (they only occur inside strings in JSON). */
+void view_html_json(struct strbuf *out, const char *json, size_t len);
 /* HTML-escaped text, made valid UTF-8, control characters to '?'. */
 void view_html_escape(struct strbuf *out, const char *s, size_t len);
 

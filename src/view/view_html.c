@@ -95,6 +95,20 @@ static void add_jstr(struct strbuf *out, struct strbuf *tmp, const char *s)
 	strbuf_release(&q);
 }
 
+void view_html_json(struct strbuf *out, const char *json, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = json[i];
+
+		if (c == '<' || c == '>' || c == '&')
+			strbuf_addf(out, "\\u%04x", (unsigned)c);
+		else
+			strbuf_addch(out, c);
+	}
+}
+
 static void add_u64(struct strbuf *out, uint64_t v)
 {
 	char tmp[24];

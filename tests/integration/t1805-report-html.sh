@@ -109,6 +109,24 @@ assert a["search"]["pct"] == round(100 * 1000000 / a["total"], 2), a
 assert "spike" in p["names"], p["names"]
 PY
 
+# load: charts and the verdict table of a 2 s run against load-faultsrv
+. "$here/lib-load.sh"
+start_faultsrv
+"$PINCH" load -d 2s -c 2 -t 1 --html l.html --threshold 'p99<5s' --json "$FS_URL/ok" > l.json 2>l.err
+stop_faultsrv
+ok "load: wrote the page" grep -q "wrote l.html: HTML report" l.err
+selftest l.html "" > lst.json
+ok "load: three charts, verdict rows, the run's numbers" python3 - <<'PY'
+import json
+d = json.load(open("lst.json")); r = json.load(open("l.json"))
+assert d["errors"] == [], d["errors"]
+l = d["loads"][0]
+assert l["charts"] == 3, l
+assert l["verdict_rows"] == len(r["verdict"]) + 1, (l, r["verdict"])
+assert l["requests"] == r["requests"] and l["p99_ms"] == r["latency_ms"]["p99"], (l, r["latency_ms"])
+assert l["ticks"] >= 1 and l["points"] >= 2, l
+PY
+
 exit_status 1 "a memory recording given to report --html is refused" "$PINCH" report --html x.html mem.rec
 "$PINCH" report --html x.html mem.rec 2> mixed.err
 ok "hint names pinch mem report --html" grep -q "hint: it is a memory recording: pinch mem report --html" mixed.err
