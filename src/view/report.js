@@ -3,9 +3,9 @@
  * <script type="application/json" class="pdata">: the call tree in
  * preorder (d: depth, f: function, s: self value; node 0 is the root),
  * function names, kinds and locations, and optionally the samples per time
- * bin (bins.e[b]: node, value pairs). Drawn on a canvas: only frames
- * wider than a third of a pixel are drawn, search runs over all nodes and
- * its % is computed from values, never from pixels.
+ * bin (bins.e[b]: node, value pairs). Drawn on a canvas: only frames at
+ * least a pixel wide are drawn (zoom shows the rest), search runs over all
+ * nodes and its % is computed from values, never from pixels.
  * #selftest[=QUERY] in the URL runs checks on load and writes the results
  * as JSON into <pre id="selftest-result"> (tests/integration/t1805).
  */
@@ -47,6 +47,9 @@
 	/* A tree in preorder: parent, inclusive total and subtree end per node. */
 	function Tree(d, f, s) {
 		var n = d.length, i, stack = [];
+		if (!(d instanceof Int32Array)) d = Int32Array.from(d);
+		if (!(f instanceof Int32Array)) f = Int32Array.from(f);
+		if (!(s instanceof Float64Array)) s = Float64Array.from(s);
 		this.n = n; this.d = d; this.f = f; this.self = s;
 		this.parent = new Int32Array(n);
 		this.total = new Float64Array(n);
@@ -178,18 +181,15 @@
 		g.textBaseline = 'middle';
 		var rects = [], z = this.zoom, zt = t.total[z] || 1, scale = W / zt, i;
 		var inv = this.inverted, match = this.match, names = this.names, kinds = this.data.kinds;
+		var colors = this.colors || (this.colors = new Array(names.length));
 		var yOf = function (depth) { return inv ? depth * FH : H - (depth + 1) * FH; };
 		var self = this;
 		function box(node, x, w) {
-			var y = yOf(t.d[node]), name = self.label(node);
-			var m = match && node > 0 && match[t.f[node]];
-			g.fillStyle = m ? 'rgb(200,70,230)' : node === 0 ? 'rgb(200,190,235)' : hue(name, kinds[t.f[node]]);
+			var y = yOf(t.d[node]), fi = t.f[node];
+			var m = match && node > 0 && match[fi];
+			g.fillStyle = m ? 'rgb(200,70,230)' : node === 0 ? 'rgb(200,190,235)' :
+				colors[fi] || (colors[fi] = hue(names[fi], kinds[fi]));
 			g.fillRect(x, y, Math.max(w - 0.5, 0.5), FH - 1);
-			if (w > 24) {
-				g.fillStyle = '#000';
-				var chars = Math.floor((w - 6) / 6.5), s = name.length > chars ? name.slice(0, Math.max(chars - 1, 1)) + '\u2026' : name;
-				g.fillText(s, x + 3, y + FH / 2);
-			}
 			rects.push({ x: x, y: y, w: w, node: node, m: !!m });
 		}
 		/* ancestors of the zoomed frame: full width */
@@ -200,10 +200,18 @@
 			var w = t.total[i] * scale, dd = t.d[i];
 			var x = xs[dd];
 			xs[dd] = x + w;
-			if (w < 0.34) { i = t.end[i]; continue; }
+			if (w < 1) { i = t.end[i]; continue; }
 			xs[dd + 1] = x;
 			box(i, x, w);
 			i++;
+		}
+		/* labels in one pass: one fill style */
+		g.fillStyle = '#000';
+		for (i = 0; i < rects.length; i++) {
+			var q = rects[i];
+			if (q.w < 40) continue;
+			var name = self.label(q.node), chars = Math.floor((q.w - 6) / 6.5);
+			g.fillText(name.length > chars ? name.slice(0, Math.max(chars - 1, 1)) + '\u2026' : name, q.x + 3, q.y + FH / 2);
 		}
 		this.rects = rects;
 	};
@@ -255,10 +263,11 @@
 			if (m[t.f[i]]) { sum += t.total[i]; cover = t.end[i]; }
 		}
 		this.match = m;
-		var p = pct(sum, t.total[0]);
+		var p = pct(sum, t.total[0]), t1 = performance.now();
 		this.matched.textContent = 'Matched: ' + p + ' % (' + fmt(sum, this.unit) + ')';
 		this.draw();
-		return { pct: Number(p), value: sum, ms: performance.now() - t0 };
+		var t2 = performance.now();
+		return { pct: Number(p), value: sum, ms: t2 - t0, compute_ms: t1 - t0, draw_ms: t2 - t1 };
 	};
 
 	Profile.prototype.rebuild = function () {
@@ -314,7 +323,7 @@
 				n += b.c[k];
 			}
 			this.sel = [b0, b1];
-			this.cur = new Tree(this.data.d, this.data.f, s);
+			this.cur = new Tree(this.fwd.d, this.fwd.f, s);
 			var w = b.dur / b.n;
 			this.selInfo.textContent = 'selected ' + fmt(b0 * w, 'nanoseconds') + ' \u2013 ' +
 				fmt((b1 + 1) * w, 'nanoseconds') + ': ' + n + ' samples, ' + fmt(this.cur.total[0], this.unit);
@@ -514,6 +523,7 @@
 	}
 	var tReady = performance.now();
 	document.body.setAttribute('data-ready-ms', tReady.toFixed(1));
+	var tSelf = performance.now();
 
 	if (/^#selftest/.test(location.hash)) {
 		var q = decodeURIComponent(location.hash.replace(/^#selftest=?/, ''));
@@ -526,7 +536,8 @@
 			r.table_rows = p.table.rows.length - 1;
 			if (q) {
 				var s = p.doSearch(q);
-				r.search = { q: q, pct: s.pct, value: s.value, ms: s.ms, matched_text: p.matched.textContent,
+				r.search = { q: q, pct: s.pct, value: s.value, ms: s.ms, compute_ms: s.compute_ms, draw_ms: s.draw_ms,
+					matched_text: p.matched.textContent,
 					highlighted: uniq(p.rects.filter(function (x) { return x.m; }).map(function (x) { return p.label(x.node); })) };
 			}
 			p.setInverted(true);
@@ -550,6 +561,7 @@
 			return { charts: l.charts, verdict_rows: l.verdictRows, points: l.data.pct.length, ticks: l.data.ticks.length,
 				requests: l.data.result.requests, p99_ms: l.data.result.latency_ms.p99 };
 		});
+		res.selftest_ms = performance.now() - tSelf;
 		res.errors = errors;
 		var pre = el('pre', '', JSON.stringify(res));
 		pre.id = 'selftest-result';
