@@ -173,11 +173,20 @@ static void add_header(struct strbuf *out, const struct profile *p, const char *
 		strbuf_addf(out, ", %s call graph", cg);
 	if (freq)
 		strbuf_addf(out, ", %s Hz", freq);
-	strbuf_addstr(out, "\nduration:  ");
-	strbuf_add_duration(out, (double)st->duration_ns);
-	strbuf_addf(out, ", %" PRIu64 " sample%s (", st->samples, st->samples == 1 ? "" : "s");
-	strbuf_add_duration(out, (double)profile_total(p, 1));
-	strbuf_addf(out, " CPU), %" PRIu64 " lost", st->lost);
+	if (st->duration_ns || !profile_meta(p, "import")) {
+		strbuf_addstr(out, "\nduration:  ");
+		strbuf_add_duration(out, (double)st->duration_ns);
+		strbuf_addstr(out, ", ");
+	} else {
+		strbuf_addstr(out, "\nsamples:   ");	/* folded stacks, pprof: no time span */
+	}
+	strbuf_addf(out, "%" PRIu64 " sample%s", st->samples, st->samples == 1 ? "" : "s");
+	if (!strcmp(profile_type_unit(p, 1), "nanoseconds")) {
+		strbuf_addstr(out, " (");
+		strbuf_add_duration(out, (double)profile_total(p, 1));
+		strbuf_addstr(out, " CPU)");
+	}
+	strbuf_addf(out, ", %" PRIu64 " lost", st->lost);
 	if (st->unreadable)
 		strbuf_addf(out, ", %" PRIu64 " unreadable", st->unreadable);
 	if (st->truncated)
