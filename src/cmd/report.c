@@ -412,6 +412,19 @@ static int try_import(const struct report_cfg *cfg, const char *path, struct pro
 	return EXIT_OK;
 }
 
+/* The recording options of cfg for cpuprof_build. */
+static void set_cpuprof_opts(const struct report_cfg *cfg, struct cpuprof_opts *copts)
+{
+	copts->no_inline = cfg->no_inline;
+	copts->native = cfg->native;
+	copts->idle = cfg->idle;
+	copts->user_only = cfg->user_only;
+	copts->pid = (uint32_t)cfg->pid;
+	copts->tid = (uint32_t)cfg->tid;
+	copts->comm = cfg->comm;
+	copts->dso = cfg->dso;
+}
+
 /* --sort: a comma list of self|total (the order) and sym|dso (the rows);
  * "dso,sym" names rows binary`function. */
 static int parse_sort(const char *keys, enum view_sort *order, enum profile_group *group)
@@ -697,14 +710,7 @@ int cmd_report(int argc, char **argv)
 			errorf("--html writes a file of its own: use it without --json, -i, another view or export");
 			return EXIT_USAGE;
 		}
-		copts.no_inline = cfg.no_inline;
-		copts.native = cfg.native;
-		copts.idle = cfg.idle;
-		copts.user_only = cfg.user_only;
-		copts.pid = (uint32_t)cfg.pid;
-		copts.tid = (uint32_t)cfg.tid;
-		copts.comm = cfg.comm;
-		copts.dso = cfg.dso;
+		set_cpuprof_opts(&cfg, &copts);
 		return report_html(&cfg, &copts, argv, nargs);
 	}
 	if (cfg.file && (rc = try_import(&cfg, cfg.file, &p, &st)) >= 0) {
@@ -718,14 +724,7 @@ int cmd_report(int argc, char **argv)
 		status = rc;
 		goto out;
 	}
-	copts.no_inline = cfg.no_inline;
-	copts.native = cfg.native;
-	copts.idle = cfg.idle;
-	copts.user_only = cfg.user_only;
-	copts.pid = (uint32_t)cfg.pid;
-	copts.tid = (uint32_t)cfg.tid;
-	copts.comm = cfg.comm;
-	copts.dso = cfg.dso;
+	set_cpuprof_opts(&cfg, &copts);
 	if (cfg.chrome)
 		copts.timeline = &tl;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
