@@ -227,6 +227,28 @@ static int write_html(const struct mem_report *r, const struct mem_opts *o, cons
 
 	strbuf_addf(&title, "pinch mem report: %s", path);
 	view_html_begin(&page, title.buf);
+	/* the bottleneck first: the biggest allocator, peak holder, leaker */
+	for (size_t i = 0; i < sizeof(fg) / sizeof(fg[0]); i++) {
+		static const char *const word[] = { "most allocated:", "most at the peak:", "most leaked:" };
+		struct view_opts vo;
+		struct strbuf top = STRBUF_INIT;
+		char terr[256];
+
+		view_opts_init(&vo);
+		vo.value = (size_t)fg[i].what;
+		vo.count_value = (size_t)fg[i].what + 1;
+		vo.limit = 1;
+		if (profile_total(r->prof, vo.value) > 0 && !view_top(r->prof, &vo, &top, terr, sizeof(terr)) &&
+		    !strncmp(top.buf, "hottest:", 8)) {
+			const char *nl = strchr(top.buf, '\n');
+
+			strbuf_addf(&sb, "%-18s", word[i]);
+			strbuf_add(&sb, top.buf + 9, nl ? (size_t)(nl - top.buf - 9) + 1 : top.len - 9);
+		}
+		strbuf_release(&top);
+	}
+	if (sb.len)
+		strbuf_addch(&sb, '\n');
 	mem_report_summary(r, &sb);
 	view_html_text(&page, NULL, sb.buf, "summary");
 	strbuf_reset(&sb);

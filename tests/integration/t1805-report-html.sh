@@ -97,6 +97,8 @@ PY
 out=$("$PINCH" mem report mem.rec --html m.html)
 is "$out" "wrote m.html: HTML report of mem.rec" "mem: wrote line"
 ok "mem: timeline SVG inline" grep -q '<svg xmlns' m.html
+ok "mem: the biggest allocator first" grep -q '<pre class="summary">most allocated:   spike' m.html
+ok "mem: the biggest leak named" grep -q '^most leaked:      leak_big' m.html
 selftest m.html leak_big > mst.json
 ok "mem: three flame graphs, leak_big's share of leaked bytes" python3 - <<'PY'
 import json
