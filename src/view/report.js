@@ -239,11 +239,10 @@
 		var text = this.describe(q.node);
 		this.tip.textContent = text;
 		this.details.textContent = text;
-		var r = this.canvas.getBoundingClientRect(), box = this.canvas.parentNode.getBoundingClientRect();
+		var box = this.canvas.parentNode.getBoundingClientRect();
 		this.tip.style.display = 'block';
 		this.tip.style.left = Math.min(e.clientX - box.left + 12, box.width - 320) + 'px';
 		this.tip.style.top = (e.clientY - box.top + 14) + 'px';
-		void r;
 	};
 
 	/* Exact matched share: values of matching nodes not under another match. */

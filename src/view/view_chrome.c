@@ -63,10 +63,9 @@ static int cev_cmp(const void *a, const void *b)
 	return 0;
 }
 
-static const struct view_timeline *sort_tl;
-
-static int tl_cmp(const void *a, const void *b)
+static int tl_cmp(const void *a, const void *b, void *ctx)
 {
+	const struct view_timeline *sort_tl = ctx;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
 
 	if (sort_tl->thread[i] != sort_tl->thread[j])
@@ -100,8 +99,7 @@ static int chrome_timeline(struct vctx *c, const struct view_timeline *tl, struc
 	}
 	for (i = 0; i < tl->n; i++)
 		ord[i] = i;
-	sort_tl = tl;
-	qsort(ord, tl->n, sizeof(*ord), tl_cmp);
+	qsort_r(ord, tl->n, sizeof(*ord), tl_cmp, (void *)tl);
 	for (i = 0; i <= tl->n && !rc; i++) {
 		size_t k = i < tl->n ? ord[i] : 0;
 		uint32_t len = 0, d, same = 0;
