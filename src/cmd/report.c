@@ -10,9 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "core/json.h"
@@ -20,7 +17,6 @@
 #include "core/strbuf.h"
 #include "core/strdist.h"
 #include "model/cpuprof.h"
-#include "model/import.h"
 #include "model/profile.h"
 #include "model/recfile.h"
 #include "view/view.h"
@@ -269,145 +265,32 @@ static int open_recording(struct report_cfg *cfg, struct strbuf *path, struct re
 	return -1;
 }
 
-/* perf.data as perf script text: runs perf (the one reader of its format). */
-static int run_perf_script(const char *path, struct strbuf *out, char *err, size_t errlen)
-{
-	int outp[2], errp[2], status;
-	struct strbuf e = STRBUF_INIT;
-	pid_t pid;
-	char buf[65536];
-	ssize_t n;
-
-	if (pipe(outp))
-		return -errno;
-	if (pipe(errp)) {
-		close(outp[0]);
-		close(outp[1]);
-		return -errno;
-	}
-	pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "cannot run perf: %s", strerror(errno));
-		return -EIO;
-	}
-	if (pid == 0) {
-		char *argv[] = { "perf", "script", "-i", (char *)path, "-F",
-				 "comm,pid,tid,time,period,event,ip,sym,dso", NULL };
-
-		dup2(outp[1], 1);
-		dup2(errp[1], 2);
-		close(outp[0]);
-		close(errp[0]);
-		execvp("perf", argv);
-		_exit(127);
-	}
-	close(outp[1]);
-	close(errp[1]);
-	while ((n = read(outp[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0 && strbuf_add(out, buf, (size_t)n))
-			break;
-	close(outp[0]);
-	while ((n = read(errp[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0 && e.len < 4096)
-			strbuf_add(&e, buf, (size_t)n);
-	close(errp[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-		snprintf(err, errlen, "reading perf.data needs perf, which is not installed (Debian: linux-perf)");
-		strbuf_release(&e);
-		return -ENOENT;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		const char *nl;
-
-		strbuf_rtrim(&e);
-		nl = strrchr(e.buf ? e.buf : "", '\n');
-		snprintf(err, errlen, "perf script failed: %s", e.len ? (nl ? nl + 1 : e.buf) : "no message");
-		strbuf_release(&e);
-		return -EIO;
-	}
-	strbuf_release(&e);
-	return 0;
-}
-
-/*
- * Another tool's profile in place of a recording: folded stacks, perf
- * script text, perf.data (through perf script) or pprof, told apart by
- * content. -1 when path is a pinch recording (or cannot be read: the
- * recording reader says why), else an exit status; *p and *st are set on
- * success.
- */
+/* Another tool's profile in place of a recording (cmd_import_profile);
+ * the recording options do not apply to it. -1 when path is a pinch
+ * recording, else an exit status; *p and *st are set on success. */
 static int try_import(const struct report_cfg *cfg, const char *path, struct profile **p,
 		      struct cpuprof_stats *st)
 {
-	struct strbuf data = STRBUF_INIT;
-	enum import_format f;
-	char err[256] = "";
 	uint64_t samples = 0;
-	int rc, fd = open(path, O_RDONLY | O_CLOEXEC);
-	char head[8];
-	ssize_t n;
+	int rc = cmd_import_profile("report", path, p, &samples);
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, head, sizeof(head));
-	close(fd);
-	if (n <= 0 || (n == 8 && !memcmp(head, "PINCHREC", 8)))
-		return -1;
-	rc = strbuf_read_file(&data, path, (size_t)1 << 31);
-	if (rc) {
-		errorf("cannot read '%s': %s", path, strerror(-rc));
-		return EXIT_FAIL;
-	}
-	f = import_detect(data.buf, data.len);
-	if (f == IMPORT_PINCH) {
-		strbuf_release(&data);
-		return -1;
-	}
-	if (f == IMPORT_UNKNOWN) {
-		errorf("'%s' is not a pinch recording, perf.data, perf script output, folded stacks or pprof", path);
-		strbuf_release(&data);
-		return EXIT_FAIL;
-	}
+	if (rc != EXIT_OK)
+		return rc;
 	if (cfg->pid || cfg->tid || cfg->comm || cfg->dso || cfg->user_only || cfg->idle || cfg->native ||
 	    cfg->no_inline) {
-		errorf("'%s' is %s: the filters and --user-only, --idle, --native, --no-inline work on pinch recordings",
-		       path, import_format_name(f));
-		strbuf_release(&data);
+		errorf("'%s' is not a pinch recording: the filters and --user-only, --idle, --native, --no-inline work on pinch recordings",
+		       path);
+		profile_free(*p);
+		*p = NULL;
 		return EXIT_USAGE;
-	}
-	if (f == IMPORT_PERF_DATA) {
-		struct strbuf text = STRBUF_INIT;
-
-		rc = run_perf_script(path, &text, err, sizeof(err));
-		strbuf_release(&data);
-		if (rc) {
-			errorf("cannot read '%s': %s", path, err);
-			strbuf_release(&text);
-			return EXIT_FAIL;
-		}
-		data = text;
-		f = IMPORT_PERF_SCRIPT;
-	}
-	rc = import_profile(f, data.buf, data.len, p, &samples, err, sizeof(err));
-	strbuf_release(&data);
-	if (rc) {
-		errorf("cannot read '%s' (%s): %s", path, import_format_name(f), err);
-		return EXIT_FAIL;
 	}
 	memset(st, 0, sizeof(*st));
 	st->samples = samples;
 	st->finished = 1;
 	{
 		const char *d = profile_meta(*p, "duration_ns");
-		struct strbuf mode = STRBUF_INIT;
 
 		st->duration_ns = d ? strtoull(d, NULL, 10) : 0;
-		strbuf_addf(&mode, "imported from %s", n >= 8 && !memcmp(head, "PERFILE2", 8) ?
-			    "perf.data (perf script)" : import_format_name(f));
-		profile_set_meta(*p, "mode", mode.buf);
-		strbuf_release(&mode);
 	}
 	return EXIT_OK;
 }

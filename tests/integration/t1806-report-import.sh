@@ -5,7 +5,8 @@
 # shares as perf report on the same file (0.05 point) and as pinch's own
 # recording of the workload (1 point); folded and pprof exports of a pinch
 # recording read back to the same stacks; every view works on imports;
-# malformed input is a message with the line (or byte) number.
+# malformed input is a message with the line (or byte) number; pinch diff
+# reads them too.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/report-lib.sh"
@@ -25,6 +26,12 @@ ok "pprof: read back to the same stacks" cmp cpu.folded pprof.folded
 is "$(share cpu.pb.gz sixty)" "$(share cpu.rec sixty)" "pprof: sixty's share as the recording's"
 ok "pprof: --lines sixty finds its source" sh -c "'$PINCH' report cpu.pb.gz --lines sixty | grep -q 'SPIN(x, 60 \* UNIT)'"
 ok "folded: header names the format" sh -c "'$PINCH' report cpu.folded | grep -q '^mode: *imported from folded stacks'"
+"$PINCH" diff cpu.rec cpu.pb.gz --json --limit 0 > diff.json
+ok "diff: a recording against its pprof export: no change" python3 -c '
+import json
+d = json.load(open("diff.json"))
+assert d["rows"] and all(r["self_change_pp"] == 0 and r["status"] == "same" for r in d["rows"]), d["rows"][:3]
+'
 gunzip -c cpu.pb.gz > cpu.pb
 "$PINCH" report cpu.pb --collapsed > raw.folded
 ok "pprof without gzip" cmp cpu.folded raw.folded
