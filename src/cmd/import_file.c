@@ -106,7 +106,7 @@ int cmd_import_profile(const char *cmd, const char *path, struct profile **p, ui
 		return -1;
 	}
 	if (f == IMPORT_UNKNOWN) {
-		fprintf(stderr, "pinch %s: '%s' is not a pinch recording, perf.data, perf script output, folded stacks or pprof\n",
+		fprintf(stderr, "pinch %s: cannot read '%s': not a pinch recording, perf.data, perf script output, folded stacks or pprof\n",
 			cmd, path);
 		strbuf_release(&data);
 		return EXIT_FAIL;

@@ -87,7 +87,7 @@ ok "pprof: names the byte" grep -q "byte [0-9]*:" e.txt
 head -c 3000 /dev/urandom | tr -d '\n' | sed 's/^/\x01/' > junk.bin
 exit_status 1 "unknown content" "$PINCH" report junk.bin
 cp "$TMP/.out" e.txt
-ok "lists the formats read" grep -q "is not a pinch recording, perf.data, perf script output, folded stacks or pprof" e.txt
+ok "lists the formats read" grep -q "cannot read .junk.bin.: not a pinch recording, perf.data, perf script output, folded stacks or pprof" e.txt
 printf '# only a comment\n' > empty.folded
 exit_status 1 "a file with no stacks" "$PINCH" report empty.folded
 done_testing
