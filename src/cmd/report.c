@@ -406,8 +406,10 @@ static int html_section(struct report_cfg *cfg, const struct cpuprof_opts *base,
 		goto built;
 	}
 	rc = open_recording(&one, &path, &r);
-	if (rc >= 0)
-		return rc;
+	if (rc >= 0) {
+		status = rc;
+		goto out;
+	}
 	copts.timeline = &tl;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
 	if (rc) {

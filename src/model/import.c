@@ -893,9 +893,12 @@ static int import_pprof(struct builder *b, const char *buf, size_t len, uint64_t
 	nt = pp.types.n / 2;
 	if (!nt)
 		PP_ERR("pprof: no sample types (not a profile.proto?)");
-	qsort(pp.loc, pp.n_loc, sizeof(*pp.loc), cmp_loc);
-	qsort(pp.fn, pp.n_fn, sizeof(*pp.fn), cmp_fn);
-	qsort(pp.map, pp.n_map, sizeof(*pp.map), cmp_map);
+	if (pp.n_loc)
+		qsort(pp.loc, pp.n_loc, sizeof(*pp.loc), cmp_loc);
+	if (pp.n_fn)
+		qsort(pp.fn, pp.n_fn, sizeof(*pp.fn), cmp_fn);
+	if (pp.n_map)
+		qsort(pp.map, pp.n_map, sizeof(*pp.map), cmp_map);
 	/* types: a count type first, the shown one second, the rest after */
 	value_idx = nt - 1;
 	for (i = 0; i < nt; i++) {
@@ -1017,7 +1020,7 @@ static int import_pprof(struct builder *b, const char *buf, size_t len, uint64_t
 			struct pp_loc key, *l;
 
 			key.id = slocs.v[i];
-			l = bsearch(&key, pp.loc, pp.n_loc, sizeof(*pp.loc), cmp_loc);
+			l = pp.n_loc ? bsearch(&key, pp.loc, pp.n_loc, sizeof(*pp.loc), cmp_loc) : NULL;
 			if (!l)
 				PP_ERR("byte %zu: a sample names location %llu, which is not there", at,
 				       (unsigned long long)slocs.v[i]);
@@ -1027,7 +1030,7 @@ static int import_pprof(struct builder *b, const char *buf, size_t len, uint64_t
 				const char *mod = "";
 
 				mk.id = l->mapping;
-				m = l->mapping ? bsearch(&mk, pp.map, pp.n_map, sizeof(*pp.map), cmp_map) : NULL;
+				m = l->mapping && pp.n_map ? bsearch(&mk, pp.map, pp.n_map, sizeof(*pp.map), cmp_map) : NULL;
 				if (m) {
 					mod = pp_str(&pp, m->file, &ml);
 					mod = basename_n(mod, &ml);
@@ -1050,7 +1053,7 @@ static int import_pprof(struct builder *b, const char *buf, size_t len, uint64_t
 					const char *nm = "?", *fn = "";
 
 					fk.id = pp.lines.v[2 * (l->first_line + k)];
-					f = bsearch(&fk, pp.fn, pp.n_fn, sizeof(*pp.fn), cmp_fn);
+					f = pp.n_fn ? bsearch(&fk, pp.fn, pp.n_fn, sizeof(*pp.fn), cmp_fn) : NULL;
 					if (f) {
 						nm = pp_str(&pp, f->name, &nl);
 						fn = pp_str(&pp, f->file, &fl);

@@ -248,7 +248,8 @@ int view_chrome(const struct profile *p, const struct view_opts *o, struct strbu
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	qsort(ev.e, ev.n, sizeof(*ev.e), cev_cmp);
+	if (ev.n)
+		qsort(ev.e, ev.n, sizeof(*ev.e), cev_cmp);
 	strbuf_addstr(out, "{\"traceEvents\":[\n");
 	for (i = 0; i < profile_n_threads(p); i++) {
 		const struct profile_thread *t = profile_thread(p, (uint32_t)i);
