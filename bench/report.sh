@@ -4,11 +4,49 @@
 # in one run: median of N runs of each, and the ratio pinch/perf.
 #
 # usage: bench/report.sh [BUILD_DIR] [SECONDS] [RUNS]   (default build 60 3)
+#        bench/report.sh [BUILD_DIR] html [RUNS]          (only the HTML report part)
+#
+# The HTML report part: `pinch report --html`'s renderer on the big
+# synthetic profile (1 M samples, ~50,000 distinct stacks; view-dump -p big):
+# CPU seconds and peak RSS; then the page in headless Chromium, timed by
+# the page's own #selftest hook: ready (parse + first draw + table) and
+# one search (exact % over all nodes + redraw). Medians of RUNS.
 bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 build=${1:-build}
 secs=${2:-60}
 runs=${3:-3}
+
+html_bench() {
+	local dump=$build/tests/unit/view-dump t
+	t=$(mktemp -d /tmp/pinch-bench-html.XXXXXX)
+	[ -x "$dump" ] || { echo "bench/report.sh: $dump missing: build first" >&2; exit 1; }
+	for _ in $(seq "$runs"); do
+		/usr/bin/time -f '%U %S %M' -o "$t/time" "$dump" -p big html > "$t/big.html"
+		awk '{ printf "%.3f %d\n", $1 + $2, $3 / 1024 }' "$t/time" >> "$t/render"
+	done
+	echo "HTML report of 1 M samples / 50,000 stacks ($(stat -c %s "$t/big.html" | numfmt --to=iec) page), median of $runs"
+	echo "render (view-dump -p big html, includes building the profile): CPU $(cut -d' ' -f1 "$t/render" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') s, peak RSS $(cut -d' ' -f2 "$t/render" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') MiB"
+	for _ in $(seq "$runs"); do
+		mkdir -p "$t/prof"
+		timeout 300 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+			--disable-background-networking --disable-component-update --disable-sync \
+			--user-data-dir="$t/prof" --dump-dom "file://$t/big.html#selftest=hot_fn_1" 2>/dev/null |
+			sed -n 's/.*<pre id="selftest-result">\(.*\)<\/pre>.*/\1/p' |
+			python3 -c 'import json, sys; d = json.load(sys.stdin); s = d["sections"][0]["search"]
+print("%.1f %.1f %.1f %.1f %d" % (d["ready_ms"], s["ms"], s["compute_ms"], s["draw_ms"], len(d["errors"])))' >> "$t/browser"
+		rm -rf "$t/prof"
+	done
+	med() { cut -d' ' -f"$1" "$t/browser" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+	echo "chromium: ready $(med 1) ms, search $(med 2) ms (exact % $(med 3) ms + redraw $(med 4) ms), script errors $(med 5)"
+	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+	rm -rf "$t"
+}
+if [ "$secs" = html ]; then
+	runs=${3:-5}
+	html_bench
+	exit 0
+fi
 pinch=$(realpath "$build/pinch")
 w=$(realpath "$build/tests/workloads")
 command -v perf >/dev/null && [ -x /usr/bin/time ] || { echo "bench/report.sh: needs perf and /usr/bin/time" >&2; exit 1; }
@@ -44,3 +82,5 @@ echo "pinch report vs perf report (median of $runs; cpu-603010 deep, 999 Hz)"
 printf '%-34s %17s %17s %6s\n' "recording (pinch / perf size)" "pinch wall / cpu" "perf wall / cpu" "cpu ratio"
 row "fp, ${secs} s ($(stat -c %s fp.rec | numfmt --to=iec) / $(stat -c %s fp.data | numfmt --to=iec))" fp.rec fp.data
 row "dwarf, ${dsecs} s ($(stat -c %s dwarf.rec | numfmt --to=iec) / $(stat -c %s dwarf.data | numfmt --to=iec))" dwarf.rec dwarf.data
+echo
+html_bench

@@ -40,4 +40,13 @@ int cmd_stat(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
 int cmd_io(int argc, char **argv);
 
+#include <stdint.h>
+struct profile;
+/* Another tool's profile (perf.data through perf script, perf script text,
+ * folded stacks, pprof; src/cmd/import_file.c) where a pinch recording is
+ * expected. -1 when path is a pinch recording or cannot be opened (the
+ * recording reader then says why); else EXIT_OK with *p and *samples set,
+ * or an exit status after a "pinch CMD: ..." message. */
+int cmd_import_profile(const char *cmd, const char *path, struct profile **p, uint64_t *samples);
+
 #endif

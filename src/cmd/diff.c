@@ -59,7 +59,16 @@ static void errorf(const char *fmt, ...)
 static int open_side(struct side *s)
 {
 	char err[256] = "";
-	int rc = rec_reader_open(&s->r, s->path, err, sizeof(err));
+	uint64_t samples;
+	int rc = cmd_import_profile("diff", s->path, &s->p, &samples);
+
+	if (rc >= 0 && rc != EXIT_OK)
+		return rc;
+	if (rc == EXIT_OK) {
+		s->kind = REC_KIND_CPU;	/* imports are CPU-like: samples and a value */
+		return -1;
+	}
+	rc = rec_reader_open(&s->r, s->path, err, sizeof(err));
 
 	if (rc) {
 		if (err[0] >= 'A' && err[0] <= 'Z' && err[1] >= 'a' && err[1] <= 'z')
@@ -81,7 +90,9 @@ static int build_side(struct side *s, const struct diff_cfg *cfg)
 	char err[512] = "";
 	int rc;
 
-	if (s->kind == REC_KIND_CPU) {
+	if (s->p) {
+		rc = 0;	/* imported by open_side */
+	} else if (s->kind == REC_KIND_CPU) {
 		struct cpuprof_opts co = { 0 };
 		struct cpuprof_stats st;
 

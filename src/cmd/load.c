@@ -29,6 +29,8 @@
 #include "load/scenario.h"
 #include "load/threshold.h"
 #include "load/url.h"
+#include "model/hist.h"
+#include "view/view.h"
 #include "core/banned.h"
 
 #define UNSET LONG_MIN	/* an integer option not given */
@@ -59,6 +61,7 @@ struct load_opts {
 	int cookies;
 	long redirects;
 	const char *csv;
+	const char *html;
 };
 
 static int expect_cb(const struct opt *o, const char *arg, void *ctx)
@@ -128,6 +131,7 @@ struct tick_ctx {
 	struct load_hdrlog log, csv;
 	uint64_t prev_requests;
 	uint64_t planned_ns, requests;	/* the bounds, for the ETA */
+	struct strbuf *ticks;	/* --html: [s, requests/s, errors/s, p50 ms, p99 ms] rows */
 };
 
 static void on_tick(void *ctx, const struct load_tick *t)
@@ -139,6 +143,16 @@ static void on_tick(void *ctx, const struct load_tick *t)
 	if (tc->csv.f)
 		load_csv_row(&tc->csv, t->elapsed_ns, t->total->requests - tc->prev_requests, t->interval_errors,
 			     t->interval);
+	if (tc->ticks && t->interval_ns) {
+		double secs = (double)t->interval_ns / 1e9;
+
+		strbuf_addf(tc->ticks, "%s[%.3f,%.3f,%.3f,%.4f,%.4f]", tc->ticks->len > 1 ? "," : "",
+			    (double)t->elapsed_ns / 1e9,
+			    (double)(t->total->requests - tc->prev_requests) / secs,
+			    (double)t->interval_errors / secs,
+			    (double)hist_percentile(t->interval, 50) / 1e6,
+			    (double)hist_percentile(t->interval, 99) / 1e6);
+	}
 	tc->prev_requests = t->total->requests;
 	if (tc->tty) {
 		struct strbuf line = STRBUF_INIT;
@@ -148,6 +162,65 @@ static void on_tick(void *ctx, const struct load_tick *t)
 		fflush(stderr);
 		strbuf_release(&line);
 	}
+}
+
+/* ---------- HTML ---------- */
+
+/* [x, ms] points of the latency percentile curve, x = log10(1 / (1 - p)):
+ * the tail spread out as HdrHistogram's plots draw it, up to the
+ * resolution of the count. */
+static void add_pct_curve(struct strbuf *sb, const struct hist *h)
+{
+	double xmax = h->total > 1 ? log10((double)h->total) : 0;
+	int first = 1;
+
+	strbuf_addch(sb, '[');
+	if (xmax > 6)
+		xmax = 6;
+	for (double x = 0; x <= xmax + 1e-9; x += 0.05) {
+		double p = 100.0 * (1.0 - pow(10.0, -x));
+
+		strbuf_addf(sb, "%s[%.2f,%.4f]", first ? "" : ",", x, (double)hist_percentile(h, p) / 1e6);
+		first = 0;
+	}
+	if (h->total)
+		strbuf_addf(sb, "%s[%.2f,%.4f]", first ? "" : ",", xmax, (double)h->max / 1e6);
+	strbuf_addch(sb, ']');
+}
+
+static int write_load_html(const char *file, const struct load_result *r, const struct load_report *rep,
+			   const struct strbuf *ticks)
+{
+	struct strbuf page = STRBUF_INIT, text = STRBUF_INIT, js = STRBUF_INIT, title = STRBUF_INIT;
+	int rc;
+
+	strbuf_addf(&title, "pinch load: %s", rep->target);
+	view_html_begin(&page, title.buf);
+	load_report_text(&text, r, rep);
+	view_html_text(&page, NULL, text.buf, "summary");
+	strbuf_addstr(&js, "{\"result\":");
+	load_report_json(&js, r, rep);
+	strbuf_rtrim(&js);
+	strbuf_addstr(&js, ",\n\"pct\":");
+	add_pct_curve(&js, &r->lat);
+	if (r->target_rate > 0 && r->uncorrected.total) {
+		strbuf_addstr(&js, ",\n\"pct_uncorrected\":");
+		add_pct_curve(&js, &r->uncorrected);
+	}
+	strbuf_addstr(&js, ",\n\"ticks\":");
+	strbuf_add(&js, ticks->buf, ticks->len);
+	strbuf_addstr(&js, "]}");
+	strbuf_addstr(&page, "<section class=\"load\"><div class=\"loadbox\"></div>\n"
+		      "<script type=\"application/json\" class=\"ldata\">");
+	view_html_json(&page, js.buf, js.len);
+	strbuf_addstr(&page, "</script></section>\n");
+	view_html_end(&page);
+	rc = strbuf_write_file(&page, file);
+	strbuf_release(&page);
+	strbuf_release(&text);
+	strbuf_release(&js);
+	strbuf_release(&title);
+	return rc;
 }
 
 /* ---------- merge ---------- */
@@ -273,6 +346,7 @@ int cmd_load(int argc, char **argv)
 	struct tick_ctx tc;
 	struct load_profiler pr = { .record = 0, .server = 0, .errfd = -1 };
 	struct strbuf out = STRBUF_INIT, profile_path = STRBUF_INIT, bodybuf = STRBUF_INIT;
+	struct strbuf html_ticks = STRBUF_INIT;
 	const char *target_url = NULL;
 	char err[ERRLEN];
 	int nargs, rc = EXIT_USAGE, have_result = 0, have_profile = 0;
@@ -334,6 +408,8 @@ int cmd_load(int argc, char **argv)
 		  .help = "print the performance-target table (default; --no-verdict hides it)" },
 		{ .type = OPT_STRING, .long_name = "hdr-log", .value = &lo.hdr_log, .argh = "FILE",
 		  .help = "write per-second histograms (HdrHistogram log; 'pinch load merge' reads it)" },
+		{ .type = OPT_STRING, .long_name = "html", .value = &lo.html, .argh = "FILE",
+		  .help = "write one self-contained HTML report: latency percentiles, RPS and errors over time, verdicts" },
 		{ .type = OPT_STRING, .long_name = "csv", .value = &lo.csv, .argh = "FILE",
 		  .help = "write a per-second time series: requests, errors, p50, p90, p99" },
 		{ .type = OPT_GROUP, .help = "Profile under load" },
@@ -706,6 +782,10 @@ int cmd_load(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	tc.tty = isatty(2);
+	if (lo.html) {
+		strbuf_addch(&html_ticks, '[');
+		tc.ticks = &html_ticks;
+	}
 	tc.planned_ns = cfg.duration_ns;
 	tc.requests = cfg.requests;
 	if (load_run(&cfg, &res, on_tick, &tc, err, sizeof(err))) {
@@ -757,6 +837,16 @@ int cmd_load(int argc, char **argv)
 		}
 		strbuf_release(&js);
 	}
+	if (lo.html) {
+		int hrc = write_load_html(lo.html, &res, &rep, &html_ticks);
+
+		if (hrc) {
+			fprintf(stderr, "pinch load: cannot write '%s': %s\n", lo.html, strerror(-hrc));
+			rc = EXIT_FAIL;
+		} else {
+			fprintf(stderr, "pinch load: wrote %s: HTML report\n", lo.html);
+		}
+	}
 	if ((lo.json ? load_report_json(&out, &res, &rep) : load_report_text(&out, &res, &rep)) && rc == EXIT_OK)
 		rc = EXIT_CHECK;
 	fputs(out.buf, stdout);
@@ -778,5 +868,6 @@ out:
 	strbuf_release(&out);
 	strbuf_release(&profile_path);
 	strbuf_release(&bodybuf);
+	strbuf_release(&html_ticks);
 	return rc;
 }

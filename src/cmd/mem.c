@@ -41,6 +41,7 @@ struct mem_opts {
 	int json;
 	const char *svg;
 	const char *svg_timeline;
+	const char *pprof, *speedscope, *chrome, *html;
 	int collapsed;
 	const char *what;
 	const char *lines;
@@ -80,6 +81,10 @@ static int alloc_fn_cb(const struct opt *opt, const char *arg, void *ctx)
 	{ OPT_STRING, 0, "svg", &(o).svg, "FILE", "write a flame graph (of --what) to FILE", NULL, 0 }, \
 	{ OPT_STRING, 0, "svg-timeline", &(o).svg_timeline, "FILE", "write the memory-over-time chart to FILE", NULL, 0 }, \
 	{ OPT_FLAG, 0, "collapsed", &(o).collapsed, NULL, "print folded stacks (of --what)", NULL, 0 }, \
+	{ OPT_STRING, 0, "html", &(o).html, "FILE", "write one self-contained HTML report (timeline, leaks, sites, flame graphs)", NULL, 0 }, \
+	{ OPT_STRING, 0, "pprof", &(o).pprof, "FILE", "write a gzipped profile.proto (allocated, peak, leaked bytes and counts)", NULL, 0 }, \
+	{ OPT_STRING, 0, "speedscope", &(o).speedscope, "FILE", "write speedscope's JSON (of --what)", NULL, 0 }, \
+	{ OPT_STRING, 0, "chrome", &(o).chrome, "FILE", "write Chrome trace events (the call tree of --what, 1 byte = 1 us)", NULL, 0 }, \
 	{ OPT_STRING, 0, "what", &(o).what, "KIND", "allocated|peak|leaked (flame graphs; default allocated)", NULL, 0 }, \
 	{ OPT_STRING, 0, "lines", &(o).lines, "FUNC", "bytes allocated and net per source line of FUNC", NULL, 0 }, \
 	{ OPT_CALLBACK, 0, "alloc-fn", NULL, "PATTERN", "treat functions matching PATTERN as allocators, like malloc (repeatable)", alloc_fn_cb, 1 }, \
@@ -203,6 +208,79 @@ static int read_suppressions(const char *cmd, const char *path, struct strbuf *s
 		return EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* The HTML report: the summary (the biggest figure first), memory over
+ * time, leaks, top sites, the peak, and flame graphs of allocated, peak
+ * and leaked bytes. 0 or -errno with err set. */
+static int write_html(const struct mem_report *r, const struct mem_opts *o, const char *path,
+		      char *err, size_t errlen)
+{
+	static const struct { int what; const char *heading; } fg[] = {
+		{ MP_ALLOC_BYTES, "Allocated bytes" },
+		{ MP_PEAK_BYTES, "In use at the peak" },
+		{ MP_LEAK_BYTES, "Leaked bytes" },
+	};
+	struct strbuf page = STRBUF_INIT, sb = STRBUF_INIT, title = STRBUF_INIT;
+	const char *svg;
+	int rc = 0;
+
+	strbuf_addf(&title, "pinch mem report: %s", path);
+	view_html_begin(&page, title.buf);
+	/* the bottleneck first: the biggest allocator, peak holder, leaker */
+	for (size_t i = 0; i < sizeof(fg) / sizeof(fg[0]); i++) {
+		static const char *const word[] = { "most allocated:", "most at the peak:", "most leaked:" };
+		struct view_opts vo;
+		struct strbuf top = STRBUF_INIT;
+		char terr[256];
+
+		view_opts_init(&vo);
+		vo.value = (size_t)fg[i].what;
+		vo.count_value = (size_t)fg[i].what + 1;
+		vo.limit = 1;
+		if (profile_total(r->prof, vo.value) > 0 && !view_top(r->prof, &vo, &top, terr, sizeof(terr)) &&
+		    !strncmp(top.buf, "hottest:", 8)) {
+			const char *nl = strchr(top.buf, '\n');
+
+			strbuf_addf(&sb, "%-18s", word[i]);
+			strbuf_add(&sb, top.buf + 9, nl ? (size_t)(nl - top.buf - 9) + 1 : top.len - 9);
+		}
+		strbuf_release(&top);
+	}
+	if (sb.len)
+		strbuf_addch(&sb, '\n');
+	mem_report_summary(r, &sb);
+	view_html_text(&page, NULL, sb.buf, "summary");
+	strbuf_reset(&sb);
+	mem_report_timeline_svg(r, &sb);
+	svg = strstr(sb.buf, "<svg");
+	if (svg)
+		view_html_raw(&page, "Heap and RSS over time", svg);
+	strbuf_reset(&sb);
+	mem_report_leaks(r, &sb);
+	view_html_text(&page, NULL, sb.len ? sb.buf : "No leaks.", NULL);
+	strbuf_reset(&sb);
+	mem_report_top(r, 0, &sb);
+	mem_report_top(r, 1, &sb);
+	view_html_text(&page, NULL, sb.buf, NULL);
+	strbuf_reset(&sb);
+	mem_report_peak(r, &sb);
+	view_html_text(&page, NULL, sb.buf, NULL);
+	for (size_t i = 0; i < sizeof(fg) / sizeof(fg[0]) && !rc; i++) {
+		struct view_opts vo;
+
+		view_opts_init(&vo);
+		vo.value = (size_t)fg[i].what;
+		vo.count_value = (size_t)fg[i].what + 1;
+		rc = view_html_profile(&page, r->prof, &vo, fg[i].heading, NULL, err, errlen);
+	}
+	view_html_end(&page);
+	if (!rc && (rc = strbuf_write_file(&page, o->html)))
+		snprintf(err, errlen, "cannot write '%s': %s", o->html, strerror(-rc));
+	strbuf_release(&page);
+	strbuf_release(&sb);
+	strbuf_release(&title);
+	return rc;
 }
 
 /* Loads, symbolizes and prints the report of path. */
@@ -338,6 +416,45 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 		if (o->collapsed)
 			goto done;
 	}
+	if (o->pprof || o->speedscope || o->chrome) {
+		static const char *const names[] = { "pprof profile", "speedscope profile", "Chrome trace" };
+		int (*const views[])(const struct profile *, const struct view_opts *, struct strbuf *,
+				     char *, size_t) = { view_pprof, view_speedscope, view_chrome };
+		const char *files[] = { o->pprof, o->speedscope, o->chrome };
+		struct view_opts vo;
+		struct strbuf sb = STRBUF_INIT;
+
+		view_opts_init(&vo);
+		vo.value = (size_t)what;
+		vo.count_value = (size_t)what + 1;
+		vo.title = r.p->exe;
+		for (int i = 0; i < 3; i++) {
+			if (!files[i])
+				continue;
+			strbuf_reset(&sb);
+			rc = views[i](r.prof, &vo, &sb, err, sizeof(err));
+			if (!rc && (rc = strbuf_write_file(&sb, files[i])))
+				snprintf(err, sizeof(err), "'%s': %s", files[i], strerror(-rc));
+			if (rc) {
+				fprintf(stderr, "pinch %s: %s: %s\n", cmd, names[i], err);
+				status = EXIT_FAIL;
+			} else {
+				strbuf_addf(&wrote, "wrote %s: %s of %s bytes from %s\n", files[i], names[i],
+					    i == 0 ? "allocated, peak and leaked" :
+					    what == MP_ALLOC_BYTES ? "allocated" : what == MP_PEAK_BYTES ? "peak" : "leaked",
+					    path);
+			}
+		}
+		strbuf_release(&sb);
+	}
+	if (o->html) {
+		if (write_html(&r, o, path, err, sizeof(err))) {
+			fprintf(stderr, "pinch %s: html: %s\n", cmd, err);
+			status = EXIT_FAIL;
+		} else {
+			strbuf_addf(&wrote, "wrote %s: HTML report of %s\n", o->html, path);
+		}
+	}
 	if (o->svg_timeline) {
 		struct strbuf sb = STRBUF_INIT;
 
@@ -353,7 +470,7 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 	}
 	/* files asked for: say where they went; the text report only when
 	 * another output to the terminal is asked for too */
-	if ((o->svg || o->svg_timeline) && !o->lines && !o->json) {
+	if ((o->svg || o->svg_timeline || o->html || o->pprof || o->speedscope || o->chrome) && !o->lines && !o->json) {
 		fputs(wrote.buf, stdout);
 		goto done;
 	}

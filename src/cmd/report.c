@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct report_cfg {
 	int user_only;
 	int wide;
 	const char *svg;
+	const char *pprof, *speedscope, *chrome, *html;
 	int json;
 	const char *source_root;
 	int no_inline;
@@ -187,11 +189,20 @@ static void add_header(struct strbuf *out, const struct profile *p, const char *
 	add_cfi_note(out, p);
 	if (freq)
 		strbuf_addf(out, ", %s Hz", freq);
-	strbuf_addstr(out, "\nduration:  ");
-	strbuf_add_duration(out, (double)st->duration_ns);
-	strbuf_addf(out, ", %" PRIu64 " sample%s (", st->samples, st->samples == 1 ? "" : "s");
-	strbuf_add_duration(out, (double)profile_total(p, 1));
-	strbuf_addf(out, " CPU), %" PRIu64 " lost", st->lost);
+	if (st->duration_ns || !profile_meta(p, "import")) {
+		strbuf_addstr(out, "\nduration:  ");
+		strbuf_add_duration(out, (double)st->duration_ns);
+		strbuf_addstr(out, ", ");
+	} else {
+		strbuf_addstr(out, "\nsamples:   ");	/* folded stacks, pprof: no time span */
+	}
+	strbuf_addf(out, "%" PRIu64 " sample%s", st->samples, st->samples == 1 ? "" : "s");
+	if (!strcmp(profile_type_unit(p, 1), "nanoseconds")) {
+		strbuf_addstr(out, " (");
+		strbuf_add_duration(out, (double)profile_total(p, 1));
+		strbuf_addstr(out, " CPU)");
+	}
+	strbuf_addf(out, ", %" PRIu64 " lost", st->lost);
 	if (st->unreadable)
 		strbuf_addf(out, ", %" PRIu64 " unreadable", st->unreadable);
 	if (st->truncated)
@@ -275,6 +286,50 @@ static int open_recording(struct report_cfg *cfg, struct strbuf *path, struct re
 	return -1;
 }
 
+/* Another tool's profile in place of a recording (cmd_import_profile);
+ * the recording options do not apply to it. -1 when path is a pinch
+ * recording, else an exit status; *p and *st are set on success. */
+static int try_import(const struct report_cfg *cfg, const char *path, struct profile **p,
+		      struct cpuprof_stats *st)
+{
+	uint64_t samples = 0;
+	int rc = cmd_import_profile("report", path, p, &samples);
+
+	if (rc != EXIT_OK)
+		return rc;
+	if (cfg->pid || cfg->tid || cfg->comm || cfg->dso || cfg->user_only || cfg->idle || cfg->native ||
+	    cfg->no_inline) {
+		errorf("'%s' is not a pinch recording: the filters and --user-only, --idle, --native, --no-inline work on pinch recordings",
+		       path);
+		profile_free(*p);
+		*p = NULL;
+		return EXIT_USAGE;
+	}
+	memset(st, 0, sizeof(*st));
+	st->samples = samples;
+	st->finished = 1;
+	{
+		const char *d = profile_meta(*p, "duration_ns");
+
+		st->duration_ns = d ? strtoull(d, NULL, 10) : 0;
+	}
+	return EXIT_OK;
+}
+
+/* The recording options of cfg for cpuprof_build. */
+static void set_cpuprof_opts(const struct report_cfg *cfg, struct cpuprof_opts *copts)
+{
+	copts->no_inline = cfg->no_inline;
+	copts->native = cfg->native;
+	copts->idle = cfg->idle;
+	copts->gil = cfg->gil;
+	copts->user_only = cfg->user_only;
+	copts->pid = (uint32_t)cfg->pid;
+	copts->tid = (uint32_t)cfg->tid;
+	copts->comm = cfg->comm;
+	copts->dso = cfg->dso;
+}
+
 /* --sort: a comma list of self|total (the order) and sym|dso (the rows);
  * "dso,sym" names rows binary`function. */
 static int parse_sort(const char *keys, enum view_sort *order, enum profile_group *group)
@@ -299,6 +354,157 @@ static int parse_sort(const char *keys, enum view_sort *order, enum profile_grou
 	}
 	*group = !dso ? 0 : sym ? PROFILE_GROUP_MODULE_FUNCTION : PROFILE_GROUP_MODULE;
 	return 0;
+}
+
+/* The files asked for (--svg, --pprof, --speedscope, --chrome), each
+ * named in a "wrote" line. An exit status. */
+static int write_exports(const struct report_cfg *cfg, const struct profile *p,
+			 const struct view_opts *vo, const char *from, uint64_t samples)
+{
+	static const struct {
+		size_t off;
+		const char *what;
+		int (*view)(const struct profile *, const struct view_opts *, struct strbuf *,
+			    char *, size_t);
+	} ex[] = {
+		{ offsetof(struct report_cfg, svg), "flame graph", view_flamegraph },
+		{ offsetof(struct report_cfg, pprof), "pprof profile", view_pprof },
+		{ offsetof(struct report_cfg, speedscope), "speedscope profile", view_speedscope },
+		{ offsetof(struct report_cfg, chrome), "Chrome trace", view_chrome },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	char err[256];
+	int status = EXIT_OK, rc;
+
+	for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+		const char *file = *(const char *const *)((const char *)cfg + ex[i].off);
+
+		if (!file)
+			continue;
+		strbuf_reset(&sb);
+		err[0] = 0;
+		rc = ex[i].view(p, vo, &sb, err, sizeof(err));
+		if (rc) {
+			errorf("%s: %s", ex[i].what, err[0] ? err : strerror(-rc));
+			status = EXIT_FAIL;
+			continue;
+		}
+		rc = strbuf_write_file(&sb, file);
+		if (rc) {
+			errorf("cannot write '%s': %s", file, strerror(-rc));
+			status = EXIT_FAIL;
+			continue;
+		}
+		printf("wrote %s: %s of %" PRIu64 " sample%s from %s\n", file, ex[i].what, samples,
+		       samples == 1 ? "" : "s", from);
+	}
+	strbuf_release(&sb);
+	return status;
+}
+
+/* One recording's section of the HTML report: its summary (the
+ * bottleneck first, then the header) and its profile. An exit status. */
+static int html_section(struct report_cfg *cfg, const struct cpuprof_opts *base, const char *file,
+			struct strbuf *page)
+{
+	struct report_cfg one = *cfg;
+	struct strbuf path = STRBUF_INIT, top = STRBUF_INIT, sum = STRBUF_INIT, warnings = STRBUF_INIT;
+	struct cpuprof_opts copts = *base;
+	struct cpuprof_timeline tl = { 0 };
+	struct view_timeline vtl = { 0 };
+	struct rec_reader *r = NULL;
+	struct profile *p = NULL;
+	struct cpuprof_stats st;
+	struct view_opts vo;
+	char err[256] = "";
+	int rc, status = EXIT_FAIL;
+
+	one.file = file;
+	one.json = 1;	/* no "reading ..." line */
+	if (file && (rc = try_import(cfg, file, &p, &st)) >= 0) {
+		if (rc != EXIT_OK)
+			return rc;
+		strbuf_addstr(&path, file);
+		goto built;
+	}
+	rc = open_recording(&one, &path, &r);
+	if (rc >= 0) {
+		status = rc;
+		goto out;
+	}
+	copts.timeline = &tl;
+	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
+	if (rc) {
+		errorf("cannot read '%s': %s", path.buf, err);
+		if (rc == -EPROTO && rec_reader_header(r)->kind == REC_KIND_MEM)
+			fprintf(stderr, "hint: it is a memory recording: pinch mem report --html OUT '%s'\n", path.buf);
+		goto out;
+	}
+built:
+	view_opts_init(&vo);
+	vo.value = 1;
+	vo.count_value = 0;
+	vo.limit = 1;
+	vo.title = profile_meta(p, "command");
+	vtl.n = tl.n;
+	vtl.t_ns = tl.t_ns;
+	vtl.stack = tl.stack;
+	vtl.thread = tl.thread;
+	vtl.value = tl.value;
+	vtl.duration_ns = st.duration_ns;
+	vo.timeline = tl.n ? &vtl : NULL;
+	if (st.samples && !view_top(p, &vo, &top, err, sizeof(err)) && !strncmp(top.buf, "hottest:", 8)) {
+		const char *nl = strchr(top.buf, '\n');
+
+		strbuf_add(&sum, top.buf, nl ? (size_t)(nl - top.buf + 1) : top.len);
+	}
+	add_header(&sum, p, path.buf, &st);
+	strbuf_rtrim(&sum);
+	if (warnings.len) {
+		strbuf_addstr(&sum, "\n\nwarnings:\n");
+		strbuf_add(&sum, warnings.buf, warnings.len);
+		strbuf_rtrim(&sum);
+	}
+	vo.limit = 0;
+	rc = view_html_profile(page, p, &vo, path.buf, sum.buf, err, sizeof(err));
+	if (rc) {
+		errorf("html: %s", err);
+		goto out;
+	}
+	status = EXIT_OK;
+out:
+	cpuprof_timeline_release(&tl);
+	profile_free(p);
+	rec_reader_close(r);
+	strbuf_release(&path);
+	strbuf_release(&top);
+	strbuf_release(&sum);
+	strbuf_release(&warnings);
+	return status;
+}
+
+static int report_html(struct report_cfg *cfg, const struct cpuprof_opts *copts, char **files,
+		       int nfiles)
+{
+	struct strbuf page = STRBUF_INIT;
+	int i, rc, status = EXIT_OK;
+
+	view_html_begin(&page, "pinch report");
+	for (i = 0; i < (nfiles ? nfiles : 1) && status == EXIT_OK; i++)
+		status = html_section(cfg, copts, nfiles ? files[i] : NULL, &page);
+	if (status == EXIT_OK) {
+		view_html_end(&page);
+		rc = strbuf_write_file(&page, cfg->html);
+		if (rc) {
+			errorf("cannot write '%s': %s", cfg->html, strerror(-rc));
+			status = EXIT_FAIL;
+		} else {
+			printf("wrote %s: HTML report of %d recording%s\n", cfg->html, nfiles ? nfiles : 1,
+			       nfiles > 1 ? "s" : "");
+		}
+	}
+	strbuf_release(&page);
+	return status;
 }
 
 int cmd_report(int argc, char **argv)
@@ -331,6 +537,14 @@ int cmd_report(int argc, char **argv)
 		  .help = "folded stacks (flamegraph.pl input)" },
 		{ .type = OPT_STRING, .long_name = "svg", .value = &cfg.svg, .argh = "FILE",
 		  .help = "write an interactive flame graph SVG" },
+		{ .type = OPT_STRING, .long_name = "pprof", .value = &cfg.pprof, .argh = "FILE",
+		  .help = "write a gzipped profile.proto (go tool pprof, Pyroscope, Parca)" },
+		{ .type = OPT_STRING, .long_name = "speedscope", .value = &cfg.speedscope, .argh = "FILE",
+		  .help = "write speedscope's JSON file format" },
+		{ .type = OPT_STRING, .long_name = "chrome", .value = &cfg.chrome, .argh = "FILE",
+		  .help = "write Chrome trace events JSON (Perfetto, chrome://tracing): each thread's samples over time" },
+		{ .type = OPT_STRING, .long_name = "html", .value = &cfg.html, .argh = "FILE",
+		  .help = "write one self-contained HTML report of every recording given (flame graph, top table, lines)" },
 		{ .type = OPT_FLAG, .long_name = "json", .value = &cfg.json, .help = "machine-readable output" },
 		{ .type = OPT_STRING, .long_name = "source-root", .value = &cfg.source_root, .argh = "DIR",
 		  .help = "where --lines looks for relative source paths" },
@@ -355,7 +569,9 @@ int cmd_report(int argc, char **argv)
 	struct cpuprof_opts copts = { 0 };
 	struct view_opts vo;
 	char err[256] = "";
-	int nargs, rc, status = EXIT_FAIL, modes;
+	int nargs, rc, status = EXIT_FAIL, modes, files;
+	struct cpuprof_timeline tl = { 0 };
+	struct view_timeline vtl = { 0 };
 	const char *view_name = "top";
 	enum view_sort order;
 	enum profile_group group;
@@ -363,7 +579,7 @@ int cmd_report(int argc, char **argv)
 	nargs = opt_parse(argc, argv, opts, report_usage, 0, NULL);
 	if ((rc = cmd_opt_exit(nargs)) >= 0)
 		return rc;
-	if (nargs > 1) {
+	if (nargs > 1 && !cfg.html) {
 		errorf("too many arguments: '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
@@ -392,25 +608,34 @@ int cmd_report(int argc, char **argv)
 		errorf("--lines, --callers, --callees and --collapsed are different views: pick one");
 		return EXIT_USAGE;
 	}
-	if (cfg.svg && (modes || cfg.json)) {
-		errorf("--svg writes a file of its own: use it without --json or another view");
+	files = !!cfg.svg + !!cfg.pprof + !!cfg.speedscope + !!cfg.chrome;
+	if (files && (modes || cfg.json)) {
+		errorf("--svg, --pprof, --speedscope and --chrome write files of their own: use them without --json or another view");
 		return EXIT_USAGE;
 	}
 
+	if (cfg.html) {
+		if (files || modes || cfg.json || cfg.input) {
+			errorf("--html writes a file of its own: use it without --json, -i, another view or export");
+			return EXIT_USAGE;
+		}
+		set_cpuprof_opts(&cfg, &copts);
+		return report_html(&cfg, &copts, argv, nargs);
+	}
+	if (cfg.file && (rc = try_import(&cfg, cfg.file, &p, &st)) >= 0) {
+		if (rc != EXIT_OK)
+			return rc;
+		strbuf_addstr(&path, cfg.file);
+		goto built;
+	}
 	rc = open_recording(&cfg, &path, &r);
 	if (rc >= 0) {
 		status = rc;
 		goto out;
 	}
-	copts.no_inline = cfg.no_inline;
-	copts.native = cfg.native;
-	copts.idle = cfg.idle;
-	copts.gil = cfg.gil;
-	copts.user_only = cfg.user_only;
-	copts.pid = (uint32_t)cfg.pid;
-	copts.tid = (uint32_t)cfg.tid;
-	copts.comm = cfg.comm;
-	copts.dso = cfg.dso;
+	set_cpuprof_opts(&cfg, &copts);
+	if (cfg.chrome)
+		copts.timeline = &tl;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
 	if (rc) {
 		errorf("cannot read '%s': %s", path.buf, err);
@@ -418,6 +643,7 @@ int cmd_report(int argc, char **argv)
 			fprintf(stderr, "hint: it is a memory recording: pinch mem report '%s'\n", path.buf);
 		goto out;
 	}
+built:
 	if (group) {
 		struct profile *g = profile_regroup(p, group);
 
@@ -462,9 +688,18 @@ int cmd_report(int argc, char **argv)
 	vo.wide = cfg.wide;
 	vo.source_root = cfg.source_root;
 	vo.title = profile_meta(p, "command");
-	if (cfg.svg) {
-		view_name = "flame graph";
-		rc = view_flamegraph(p, &vo, &out, err, sizeof(err));
+	if (copts.timeline && !group) {
+		vtl.n = tl.n;
+		vtl.t_ns = tl.t_ns;
+		vtl.stack = tl.stack;
+		vtl.thread = tl.thread;
+		vtl.value = tl.value;
+		vtl.duration_ns = st.duration_ns;
+		vo.timeline = &vtl;
+	}
+	if (files) {
+		status = write_exports(&cfg, p, &vo, path.buf, st.samples);
+		goto out;
 	} else if (cfg.collapsed) {
 		/* Folded stacks count samples, as flamegraph.pl and perf do. */
 		vo.value = 0;
@@ -492,16 +727,7 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 
-	if (cfg.svg) {
-		rc = strbuf_write_file(&out, cfg.svg);
-		if (rc) {
-			errorf("cannot write '%s': %s", cfg.svg, strerror(-rc));
-			goto out;
-		}
-		printf("wrote %s: flame graph of %" PRIu64 " sample%s from %s\n", cfg.svg, st.samples,
-		       st.samples == 1 ? "" : "s",
-		       path.buf);
-	} else if (cfg.json) {
+	if (cfg.json) {
 		struct strbuf doc = STRBUF_INIT;
 
 		/* {"recording": {...}, "<view>": <the view's own JSON>} */
@@ -534,6 +760,7 @@ int cmd_report(int argc, char **argv)
 	}
 	status = EXIT_OK;
 out:
+	cpuprof_timeline_release(&tl);
 	profile_free(p);
 	rec_reader_close(r);
 	strbuf_release(&path);

@@ -52,6 +52,7 @@ struct builder {
 	struct cpuprof_stats *st;
 	int dwarf_mode;
 	uint64_t default_period;
+	uint64_t start_ns;
 
 	struct memo *memo;
 	size_t nmemo;
@@ -520,6 +521,45 @@ static uint32_t partial_loc(struct builder *b)
 		return UINT32_MAX;
 	b->partial_loc = profile_intern_location(b->p, &loc);
 	return b->partial_loc;
+void cpuprof_timeline_release(struct cpuprof_timeline *tl)
+{
+	free(tl->t_ns);
+	free(tl->stack);
+	free(tl->thread);
+	free(tl->value);
+	memset(tl, 0, sizeof(*tl));
+}
+
+static int timeline_add(struct cpuprof_timeline *tl, uint64_t t, uint32_t stack, uint32_t thread,
+			int64_t value)
+{
+	if (tl->n == tl->alloc) {
+		size_t na = tl->alloc ? tl->alloc * 2 : 4096;
+		uint64_t *nt = realloc(tl->t_ns, na * sizeof(*nt));
+		uint32_t *ns, *nth;
+		int64_t *nv;
+
+		if (nt)
+			tl->t_ns = nt;
+		ns = realloc(tl->stack, na * sizeof(*ns));
+		if (ns)
+			tl->stack = ns;
+		nth = realloc(tl->thread, na * sizeof(*nth));
+		if (nth)
+			tl->thread = nth;
+		nv = realloc(tl->value, na * sizeof(*nv));
+		if (nv)
+			tl->value = nv;
+		if (!nt || !ns || !nth || !nv)
+			return -ENOMEM;
+		tl->alloc = na;
+	}
+	tl->t_ns[tl->n] = t;
+	tl->stack[tl->n] = stack;
+	tl->thread[tl->n] = thread;
+	tl->value[tl->n] = value;
+	tl->n++;
+	return 0;
 }
 
 static int on_sample(struct builder *b, const struct rec *rec)
@@ -672,6 +712,10 @@ static int on_sample(struct builder *b, const struct rec *rec)
 	if (rc)
 		return rc;
 	b->st->samples++;
+	if (b->opts && b->opts->timeline)
+		return timeline_add(b->opts->timeline,
+				    v.s->time_ns > b->start_ns ? v.s->time_ns - b->start_ns : 0,
+				    stack, thread, values[1]);
 	return 0;
 }
 
@@ -718,6 +762,7 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 		goto out;
 	}
 	first_ns = h->start_mono_ns;
+	b->start_ns = first_ns;
 	rc = load_ksyms(b, r);
 	while (!rc && rec_reader_next(r, &rec) == 1) {
 		switch (rec.type) {

@@ -22,6 +22,17 @@ struct profile;
 struct rec_reader;
 struct strbuf;
 
+/* Every sample in file order, when asked for (the HTML report's time
+ * strip, the Chrome trace): time since the recording started, profile
+ * stack and thread ids, CPU nanoseconds. Freed with cpuprof_timeline_release. */
+struct cpuprof_timeline {
+	uint64_t *t_ns;
+	uint32_t *stack, *thread;
+	int64_t *value;
+	size_t n, alloc;
+};
+void cpuprof_timeline_release(struct cpuprof_timeline *tl);
+
 struct cpuprof_opts {
 	int no_inline;		/* 1: one location per address (no inline chain) */
 	int no_leaf_fix;	/* 1: use fp chains as the kernel recorded them */
@@ -34,6 +45,7 @@ struct cpuprof_opts {
 	 * "libc.so.6"). */
 	uint32_t pid, tid;
 	const char *comm, *dso;
+	struct cpuprof_timeline *timeline;	/* filled when not NULL */
 };
 
 struct cpuprof_stats {

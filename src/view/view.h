@@ -21,6 +21,16 @@ enum view_sort {
 	VIEW_SORT_TOTAL = 1,
 };
 
+/* Samples in time order of recording (CPU recordings): time since the
+ * start, stack and thread ids of the profile, value of o->value. */
+struct view_timeline {
+	size_t n;
+	const uint64_t *t_ns;
+	const uint32_t *stack, *thread;
+	const int64_t *value;
+	uint64_t duration_ns;
+};
+
 struct view_opts {
 	size_t value;		/* index of the sample type shown (e.g. cpu ns, bytes) */
 	size_t count_value;	/* index of a "samples"/"count" type, or SIZE_MAX */
@@ -36,6 +46,7 @@ struct view_opts {
 	const char *search;	/* flame graph: search applied on load (may be NULL) */
 	int width;		/* flame graph width in pixels (default 1200) */
 	int wide;		/* tables: whole function names, never shortened */
+	const struct view_timeline *timeline;	/* per-sample times, or NULL */
 };
 
 /* name shortened to fit width columns (the tables of
@@ -73,6 +84,34 @@ int view_pprof(const struct profile *p, const struct view_opts *o, struct strbuf
  * thread with by_thread) over shared function frames. */
 int view_speedscope(const struct profile *p, const struct view_opts *o, struct strbuf *out,
 		    char *err, size_t errlen);
+
+/* Chrome's trace event format (JSON, microseconds): with o->timeline the
+ * samples of each thread as nested "X" events (consecutive samples with the
+ * same frames merged); without, the call tree laid out like a flame
+ * graph (one unit of o->value = 1 us). Perfetto and chrome://tracing read it. */
+int view_chrome(const struct profile *p, const struct view_opts *o, struct strbuf *out,
+		char *err, size_t errlen);
+
+/*
+ * The HTML report (view_html.c), built section by section: begin, any
+ * number of profiles, texts and trusted markup, end (the script). A
+ * profile section holds its summary (bottleneck first), an interactive
+ * flame graph (zoom, exact search %, inverted toggle, tooltips, a
+ * samples-over-time strip with o->timeline), the top table and line
+ * listings of the top functions. No samples: a line saying so.
+ */
+void view_html_begin(struct strbuf *out, const char *title);
+int view_html_profile(struct strbuf *out, const struct profile *p, const struct view_opts *o,
+		      const char *heading, const char *summary, char *err, size_t errlen);
+void view_html_heading(struct strbuf *out, const char *heading);
+void view_html_text(struct strbuf *out, const char *heading, const char *text, const char *cls);
+void view_html_raw(struct strbuf *out, const char *heading, const char *markup);
+void view_html_end(struct strbuf *out);
+/* JSON text made safe inside <script>: '<', '>' and '&' as \u escapes
+ * (they only occur inside strings in JSON). */
+void view_html_json(struct strbuf *out, const char *json, size_t len);
+/* HTML-escaped text, made valid UTF-8, control characters to '?'. */
+void view_html_escape(struct strbuf *out, const char *s, size_t len);
 
 /*
  * pinch diff: two profiles of the same kind compared per function (the

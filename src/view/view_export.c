@@ -131,6 +131,12 @@ int view_pprof(const struct profile *p, const struct view_opts *o, struct strbuf
 	rc = vctx_init(&c, p, o, err, errlen);
 	if (rc)
 		return rc;
+	/* the functions' files (their most-sampled line's) */
+	if (vctx_sum(&c, UINT32_MAX)) {
+		snprintf(err, errlen, "out of memory");
+		vctx_release(&c);
+		return -ENOMEM;
+	}
 	hmap_init(&mods);
 	memset(&st, 0, sizeof(st));
 	strbuf_init(&st.pb, 0);

@@ -2,7 +2,7 @@
  * view-dump.c - test helper: renders one view of a synthetic profile to
  * stdout, so shell tests can lint JSON, parse SVG and drive a browser.
  *   view-dump VIEW [-j] [-t] [-f FUNC] [-s SEARCH] [-d DEPTH] [-p fixture|hostile|big]
- * VIEW: top lines callers callees collapsed flamegraph pprof speedscope.
+ * VIEW: top lines callers callees collapsed flamegraph pprof speedscope chrome html.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -156,7 +156,13 @@ int main(int argc, char **argv)
 		rc = view_pprof(p, &o, &out, err, sizeof(err));
 	else if (!strcmp(view, "speedscope"))
 		rc = view_speedscope(p, &o, &out, err, sizeof(err));
-	else
+	else if (!strcmp(view, "chrome"))
+		rc = view_chrome(p, &o, &out, err, sizeof(err));
+	else if (!strcmp(view, "html")) {
+		view_html_begin(&out, o.title ? o.title : "view-dump <html> & \"test\"");
+		rc = view_html_profile(&out, p, &o, prof, "hottest: <summary> & \"first\"", err, sizeof(err));
+		view_html_end(&out);
+	} else
 		rc = -EINVAL;
 	if (timing)
 		fprintf(stderr, "view-dump: %s took %.3f s (cpu %.3f s), %zu bytes\n", view,

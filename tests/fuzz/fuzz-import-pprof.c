@@ -1,0 +1,10 @@
+/*
+ * fuzz-import-pprof.c - the pprof (profile.proto, gzipped or raw) importer (model/import.c) on
+ * arbitrary bytes (fuzz-import.h: detect, import, render, check the sum).
+ */
+#include "fuzz-import.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_import(IMPORT_PPROF, data, size);
+}
