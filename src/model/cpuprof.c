@@ -521,6 +521,8 @@ static uint32_t partial_loc(struct builder *b)
 		return UINT32_MAX;
 	b->partial_loc = profile_intern_location(b->p, &loc);
 	return b->partial_loc;
+}
+
 void cpuprof_timeline_release(struct cpuprof_timeline *tl)
 {
 	free(tl->t_ns);
