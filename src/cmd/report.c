@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,18 +49,6 @@ struct report_cfg {
 	long pid, tid;		/* filters */
 	const char *comm, *dso;
 };
-
-static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errorf(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pinch report: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* A hint line naming up to five functions of p that look like func. */
 static void hint_similar(const struct profile *p, const char *func)
@@ -231,12 +218,12 @@ static int open_recording(struct report_cfg *cfg, struct strbuf *path, struct re
 	} else {
 		rc = cpuprof_find_newest(".", path);
 		if (rc == -ENOENT) {
-			errorf("no recording found: no CPU *.rec file in the current directory");
+			cmd_errorf("report", "no recording found: no CPU *.rec file in the current directory");
 			fprintf(stderr, "hint: run 'pinch record -- CMD' first, or name a FILE\n");
 			return EXIT_FAIL;
 		}
 		if (rc) {
-			errorf("cannot read the current directory: %s", strerror(-rc));
+			cmd_errorf("report", "cannot read the current directory: %s", strerror(-rc));
 			return EXIT_FAIL;
 		}
 		if (!cfg->json)
@@ -246,7 +233,7 @@ static int open_recording(struct report_cfg *cfg, struct strbuf *path, struct re
 	if (rc) {
 		if (err[0] >= 'A' && err[0] <= 'Z' && err[1] >= 'a' && err[1] <= 'z')
 			err[0] = (char)(err[0] - 'A' + 'a');	/* strerror's capital */
-		errorf("cannot read '%s': %s", path->buf, err);
+		cmd_errorf("report", "cannot read '%s': %s", path->buf, err);
 		if (rc == -EPROTONOSUPPORT)
 			fprintf(stderr, "hint: a newer pinch wrote it; report it with that version\n");
 		return EXIT_FAIL;
@@ -341,36 +328,36 @@ int cmd_report(int argc, char **argv)
 	if ((rc = cmd_opt_exit(nargs)) >= 0)
 		return rc;
 	if (nargs > 1) {
-		errorf("too many arguments: '%s'", argv[1]);
+		cmd_errorf("report", "too many arguments: '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
 	cfg.file = nargs ? argv[0] : NULL;	/* opt_parse puts non-options first */
 	if (cfg.input) {
 		if (cfg.file) {
-			errorf("two recordings given: '%s' and -i '%s'", cfg.file, cfg.input);
+			cmd_errorf("report", "two recordings given: '%s' and -i '%s'", cfg.file, cfg.input);
 			return EXIT_USAGE;
 		}
 		cfg.file = cfg.input;
 	}
 	if (parse_sort(cfg.sort, &order, &group)) {
-		errorf("bad --sort '%s': use self or total, and sym, dso or dso,sym", cfg.sort);
+		cmd_errorf("report", "bad --sort '%s': use self or total, and sym, dso or dso,sym", cfg.sort);
 		return EXIT_USAGE;
 	}
 	if (cfg.pid < 0 || cfg.pid > UINT32_MAX || cfg.tid < 0 || cfg.tid > UINT32_MAX) {
-		errorf("bad --pid or --tid: use a process or thread id");
+		cmd_errorf("report", "bad --pid or --tid: use a process or thread id");
 		return EXIT_USAGE;
 	}
 	if (cfg.limit < 0) {
-		errorf("bad --limit %ld: use 0 (all) or more", cfg.limit);
+		cmd_errorf("report", "bad --limit %ld: use 0 (all) or more", cfg.limit);
 		return EXIT_USAGE;
 	}
 	modes = !!cfg.lines + !!cfg.callers + !!cfg.callees + !!cfg.collapsed;
 	if (modes > 1) {
-		errorf("--lines, --callers, --callees and --collapsed are different views: pick one");
+		cmd_errorf("report", "--lines, --callers, --callees and --collapsed are different views: pick one");
 		return EXIT_USAGE;
 	}
 	if (cfg.svg && (modes || cfg.json)) {
-		errorf("--svg writes a file of its own: use it without --json or another view");
+		cmd_errorf("report", "--svg writes a file of its own: use it without --json or another view");
 		return EXIT_USAGE;
 	}
 
@@ -389,7 +376,7 @@ int cmd_report(int argc, char **argv)
 	copts.dso = cfg.dso;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
 	if (rc) {
-		errorf("cannot read '%s': %s", path.buf, err);
+		cmd_errorf("report", "cannot read '%s': %s", path.buf, err);
 		if (rc == -EPROTO && rec_reader_header(r)->kind == REC_KIND_MEM)
 			fprintf(stderr, "hint: it is a memory recording: pinch mem report '%s'\n", path.buf);
 		goto out;
@@ -398,7 +385,7 @@ int cmd_report(int argc, char **argv)
 		struct profile *g = profile_regroup(p, group);
 
 		if (!g) {
-			errorf("out of memory");
+			cmd_errorf("report", "out of memory");
 			goto out;
 		}
 		profile_free(p);
@@ -416,13 +403,13 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	if (st.samples == 0 && st.filtered) {
-		errorf("no sample of '%s' matches the filters (%" PRIu64 " left out)", path.buf,
+		cmd_errorf("report", "no sample of '%s' matches the filters (%" PRIu64 " left out)", path.buf,
 		       st.filtered);
 		fprintf(stderr, "hint: 'pinch report --threads' lists the processes and threads\n");
 		goto out;
 	}
 	if (st.samples == 0) {
-		errorf("'%s' holds no samples%s", path.buf,
+		cmd_errorf("report", "'%s' holds no samples%s", path.buf,
 		       st.truncated ? " (the recording is cut short)" : "");
 		fprintf(stderr, "hint: record longer, or check that the command ran: pinch record -- CMD\n");
 		goto out;
@@ -462,7 +449,7 @@ int cmd_report(int argc, char **argv)
 		rc = view_top(p, &vo, &out, err, sizeof(err));
 	}
 	if (rc) {
-		errorf("%s: %s", view_name, err[0] ? err : strerror(-rc));
+		cmd_errorf("report", "%s: %s", view_name, err[0] ? err : strerror(-rc));
 		if (rc == -ENOENT && vo.func && !strstr(err, "close"))
 			hint_similar(p, vo.func);
 		goto out;
@@ -471,7 +458,7 @@ int cmd_report(int argc, char **argv)
 	if (cfg.svg) {
 		rc = strbuf_write_file(&out, cfg.svg);
 		if (rc) {
-			errorf("cannot write '%s': %s", cfg.svg, strerror(-rc));
+			cmd_errorf("report", "cannot write '%s': %s", cfg.svg, strerror(-rc));
 			goto out;
 		}
 		printf("wrote %s: flame graph of %" PRIu64 " sample%s from %s\n", cfg.svg, st.samples,
