@@ -34,6 +34,7 @@ int cmd_report(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Prints "pinch CMD: <message>" and a newline to stderr (src/cmd/cmd.c). */
 void cmd_errorf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

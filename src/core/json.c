@@ -145,6 +145,21 @@ void json_double(struct json_writer *w, double v)
 		strbuf_addf(w->out, "%.6g", v);
 }
 
+void json_double_g(struct json_writer *w, double v, int digits)
+{
+	before_value(w);
+	if (!isfinite(v))
+		strbuf_addstr(w->out, "null");
+	else
+		strbuf_addf(w->out, "%.*g", digits, v);
+}
+
+void json_kdouble_g(struct json_writer *w, const char *key, double v, int digits)
+{
+	json_key(w, key);
+	json_double_g(w, v, digits);
+}
+
 void json_bool(struct json_writer *w, int v)
 {
 	before_value(w);

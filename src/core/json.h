@@ -31,6 +31,9 @@ void json_strn(struct json_writer *w, const char *s, unsigned long len);
 void json_int(struct json_writer *w, int64_t v);
 void json_uint(struct json_writer *w, uint64_t v);
 void json_double(struct json_writer *w, double v);
+/* A double with the given significant digits (json_double keeps 6). */
+void json_double_g(struct json_writer *w, double v, int digits);
+void json_kdouble_g(struct json_writer *w, const char *key, double v, int digits);
 void json_bool(struct json_writer *w, int v);
 void json_null(struct json_writer *w);
 /* key + value shorthands */
