@@ -26,6 +26,7 @@ struct cmd_struct {
 
 /* Keep sorted by name; "pinch help" lists them in this order. */
 static const struct cmd_struct commands[] = {
+	{ "baseline", cmd_baseline, "list, show, remove, save and compare saved results" },
 	{ "bench", cmd_bench, "time commands repeatedly: mean ± σ, CPU, RSS; baselines and comparisons" },
 	{ "diff", cmd_diff, "compare two recordings: the functions whose share or bytes changed most" },
 	{ "help", NULL, "show help for pinch or one of its commands" },

@@ -41,8 +41,8 @@ struct bench_opts {
 	long warmup, runs, min_runs, max_runs;
 	uint64_t max_time;
 	int shell, json, markdown, csv, no_progress;
-	const char *shell_path, *save, *compare, *fail_if_slower;
-	double alpha;
+	const char *shell_path;
+	struct cmd_baseline base;
 	const char *param_name, *param_list;
 };
 
@@ -110,21 +110,6 @@ static char *expand(const char *tmpl, const char *name, const char *value)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* "5%", "5", "2.5 %" -> 5, 5, 2.5; -1 on error. */
-static double parse_pct(const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	while (*end == ' ')
-		end++;
-	if (*end == '%')
-		end++;
-	if (end == s || *end || !(v >= 0) || v > 1e6)
-		return -1;
-	return v;
-}
-
 /* Takes -P NAME LIST (and --parameter-list NAME LIST) out of argv, before
  * "--"; the option parser knows one argument per option. */
 static int take_params(int *argc, char **argv, struct bench_opts *o)
@@ -180,7 +165,7 @@ static int add_cmd(struct bench_cmd **cmds, size_t *n, size_t *alloc, char *name
 
 int cmd_bench(int argc, char **argv)
 {
-	struct bench_opts o = { .min_runs = 10, .max_time = 3000000000ull, .alpha = 0.01 };
+	struct bench_opts o = { .min_runs = 10, .max_time = 3000000000ull };
 	const struct opt opts[] = {
 		{ .type = OPT_GROUP, .help = "Runs" },
 		{ .type = OPT_INT, .short_name = 'w', .long_name = "warmup", .value = &o.warmup, .argh = "N",
@@ -215,22 +200,14 @@ int cmd_bench(int argc, char **argv)
 		{ .type = OPT_FLAG, .long_name = "no-progress", .value = &o.no_progress,
 		  .help = "no progress bar (there is none when stderr is not a terminal)" },
 		{ .type = OPT_GROUP, .help = "Baselines (.pinch/baselines/NAME.json)" },
-		{ .type = OPT_STRING, .long_name = "save", .value = &o.save, .argh = "NAME",
-		  .help = "save the result as baseline NAME" },
-		{ .type = OPT_STRING, .long_name = "compare", .value = &o.compare, .argh = "NAME",
-		  .help = "compare with baseline NAME (Welch's t-test)" },
-		{ .type = OPT_STRING, .long_name = "fail-if-slower", .value = &o.fail_if_slower, .argh = "PCT",
-		  .help = "exit 3 when a command is significantly slower by more than PCT %" },
-		{ .type = OPT_DOUBLE, .long_name = "alpha", .value = &o.alpha, .argh = "P",
-		  .help = "significance level of --compare (0.01)" },
+		CMD_BASELINE_OPTS(o.base),
 		OPT_END_(),
 	};
 	struct bench_cmd *cmds = NULL;
 	size_t n = 0, alloc = 0, i;
 	struct bench_shell_cost shell_cost, *scp = NULL;
 	struct machine_facts mf;
-	struct strbuf out = STRBUF_INIT, cmp = STRBUF_INIT, dashed = STRBUF_INIT;
-	struct baseline_opts bo;
+	struct strbuf out = STRBUF_INIT, dashed = STRBUF_INIT;
 	struct progress prog = { 0 };
 	char err[512] = "";
 	int nargs, dash = -1, status = EXIT_OK, rc, formats;
@@ -262,8 +239,6 @@ int cmd_bench(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	formats = o.json + o.markdown + o.csv;
-	bo.alpha = o.alpha;
-	bo.fail_pct = -1;
 	if (formats > 1) {
 		cmd_errorf("bench", "--json, --markdown and --csv are exclusive: pick one");
 		return EXIT_USAGE;
@@ -274,42 +249,8 @@ int cmd_bench(int argc, char **argv)
 				    "--max-runs >= --min-runs, --max-time > 0");
 		return EXIT_USAGE;
 	}
-	if (!(o.alpha > 0 && o.alpha < 1)) {
-		cmd_errorf("bench", "bad --alpha %g: a probability between 0 and 1, such as 0.01", o.alpha);
-		return EXIT_USAGE;
-	}
-	if (o.fail_if_slower) {
-		if (!o.compare) {
-			cmd_errorf("bench", "--fail-if-slower needs --compare NAME");
-			return EXIT_USAGE;
-		}
-		bo.fail_pct = parse_pct(o.fail_if_slower);
-		if (bo.fail_pct < 0) {
-			cmd_errorf("bench", "bad --fail-if-slower '%s': a percentage such as 5%%", o.fail_if_slower);
-			return EXIT_USAGE;
-		}
-	}
-	if (o.save || o.compare) {
-		struct strbuf p = STRBUF_INIT;
-
-		if ((o.save && baseline_path(o.save, &p, err, sizeof(err))) ||
-		    (o.compare && baseline_path(o.compare, &p, err, sizeof(err)))) {
-			strbuf_release(&p);
-			cmd_errorf("bench", "%s", err);
-			return EXIT_USAGE;
-		}
-		strbuf_release(&p);
-	}
-	if (o.compare) {
-		/* Fail before the runs, not after: the baseline must exist. */
-		void *j;
-
-		if (baseline_load(o.compare, &j, err, sizeof(err))) {
-			cmd_errorf("bench", "%s", err);
-			return EXIT_USAGE;
-		}
-		baseline_free_json(j);
-	}
+	if ((rc = cmd_baseline_prepare("bench", &o.base)) >= 0)
+		return rc;
 	o.cfg.warmup = o.warmup;
 	o.cfg.runs = o.runs;
 	o.cfg.min_runs = o.min_runs;
@@ -432,31 +373,13 @@ int cmd_bench(int argc, char **argv)
 	else if (o.csv)
 		bench_csv(&out, cmds, n);
 	fputs(out.buf, stdout);
-	if (o.save || o.compare) {
+	if (o.base.save || o.base.compare) {
 		struct strbuf js = STRBUF_INIT;
 
 		bench_json(&js, cmds, n, &o.cfg, scp, &mf);
-		if (o.compare) {
-			rc = baseline_compare(o.compare, js.buf, &bo, &cmp, err, sizeof(err));
-			if (rc < 0) {
-				cmd_errorf("bench", "%s", err);
-				status = EXIT_USAGE;
-			} else {
-				fputs(formats ? "" : "\n", stdout);
-				fputs(cmp.buf, formats ? stderr : stdout);
-				if (rc == 1)
-					status = EXIT_CHECK;
-			}
-		}
-		if (o.save && status != EXIT_USAGE) {
-			if (baseline_save(o.save, js.buf, err, sizeof(err)) < 0) {
-				cmd_errorf("bench", "%s", err);
-				status = EXIT_FAIL;
-			} else {
-				fprintf(stderr, "pinch bench: saved baseline '%s' (%s/%s.json)\n", o.save, BASELINE_DIR,
-					o.save);
-			}
-		}
+		if (o.base.compare && !formats)
+			fputc('\n', stdout);
+		status = cmd_baseline_finish("bench", &o.base, js.buf, formats ? stderr : stdout, status);
 		strbuf_release(&js);
 	}
 restore:
@@ -471,7 +394,6 @@ out:
 		bench_cmd_release(&cmds[i]);
 	free(cmds);
 	strbuf_release(&out);
-	strbuf_release(&cmp);
 	strbuf_release(&dashed);
 	return status;
 }

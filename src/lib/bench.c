@@ -242,6 +242,8 @@ PINCH_API int pinch_bench_json(const struct pinch_bench_result *res, size_t n, i
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_init(&w, &sb, 1);
 	json_obj_begin(&w);
+	json_kstr(&w, "kind", "bench");
+	json_kint(&w, "schema", 1);
 	json_kint(&w, "pinch_bench", 1);
 	json_kstr(&w, "version", PINCH_VERSION);
 	json_kstr(&w, "datetime", stamp);
