@@ -28,6 +28,7 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{ "baseline", cmd_baseline, "list, show, remove, save and compare saved results" },
 	{ "bench", cmd_bench, "time commands repeatedly: mean ± σ, CPU, RSS; baselines and comparisons" },
+	{ "check", cmd_check, "judge results against performance targets: good, acceptable, degraded, poor" },
 	{ "diff", cmd_diff, "compare two recordings: the functions whose share or bytes changed most" },
 	{ "help", NULL, "show help for pinch or one of its commands" },
 	{ "load", cmd_load, "load an HTTP server: throughput, latency percentiles, verdict" },

@@ -36,6 +36,7 @@ int cmd_top(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Prints "pinch CMD: <message>" and a newline to stderr (src/cmd/cmd.c). */
 void cmd_errorf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
