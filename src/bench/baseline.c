@@ -316,24 +316,27 @@ static double num(json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* Fills a summary from a benchmark's "data" (raw times) or its "stats". */
+/* A benchmark's raw times ("data"), or NULL when it has fewer than 2. */
+static double *raw_times(json_t *b, size_t *n)
+{
+	json_t *data = json_object_get(b, "data");
+	double *x;
+
+	*n = json_array_size(data);
+	if (*n < 2)
+		return NULL;
+	x = malloc(*n * sizeof(*x));
+	for (size_t i = 0; x && i < *n; i++)
+		x[i] = json_number_value(json_array_get(data, i));
+	return x;
+}
+
+/* Fills a summary from a benchmark's "stats" (mean, stddev, rounds). */
 static void bench_summary(json_t *b, struct stats_summary *s)
 {
-	json_t *data = json_object_get(b, "data"), *st = json_object_get(b, "stats");
-	size_t n = json_array_size(data);
+	json_t *st = json_object_get(b, "stats");
 
 	memset(s, 0, sizeof(*s));
-	if (n >= 2) {
-		double *x = malloc(n * sizeof(*x));
-
-		if (x) {
-			for (size_t i = 0; i < n; i++)
-				x[i] = json_number_value(json_array_get(data, i));
-			stats_summarize(x, n, s);
-			free(x);
-			return;
-		}
-	}
 	s->mean = num(st, "mean");
 	s->stddev = num(st, "stddev");
 	s->n = json_is_integer(json_object_get(st, "rounds")) ?
@@ -376,7 +379,8 @@ static int compare_bench(json_t *base, json_t *cur, const struct baseline_opts *
 		struct stats_summary sb, sc;
 		struct stats_welch w;
 		char t1[32], t2[32], pb[32];
-		double change;
+		double change, vb, vc, p, *xb, *xc;
+		size_t nb, nc;
 		const char *verdict;
 
 		if (!name)
@@ -394,17 +398,34 @@ static int compare_bench(json_t *base, json_t *cur, const struct baseline_opts *
 				    "not in the baseline");
 			continue;
 		}
-		bench_summary(b, &sb);
-		bench_summary(c, &sc);
-		fmt_time(t1, sizeof(t1), sb.mean);
-		fmt_time(t2, sizeof(t2), sc.mean);
-		change = sb.mean > 0 ? (sc.mean - sb.mean) / sb.mean * 100 : NAN;
-		if (stats_welch(&sc, &sb, &w) < 0) {
-			w.p = NAN;
-			snprintf(pb, sizeof(pb), "n/a");
+		xb = raw_times(b, &nb);
+		xc = raw_times(c, &nc);
+		if (xb && xc) {
+			/* Raw runs: the medians and Mann-Whitney U, robust to
+			 * the outliers a busy machine adds. */
+			struct stats_mwu m;
+
+			vb = stats_median(xb, nb);
+			vc = stats_median(xc, nc);
+			p = stats_mann_whitney(xc, nc, xb, nb, &m) ? NAN : m.p;
 		} else {
-			fmt_p(pb, sizeof(pb), w.p);
+			/* Summaries only: the means and Welch's t-test. */
+			bench_summary(b, &sb);
+			bench_summary(c, &sc);
+			vb = sb.mean;
+			vc = sc.mean;
+			p = stats_welch(&sc, &sb, &w) ? NAN : w.p;
 		}
+		free(xb);
+		free(xc);
+		fmt_time(t1, sizeof(t1), vb);
+		fmt_time(t2, sizeof(t2), vc);
+		change = vb > 0 ? (vc - vb) / vb * 100 : NAN;
+		if (isnan(p))
+			snprintf(pb, sizeof(pb), "n/a");
+		else
+			fmt_p(pb, sizeof(pb), p);
+		w.p = p;
 		if (!(w.p < o->alpha))
 			verdict = "no significant change";
 		else if (change > 0)
@@ -570,7 +591,8 @@ int baseline_compare(const char *name, const char *result, const struct baseline
 	saved = jstr(base, "baseline", "saved");
 	strbuf_addf(out, "Compared with baseline '%s' (%s, saved %s)", name, kb, saved ? saved : "?");
 	if (!strcmp(kb, "bench"))
-		strbuf_addf(out, ": Welch's t-test, significant when p < %g\n", o->alpha);
+		strbuf_addf(out, ":\nmedians and Mann-Whitney U over the runs (means and Welch's t-test when only\n"
+				 "summaries were saved); a change is significant when p < %g\n", o->alpha);
 	else
 		strbuf_addstr(out, ": one run each, no significance test\n");
 	machine_note(base, cur, out);

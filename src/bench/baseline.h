@@ -4,8 +4,9 @@
  * pinch_bench_json) stored as .pinch/baselines/NAME.json with the
  * machine's facts and a "baseline" member (name, time saved) added.
  * A comparison is per kind:
- *   bench    per command: the mean's change with Welch's t-test on the raw
- *            runs ("data"), or on mean, stddev and rounds when they are absent;
+ *   bench    per command: the median's change and the Mann-Whitney U test
+ *            over the raw runs ("data"); with summaries only (libpinch
+ *            without data), the mean's change and Welch's t-test;
  *   load     p50, p99, RPS, error rate: one run each, no test;
  *   mem      peak, total and leaked bytes: exact figures, no test.
  * A metric regresses when it is worse by more than the bound and, where a

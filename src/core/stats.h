@@ -1,7 +1,9 @@
 /*
  * stats.h - summary statistics of a sample and the tests pinch bench's
- * --compare uses: Welch's unequal-variance t-test with its two-sided
- * p-value from the regularized incomplete beta function.
+ * --compare uses: the Mann-Whitney U test on raw runs (exact for small
+ * samples without ties), and Welch's unequal-variance t-test, its
+ * two-sided p-value from the regularized incomplete beta function, when
+ * only mean, stddev and count are known.
  */
 #ifndef PINCH_CORE_STATS_H
 #define PINCH_CORE_STATS_H
@@ -37,5 +39,16 @@ struct stats_welch {
 /* Welch's t-test of mean a versus mean b. Both samples need n >= 2; when
  * both variances are 0 the test is exact: p = 0 if the means differ, else 1. */
 int stats_welch(const struct stats_summary *a, const struct stats_summary *b, struct stats_welch *w);
+
+struct stats_mwu {
+	double u;	/* U of sample a: pairs (a_i, b_j) with a_i > b_j, ties 1/2 */
+	double z;	/* normal approximation (tie-corrected, continuity-corrected) */
+	double p;	/* two-sided; exact when there are no ties and na * nb <= 10000 */
+	int exact;
+};
+
+/* The Mann-Whitney U test of a[0..na) against b[0..nb): does one tend to
+ * be larger? Robust to outliers, no normality assumed. Needs na, nb >= 1. */
+int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, struct stats_mwu *r);
 
 #endif

@@ -59,6 +59,34 @@ int main(void)
 		c2.n = 1;
 		ok(stats_welch(&c1, &c2, &w) < 0, "n < 2 refused");
 	}
+	{
+		/* Complete separation of 5 and 5: U = 0, exact two-sided p =
+		 * 2 / C(10, 5) = 2 / 252; the normal approximation with
+		 * continuity correction: z = -12 / sqrt(275 / 12). */
+		static const double x[] = { 1, 2, 3, 4, 5 }, y[] = { 6, 7, 8, 9, 10 };
+		static const double t1[] = { 1, 2, 2, 3 }, t2[] = { 2, 3, 4, 5 };
+		static const double s1[] = { 1.1, 2.5, 3.3, 4.2, 5.9, 6.1 }, s2[] = { 1.5, 2.2, 3.9, 4.4, 5.0, 6.6 };
+		struct stats_mwu m;
+
+		ok(!stats_mann_whitney(x, 5, y, 5, &m), "Mann-Whitney runs");
+		near(m.u, 0, 0, "U = 0 for complete separation");
+		ok(m.exact, "no ties: the exact distribution");
+		near(m.p, 2.0 / 252, 1e-12, "exact p = 2/252");
+		near(m.z, -12 / sqrt(275.0 / 12), 1e-12, "z with continuity correction");
+		ok(!stats_mann_whitney(y, 5, x, 5, &m) && m.u == 25 && fabs(m.p - 2.0 / 252) < 1e-12,
+		   "the other way round: U = 25, same p");
+		ok(!stats_mann_whitney(s1, 6, s2, 6, &m), "interleaved samples");
+		near(m.u, 17, 0, "U of interleaved samples (0+2+2+3+5+5)");
+		/* 433 of the C(12, 6) = 924 arrangements have U <= 17 (counted
+		 * by enumerating them all): two-sided p = 866 / 924. */
+		near(m.p, 866.0 / 924, 1e-12, "exact p of interleaved samples");
+		ok(!stats_mann_whitney(t1, 4, t2, 4, &m) && !m.exact, "ties: the normal approximation");
+		/* ranks: 1, 3, 3, 5.5 | 3, 5.5, 7, 8: Ra = 12.5, U = 2.5;
+		 * var = 16/12 * (9 - (24 + 6) / 56) */
+		near(m.u, 2.5, 1e-12, "U with mid-ranks");
+		near(m.z, -(8 - 2.5 - 0.5) / sqrt(16.0 / 12 * (9 - 30.0 / 56)), 1e-12, "tie-corrected z");
+		near(m.p, erfc(fabs(m.z) / sqrt(2)), 1e-12, "two-sided normal p");
+	}
 	printf("1..%d\n", tap_count);
 	return tap_failed != 0;
 }
