@@ -34,8 +34,11 @@ is "$(stat -c %a .pinch/baselines)" 755 "the baselines directory is 0755"
 # No false alarm: 20 reruns of the same command.
 pass=0
 for i in $(seq 20); do
-	NAP_MS=50 "$PINCH" bench -r 6 --compare nap --fail-if-slower 10% "$W" >rerun.out 2>&1 && pass=$((pass + 1))
-	[ $? -ne 0 ] && sed 's/^/#   /' rerun.out
+	if NAP_MS=50 "$PINCH" bench -r 6 --compare nap --fail-if-slower 10% "$W" >rerun.out 2>&1; then
+		pass=$((pass + 1))
+	else
+		sed 's/^/#   /' rerun.out
+	fi
 done
 is "$pass" 20 "20 unchanged reruns: no false alarm"
 ok "the comparison names the baseline" grep -q "^Compared with baseline 'nap' (bench, saved .*):$" rerun.out
