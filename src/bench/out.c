@@ -63,8 +63,8 @@ void bench_text_cmd(struct strbuf *sb, const struct bench_cmd *c, size_t index)
 		    c->wall.mean * sc, u, c->wall.stddev * sc, u, c->user.mean * usc, uu, c->sys.mean * usc, uu);
 	strbuf_addf(sb, "  Range (min … max): %8.1f %s … %.1f %s    %zu run%s\n", c->wall.min * sc, u,
 		    c->wall.max * sc, u, c->n_runs, c->n_runs == 1 ? "" : "s");
-	strbuf_addf(sb, "  Median:            %8.1f %s    MAD %.1f %s    max RSS ", c->wall.median * sc, u,
-		    c->wall.mad * sc, u);
+	strbuf_addf(sb, "  Median:            %8.1f %s    MAD %.1f %s    max RSS %s", c->wall.median * sc, u,
+		    c->wall.mad * sc, u, c->max_rss_bytes <= c->rss_floor_bytes ? "≤ " : "");
 	strbuf_add_bytes(sb, (double)c->max_rss_bytes);
 	strbuf_addf(sb, "    %zu outlier%s\n", c->wall.outliers, c->wall.outliers == 1 ? "" : "s");
 	if (c->wall.outliers) {
@@ -182,6 +182,7 @@ void bench_json(struct strbuf *sb, const struct bench_cmd *c, size_t n, const st
 		json_kdouble_g(&w, "user", b->user.mean, 9);
 		json_kdouble_g(&w, "system", b->sys.mean, 9);
 		json_kuint(&w, "max_rss_bytes", b->max_rss_bytes);
+		json_kuint(&w, "rss_floor_bytes", b->rss_floor_bytes);
 		json_kuint(&w, "failed_runs", b->failed_runs);
 		json_obj_end(&w);
 		json_key(&w, "data");

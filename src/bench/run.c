@@ -156,6 +156,22 @@ static int spawn(char *const *argv, int show_output, struct bench_run *run)
 	return 0;
 }
 
+/* The calling process's peak RSS (VmHWM), 0 if unknown. */
+static uint64_t self_hwm_bytes(void)
+{
+	char line[128];
+	unsigned long long kb = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kb * 1024;
+}
+
 static int run_shell_cmd(const struct bench_cfg *cfg, const char *what, const char *text, char *err,
 			 size_t errlen)
 {
@@ -334,6 +350,8 @@ int bench_run_cmd(const struct bench_cfg *cfg, struct bench_cmd *c, const struct
 exec_failed:
 	snprintf(err, errlen, "cannot run '%s': %s", cfg->shell ? cfg->shell : argv[0], strerror(-rc));
 out:
+	if (!c->rss_floor_bytes)
+		c->rss_floor_bytes = self_hwm_bytes();
 	bench_cmd_summarize(c);
 	if (cfg->cleanup && rc != -EINTR) {
 		char e2[256];

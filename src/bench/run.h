@@ -28,6 +28,10 @@ struct bench_cmd {
 	size_t n_runs, alloc_runs;
 	struct stats_summary wall, user, sys;
 	uint64_t max_rss_bytes;	/* the largest of the runs */
+	/* pinch's own peak RSS when it spawned the runs: the kernel counts the
+	 * spawner's memory, shared until exec, in the child's max RSS, so a
+	 * figure at or below this is only an upper bound */
+	uint64_t rss_floor_bytes;
 	size_t failed_runs;
 };
 
