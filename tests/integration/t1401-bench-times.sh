@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # t1401-bench-times.sh - pinch bench measures commands whose cost is
-# known: sleeps (wall time never below the sleep; the fastest of 5 runs
-# within 40 ms of it: a loaded 2-core machine delays wake-ups, and the
-# median by 100 ms and more at a load average of 20), bench-work's CPU burn (user + system within 10 ms of SPIN_MS) and
-# its touched memory (max RSS at least TOUCH_MIB, at most 16 MiB over).
-# Exact counts: runs, warmups, prepare/setup/cleanup invocations, -P
-# expansion and the relative summary's ratio, outliers planted by a slow run; outputs (JSON, Markdown,
-# CSV), --shell, --ignore-failure, and the failures of bad input.
+# known: sleeps (no run below the sleep; the fastest of 5 within 100 ms
+# above it: a 2-core machine at load average 20 to 40 delays wake-ups by
+# tens of milliseconds, medians by more), bench-work's CPU burn (user +
+# system within 10 ms of SPIN_MS) and its touched memory (max RSS at
+# least TOUCH_MIB, at most 16 MiB over). Exact counts: runs, warmups,
+# prepare/setup/cleanup invocations, -P expansion, the relative summary's
+# ratio, outliers planted by a slow run; outputs (JSON, Markdown, CSV),
+# --shell, --ignore-failure, and the failures of bad input.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 W=$PINCH_WORKLOADS/bench-work
@@ -23,7 +24,7 @@ print($2)" "$1"
 is "$(jget s.json 'd["kind"], d["schema"], len(d["benchmarks"][0]["runs"]), len(d["benchmarks"][0]["data"])')" \
 	"bench 1 5 5" "JSON: kind, schema, every raw run"
 is "$(jget s.json 'int(min(d["benchmarks"][0]["data"]) >= 0.1)')" 1 "no run of sleep 0.1 is under 100 ms"
-within "$(jget s.json 'd["benchmarks"][0]["stats"]["min"]')" 0.12 0.02 "fastest run of sleep 0.1 (s, 100..140 ms)"
+within "$(jget s.json 'd["benchmarks"][0]["stats"]["min"]')" 0.15 0.05 "fastest run of sleep 0.1 (s, 100..200 ms)"
 is "$(jget s.json 'd["benchmarks"][0]["runs"][0]["exit_status"], d["options"]["shell"]')" "0 None" \
 	"exit status recorded; no shell by default"
 ok "no progress bar when stderr is not a terminal" sh -c '! grep -q ETA s.err'
@@ -60,7 +61,7 @@ ok "words split like a shell: 'a b' \"c \\\"d\" e\\ f" grep -q '^a b|c "d|e f|Be
 "$PINCH" bench --shell -r 5 --json 'sleep 0.05; sleep 0.05' >sh.json
 is "$(jget sh.json 'int(d["options"]["shell"] == "/bin/sh" and d["options"]["shell_spawn_s"] > 0)')" 1 \
 	"--shell: the shell's spawn time is recorded"
-within "$(jget sh.json 'd["benchmarks"][0]["stats"]["min"]')" 0.12 0.02 "fastest run of --shell 'sleep 0.05; sleep 0.05' (s, 100..140 ms)"
+within "$(jget sh.json 'd["benchmarks"][0]["stats"]["min"]')" 0.15 0.05 "fastest run of --shell 'sleep 0.05; sleep 0.05' (s, 100..200 ms)"
 
 # -P: one command per value, {NAME} replaced; the relative summary.
 "$PINCH" bench -r 3 -P t 0.05,0.1 'sleep {t}' >p.out
@@ -73,7 +74,7 @@ within "$ratio" "$(echo "$means" | awk '{ printf "%.2f", $2 / $1 }')" 0.011 "the
 is "$(jget pj.json '[b["parameters"]["t"] for b in d["benchmarks"]]')" "['0.01', '0.02']" "-P values in the JSON"
 "$PINCH" bench -r 2 -P t 0.01,0.02 'sleep {t}' --markdown >p.md
 is "$(sed -n 1p p.md)" "| Command | Mean [ms] | Min [ms] | Max [ms] | Relative |" "Markdown header"
-ok "Markdown rows" grep -Eq '^\| `sleep 0.02` \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ ± [0-9.]+ \|$' p.md
+ok "Markdown rows" grep -Eq '^\| `sleep 0.02` \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| ([0-9.]+ ± [0-9.]+|1.00) \|$' p.md
 "$PINCH" bench -r 2 -P t 0.01,0.02 'sleep {t}' --csv >p.csv
 is "$(sed -n 1p p.csv)" "command,mean,stddev,median,user,system,min,max,max_rss_bytes,runs,parameter_t" "CSV header"
 is "$(cut -d, -f1,10,11 p.csv | tail -2 | tr '\n' ' ')" '"sleep 0.01",2,"0.01" "sleep 0.02",2,"0.02" ' "CSV rows"
