@@ -26,15 +26,15 @@ i=0
 for cmd in true "sleep 0.01" "$W"; do
 	i=$((i + 1))
 	for r in $(seq "$ROUNDS"); do
-		SPIN_MS=20 "$out/cputime" "$out/p$i.$r.cpu" "$PINCH" bench --no-progress -r "$RUNS" --json "$cmd" >"$out/p$i.$r.json"
-		SPIN_MS=20 "$out/cputime" "$out/h$i.$r.cpu" hyperfine -N --style none --runs "$RUNS" \
+		SPIN_MS=10 "$out/cputime" "$out/p$i.$r.cpu" "$PINCH" bench --no-progress -r "$RUNS" --json "$cmd" >"$out/p$i.$r.json"
+		SPIN_MS=10 "$out/cputime" "$out/h$i.$r.cpu" hyperfine -N --style none --runs "$RUNS" \
 			--export-json "$out/h$i.$r.json" "$cmd" >/dev/null
 	done
 done
 python3 - "$out" "$RUNS" "$ROUNDS" "$W" <<'PY'
 import json, statistics, sys
 out, runs, rounds, w = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-names = ["true", "sleep 0.01", "bench-work (SPIN_MS=20: 20 ms of CPU)"]
+names = ["true", "sleep 0.01", "bench-work (SPIN_MS=10: 10 ms of CPU)"]
 print("| command | pinch mean | hyperfine mean | difference | pinch cost/run | hyperfine cost/run |")
 print("|---|---:|---:|---:|---:|---:|")
 for i, name in enumerate(names, 1):
