@@ -377,8 +377,6 @@ int cmd_bench(int argc, char **argv)
 		struct strbuf js = STRBUF_INIT;
 
 		bench_json(&js, cmds, n, &o.cfg, scp, &mf);
-		if (o.base.compare && !formats)
-			fputc('\n', stdout);
 		status = cmd_baseline_finish("bench", &o.base, js.buf, formats ? stderr : stdout, status);
 		strbuf_release(&js);
 	}

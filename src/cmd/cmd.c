@@ -89,6 +89,8 @@ int cmd_baseline_finish(const char *cmd, const struct cmd_baseline *b, const cha
 			cmd_errorf(cmd, "%s", err);
 			status = EXIT_USAGE;
 		} else {
+			if (out == stdout)
+				fputc('\n', out);	/* after the command's own report */
 			fputs(cmp.buf, out);
 			if (rc == 1 && status == EXIT_OK)
 				status = EXIT_CHECK;
