@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench/machine.h"
 #include "bench/run.h"
@@ -126,15 +125,9 @@ void bench_json(struct strbuf *sb, const struct bench_cmd *c, size_t n, const st
 {
 	struct json_writer w;
 	char stamp[32];
-	time_t t = (time_t)(clock_real_ns() / 1000000000ull);
-	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_init(&w, sb, 1);
-	json_obj_begin(&w);
-	json_kstr(&w, "kind", "bench");
-	json_kint(&w, "schema", 1);
+	clock_format_iso8601(clock_real_ns(), stamp, sizeof(stamp));
+	json_result_begin(&w, sb, "bench");
 	json_kint(&w, "pinch_bench", 1);
 	json_kstr(&w, "version", PINCH_VERSION);
 	json_kstr(&w, "datetime", stamp);

@@ -224,6 +224,22 @@ int bench_measure_shell(const struct bench_cfg *cfg, size_t n, struct bench_shel
 	return 0;
 }
 
+/* One run: the stop check, --prepare, the spawn. */
+static int one_run(const struct bench_cfg *cfg, char *const *argv, volatile int *stop, struct bench_run *r,
+		   char *err, size_t errlen)
+{
+	int rc;
+
+	if (stop && *stop)
+		return -EINTR;
+	if (cfg->prepare && (rc = run_shell_cmd(cfg, "prepare", cfg->prepare, err, errlen)) < 0)
+		return rc;
+	rc = spawn(argv, cfg->show_output, r);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot run '%s': %s", argv[0], strerror(-rc));
+	return rc;
+}
+
 static double sub0(double a, double b)
 {
 	return a > b ? a - b : 0;
@@ -278,15 +294,9 @@ int bench_run_cmd(const struct bench_cfg *cfg, struct bench_cmd *c, const struct
 	for (long i = 0; i < cfg->warmup; i++) {
 		struct bench_run r;
 
-		if (stop && *stop) {
-			rc = -EINTR;
-			goto out;
-		}
-		if (cfg->prepare && (rc = run_shell_cmd(cfg, "prepare", cfg->prepare, err, errlen)) < 0)
-			goto out;
-		rc = spawn(cfg->shell ? sh_argv : argv, cfg->show_output, &r);
+		rc = one_run(cfg, cfg->shell ? sh_argv : argv, stop, &r, err, errlen);
 		if (rc < 0)
-			goto exec_failed;
+			goto out;
 		if (r.exit_status && !cfg->ignore_failure) {
 			rc = -ECHILD;
 			snprintf(err, errlen, "'%s' failed with exit status %d in a warmup run", c->name,
@@ -302,15 +312,9 @@ int bench_run_cmd(const struct bench_cfg *cfg, struct bench_cmd *c, const struct
 		struct bench_run r;
 		double elapsed, eta;
 
-		if (stop && *stop) {
-			rc = -EINTR;
-			goto out;
-		}
-		if (cfg->prepare && (rc = run_shell_cmd(cfg, "prepare", cfg->prepare, err, errlen)) < 0)
-			goto out;
-		rc = spawn(cfg->shell ? sh_argv : argv, cfg->show_output, &r);
+		rc = one_run(cfg, cfg->shell ? sh_argv : argv, stop, &r, err, errlen);
 		if (rc < 0)
-			goto exec_failed;
+			goto out;
 		if (sc) {
 			r.wall_s = sub0(r.wall_s, sc->wall_s);
 			r.user_s = sub0(r.user_s, sc->user_s);
@@ -347,8 +351,6 @@ int bench_run_cmd(const struct bench_cfg *cfg, struct bench_cmd *c, const struct
 	}
 	rc = 0;
 	goto out;
-exec_failed:
-	snprintf(err, errlen, "cannot run '%s': %s", cfg->shell ? cfg->shell : argv[0], strerror(-rc));
 out:
 	if (!c->rss_floor_bytes)
 		c->rss_floor_bytes = self_hwm_bytes();

@@ -42,6 +42,9 @@ void json_kint(struct json_writer *w, const char *key, int64_t v);
 void json_kuint(struct json_writer *w, const char *key, uint64_t v);
 void json_kdouble(struct json_writer *w, const char *key, double v);
 void json_kbool(struct json_writer *w, const char *key, int v);
+/* Starts a pinch result document: a pretty-printed object whose first
+ * members are "kind" and "schema": 1 (pinch check and baselines read them). */
+void json_result_begin(struct json_writer *w, struct strbuf *out, const char *kind);
 /* Appends s as a quoted, escaped JSON string to sb. */
 void json_quote(struct strbuf *sb, const char *s, unsigned long len);
 

@@ -229,8 +229,6 @@ PINCH_API int pinch_bench_json(const struct pinch_bench_result *res, size_t n, i
 	struct utsname u;
 	char host[256] = "", stamp[32], outl[48];
 	uint64_t now = clock_real_ns();
-	time_t t = (time_t)(now / 1000000000ull);
-	struct tm tm;
 	size_t i, k;
 
 	if (!out || (n && !res))
@@ -238,12 +236,8 @@ PINCH_API int pinch_bench_json(const struct pinch_bench_result *res, size_t n, i
 	gethostname(host, sizeof(host) - 1);
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_init(&w, &sb, 1);
-	json_obj_begin(&w);
-	json_kstr(&w, "kind", "bench");
-	json_kint(&w, "schema", 1);
+	clock_format_iso8601(now, stamp, sizeof(stamp));
+	json_result_begin(&w, &sb, "bench");
 	json_kint(&w, "pinch_bench", 1);
 	json_kstr(&w, "version", PINCH_VERSION);
 	json_kstr(&w, "datetime", stamp);

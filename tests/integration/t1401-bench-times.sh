@@ -10,14 +10,9 @@
 # --shell, --ignore-failure, and the failures of bad input.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/bench-lib.sh"
 W=$PINCH_WORKLOADS/bench-work
 
-# jget FILE PYEXPR: PYEXPR over the JSON in FILE, as d.
-jget() {
-	python3 -c "import json,sys
-d=json.load(open(sys.argv[1]))
-print($2)" "$1"
-}
 
 # Sleep: wall time never below the sleep, median near it.
 "$PINCH" bench -r 5 --json 'sleep 0.1' >s.json 2>s.err

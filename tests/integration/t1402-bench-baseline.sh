@@ -13,14 +13,10 @@
 # a newer schema, a bad name.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/bench-lib.sh"
 . "$here/lib-load.sh"
 W=$PINCH_WORKLOADS/bench-work
 
-jget() {
-	python3 -c "import json,sys
-d=json.load(open(sys.argv[1]))
-print($2)" "$1"
-}
 
 NAP_MS=50 "$PINCH" bench -r 30 --save nap "$W" >/dev/null 2>save.err
 ok "saved" grep -q "^pinch bench: saved baseline 'nap' (.pinch/baselines/nap.json)$" save.err
