@@ -23,6 +23,9 @@ within "$(jget s.json 'd["benchmarks"][0]["stats"]["min"]')" 0.15 0.05 "fastest 
 is "$(jget s.json 'd["benchmarks"][0]["runs"][0]["exit_status"], d["options"]["shell"]')" "0 None" \
 	"exit status recorded; no shell by default"
 ok "no progress bar when stderr is not a terminal" sh -c '! grep -q ETA s.err'
+# On a terminal (script(1) gives one): the bar with the run count and ETA.
+script -qc "'$PINCH' bench -r 3 'sleep 0.01' >/dev/null" /dev/null >tty.out 2>&1
+ok "a progress bar on a terminal" grep -q "Benchmark 1: \[#*\.*\] 3/3  ETA 00:00" tty.out
 
 # CPU time from wait4: 150 ms of spinning.
 SPIN_MS=150 "$PINCH" bench -r 3 --json "$W" >c.json
