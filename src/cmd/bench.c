@@ -234,6 +234,10 @@ int cmd_bench(int argc, char **argv)
 			add_word(&dashed, argv[k]);
 		}
 	}
+	if (nargs && dash >= 0) {
+		cmd_errorf("bench", "'%s' and a command after '--': give commands one way or the other", argv[0]);
+		return EXIT_USAGE;
+	}
 	if (!nargs && dash < 0) {
 		cmd_errorf("bench", "no command to benchmark: pinch bench 'CMD' or pinch bench -- PROGRAM ARGS");
 		return EXIT_USAGE;

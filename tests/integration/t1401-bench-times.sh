@@ -117,4 +117,5 @@ exit_status 2 "two output formats" "$PINCH" bench --json --csv true
 exit_status 2 "--runs 0 via --min-runs 0" "$PINCH" bench --min-runs 0 true
 exit_status 2 "--fail-if-slower without --compare" "$PINCH" bench --fail-if-slower 5% true
 exit_status 2 "nothing after --" "$PINCH" bench --
+exit_status 2 "commands both before and after --" "$PINCH" bench true -- false
 done_testing
