@@ -257,16 +257,17 @@ static int read_target(struct targets *ts, yaml_document_t *doc, yaml_node_t *it
 		return yerr(c, item, "a target needs a metric: p50, p99, error_rate, cpu, memory, mean, ...%s", "");
 	def = find_def(t.metric);
 	for (int i = 0; i < 3; i++) {
+		const char *v = bn[i] ? scalar(bn[i]) : NULL;
 		int uk;
 
-		if (!bn[i])
+		if (!v)
 			continue;
-		if (parse_bound(scalar(bn[i]), &ops[i], &b[i]->v, &uk) < 0)
-			return yerr(c, bn[i], "bad bound '%s': an optional < or >, a number, a unit (200ms, 1%, 64MiB)",
-				    scalar(bn[i]));
+		if (parse_bound(v, &ops[i], &b[i]->v, &uk) < 0)
+			return yerr(c, bn[i],
+				    "bad bound '%s': an optional < or >, a number, a unit (200ms, 1%%, 64MiB)", v);
 		if (def && uk >= 0 && (enum target_unit)uk != def->unit &&
 		    !(def->unit == TU_NUMBER && uk == TU_BYTES))
-			return yerr(c, bn[i], "'%s' has the wrong unit for this metric", scalar(bn[i]));
+			return yerr(c, bn[i], "'%s' has the wrong unit for this metric", v);
 		b[i]->set = 1;
 	}
 	if (!t.good.set && !t.acceptable.set && !t.poor.set)

@@ -226,7 +226,8 @@ int cmd_bench(int argc, char **argv)
 	if (dash >= 0) {
 		if (dash + 1 >= argc) {
 			cmd_errorf("bench", "nothing after '--': name the program to run");
-			return EXIT_USAGE;
+			status = EXIT_USAGE;
+			goto out;
 		}
 		for (int k = dash + 1; k < argc; k++) {
 			if (k > dash + 1)
@@ -236,25 +237,31 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (nargs && dash >= 0) {
 		cmd_errorf("bench", "'%s' and a command after '--': give commands one way or the other", argv[0]);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 	if (!nargs && dash < 0) {
 		cmd_errorf("bench", "no command to benchmark: pinch bench 'CMD' or pinch bench -- PROGRAM ARGS");
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 	formats = o.json + o.markdown + o.csv;
 	if (formats > 1) {
 		cmd_errorf("bench", "--json, --markdown and --csv are exclusive: pick one");
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 	if (o.warmup < 0 || o.runs < 0 || o.min_runs < 1 || o.max_runs < 0 ||
 	    (o.max_runs && o.max_runs < o.min_runs && !o.runs) || o.max_time == 0) {
 		cmd_errorf("bench", "bad run counts: --warmup >= 0, --runs >= 1, --min-runs >= 1, "
 				    "--max-runs >= --min-runs, --max-time > 0");
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
-	if ((rc = cmd_baseline_prepare("bench", &o.base)) >= 0)
-		return rc;
+	if ((rc = cmd_baseline_prepare("bench", &o.base)) >= 0) {
+		status = rc;
+		goto out;
+	}
 	o.cfg.warmup = o.warmup;
 	o.cfg.runs = o.runs;
 	o.cfg.min_runs = o.min_runs;
