@@ -288,7 +288,8 @@ static int read_target(struct targets *ts, yaml_document_t *doc, yaml_node_t *it
 		if (!b[i]->set)
 			continue;
 		if (ops[i] && (ops[i] == '>') != want)
-			return yerr(c, bn[i], "'%s' points the other way from the other bounds", scalar(bn[i]));
+			return yerr(c, bn[i], "'%s' points the other way from the other bounds",
+				    bn[i] && scalar(bn[i]) ? scalar(bn[i]) : "");
 		b[i]->higher = want;
 	}
 	if (t.good.set && t.acceptable.set && (higher ? t.good.v < t.acceptable.v : t.good.v > t.acceptable.v))
