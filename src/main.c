@@ -26,6 +26,9 @@ struct cmd_struct {
 
 /* Keep sorted by name; "pinch help" lists them in this order. */
 static const struct cmd_struct commands[] = {
+	{ "baseline", cmd_baseline, "list, show, remove, save and compare saved results" },
+	{ "bench", cmd_bench, "time commands repeatedly: mean ± σ, CPU, RSS; baselines and comparisons" },
+	{ "check", cmd_check, "judge results against performance targets: good, acceptable, degraded, poor" },
 	{ "db", cmd_db, "database profiling: trace libpq/SQLite statements, explain plans, top statements" },
 	{ "diff", cmd_diff, "compare two recordings: the functions whose share or bytes changed most" },
 	{ "dump", cmd_dump, "print what every thread of a running process is doing now (Python: names, GIL, locals)" },

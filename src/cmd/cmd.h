@@ -48,5 +48,40 @@ struct profile;
  * recording reader then says why); else EXIT_OK with *p and *samples set,
  * or an exit status after a "pinch CMD: ..." message. */
 int cmd_import_profile(const char *cmd, const char *path, struct profile **p, uint64_t *samples);
+int cmd_bench(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* Prints "pinch CMD: <message>" and a newline to stderr (src/cmd/cmd.c). */
+void cmd_errorf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#include <stdio.h>
+#include "bench/baseline.h"
+
+/* --save NAME, --compare NAME, --fail-if-slower PCT, --alpha P of a
+ * command whose result is a JSON document (bench, load, mem). */
+struct cmd_baseline {
+	const char *save, *compare, *fail;
+	double alpha;
+	struct baseline_opts opts;	/* filled by cmd_baseline_prepare */
+};
+
+/* The four options as struct opt initializers, for a command's table. */
+#define CMD_BASELINE_OPTS(b) \
+	{ .type = OPT_STRING, .long_name = "save", .value = &(b).save, .argh = "NAME", \
+	  .help = "save the result as baseline NAME (.pinch/baselines)" }, \
+	{ .type = OPT_STRING, .long_name = "compare", .value = &(b).compare, .argh = "NAME", \
+	  .help = "compare the result with baseline NAME" }, \
+	{ .type = OPT_STRING, .long_name = "fail-if-slower", .value = &(b).fail, .argh = "PCT", \
+	  .help = "with --compare: exit 3 when a metric is worse by more than PCT %" }, \
+	{ .type = OPT_DOUBLE, .long_name = "alpha", .value = &(b).alpha, .argh = "P", \
+	  .help = "significance level of --compare's test (0.01)" }
+
+/* Checks the options (and that the --compare baseline exists) before the
+ * work: an exit status, or -1 to go on. */
+int cmd_baseline_prepare(const char *cmd, struct cmd_baseline *b);
+/* Compares (the table to out) and saves result; returns status, or 3 on
+ * a regression, 2 or 1 on errors. */
+int cmd_baseline_finish(const char *cmd, const struct cmd_baseline *b, const char *result, FILE *out, int status);
 
 #endif

@@ -6,7 +6,6 @@
  * a differential flame graph, --json the table as JSON.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,18 +43,6 @@ struct side {
 	int kind;
 };
 
-static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errorf(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pinch diff: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int open_side(struct side *s)
 {
 	char err[256] = "";
@@ -73,12 +60,12 @@ static int open_side(struct side *s)
 	if (rc) {
 		if (err[0] >= 'A' && err[0] <= 'Z' && err[1] >= 'a' && err[1] <= 'z')
 			err[0] = (char)(err[0] - 'A' + 'a');	/* strerror's capital */
-		errorf("cannot read '%s': %s", s->path, err);
+		cmd_errorf("diff", "cannot read '%s': %s", s->path, err);
 		return rc == -ENOENT || rc == -EACCES ? EXIT_USAGE : EXIT_FAIL;
 	}
 	s->kind = rec_reader_header(s->r)->kind;
 	if (s->kind != REC_KIND_CPU && s->kind != REC_KIND_MEM) {
-		errorf("'%s' is neither a CPU nor a memory recording", s->path);
+		cmd_errorf("diff", "'%s' is neither a CPU nor a memory recording", s->path);
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -99,7 +86,7 @@ static int build_side(struct side *s, const struct diff_cfg *cfg)
 		co.user_only = cfg->user_only;
 		rc = cpuprof_build(s->r, &co, &s->p, &st, &warn, err, sizeof(err));
 		if (!rc && !st.samples) {
-			errorf("'%s' holds no samples", s->path);
+			cmd_errorf("diff", "'%s' holds no samples", s->path);
 			rc = -ENODATA;
 		}
 	} else {
@@ -119,7 +106,7 @@ static int build_side(struct side *s, const struct diff_cfg *cfg)
 		}
 	}
 	if (rc && err[0])
-		errorf("cannot read '%s': %s", s->path, err);
+		cmd_errorf("diff", "cannot read '%s': %s", s->path, err);
 	if (!cfg->json && warn.len) {
 		const char *l = warn.buf;
 
@@ -178,16 +165,16 @@ int cmd_diff(int argc, char **argv)
 	if ((rc = cmd_opt_exit(nargs)) >= 0)
 		return rc;
 	if (nargs != 2) {
-		errorf(nargs < 2 ? "two recordings needed: pinch diff BASE.rec NEW.rec"
+		cmd_errorf("diff", nargs < 2 ? "two recordings needed: pinch diff BASE.rec NEW.rec"
 				 : "too many arguments: '%s'", nargs > 2 ? argv[2] : "");
 		return EXIT_USAGE;
 	}
 	if (cfg.limit < 0) {
-		errorf("bad --limit %ld: use 0 (all) or more", cfg.limit);
+		cmd_errorf("diff", "bad --limit %ld: use 0 (all) or more", cfg.limit);
 		return EXIT_USAGE;
 	}
 	if (cfg.svg && cfg.json) {
-		errorf("--svg writes a file of its own: use it without --json");
+		cmd_errorf("diff", "--svg writes a file of its own: use it without --json");
 		return EXIT_USAGE;
 	}
 	s[0].path = argv[0];
@@ -200,13 +187,13 @@ int cmd_diff(int argc, char **argv)
 		}
 	}
 	if (s[0].kind != s[1].kind) {
-		errorf("'%s' is %s but '%s' is %s: diff compares two of one kind", s[0].path,
+		cmd_errorf("diff", "'%s' is %s but '%s' is %s: diff compares two of one kind", s[0].path,
 		       kind_name(s[0].kind), s[1].path, kind_name(s[1].kind));
 		status = EXIT_USAGE;
 		goto out;
 	}
 	if (s[0].kind == REC_KIND_CPU && cfg.what) {
-		errorf("--what is for memory recordings");
+		cmd_errorf("diff", "--what is for memory recordings");
 		status = EXIT_USAGE;
 		goto out;
 	}
@@ -214,7 +201,7 @@ int cmd_diff(int argc, char **argv)
 		const char *w = cfg.what ? cfg.what : "allocated";
 
 		if (strcmp(w, "allocated") && strcmp(w, "peak") && strcmp(w, "leaked")) {
-			errorf("--what '%s' is not one of allocated, peak, leaked", w);
+			cmd_errorf("diff", "--what '%s' is not one of allocated, peak, leaked", w);
 			status = EXIT_USAGE;
 			goto out;
 		}
@@ -232,11 +219,11 @@ int cmd_diff(int argc, char **argv)
 	if (absolute) {
 		value = type_index(s[0].p, cfg.what);
 		if (value < 0 || type_index(s[1].p, cfg.what) != value) {
-			errorf("the memory recordings hold no '%s' figures", cfg.what);
+			cmd_errorf("diff", "the memory recordings hold no '%s' figures", cfg.what);
 			goto out;
 		}
 	} else if (profile_n_types(s[0].p) < 2 || profile_n_types(s[1].p) < 2) {
-		errorf("the CPU recordings hold no CPU time");
+		cmd_errorf("diff", "the CPU recordings hold no CPU time");
 		goto out;
 	}
 	for (i = 0; i < 2; i++) {
@@ -255,7 +242,7 @@ int cmd_diff(int argc, char **argv)
 		if (!rc) {
 			rc = strbuf_write_file(&out, cfg.svg);
 			if (rc) {
-				errorf("cannot write '%s': %s", cfg.svg, strerror(-rc));
+				cmd_errorf("diff", "cannot write '%s': %s", cfg.svg, strerror(-rc));
 				goto out;
 			}
 			printf("wrote %s: differential flame graph of %s (base) and %s (new)\n", cfg.svg,
@@ -267,7 +254,7 @@ int cmd_diff(int argc, char **argv)
 			fwrite(out.buf, 1, out.len, stdout);
 	}
 	if (rc) {
-		errorf("%s", err[0] ? err : strerror(-rc));
+		cmd_errorf("diff", "%s", err[0] ? err : strerror(-rc));
 		goto out;
 	}
 	status = EXIT_OK;

@@ -62,6 +62,7 @@ struct load_opts {
 	long redirects;
 	const char *csv;
 	const char *html;
+	struct cmd_baseline base;
 };
 
 static int expect_cb(const struct opt *o, const char *arg, void *ctx)
@@ -412,6 +413,7 @@ int cmd_load(int argc, char **argv)
 		  .help = "write one self-contained HTML report: latency percentiles, RPS and errors over time, verdicts" },
 		{ .type = OPT_STRING, .long_name = "csv", .value = &lo.csv, .argh = "FILE",
 		  .help = "write a per-second time series: requests, errors, p50, p90, p99" },
+		CMD_BASELINE_OPTS(lo.base),
 		{ .type = OPT_GROUP, .help = "Profile under load" },
 		{ .type = OPT_INT, .long_name = "profile-pid", .value = &lo.profile_pid, .argh = "PID",
 		  .help = "record the server's CPU with 'pinch record' during the load" },
@@ -444,6 +446,8 @@ int cmd_load(int argc, char **argv)
 	if ((rc = cmd_opt_exit(nargs)) >= 0)
 		goto out;
 	rc = EXIT_USAGE;
+	if (cmd_baseline_prepare("load", &lo.base) >= 0)
+		goto out;
 	if (nargs > 1) {
 		fprintf(stderr, "pinch load: one URL expected, got %d arguments\n", nargs);
 		goto out;
@@ -850,6 +854,13 @@ int cmd_load(int argc, char **argv)
 	if ((lo.json ? load_report_json(&out, &res, &rep) : load_report_text(&out, &res, &rep)) && rc == EXIT_OK)
 		rc = EXIT_CHECK;
 	fputs(out.buf, stdout);
+	if (lo.base.save || lo.base.compare) {
+		struct strbuf js = STRBUF_INIT;
+
+		load_report_json(&js, &res, &rep);
+		rc = cmd_baseline_finish("load", &lo.base, js.buf, lo.json ? stderr : stdout, rc);
+		strbuf_release(&js);
+	}
 	if (interrupted && rc == EXIT_OK)
 		rc = 130;	/* Ctrl-C: the partial result is printed, and it is not a pass */
 out:

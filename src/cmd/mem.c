@@ -35,6 +35,7 @@ struct mem_opts {
 	long depth;
 	const char *unwind;
 	/* report */
+	struct cmd_baseline base;
 	long pid;
 	int stacks;
 	long limit;
@@ -90,7 +91,8 @@ static int alloc_fn_cb(const struct opt *opt, const char *arg, void *ctx)
 	{ OPT_CALLBACK, 0, "alloc-fn", NULL, "PATTERN", "treat functions matching PATTERN as allocators, like malloc (repeatable)", alloc_fn_cb, 1 }, \
 	{ OPT_FLAG, 0, "keep-alloc-fns", &(o).keep_alloc_fns, NULL, "keep allocator frames (malloc, operator new, xmalloc...) at the top of stacks", NULL, 0 }, \
 	{ OPT_FLAG, 0, "wide", &(o).wide, NULL, "print function names in full (C++ names are shortened to fit)", NULL, 0 }, \
-	{ OPT_STRING, 0, "suppress", &(o).suppress, "FILE", "leave out leaks whose stack has a frame matching a line of FILE (fun:NAME, obj:MODULE)", NULL, 0 }
+	{ OPT_STRING, 0, "suppress", &(o).suppress, "FILE", "leave out leaks whose stack has a frame matching a line of FILE (fun:NAME, obj:MODULE)", NULL, 0 }, \
+	CMD_BASELINE_OPTS((o).base)
 
 static const char *const record_usage[] = {
 	"pinch mem [-o FILE] [--mmap] [--snapshot-signal SIG] [--unwind cfi|fp] [<report options>] -- CMD [ARGS...]",
@@ -496,6 +498,14 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 	mem_report_others(&r, &out);
 done:
 	fwrite(out.buf, 1, out.len, stdout);
+	if (!diff && (o->base.save || o->base.compare) && status == EXIT_OK) {
+		struct strbuf js = STRBUF_INIT;
+
+		mem_report_json(&r, &js);
+		fflush(stdout);
+		status = cmd_baseline_finish(cmd, &o->base, js.buf, o->json ? stderr : stdout, status);
+		strbuf_release(&js);
+	}
 	strbuf_release(&out);
 	strbuf_release(&warn);
 	strbuf_release(&wrote);
@@ -556,6 +566,8 @@ static int cmd_mem_report(int argc, char **argv, int diff)
 		n = opt_parse(argc, argv, diff ? diff_opts : report_opts, diff ? usage_diff : usage_report, 0, &o);
 	}
 	if ((rc = cmd_opt_exit(n)) >= 0)
+		return rc;
+	if (!diff && (rc = cmd_baseline_prepare(cmd, &o.base)) >= 0)
 		return rc;
 	if (diff && (!o.from || !o.to)) {
 		fprintf(stderr, "pinch mem diff: --from and --to are both needed\n");
@@ -642,6 +654,8 @@ int cmd_mem(int argc, char **argv)
 		fprintf(stderr, "pinch mem: --depth must be between 1 and %d\n", MEMW_MAX_DEPTH);
 		return EXIT_USAGE;
 	}
+	if ((rc = cmd_baseline_prepare("mem", &o.base)) >= 0)
+		return rc;
 	rc = memrec_check_target(argv[0], path, sizeof(path), err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "pinch mem: cannot profile %s\n", err);

@@ -54,18 +54,6 @@ struct report_cfg {
 	const char *comm, *dso;
 };
 
-static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errorf(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("pinch report: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* A hint line naming up to five functions of p that look like func. */
 static void hint_similar(const struct profile *p, const char *func)
 {
@@ -263,12 +251,12 @@ static int open_recording(struct report_cfg *cfg, struct strbuf *path, struct re
 	} else {
 		rc = cpuprof_find_newest(".", path);
 		if (rc == -ENOENT) {
-			errorf("no recording found: no CPU *.rec file in the current directory");
+			cmd_errorf("report", "no recording found: no CPU *.rec file in the current directory");
 			fprintf(stderr, "hint: run 'pinch record -- CMD' first, or name a FILE\n");
 			return EXIT_FAIL;
 		}
 		if (rc) {
-			errorf("cannot read the current directory: %s", strerror(-rc));
+			cmd_errorf("report", "cannot read the current directory: %s", strerror(-rc));
 			return EXIT_FAIL;
 		}
 		if (!cfg->json)
@@ -278,7 +266,7 @@ static int open_recording(struct report_cfg *cfg, struct strbuf *path, struct re
 	if (rc) {
 		if (err[0] >= 'A' && err[0] <= 'Z' && err[1] >= 'a' && err[1] <= 'z')
 			err[0] = (char)(err[0] - 'A' + 'a');	/* strerror's capital */
-		errorf("cannot read '%s': %s", path->buf, err);
+		cmd_errorf("report", "cannot read '%s': %s", path->buf, err);
 		if (rc == -EPROTONOSUPPORT)
 			fprintf(stderr, "hint: a newer pinch wrote it; report it with that version\n");
 		return EXIT_FAIL;
@@ -299,7 +287,7 @@ static int try_import(const struct report_cfg *cfg, const char *path, struct pro
 		return rc;
 	if (cfg->pid || cfg->tid || cfg->comm || cfg->dso || cfg->user_only || cfg->idle || cfg->native ||
 	    cfg->no_inline) {
-		errorf("'%s' is not a pinch recording: the filters and --user-only, --idle, --native, --no-inline work on pinch recordings",
+		cmd_errorf("report", "'%s' is not a pinch recording: the filters and --user-only, --idle, --native, --no-inline work on pinch recordings",
 		       path);
 		profile_free(*p);
 		*p = NULL;
@@ -385,13 +373,13 @@ static int write_exports(const struct report_cfg *cfg, const struct profile *p,
 		err[0] = 0;
 		rc = ex[i].view(p, vo, &sb, err, sizeof(err));
 		if (rc) {
-			errorf("%s: %s", ex[i].what, err[0] ? err : strerror(-rc));
+			cmd_errorf("report", "%s: %s", ex[i].what, err[0] ? err : strerror(-rc));
 			status = EXIT_FAIL;
 			continue;
 		}
 		rc = strbuf_write_file(&sb, file);
 		if (rc) {
-			errorf("cannot write '%s': %s", file, strerror(-rc));
+			cmd_errorf("report", "cannot write '%s': %s", file, strerror(-rc));
 			status = EXIT_FAIL;
 			continue;
 		}
@@ -435,7 +423,7 @@ static int html_section(struct report_cfg *cfg, const struct cpuprof_opts *base,
 	copts.timeline = &tl;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
 	if (rc) {
-		errorf("cannot read '%s': %s", path.buf, err);
+		cmd_errorf("report", "cannot read '%s': %s", path.buf, err);
 		if (rc == -EPROTO && rec_reader_header(r)->kind == REC_KIND_MEM)
 			fprintf(stderr, "hint: it is a memory recording: pinch mem report --html OUT '%s'\n", path.buf);
 		goto out;
@@ -468,7 +456,7 @@ built:
 	vo.limit = 0;
 	rc = view_html_profile(page, p, &vo, path.buf, sum.buf, err, sizeof(err));
 	if (rc) {
-		errorf("html: %s", err);
+		cmd_errorf("report", "html: %s", err);
 		goto out;
 	}
 	status = EXIT_OK;
@@ -496,7 +484,7 @@ static int report_html(struct report_cfg *cfg, const struct cpuprof_opts *copts,
 		view_html_end(&page);
 		rc = strbuf_write_file(&page, cfg->html);
 		if (rc) {
-			errorf("cannot write '%s': %s", cfg->html, strerror(-rc));
+			cmd_errorf("report", "cannot write '%s': %s", cfg->html, strerror(-rc));
 			status = EXIT_FAIL;
 		} else {
 			printf("wrote %s: HTML report of %d recording%s\n", cfg->html, nfiles ? nfiles : 1,
@@ -580,43 +568,43 @@ int cmd_report(int argc, char **argv)
 	if ((rc = cmd_opt_exit(nargs)) >= 0)
 		return rc;
 	if (nargs > 1 && !cfg.html) {
-		errorf("too many arguments: '%s'", argv[1]);
+		cmd_errorf("report", "too many arguments: '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
 	cfg.file = nargs ? argv[0] : NULL;	/* opt_parse puts non-options first */
 	if (cfg.input) {
 		if (cfg.file) {
-			errorf("two recordings given: '%s' and -i '%s'", cfg.file, cfg.input);
+			cmd_errorf("report", "two recordings given: '%s' and -i '%s'", cfg.file, cfg.input);
 			return EXIT_USAGE;
 		}
 		cfg.file = cfg.input;
 	}
 	if (parse_sort(cfg.sort, &order, &group)) {
-		errorf("bad --sort '%s': use self or total, and sym, dso or dso,sym", cfg.sort);
+		cmd_errorf("report", "bad --sort '%s': use self or total, and sym, dso or dso,sym", cfg.sort);
 		return EXIT_USAGE;
 	}
 	if (cfg.pid < 0 || cfg.pid > UINT32_MAX || cfg.tid < 0 || cfg.tid > UINT32_MAX) {
-		errorf("bad --pid or --tid: use a process or thread id");
+		cmd_errorf("report", "bad --pid or --tid: use a process or thread id");
 		return EXIT_USAGE;
 	}
 	if (cfg.limit < 0) {
-		errorf("bad --limit %ld: use 0 (all) or more", cfg.limit);
+		cmd_errorf("report", "bad --limit %ld: use 0 (all) or more", cfg.limit);
 		return EXIT_USAGE;
 	}
 	modes = !!cfg.lines + !!cfg.callers + !!cfg.callees + !!cfg.collapsed;
 	if (modes > 1) {
-		errorf("--lines, --callers, --callees and --collapsed are different views: pick one");
+		cmd_errorf("report", "--lines, --callers, --callees and --collapsed are different views: pick one");
 		return EXIT_USAGE;
 	}
 	files = !!cfg.svg + !!cfg.pprof + !!cfg.speedscope + !!cfg.chrome;
 	if (files && (modes || cfg.json)) {
-		errorf("--svg, --pprof, --speedscope and --chrome write files of their own: use them without --json or another view");
+		cmd_errorf("report", "--svg, --pprof, --speedscope and --chrome write files of their own: use them without --json or another view");
 		return EXIT_USAGE;
 	}
 
 	if (cfg.html) {
 		if (files || modes || cfg.json || cfg.input) {
-			errorf("--html writes a file of its own: use it without --json, -i, another view or export");
+			cmd_errorf("report", "--html writes a file of its own: use it without --json, -i, another view or export");
 			return EXIT_USAGE;
 		}
 		set_cpuprof_opts(&cfg, &copts);
@@ -638,7 +626,7 @@ int cmd_report(int argc, char **argv)
 		copts.timeline = &tl;
 	rc = cpuprof_build(r, &copts, &p, &st, &warnings, err, sizeof(err));
 	if (rc) {
-		errorf("cannot read '%s': %s", path.buf, err);
+		cmd_errorf("report", "cannot read '%s': %s", path.buf, err);
 		if (rc == -EPROTO && rec_reader_header(r)->kind == REC_KIND_MEM)
 			fprintf(stderr, "hint: it is a memory recording: pinch mem report '%s'\n", path.buf);
 		goto out;
@@ -648,7 +636,7 @@ built:
 		struct profile *g = profile_regroup(p, group);
 
 		if (!g) {
-			errorf("out of memory");
+			cmd_errorf("report", "out of memory");
 			goto out;
 		}
 		profile_free(p);
@@ -666,13 +654,13 @@ built:
 		}
 	}
 	if (st.samples == 0 && st.filtered) {
-		errorf("no sample of '%s' matches the filters (%" PRIu64 " left out)", path.buf,
+		cmd_errorf("report", "no sample of '%s' matches the filters (%" PRIu64 " left out)", path.buf,
 		       st.filtered);
 		fprintf(stderr, "hint: 'pinch report --threads' lists the processes and threads\n");
 		goto out;
 	}
 	if (st.samples == 0) {
-		errorf("'%s' holds no samples%s", path.buf,
+		cmd_errorf("report", "'%s' holds no samples%s", path.buf,
 		       st.truncated ? " (the recording is cut short)" : "");
 		fprintf(stderr, "hint: record longer, or check that the command ran: pinch record -- CMD\n");
 		goto out;
@@ -721,7 +709,7 @@ built:
 		rc = view_top(p, &vo, &out, err, sizeof(err));
 	}
 	if (rc) {
-		errorf("%s: %s", view_name, err[0] ? err : strerror(-rc));
+		cmd_errorf("report", "%s: %s", view_name, err[0] ? err : strerror(-rc));
 		if (rc == -ENOENT && vo.func && !strstr(err, "close"))
 			hint_similar(p, vo.func);
 		goto out;

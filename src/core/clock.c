@@ -31,6 +31,15 @@ void clock_format_utc(uint64_t real_ns, char *buf, unsigned long size)
 	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+void clock_format_iso8601(uint64_t real_ns, char *buf, unsigned long size)
+{
+	time_t t = (time_t)(real_ns / 1000000000ull);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 void clock_sleep_ns(uint64_t ns, volatile int *stop)
 {
 	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };

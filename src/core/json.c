@@ -145,6 +145,21 @@ void json_double(struct json_writer *w, double v)
 		strbuf_addf(w->out, "%.6g", v);
 }
 
+void json_double_g(struct json_writer *w, double v, int digits)
+{
+	before_value(w);
+	if (!isfinite(v))
+		strbuf_addstr(w->out, "null");
+	else
+		strbuf_addf(w->out, "%.*g", digits, v);
+}
+
+void json_kdouble_g(struct json_writer *w, const char *key, double v, int digits)
+{
+	json_key(w, key);
+	json_double_g(w, v, digits);
+}
+
 void json_bool(struct json_writer *w, int v)
 {
 	before_value(w);
@@ -162,3 +177,11 @@ void json_kint(struct json_writer *w, const char *k, int64_t v) { json_key(w, k)
 void json_kuint(struct json_writer *w, const char *k, uint64_t v) { json_key(w, k); json_uint(w, v); }
 void json_kdouble(struct json_writer *w, const char *k, double v) { json_key(w, k); json_double(w, v); }
 void json_kbool(struct json_writer *w, const char *k, int v) { json_key(w, k); json_bool(w, v); }
+
+void json_result_begin(struct json_writer *w, struct strbuf *out, const char *kind)
+{
+	json_init(w, out, 1);
+	json_obj_begin(w);
+	json_kstr(w, "kind", kind);
+	json_kint(w, "schema", 1);
+}

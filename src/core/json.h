@@ -31,6 +31,9 @@ void json_strn(struct json_writer *w, const char *s, unsigned long len);
 void json_int(struct json_writer *w, int64_t v);
 void json_uint(struct json_writer *w, uint64_t v);
 void json_double(struct json_writer *w, double v);
+/* A double with the given significant digits (json_double keeps 6). */
+void json_double_g(struct json_writer *w, double v, int digits);
+void json_kdouble_g(struct json_writer *w, const char *key, double v, int digits);
 void json_bool(struct json_writer *w, int v);
 void json_null(struct json_writer *w);
 /* key + value shorthands */
@@ -39,6 +42,9 @@ void json_kint(struct json_writer *w, const char *key, int64_t v);
 void json_kuint(struct json_writer *w, const char *key, uint64_t v);
 void json_kdouble(struct json_writer *w, const char *key, double v);
 void json_kbool(struct json_writer *w, const char *key, int v);
+/* Starts a pinch result document: a pretty-printed object whose first
+ * members are "kind" and "schema": 1 (pinch check and baselines read them). */
+void json_result_begin(struct json_writer *w, struct strbuf *out, const char *kind);
 /* Appends s as a quoted, escaped JSON string to sb. */
 void json_quote(struct strbuf *sb, const char *s, unsigned long len);
 

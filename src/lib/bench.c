@@ -210,17 +210,6 @@ PINCH_API void pinch_bench_result_release(struct pinch_bench_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* A double with 9 significant digits (json.h's writer keeps 6). */
-static void kraw_g(struct json_writer *w, const char *key, double v)
-{
-	json_key(w, key);
-	w->after_key = 0;
-	if (isfinite(v))
-		strbuf_addf(w->out, "%.9g", v);
-	else
-		strbuf_addstr(w->out, "null");
-}
-
 PINCH_API int pinch_bench_json(const struct pinch_bench_result *res, size_t n, int with_data,
 			       char **out, size_t *len)
 {
@@ -229,8 +218,6 @@ PINCH_API int pinch_bench_json(const struct pinch_bench_result *res, size_t n, i
 	struct utsname u;
 	char host[256] = "", stamp[32], outl[48];
 	uint64_t now = clock_real_ns();
-	time_t t = (time_t)(now / 1000000000ull);
-	struct tm tm;
 	size_t i, k;
 
 	if (!out || (n && !res))
@@ -238,10 +225,8 @@ PINCH_API int pinch_bench_json(const struct pinch_bench_result *res, size_t n, i
 	gethostname(host, sizeof(host) - 1);
 	if (uname(&u) < 0)
 		memset(&u, 0, sizeof(u));
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_init(&w, &sb, 1);
-	json_obj_begin(&w);
+	clock_format_iso8601(now, stamp, sizeof(stamp));
+	json_result_begin(&w, &sb, "bench");
 	json_kint(&w, "pinch_bench", 1);
 	json_kstr(&w, "version", PINCH_VERSION);
 	json_kstr(&w, "datetime", stamp);
@@ -267,40 +252,37 @@ PINCH_API int pinch_bench_json(const struct pinch_bench_result *res, size_t n, i
 		json_kuint(&w, "iterations", r->opts.iterations);
 		json_kuint(&w, "warmup_rounds", r->opts.warmup_rounds);
 		json_kuint(&w, "min_rounds", r->opts.min_rounds);
-		kraw_g(&w, "min_time", r->opts.min_time);
-		kraw_g(&w, "max_time", r->opts.max_time);
+		json_kdouble_g(&w, "min_time", r->opts.min_time, 9);
+		json_kdouble_g(&w, "max_time", r->opts.max_time, 9);
 		json_kbool(&w, "setup", r->opts.setup || r->opts.teardown);
 		json_kstr(&w, "timer", "CLOCK_MONOTONIC");
 		json_obj_end(&w);
 		json_key(&w, "stats");
 		json_obj_begin(&w);
-		kraw_g(&w, "min", s->min);
-		kraw_g(&w, "max", s->max);
-		kraw_g(&w, "mean", s->mean);
-		kraw_g(&w, "stddev", s->stddev);
+		json_kdouble_g(&w, "min", s->min, 9);
+		json_kdouble_g(&w, "max", s->max, 9);
+		json_kdouble_g(&w, "mean", s->mean, 9);
+		json_kdouble_g(&w, "stddev", s->stddev, 9);
 		json_kuint(&w, "rounds", s->rounds);
-		kraw_g(&w, "median", s->median);
-		kraw_g(&w, "iqr", s->iqr);
-		kraw_g(&w, "q1", s->q1);
-		kraw_g(&w, "q3", s->q3);
+		json_kdouble_g(&w, "median", s->median, 9);
+		json_kdouble_g(&w, "iqr", s->iqr, 9);
+		json_kdouble_g(&w, "q1", s->q1, 9);
+		json_kdouble_g(&w, "q3", s->q3, 9);
 		json_kuint(&w, "iqr_outliers", s->iqr_outliers);
 		json_kuint(&w, "stddev_outliers", s->stddev_outliers);
 		snprintf(outl, sizeof(outl), "%llu;%llu", (unsigned long long)s->stddev_outliers,
 			 (unsigned long long)s->iqr_outliers);
 		json_kstr(&w, "outliers", outl);
-		kraw_g(&w, "ld15iqr", s->ld15iqr);
-		kraw_g(&w, "hd15iqr", s->hd15iqr);
-		kraw_g(&w, "ops", s->ops);
-		kraw_g(&w, "total", s->total);
+		json_kdouble_g(&w, "ld15iqr", s->ld15iqr, 9);
+		json_kdouble_g(&w, "hd15iqr", s->hd15iqr, 9);
+		json_kdouble_g(&w, "ops", s->ops, 9);
+		json_kdouble_g(&w, "total", s->total, 9);
 		json_kuint(&w, "iterations", s->iterations);
 		if (with_data && r->data) {
 			json_key(&w, "data");
 			json_arr_begin(&w);
 			for (k = 0; k < s->rounds; k++) {
-				/* array element: same trick as kraw_g, without a key */
-				json_null(&w);
-				strbuf_setlen(&sb, sb.len - 4);
-				strbuf_addf(&sb, "%.9g", r->data[k]);
+				json_double_g(&w, r->data[k], 9);
 			}
 			json_arr_end(&w);
 		}

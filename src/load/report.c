@@ -389,6 +389,8 @@ int load_report_json(struct strbuf *sb, const struct load_result *r, const struc
 
 	json_init(&w, sb, 1);
 	json_obj_begin(&w);
+	json_kstr(&w, "kind", "load");
+	json_kint(&w, "schema", 1);
 	json_kstr(&w, "target", rep->target);
 	json_kstr(&w, "model", r->target_rate > 0 ? "open" : "closed");
 	json_kuint(&w, "threads", r->threads);

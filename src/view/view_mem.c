@@ -1287,6 +1287,8 @@ void mem_report_json(const struct mem_report *r, struct strbuf *out)
 
 	json_init(&w, out, 1);
 	json_obj_begin(&w);
+	json_kstr(&w, "kind", "mem");
+	json_kint(&w, "schema", 1);
 	json_kstr(&w, "command", r->m->command ? r->m->command : "");
 	json_kstr(&w, "executable", r->p->exe ? r->p->exe : "");
 	json_kuint(&w, "pid", s->pid);
