@@ -33,6 +33,7 @@ static const struct cmd_struct commands[] = {
 	{ "record", cmd_record, "sample a command's or process's CPU use into a recording" },
 	{ "report", cmd_report, "show where a CPU recording spent its time" },
 	{ "top", cmd_top, "live view of the hottest functions of a running process" },
+	{ "trace", cmd_trace, "count and time every call of an instrumented program (cProfile for C)" },
 	{ "version", NULL, "print the version of pinch" },
 };
 

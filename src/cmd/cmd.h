@@ -34,5 +34,6 @@ int cmd_report(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif

@@ -32,6 +32,7 @@ struct rec_file_header {
 enum rec_kind {
 	REC_KIND_CPU = 1,	/* pinch record */
 	REC_KIND_MEM = 2,	/* pinch mem */
+	REC_KIND_TRACE = 3,	/* pinch trace */
 };
 
 struct rec_hdr {
@@ -53,6 +54,7 @@ enum rec_type {
 	REC_KSYM = 11,		/* struct rec_ksym: a sampled kernel address's symbol */
 	/* 32..63 are pinch mem's agent records (src/agent/mem/wire.h). */
 	/* 64..79 are reserved for interpreters (Python). */
+	/* 80..95 are pinch trace's agent records (src/agent/trace/wire.h). */
 };
 
 struct rec_comm {
