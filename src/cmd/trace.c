@@ -140,7 +140,7 @@ static void add_where(struct strbuf *sb, const struct traceprof_func *f, int wid
 	strbuf_addch(sb, ')');
 }
 
-/* Times in the table: one unit for the whole table, percall in ns. */
+/* Times in the table: one unit for the whole table. */
 struct unit {
 	double div;
 	const char *name;
@@ -153,6 +153,22 @@ static struct unit pick_unit(uint64_t total_ns)
 	if (total_ns >= 10000000ull)
 		return (struct unit){ 1e6, "milliseconds" };
 	return (struct unit){ 1e3, "microseconds" };
+}
+
+/* percall: its own unit, as wide as the column. */
+static void add_percall(struct strbuf *sb, double ns)
+{
+	char buf[32];
+
+	if (ns < 1e3)
+		snprintf(buf, sizeof(buf), "%.1fns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, sizeof(buf), "%.2fus", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, sizeof(buf), "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, sizeof(buf), "%.2fs", ns / 1e9);
+	strbuf_addf(sb, " %10s", buf);
 }
 
 static void add_ncalls(struct strbuf *sb, uint64_t n, uint64_t prim)
@@ -192,7 +208,7 @@ static void add_table(struct strbuf *out, const struct traceprof_table *t, const
 	strbuf_add_duration(out, (double)t->total_ns);
 	strbuf_addf(out, "\n\n   Ordered by: %s\n",
 		    (const char *[]){ "cumulative time", "internal time", "call count", "function name" }[g_sort]);
-	strbuf_addf(out, "   tottime, cumtime in %s; percall in nanoseconds\n\n", u.name);
+	strbuf_addf(out, "   tottime, cumtime in %s\n\n", u.name);
 	strbuf_addstr(out, "      ncalls    tottime    percall    cumtime    percall filename:lineno(function)\n");
 	for (size_t k = 0; k < n; k++) {
 		const struct traceprof_func *f = &t->funcs[idx[k]];
@@ -200,10 +216,11 @@ static void add_table(struct strbuf *out, const struct traceprof_table *t, const
 		if (o->limit > 0 && (long)k >= o->limit)
 			break;
 		add_ncalls(out, f->ncalls, f->prim);
-		strbuf_addf(out, " %10.3f %10.1f %10.3f %10.1f ", (double)f->tottime / u.div,
-			    f->ncalls ? (double)f->tottime / (double)f->ncalls : 0.0,
-			    (double)f->cumtime / u.div,
-			    f->prim ? (double)f->cumtime / (double)f->prim : 0.0);
+		strbuf_addf(out, " %10.3f", (double)f->tottime / u.div);
+		add_percall(out, f->ncalls ? (double)f->tottime / (double)f->ncalls : 0.0);
+		strbuf_addf(out, " %10.3f", (double)f->cumtime / u.div);
+		add_percall(out, f->prim ? (double)f->cumtime / (double)f->prim : 0.0);
+		strbuf_addch(out, ' ');
 		add_where(out, f, o->wide);
 		if (f->open)
 			strbuf_addf(out, "  [%" PRIu64 " open]", f->open);
@@ -294,7 +311,8 @@ static void add_header(struct strbuf *out, const struct traceprof *tp, const cha
 		strbuf_addf(out, "command:   %s\n", cmd);
 	strbuf_addf(out, "mode:      %s, %zu thread%s in %" PRIu64 " process%s, clock %s\n",
 		    st->counts_only ? "counts only" : "events", nt, nt == 1 ? "" : "s", st->processes,
-		    st->processes == 1 ? "" : "es", st->tsc ? "TSC" : "CLOCK_MONOTONIC");
+		    st->processes == 1 ? "" : "es",
+		    st->tsc ? "TSC (wall time)" : st->cpu ? "thread CPU time" : "CLOCK_MONOTONIC (wall time)");
 	if (unwound || dropped || open || st->truncated) {
 		strbuf_addstr(out, "notes:     ");
 		if (unwound)
@@ -639,7 +657,7 @@ int cmd_trace(int argc, char **argv)
 		{ OPT_INT, 0, "depth", &o.depth, "N", "record calls at most N deep (from the first traced one)", NULL, 0 },
 		{ OPT_DURATION, 0, "min-time", &o.min_ns, "TIME", "drop calls shorter than TIME (e.g. 10us; not with --counts-only)", NULL, 0 },
 		{ OPT_FLAG, 0, "counts-only", &o.counts, NULL, "aggregate in the program (no timeline): the lowest cost", NULL, 0 },
-		{ OPT_STRING, 0, "clock", &o.clock, "CLOCK", "tsc (default on x86-64) or ns (clock_gettime)", NULL, 0 },
+		{ OPT_STRING, 0, "clock", &o.clock, "CLOCK", "tsc (wall time, default on x86-64), ns (clock_gettime) or cpu (each thread's CPU time: a system call per event)", NULL, 0 },
 		{ OPT_FLAG, 'q', "quiet", &o.quiet, NULL, "record only; print no report", NULL, 0 },
 		REPORT_OPTS(o),
 		OPT_END_(),
@@ -673,8 +691,8 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "pinch trace: --min-time needs the events; it does not go with --counts-only\n");
 		return EXIT_USAGE;
 	}
-	if (o.clock && strcmp(o.clock, "tsc") && strcmp(o.clock, "ns")) {
-		fprintf(stderr, "pinch trace: --clock '%s' is not tsc or ns\n", o.clock);
+	if (o.clock && strcmp(o.clock, "tsc") && strcmp(o.clock, "ns") && strcmp(o.clock, "cpu")) {
+		fprintf(stderr, "pinch trace: --clock '%s' is not tsc, ns or cpu\n", o.clock);
 		return EXIT_USAGE;
 	}
 	rc = tracerec_check_target(argv[0], path, sizeof(path), err, sizeof(err));

@@ -345,6 +345,8 @@ static int handle(struct traceprof *tp, const struct rec *rec, struct proc **cur
 				tp->st.counts_only = 1;
 			if (pr->flags & TRW_F_TSC)
 				tp->st.tsc = 1;
+			if (pr->flags & TRW_F_CPU)
+				tp->st.cpu = 1;
 		}
 		return 0;
 	case TRW_CLOCK:

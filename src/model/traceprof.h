@@ -66,6 +66,7 @@ struct traceprof_stats {
 	uint64_t duration_ns;
 	int counts_only;	/* recorded with --counts-only */
 	int tsc;		/* timed with the TSC */
+	int cpu;		/* timed with each thread's CPU-time clock */
 	int truncated;		/* no REC_FINISH, or an event chunk cut short */
 	int finished;
 	int32_t exit_status, term_signal;

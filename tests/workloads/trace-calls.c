@@ -6,7 +6,8 @@
  *   mutual     is_even(10) twice: is_even 12/2, is_odd 10/2 (total/primitive)
  *   threads    two threads: worker_a calls tick 1000 times, worker_b 2000
  *   longjmp    5 rounds: jumper's deep1 -> deep2 -> deep3 longjmp back, then after()
- *   busy       spin(1) and spin(3) units of work: 25 % / 75 % of the time
+ *   busy       200 rounds of spin_a (1 unit of work) and spin_b (3 units):
+ *              25 % / 75 % of the time; then the fanout tree (17 tiny calls)
  *   exit       f_outer -> f_inner -> exit(0): calls left open
  *   deep N     recursion N deep
  */
@@ -111,8 +112,18 @@ NOINLINE static void jumper(void)
 
 NOINLINE static void spin(unsigned long units)
 {
-	for (unsigned long i = 0; i < units * 40000000ul; i++)
+	for (unsigned long i = 0; i < units * 200000ul; i++)
 		sink += i;
+}
+
+NOINLINE static void spin_a(void)
+{
+	spin(1);
+}
+
+NOINLINE static void spin_b(void)
+{
+	spin(3);
 }
 
 NOINLINE static void f_inner(void)
@@ -151,8 +162,12 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "longjmp")) {
 		jumper();
 	} else if (!strcmp(mode, "busy")) {
-		spin(1);
-		spin(3);
+		/* interleaved in small rounds, so a busy machine slows both alike */
+		for (int i = 0; i < 200; i++) {
+			spin_a();
+			spin_b();
+		}
+		root();
 	} else if (!strcmp(mode, "exit")) {
 		f_outer();
 	} else if (!strcmp(mode, "deep")) {

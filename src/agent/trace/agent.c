@@ -75,6 +75,7 @@ static int g_fd = -1;
 static int g_simple;		/* no filter, depth, min time or counts: the fast path */
 static int g_counts;
 static int g_tsc;
+static clockid_t g_clock = CLOCK_MONOTONIC;	/* without the TSC: ns of this clock */
 static uint32_t g_depth;	/* --depth, 0 = unlimited */
 static uint64_t g_min_ticks;
 static uint32_t g_pid;
@@ -94,7 +95,7 @@ NOINSTR static inline uint64_t tick(void)
 #endif
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(g_clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -630,7 +631,8 @@ NOINSTR static void write_proc(uint32_t flags)
 	memset(&pr, 0, sizeof(pr));
 	pr.pid = g_pid;
 	pr.ppid = (uint32_t)getppid();
-	pr.flags = flags | (g_tsc ? TRW_F_TSC : 0) | (g_counts ? TRW_F_COUNTS : 0);
+	pr.flags = flags | (g_tsc ? TRW_F_TSC : 0) | (g_counts ? TRW_F_COUNTS : 0) |
+		   (g_clock == CLOCK_THREAD_CPUTIME_ID ? TRW_F_CPU : 0);
 	pr.seq = g_seq;
 	pr.tick0 = tick();
 	pr.mono0 = mono_ns();
@@ -716,6 +718,8 @@ NOINSTR static void parse_opts(const char *s)
 			g_min_ticks = parse_num(s + 7, &e, 10);	/* ns for now: ticks below */
 		else if (!strncmp(s, "clock=", 6)) {
 			g_tsc = !strncmp(s + 6, "tsc", 3);
+			if (!strncmp(s + 6, "cpu", 3))
+				g_clock = CLOCK_THREAD_CPUTIME_ID;
 			e = s + 6;
 			while (*e && *e != ',')
 				e++;

@@ -29,7 +29,7 @@
 #include <sys/mman.h>
 
 #define TRW_ENV_DIR "PINCH_TRACE_DIR"		/* where to write; the agent is idle without it */
-#define TRW_ENV_OPTS "PINCH_TRACE_OPTS"		/* "counts=1,depth=N,min_ns=N" */
+#define TRW_ENV_OPTS "PINCH_TRACE_OPTS"		/* "counts=1,depth=N,min_ns=N,clock=tsc|ns|cpu" */
 #define TRW_ENV_FILTER "PINCH_TRACE_FILTER"	/* "i:OFF,i:OFF,x:OFF,...": executable offsets */
 
 #define TRW_CCT_MAX_DEPTH 1024	/* deeper calls fold into their caller's level */
@@ -50,6 +50,7 @@ enum trw_proc_flags {
 	TRW_F_TSC = 1 << 0,	/* ticks are rdtsc cycles (else nanoseconds) */
 	TRW_F_COUNTS = 1 << 1,	/* counts-only: TRW_CCT records, no events */
 	TRW_F_FORKED = 1 << 2,
+	TRW_F_CPU = 1 << 3,	/* ticks are ns of each thread's CPU time */
 };
 
 struct trw_proc {
