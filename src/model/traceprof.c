@@ -19,6 +19,8 @@
 #include "model/symbols.h"
 #include "core/banned.h"
 
+#define TRACEPROF_MAX_THREADS 4096
+
 struct proc {
 	uint32_t pid, flags;
 	uint64_t tick0, mono0, tick1, mono1;
@@ -82,6 +84,8 @@ static struct thr *find_thr(struct traceprof *tp, uint32_t pid, uint32_t tid)
 	for (size_t i = tp->n_thr; i-- > 0;)
 		if (tp->thr[i].pub.pid == pid && tp->thr[i].pub.tid == tid)
 			return &tp->thr[i];
+	if (tp->n_thr >= TRACEPROF_MAX_THREADS)
+		return NULL;	/* from inside the program: no unbounded growth */
 	if (tp->n_thr % 16 == 0) {
 		struct thr *nv = realloc(tp->thr, (tp->n_thr + 16) * sizeof(*nv));
 
@@ -91,8 +95,6 @@ static struct thr *find_thr(struct traceprof *tp, uint32_t pid, uint32_t tid)
 	}
 	t = &tp->thr[tp->n_thr];
 	memset(t, 0, sizeof(*t));
-	if (trw_cct_init(&t->cct))
-		return NULL;
 	t->pub.pid = pid;
 	t->pub.tid = tid;
 	tp->n_thr++;
@@ -120,6 +122,8 @@ static void close_top(struct thr *t, uint64_t tick, int open)
 static int replay(struct traceprof *tp, struct thr *t, const struct trw_events *ev,
 		  const unsigned char *p, const unsigned char *end)
 {
+	if (!t->cct.v && trw_cct_init(&t->cct))
+		return -1;
 	t->last_tick = ev->base_tick;
 	t->last_fn = ev->base_fn;
 	while (p < end) {
@@ -365,7 +369,7 @@ static int handle(struct traceprof *tp, const struct rec *rec, struct proc **cur
 			struct thr *t = find_thr(tp, ev->pid, ev->tid);
 
 			if (!t)
-				return -ENOMEM;
+				return 0;
 			if (replay(tp, t, ev, d + sizeof(*ev), d + rec->size))
 				tp->st.truncated = 1;
 		}
@@ -378,8 +382,8 @@ static int handle(struct traceprof *tp, const struct rec *rec, struct proc **cur
 			if ((uint64_t)h->n * sizeof(struct trw_node) > rec->size - sizeof(*h))
 				return 0;
 			t = find_thr(tp, h->pid, h->tid);
-			if (!t || add_cct(t, h, (const struct trw_node *)(d + sizeof(*h))))
-				return -ENOMEM;
+			if (t && add_cct(t, h, (const struct trw_node *)(d + sizeof(*h))))
+				tp->st.truncated = 1;
 		}
 		return 0;
 	case TRW_THREAD:
@@ -388,7 +392,7 @@ static int handle(struct traceprof *tp, const struct rec *rec, struct proc **cur
 			struct thr *t = find_thr(tp, th->pid, th->tid);
 
 			if (!t)
-				return -ENOMEM;
+				return 0;
 			t->pub.ended = 1;
 			t->pub.at_exit = !!(th->flags & TRW_T_AT_EXIT);
 			t->pub.unwound += th->unwound;
@@ -418,7 +422,7 @@ static void finish_thread(struct traceprof *tp, struct thr *t)
 		t->nodes = t->own;
 	} else {
 		t->nodes = t->cct.v;
-		t->n = t->cct.n;
+		t->n = t->cct.v ? t->cct.n : 0;
 	}
 	t->pub.folded = t->cct.full;
 	t->ns_per_tick = 1.0;
