@@ -108,8 +108,17 @@ struct trw_node {
 	uint64_t open;		/* calls that ended open (thread/process end) */
 };
 
+/* The last child looked up under a node: recursion and loops call the
+ * same function from the same place again and again. */
+struct trw_hint {
+	uint64_t fn;
+	uint32_t child;
+	uint32_t pad;
+};
+
 struct trw_cct {
 	struct trw_node *v;
+	struct trw_hint *hint;	/* per node, not written anywhere */
 	uint32_t n, cap;
 	uint32_t *hash;		/* open addressing: node index + 1, 0 = empty */
 	uint32_t hcap;		/* power of two */
@@ -137,8 +146,9 @@ static inline int trw_cct_init(struct trw_cct *c)
 	c->cap = 1024;
 	c->hcap = 2048;
 	c->v = trw_map(c->cap * sizeof(*c->v));
+	c->hint = trw_map(c->cap * sizeof(*c->hint));
 	c->hash = trw_map(c->hcap * sizeof(*c->hash));
-	if (!c->v || !c->hash)
+	if (!c->v || !c->hint || !c->hash)
 		return -1;
 	memset(&c->v[0], 0, sizeof(c->v[0]));
 	c->n = 1;
@@ -149,6 +159,8 @@ static inline void trw_cct_release(struct trw_cct *c)
 {
 	if (c->v)
 		munmap(c->v, c->cap * sizeof(*c->v));
+	if (c->hint)
+		munmap(c->hint, c->cap * sizeof(*c->hint));
 	if (c->hash)
 		munmap(c->hash, c->hcap * sizeof(*c->hash));
 	memset(c, 0, sizeof(*c));
@@ -158,16 +170,22 @@ static inline int trw_cct_grow(struct trw_cct *c)
 {
 	uint32_t ncap = c->cap * 2, nh = c->hcap * 2, i;
 	struct trw_node *nv = trw_map((size_t)ncap * sizeof(*nv));
+	struct trw_hint *ht = trw_map((size_t)ncap * sizeof(*ht));
 	uint32_t *hv = trw_map((size_t)nh * sizeof(*hv));
 
-	if (!nv || !hv) {
+	if (!nv || !hv || !ht) {
 		if (nv)
 			munmap(nv, (size_t)ncap * sizeof(*nv));
+		if (ht)
+			munmap(ht, (size_t)ncap * sizeof(*ht));
 		if (hv)
 			munmap(hv, (size_t)nh * sizeof(*hv));
 		return -1;
 	}
 	memcpy(nv, c->v, (size_t)c->n * sizeof(*nv));
+	memcpy(ht, c->hint, (size_t)c->n * sizeof(*ht));
+	munmap(c->hint, (size_t)c->cap * sizeof(*c->hint));
+	c->hint = ht;
 	for (i = 1; i < c->n; i++) {
 		uint32_t h = trw_hash(nv[i].parent, nv[i].fn) & (nh - 1);
 
@@ -184,6 +202,13 @@ static inline int trw_cct_grow(struct trw_cct *c)
 	return 0;
 }
 
+static inline uint32_t trw_cct_hint(struct trw_cct *c, uint32_t parent, uint64_t fn, uint32_t child)
+{
+	c->hint[parent].fn = fn;
+	c->hint[parent].child = child;
+	return child;
+}
+
 /* The child of parent for fn, created on first use. Below the depth cap
  * the path is exact; deeper calls share their caller's level (the cap
  * keeps unbounded recursion bounded). Never fails: when memory runs out
@@ -192,6 +217,8 @@ static inline uint32_t trw_cct_child(struct trw_cct *c, uint32_t parent, uint64_
 {
 	uint32_t h, i;
 
+	if (c->hint[parent].fn == fn && c->hint[parent].child)
+		return c->hint[parent].child;
 	if (c->v[parent].depth >= TRW_CCT_MAX_DEPTH)
 		parent = c->v[parent].parent;
 	h = trw_hash(parent, fn) & (c->hcap - 1);
@@ -199,7 +226,7 @@ static inline uint32_t trw_cct_child(struct trw_cct *c, uint32_t parent, uint64_
 		const struct trw_node *nd = &c->v[i - 1];
 
 		if (nd->fn == fn && nd->parent == parent)
-			return i - 1;
+			return trw_cct_hint(c, parent, fn, i - 1);
 		h = (h + 1) & (c->hcap - 1);
 	}
 	if (c->n >= TRW_CCT_MAX_NODES || (c->n == c->cap && trw_cct_grow(c))) {
@@ -215,7 +242,7 @@ static inline uint32_t trw_cct_child(struct trw_cct *c, uint32_t parent, uint64_
 	while (c->hash[h])
 		h = (h + 1) & (c->hcap - 1);
 	c->hash[h] = i + 1;
-	return i;
+	return trw_cct_hint(c, parent, fn, i);
 }
 
 /* ---- varints ----------------------------------------------------------- */
