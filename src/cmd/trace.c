@@ -201,9 +201,9 @@ static void add_table(struct strbuf *out, const struct traceprof_table *t, const
 	g_funcs = t->funcs;
 	g_sort = sort_key(o->sort);
 	qsort(idx, n, sizeof(*idx), func_cmp);
-	strbuf_addf(out, "         %" PRIu64 " function calls", t->calls);
+	strbuf_addf(out, "         %" PRIu64 " function call%s", t->calls, t->calls == 1 ? "" : "s");
 	if (prim != t->calls)
-		strbuf_addf(out, " (%" PRIu64 " primitive calls)", prim);
+		strbuf_addf(out, " (%" PRIu64 " primitive call%s)", prim, prim == 1 ? "" : "s");
 	strbuf_addstr(out, " in ");
 	strbuf_add_duration(out, (double)t->total_ns);
 	strbuf_addf(out, "\n\n   Ordered by: %s\n",

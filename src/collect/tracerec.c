@@ -90,20 +90,21 @@ int tracerec_check_target(const char *cmd, char *path, size_t pathlen, char *err
 	struct elf_scan s;
 	int rc = memrec_check_target(cmd, path, pathlen, err, errlen);
 
-	/* a sanitizer owning malloc is no matter here */
-	if (rc && rc != -ENOTSUP)
+	/* a sanitizer owning malloc is no matter here; static linking is
+	 * told below in this command's words */
+	if (rc && rc != -ENOTSUP && rc != -ENOEXEC)
 		return rc;
 	rc = scan_elf(path, &s);
 	if (rc) {
 		snprintf(err, errlen, "'%s': not an ELF program", path);
-		return rc == -ENOEXEC ? rc : rc;
+		return rc;
 	}
 	if (!s.dynamic) {
-		snprintf(err, errlen, "'%s' is statically linked: its hooks are glibc's no-ops, the agent cannot be preloaded", path);
+		snprintf(err, errlen, "'%s': statically linked, so its hooks are glibc's no-ops and the agent cannot be preloaded", path);
 		return -ENOEXEC;
 	}
 	if (!s.hooks) {
-		snprintf(err, errlen, "'%s' is not built with -finstrument-functions (no __cyg_profile_func_enter in its dynamic symbols)", path);
+		snprintf(err, errlen, "'%s': not built with -finstrument-functions (no __cyg_profile_func_enter in its dynamic symbols)", path);
 		return -ENOTSUP;
 	}
 	return 0;

@@ -447,6 +447,15 @@ static void finish_thread(struct traceprof *tp, struct thr *t)
 		t->func[i] = func_of(tp, t->pub.pid, t->nodes[i].fn);
 }
 
+static int thr_cmp(const void *a, const void *b)
+{
+	const struct thr *x = a, *y = b;
+
+	if (x->pub.pid != y->pub.pid)
+		return x->pub.pid < y->pub.pid ? -1 : 1;
+	return x->pub.tid < y->pub.tid ? -1 : x->pub.tid > y->pub.tid;
+}
+
 int traceprof_build(struct rec_reader *r, struct traceprof **out, struct strbuf *warnings,
 		    char *err, size_t errlen)
 {
@@ -476,6 +485,8 @@ int traceprof_build(struct rec_reader *r, struct traceprof **out, struct strbuf 
 	if (rec_reader_truncated(r) || !tp->st.finished)
 		tp->st.truncated = 1;
 	tp->st.bytes = rec_reader_size(r);
+	/* threads in (pid, tid) order: a process's main thread first */
+	qsort(tp->thr, tp->n_thr, sizeof(*tp->thr), thr_cmp);
 	for (size_t i = 0; i < tp->n_thr && !rc; i++) {
 		finish_thread(tp, &tp->thr[i]);
 		if (!tp->thr[i].func)
