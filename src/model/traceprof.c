@@ -337,6 +337,16 @@ static int handle(struct traceprof *tp, const struct rec *rec, struct proc **cur
 
 			if (!np)
 				return -ENOMEM;
+			/* an exec'd image: the old image's calls ended with it */
+			for (size_t i = 0; i < tp->n_thr; i++) {
+				struct thr *t = &tp->thr[i];
+
+				if (t->pub.pid != pr->pid || !t->depth)
+					continue;
+				t->pub.open += (uint32_t)t->depth;
+				while (t->depth)
+					close_top(t, t->last_tick, 1);
+			}
 			tp->procs = np;
 			*cur = &np[tp->n_procs++];
 			memset(*cur, 0, sizeof(**cur));
