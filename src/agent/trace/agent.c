@@ -73,6 +73,7 @@ static __thread struct tstate t_st __attribute__((tls_model("initial-exec")));
 static int g_ready;		/* the constructor ran and the output file is open */
 static int g_fd = -1;
 static int g_simple;		/* no filter, depth, min time or counts: the fast path */
+static int g_fastcount;		/* counts only, no filter or depth: its fast path */
 static int g_counts;
 static int g_tsc;
 static clockid_t g_clock = CLOCK_MONOTONIC;	/* without the TSC: ns of this clock */
@@ -284,6 +285,24 @@ NOINSTR static void slow_push(struct tstate *t, uint64_t fn, uintptr_t sp, uint6
 	}
 }
 
+/* --counts-only without filters: one call path node per call. */
+NOINSTR static inline void count_push(struct tstate *t, uint64_t fn, uintptr_t sp, uint64_t now)
+{
+	struct frame *f = &t->stack[t->depth++];
+	uint32_t parent = t->cur_node;
+	const struct trw_hint *h = &t->cct.hint[parent];
+	uint32_t node = likely(h->fn == fn && h->child) ? h->child : trw_cct_child(&t->cct, parent, fn);
+
+	f->fn = fn;
+	f->sp = sp;
+	f->t0 = now;
+	f->child = 0;
+	f->pnode = parent;
+	f->node = node;
+	t->cct.v[node].calls++;
+	t->cur_node = node;
+}
+
 /* Closes the innermost open call as kind (exit, unwound or end). */
 NOINSTR static void pop(struct tstate *t, unsigned kind, uint64_t now)
 {
@@ -298,6 +317,18 @@ NOINSTR static void pop(struct tstate *t, unsigned kind, uint64_t now)
 		return;
 	}
 	t->cur_node = f->pnode;
+	if (g_fastcount) {
+		struct trw_node *nd = &t->cct.v[f->node];
+		uint64_t d = now > f->t0 ? now - f->t0 : 0;
+
+		nd->total += d;
+		nd->self += d > f->child ? d - f->child : 0;
+		if (unlikely(kind == TRW_EV_END))
+			nd->open++;
+		if (i)
+			t->stack[i - 1].child += d;
+		return;
+	}
 	if (!(f->flags & R_REC)) {
 		if (t->emitted > i)
 			t->emitted = i;
@@ -450,6 +481,8 @@ EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 		f->fn = (uint64_t)(uintptr_t)fn;
 		f->sp = sp;
 		put_enter(t, (uint64_t)(uintptr_t)fn, now);
+	} else if (g_fastcount) {
+		count_push(t, (uint64_t)(uintptr_t)fn, sp, now);
 	} else {
 		slow_push(t, (uint64_t)(uintptr_t)fn, sp, now);
 	}
@@ -799,6 +832,7 @@ __attribute__((constructor)) NOINSTR static void agent_init(void)
 	if (g_tsc && g_min_ticks)
 		g_min_ticks = (uint64_t)((double)g_min_ticks * tsc_per_ns());
 	g_simple = !g_counts && !g_depth && !g_min_ticks && !g_nincl && !g_nexcl;
+	g_fastcount = g_counts && !g_depth && !g_nincl && !g_nexcl;
 	g_pid = (uint32_t)getpid();
 	if (pthread_key_create(&g_key, thread_end) || open_stream())
 		return;
