@@ -12,12 +12,10 @@
 #include <fnmatch.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -112,36 +110,7 @@ int tracerec_check_target(const char *cmd, char *path, size_t pathlen, char *err
 
 int tracerec_find_agent(char *path, size_t len)
 {
-	static const char *const rel[] = {
-		"src/agent/trace/libpinch-trace.so",	/* build tree */
-		"../lib/pinch/libpinch-trace.so",
-		"../lib/x86_64-linux-gnu/pinch/libpinch-trace.so",
-		"../lib64/pinch/libpinch-trace.so",
-	};
-	const char *env = getenv("PINCH_TRACE_AGENT");
-	char exe[4096], *slash;
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(path, len, "%s", env);
-		return access(path, R_OK) ? -ENOENT : 0;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -ENOENT;
-	exe[n] = 0;
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return -ENOENT;
-	*slash = 0;
-	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		char tmp[4200];
-
-		snprintf(tmp, sizeof(tmp), "%s/%s", exe, rel[i]);
-		if (access(tmp, R_OK) == 0 && realpath(tmp, path) && strlen(path) < len)
-			return 0;
-	}
-	return -ENOENT;
+	return agent_find("trace", "libpinch-trace.so", "PINCH_TRACE_AGENT", path, len);
 }
 
 /* ---- --filter / --exclude -------------------------------------------- */
@@ -210,95 +179,31 @@ int tracerec_filter(const char *exe, const char *const *incl, size_t nincl,
 
 /* ---- running ------------------------------------------------------------ */
 
-static volatile pid_t forward_pid;
-
-static void forward_signal(int sig)
-{
-	if (forward_pid > 0)
-		kill(forward_pid, sig);
-}
-
 int tracerec_run(const struct tracerec_opts *o, struct tracerec_result *res, char *err,
 		 size_t errlen)
 {
-	struct strbuf pre = STRBUF_INIT, opts = STRBUF_INIT;
-	struct sigaction ign, fwd, old_int, old_quit, old_term, old_hup;
-	const char *old = getenv("LD_PRELOAD");
-	int pfd[2], child_errno = 0, status = 0;
-	pid_t pid, parent = getpid();
-	ssize_t n;
+	struct strbuf opts = STRBUF_INIT;
+	struct agent_child c;
+	int status = 0, rc;
 
 	memset(res, 0, sizeof(*res));
 	res->exit_status = -1;
-	strbuf_addstr(&pre, o->agent);
-	if (old && *old)
-		strbuf_addf(&pre, ":%s", old);
 	strbuf_addf(&opts, "counts=%d,depth=%ld,min_ns=%llu,clock=%s", o->counts ? 1 : 0,
 		    o->depth, (unsigned long long)o->min_ns, o->clock ? o->clock : "tsc");
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		strbuf_release(&pre);
-		strbuf_release(&opts);
-		return -errno;
-	}
-	res->start_mono_ns = clock_mono_ns();
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
+	{
+		const char *env[] = { TRW_ENV_DIR, o->dir, TRW_ENV_OPTS, opts.buf,
+				      TRW_ENV_FILTER, o->filter && *o->filter ? o->filter : NULL, NULL };
 
-		snprintf(err, errlen, "fork: %s", strerror(e));
-		close(pfd[0]);
-		close(pfd[1]);
-		strbuf_release(&pre);
-		strbuf_release(&opts);
-		return -e;
+		res->start_mono_ns = clock_mono_ns();
+		rc = agent_start(&c, o->argv, o->agent, env, err, errlen);
 	}
-	if (pid == 0) {
-		int e;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		setenv("LD_PRELOAD", pre.buf, 1);
-		setenv(TRW_ENV_DIR, o->dir, 1);
-		setenv(TRW_ENV_OPTS, opts.buf, 1);
-		if (o->filter && *o->filter)
-			setenv(TRW_ENV_FILTER, o->filter, 1);
-		else
-			unsetenv(TRW_ENV_FILTER);
-		execv(o->argv[0], o->argv);
-		e = errno;
-		if (write(pfd[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	strbuf_release(&pre);
 	strbuf_release(&opts);
-	close(pfd[1]);
-	n = read(pfd[0], &child_errno, sizeof(child_errno));
-	close(pfd[0]);
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	memset(&fwd, 0, sizeof(fwd));
-	fwd.sa_handler = forward_signal;
-	forward_pid = pid;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	sigaction(SIGTERM, &fwd, &old_term);
-	sigaction(SIGHUP, &fwd, &old_hup);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	if (rc)
+		return rc;
+	while (waitpid(c.pid, &status, 0) < 0 && errno == EINTR)
 		;
-	forward_pid = 0;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
 	res->end_mono_ns = clock_mono_ns();
-	if (n == (ssize_t)sizeof(child_errno)) {
-		snprintf(err, errlen, "cannot run '%s': %s", o->argv[0], strerror(child_errno));
-		return -child_errno;
-	}
+	agent_end(&c);
 	if (WIFEXITED(status))
 		res->exit_status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
@@ -320,36 +225,6 @@ static int tfile_cmp(const void *a, const void *b)
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static int write_maps(struct rec_writer *w, struct buildid_cache *ids, uint32_t pid, uint64_t t,
-		      const char *text, size_t len)
-{
-	struct procmaps maps = PROCMAPS_INIT;
-	int rc = procmaps_parse(&maps, text, len, 1, NULL);
-
-	for (size_t i = 0; i < maps.n && !rc; i++) {
-		const struct procmap *pm = &maps.v[i];
-		const char *path = pm->path[0] ? pm->path : "//anon";
-		const char *base = strrchr(path, '/');
-		struct rec_mmap m;
-		int n;
-
-		if (!strcmp(path, "[vdso]") || (base && !strcmp(base + 1, "libpinch-trace.so")))
-			continue;
-		memset(&m, 0, sizeof(m));
-		m.pid = pid;
-		m.prot = pm->prot;
-		m.start = pm->start;
-		m.len = pm->end - pm->start;
-		m.pgoff = pm->pgoff;
-		m.time_ns = t;
-		n = buildid_cache_get(ids, path, m.build_id);
-		m.build_id_len = n > 0 ? (uint8_t)n : 0;
-		rc = rec_writer_add(w, REC_MMAP, &m, sizeof(m), path, strlen(path) + 1, NULL, 0);
-	}
-	procmaps_release(&maps);
-	return rc;
 }
 
 static int copy_file(const char *path, struct rec_writer *w, struct buildid_cache *ids)
@@ -392,7 +267,8 @@ static int copy_file(const char *path, struct rec_writer *w, struct buildid_cach
 		} else if (!have_proc) {
 			/* nothing can be placed before its process */
 		} else if (type == TRW_MAPS) {
-			rc = write_maps(w, ids, pid, mono0, (const char *)p + off + 8, size);
+			rc = agent_write_maps(w, ids, pid, mono0, (const char *)p + off + 8, size,
+					      "libpinch-trace.so");
 		} else if (type >= TRW_EVENTS && type <= TRW_CLOCK) {
 			rc = rec_writer_add(w, type, p + off + 8, size, NULL, 0, NULL, 0);
 		}
