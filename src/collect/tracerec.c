@@ -352,19 +352,5 @@ out:
 
 void tracerec_cleanup(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (d) {
-		while ((de = readdir(d))) {
-			char p[4200];
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
+	memrec_cleanup(dir);	/* the same: every file of the directory, then it */
 }
