@@ -67,7 +67,7 @@ exit_status 1 "--chrome of a counts-only recording" "$PINCH" trace report cnt.re
 printf 'garbage' >junk.rec
 exit_status 1 "not a recording" "$PINCH" trace report junk.rec
 exit_status 2 "report without a recording here" sh -c "mkdir -p empty && cd empty && '$PINCH' trace report"
-"$PINCH" trace -q -o big.rec -- "$TC" fib 25 2>/dev/null
+"$PINCH" trace -q -o big.rec -- "$TC" fib 25 >/dev/null 2>&1
 size=$(stat -c %s big.rec)
 head -c $((size / 2)) big.rec >cut.rec
 exit_status 0 "a cut-short recording still reports" "$PINCH" trace report cut.rec --json
