@@ -656,7 +656,7 @@ int cmd_trace(int argc, char **argv)
 		{ OPT_CALLBACK, 0, "exclude", NULL, "PATTERN", "leave out functions matching PATTERN and what they call (repeatable)", pattern_cb, 1 },
 		{ OPT_INT, 0, "depth", &o.depth, "N", "record calls at most N deep (from the first traced one)", NULL, 0 },
 		{ OPT_DURATION, 0, "min-time", &o.min_ns, "TIME", "drop calls shorter than TIME (e.g. 10us; not with --counts-only)", NULL, 0 },
-		{ OPT_FLAG, 0, "counts-only", &o.counts, NULL, "aggregate in the program (no timeline): the lowest cost", NULL, 0 },
+		{ OPT_FLAG, 0, "counts-only", &o.counts, NULL, "aggregate in the program: a recording of a few KiB whatever the run's length, no timeline", NULL, 0 },
 		{ OPT_STRING, 0, "clock", &o.clock, "CLOCK", "tsc (wall time, default on x86-64), ns (clock_gettime) or cpu (each thread's CPU time: a system call per event)", NULL, 0 },
 		{ OPT_FLAG, 'q', "quiet", &o.quiet, NULL, "record only; print no report", NULL, 0 },
 		REPORT_OPTS(o),

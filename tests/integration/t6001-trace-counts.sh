@@ -41,6 +41,16 @@ for mode in events counts; do
 	trace_json exit-$mode.json $opt -- "$TC" exit
 	is "$(jq -r '[.functions[] | select(.open == 1) | .function] | sort | join(",")' exit-$mode.json)" \
 		"f_inner,f_outer,main" "$mode: exit() mid-call: main, f_outer, f_inner marked open"
+
+	trace_json texit-$mode.json $opt --threads -- "$TC" thread-exit
+	is "$(jq -r '[.functions[] | select(.open == 1) | .function] | sort | join(",")' texit-$mode.json)" \
+		"exit_inner,worker_exit" "$mode: pthread_exit mid-call: worker_exit and exit_inner open"
+	is "$(calls texit-$mode.json tick) $(calls texit-$mode.json main)" "1/1 1/1" "$mode: and the rest whole"
+
+	trace_json run-$mode.json $opt -- "$TC" running
+	is "$(jq -r '[.functions[] | select(.open == 1) | .function] | sort | join(",")' run-$mode.json)" \
+		"loop_forever,worker_forever" "$mode: a thread still running at exit: its calls marked open"
+	is "$(calls run-$mode.json main)" "1/1" "$mode: main returned"
 done
 
 # time shares: 200 interleaved rounds of 1 and 3 units of work, timed

@@ -9,6 +9,8 @@
  *   busy       200 rounds of spin_a (1 unit of work) and spin_b (3 units):
  *              25 % / 75 % of the time; then the fanout tree (17 tiny calls)
  *   exit       f_outer -> f_inner -> exit(0): calls left open
+ *   thread-exit  a thread: worker_exit -> tick, exit_inner -> pthread_exit
+ *   running    main returns while a thread spins in loop_forever
  *   deep N     recursion N deep
  */
 #include <pthread.h>
@@ -137,6 +139,33 @@ NOINLINE static void f_outer(void)
 	f_inner();
 }
 
+NOINLINE static void exit_inner(void)
+{
+	pthread_exit(NULL);
+}
+
+NOINLINE static void *worker_exit(void *arg)
+{
+	tick();
+	exit_inner();
+	return arg;
+}
+
+static volatile int spinning;
+
+NOINLINE static void loop_forever(void)
+{
+	spinning = 1;
+	for (;;)
+		sink++;
+}
+
+NOINLINE static void *worker_forever(void *arg)
+{
+	loop_forever();
+	return arg;
+}
+
 NOINLINE static unsigned long deep(unsigned long n)
 {
 	return n ? deep(n - 1) + 1 : 0;
@@ -170,10 +199,21 @@ int main(int argc, char **argv)
 		root();
 	} else if (!strcmp(mode, "exit")) {
 		f_outer();
+	} else if (!strcmp(mode, "thread-exit")) {
+		pthread_t a;
+
+		pthread_create(&a, NULL, worker_exit, NULL);
+		pthread_join(a, NULL);
+	} else if (!strcmp(mode, "running")) {
+		pthread_t a;
+
+		pthread_create(&a, NULL, worker_forever, NULL);
+		while (!spinning)
+			;
 	} else if (!strcmp(mode, "deep")) {
 		printf("%lu\n", deep(argc > 2 ? strtoul(argv[2], NULL, 10) : 100000));
 	} else {
-		fprintf(stderr, "usage: trace-calls fib N|fanout|mutual|threads|longjmp|busy|exit|deep N\n");
+		fprintf(stderr, "usage: trace-calls fib N|fanout|mutual|threads|longjmp|busy|exit|thread-exit|running|deep N\n");
 		return 2;
 	}
 	return 0;
