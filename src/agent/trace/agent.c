@@ -504,7 +504,12 @@ EXPORT void __cyg_profile_func_exit(void *fn, void *site)
 	} else if (unlikely(!t->depth)) {
 		t->bad_exits++;
 	} else if (likely(t->stack[t->depth - 1].fn == f)) {
-		pop(t, TRW_EV_EXIT, now);
+		if (likely(g_simple)) {
+			t->depth--;
+			put_mark(t, TRW_EV_EXIT, now);
+		} else {
+			pop(t, TRW_EV_EXIT, now);
+		}
 	} else {
 		/* an exit below the innermost call: the calls above it were
 		 * left without returning (longjmp past them, an exception) */
