@@ -5,11 +5,14 @@
  * --callers/--callees, --json, --chrome, and the common views (--svg,
  * --collapsed) through the profile model.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -588,16 +591,24 @@ static int check_report_opts(const struct trace_opts *o)
 /* The newest pinch-trace-*.rec in the current directory. */
 static int newest(struct strbuf *out)
 {
-	FILE *f = popen("ls -t pinch-trace-*.rec 2>/dev/null", "r");
-	char line[4096];
+	DIR *d = opendir(".");
+	struct dirent *de;
+	time_t best = 0;
 
-	if (!f)
+	if (!d)
 		return -1;
-	if (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		strbuf_addstr(out, line);
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		struct stat st;
+
+		if (strncmp(de->d_name, "pinch-trace-", 12) || n < 16 || strcmp(de->d_name + n - 4, ".rec") ||
+		    stat(de->d_name, &st) || !S_ISREG(st.st_mode) || (out->len && st.st_mtime < best))
+			continue;
+		best = st.st_mtime;
+		strbuf_reset(out);
+		strbuf_addstr(out, de->d_name);
 	}
-	pclose(f);
+	closedir(d);
 	return out->len ? 0 : -1;
 }
 
