@@ -319,7 +319,8 @@ int tracerec_write(const char *dir, const struct tracerec_result *res, struct re
 		}
 		n++;
 	}
-	qsort(v, n, sizeof(*v), tfile_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), tfile_cmp);
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		rc = copy_file(v[i].path, w, ids);
 		if (rc > 0)

@@ -496,7 +496,8 @@ int traceprof_build(struct rec_reader *r, struct traceprof **out, struct strbuf 
 		tp->st.truncated = 1;
 	tp->st.bytes = rec_reader_size(r);
 	/* threads in (pid, tid) order: a process's main thread first */
-	qsort(tp->thr, tp->n_thr, sizeof(*tp->thr), thr_cmp);
+	if (tp->n_thr > 1)
+		qsort(tp->thr, tp->n_thr, sizeof(*tp->thr), thr_cmp);
 	for (size_t i = 0; i < tp->n_thr && !rc; i++) {
 		finish_thread(tp, &tp->thr[i]);
 		if (!tp->thr[i].func)
