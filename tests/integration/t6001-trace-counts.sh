@@ -51,6 +51,11 @@ for mode in events counts; do
 	is "$(jq -r '[.functions[] | select(.open == 1) | .function] | sort | join(",")' run-$mode.json)" \
 		"loop_forever,worker_forever" "$mode: a thread still running at exit: its calls marked open"
 	is "$(calls run-$mode.json main)" "1/1" "$mode: main returned"
+
+	trace_json fork-$mode.json $opt --threads -- "$TC" fork
+	is "$(jq '[.threads[].pid] | unique | length' fork-$mode.json)" "2" "$mode: fork: two processes"
+	is "$(calls fork-$mode.json leaf) $(calls fork-$mode.json in_child) $(calls fork-$mode.json forker)" \
+		"3/3 1/1 1/1" "$mode: fork: the child's calls its own, none counted twice"
 done
 
 # time shares: 200 interleaved rounds of 1 and 3 units of work, timed

@@ -11,6 +11,7 @@
  *   exit       f_outer -> f_inner -> exit(0): calls left open
  *   thread-exit  a thread: worker_exit -> tick, exit_inner -> pthread_exit
  *   running    main returns while a thread spins in loop_forever
+ *   fork       forker: leaf, fork (the child: in_child -> leaf), leaf
  *   deep N     recursion N deep
  */
 #include <pthread.h>
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
 
@@ -166,6 +169,25 @@ NOINLINE static void *worker_forever(void *arg)
 	return arg;
 }
 
+NOINLINE static void in_child(void)
+{
+	leaf(1);
+}
+
+NOINLINE static void forker(void)
+{
+	pid_t pid;
+
+	leaf(0);
+	pid = fork();
+	if (pid == 0) {
+		in_child();
+		exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	leaf(2);
+}
+
 NOINLINE static unsigned long deep(unsigned long n)
 {
 	return n ? deep(n - 1) + 1 : 0;
@@ -210,10 +232,12 @@ int main(int argc, char **argv)
 		pthread_create(&a, NULL, worker_forever, NULL);
 		while (!spinning)
 			;
+	} else if (!strcmp(mode, "fork")) {
+		forker();
 	} else if (!strcmp(mode, "deep")) {
 		printf("%lu\n", deep(argc > 2 ? strtoul(argv[2], NULL, 10) : 100000));
 	} else {
-		fprintf(stderr, "usage: trace-calls fib N|fanout|mutual|threads|longjmp|busy|exit|thread-exit|running|deep N\n");
+		fprintf(stderr, "usage: trace-calls fib N|fanout|mutual|threads|longjmp|busy|exit|thread-exit|running|fork|deep N\n");
 		return 2;
 	}
 	return 0;
