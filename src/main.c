@@ -41,6 +41,7 @@ static const struct cmd_struct commands[] = {
 	{ "stat", cmd_stat, "what a command and its children used: CPU, memory, I/O, faults, over time" },
 	{ "syscalls", cmd_syscalls, "count a command's system calls (strace -c, in the kernel with eBPF); --trace lists them" },
 	{ "top", cmd_top, "live view of the hottest functions of a running process" },
+	{ "trace", cmd_trace, "count and time every call of an instrumented program (cProfile for C)" },
 	{ "version", NULL, "print the version of pinch" },
 };
 

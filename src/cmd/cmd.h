@@ -83,5 +83,6 @@ int cmd_baseline_prepare(const char *cmd, struct cmd_baseline *b);
 /* Compares (the table to out) and saves result; returns status, or 3 on
  * a regression, 2 or 1 on errors. */
 int cmd_baseline_finish(const char *cmd, const struct cmd_baseline *b, const char *result, FILE *out, int status);
+int cmd_trace(int argc, char **argv);
 
 #endif

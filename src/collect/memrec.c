@@ -265,53 +265,37 @@ static uint64_t read_statm_rss(int fd)
 	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static int child_env(const struct memrec_opts *o, struct strbuf *pre, struct strbuf *opts)
+int agent_start(struct agent_child *c, char **argv, const char *agent, const char *const *env,
+		char *err, size_t errlen)
 {
+	struct strbuf pre = STRBUF_INIT;
 	const char *old = getenv("LD_PRELOAD");
-
-	strbuf_addstr(pre, o->agent);
-	if (old && *old)
-		strbuf_addf(pre, ":%s", old);
-	strbuf_addf(opts, "mmap=%d,unwind=%s,signal=%d,interval_us=%llu,depth=%d,leaks=%d", o->mmap ? 1 : 0,
-		    o->unwind_fp ? "fp" : "cfi",
-		    o->snapshot_signal,
-		    (unsigned long long)((o->interval_ns ? o->interval_ns : 10000000) / 1000),
-		    o->depth ? o->depth : MEMW_MAX_DEPTH, o->no_leak_scan ? 0 : 1);
-	return 0;
-}
-
-int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err, size_t errlen)
-{
-	struct strbuf pre = STRBUF_INIT, opts = STRBUF_INIT;
-	struct sigaction ign, fwd, old_int, old_quit, old_term, old_hup;
-	int pfd[2], child_errno = 0, status = 0, statm = -1;
-	size_t rss_cap = 0;
-	pid_t pid, parent;
+	struct sigaction ign, fwd;
+	int pfd[2], child_errno = 0;
+	pid_t parent = getpid();
 	ssize_t n;
 
-	memset(res, 0, sizeof(*res));
-	res->exit_status = -1;
-	child_env(o, &pre, &opts);
+	strbuf_addstr(&pre, agent);
+	if (old && *old)
+		strbuf_addf(&pre, ":%s", old);
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		int e = errno;
+
+		snprintf(err, errlen, "pipe: %s", strerror(e));
 		strbuf_release(&pre);
-		strbuf_release(&opts);
-		return -errno;
+		return -e;
 	}
-	res->start_mono_ns = clock_mono_ns();
-	parent = getpid();
-	pid = fork();
-	if (pid < 0) {
+	c->pid = fork();
+	if (c->pid < 0) {
 		int e = errno;
 
 		snprintf(err, errlen, "fork: %s", strerror(e));
 		close(pfd[0]);
 		close(pfd[1]);
 		strbuf_release(&pre);
-		strbuf_release(&opts);
 		return -e;
 	}
-	if (pid == 0) {
+	if (c->pid == 0) {
 		int e;
 
 		/* If pinch is killed (kill -9), the target goes too: an orphan
@@ -323,12 +307,15 @@ int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
 		setenv("LD_PRELOAD", pre.buf, 1);
-		setenv(MEMW_ENV_DIR, o->dir, 1);
-		setenv(MEMW_ENV_OPTS, opts.buf, 1);
-		/* Python: every object through malloc, so the agent sees pymalloc's
-		 * small objects too (unless the user chose an allocator). */
-		setenv("PYTHONMALLOC", "malloc", 0);
-		execv(o->argv[0], o->argv);
+		for (size_t i = 0; env && env[i]; i += 2) {
+			const char *name = env[i] + (env[i][0] == '?');
+
+			if (!env[i + 1])
+				unsetenv(name);
+			else
+				setenv(name, env[i + 1], env[i][0] != '?');
+		}
+		execv(argv[0], argv);
 		e = errno;
 		if (write(pfd[1], &e, sizeof(e)) < 0)
 			_exit(127);
@@ -336,20 +323,65 @@ int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err
 	}
 	close(pfd[1]);
 	strbuf_release(&pre);
-	strbuf_release(&opts);
 	n = read(pfd[0], &child_errno, sizeof(child_errno));
 	close(pfd[0]);
-	res->pid = (uint32_t)pid;
-
+	if (n == (ssize_t)sizeof(child_errno) && child_errno) {
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		snprintf(err, errlen, "cannot run '%s': %s", argv[0], strerror(child_errno));
+		return -child_errno;
+	}
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	memset(&fwd, 0, sizeof(fwd));
 	fwd.sa_handler = forward_signal;
-	forward_pid = pid;
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	sigaction(SIGTERM, &fwd, &old_term);
-	sigaction(SIGHUP, &fwd, &old_hup);
+	forward_pid = c->pid;
+	sigaction(SIGINT, &ign, &c->old_int);
+	sigaction(SIGQUIT, &ign, &c->old_quit);
+	sigaction(SIGTERM, &fwd, &c->old_term);
+	sigaction(SIGHUP, &fwd, &c->old_hup);
+	return 0;
+}
+
+void agent_end(struct agent_child *c)
+{
+	forward_pid = 0;
+	sigaction(SIGINT, &c->old_int, NULL);
+	sigaction(SIGQUIT, &c->old_quit, NULL);
+	sigaction(SIGTERM, &c->old_term, NULL);
+	sigaction(SIGHUP, &c->old_hup, NULL);
+}
+
+int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err, size_t errlen)
+{
+	struct strbuf opts = STRBUF_INIT;
+	struct agent_child c;
+	int status = 0, statm = -1, rc;
+	size_t rss_cap = 0;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	res->exit_status = -1;
+	strbuf_addf(&opts, "mmap=%d,unwind=%s,signal=%d,interval_us=%llu,depth=%d,leaks=%d", o->mmap ? 1 : 0,
+		    o->unwind_fp ? "fp" : "cfi",
+		    o->snapshot_signal,
+		    (unsigned long long)((o->interval_ns ? o->interval_ns : 10000000) / 1000),
+		    o->depth ? o->depth : MEMW_MAX_DEPTH, o->no_leak_scan ? 0 : 1);
+	{
+		/* Python: every object through malloc, so the agent sees
+		 * pymalloc's small objects too (unless the user chose an
+		 * allocator: '?' keeps a value already set). */
+		const char *env[] = { MEMW_ENV_DIR, o->dir, MEMW_ENV_OPTS, opts.buf,
+				      "?PYTHONMALLOC", "malloc", NULL };
+
+		res->start_mono_ns = clock_mono_ns();
+		rc = agent_start(&c, o->argv, o->agent, env, err, errlen);
+	}
+	strbuf_release(&opts);
+	if (rc)
+		return rc;
+	pid = c.pid;
+	res->pid = (uint32_t)pid;
 
 	{
 		char p[64];
@@ -397,16 +429,7 @@ int memrec_run(const struct memrec_opts *o, struct memrec_result *res, char *err
 	res->end_mono_ns = clock_mono_ns();
 	if (statm >= 0)
 		close(statm);
-	forward_pid = 0;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
-
-	if (n == (ssize_t)sizeof(child_errno) && child_errno) {
-		snprintf(err, errlen, "cannot run '%s': %s", o->argv[0], strerror(child_errno));
-		return -child_errno;
-	}
+	agent_end(&c);
 	if (WIFEXITED(status)) {
 		res->exit_status = WEXITSTATUS(status);
 	} else if (WIFSIGNALED(status)) {
@@ -477,8 +500,8 @@ static void unmap_file(struct mapped *m)
 }
 
 /* /proc/PID/maps text -> REC_MMAP records for the executable mappings. */
-static int write_maps(struct rec_writer *w, struct buildid_cache *ids, uint32_t pid, uint64_t t,
-		      const char *text, size_t len)
+int agent_write_maps(struct rec_writer *w, struct buildid_cache *ids, uint32_t pid, uint64_t t,
+		     const char *text, size_t len, const char *agent)
 {
 	struct procmaps maps = PROCMAPS_INIT;
 	size_t i;
@@ -492,7 +515,7 @@ static int write_maps(struct rec_writer *w, struct buildid_cache *ids, uint32_t 
 		int n;
 
 		/* no allocation stack has frames in the agent or the vDSO */
-		if (!strcmp(path, "[vdso]") || (base && !strcmp(base + 1, "libpinch-mem.so")))
+		if (!strcmp(path, "[vdso]") || (base && !strcmp(base + 1, agent)))
 			continue;
 
 		memset(&m, 0, sizeof(m));
@@ -571,7 +594,8 @@ static int write_image(const struct image *im, int execed, const struct memrec_r
 		} else if (!have_proc) {
 			/* records before the process record cannot be placed */
 		} else if (type == MEMW_MAPS) {
-			rc = write_maps(w, ids, st->pid, st->start_mono_ns, (const char *)pl, size);
+			rc = agent_write_maps(w, ids, st->pid, st->start_mono_ns, (const char *)pl, size,
+					      "libpinch-mem.so");
 		} else if (type >= 32 && type < 64) {
 			rc = rec_writer_add(w, type, pl, size, NULL, 0, NULL, 0);
 			if (type == MEMW_POINT && size >= sizeof(struct memw_point)) {

@@ -7,8 +7,10 @@
 #ifndef PINCH_COLLECT_MEMREC_H
 #define PINCH_COLLECT_MEMREC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct rec_writer;
 
@@ -52,6 +54,30 @@ int memrec_find_agent(char *path, size_t len);
  * src/agent/DIR/FILE in the build tree or lib[64]/pinch/FILE next to the
  * pinch executable. 0 or -ENOENT. */
 int agent_find(const char *dir, const char *file, const char *env_name, char *path, size_t len);
+/* An agent's /proc/PID/maps text as REC_MMAP records of pid at time t
+ * (executable mappings, with build-ids; the vDSO and the agent library
+ * named agent left out). 0 or -errno. */
+struct buildid_cache;
+int agent_write_maps(struct rec_writer *w, struct buildid_cache *ids, uint32_t pid, uint64_t t,
+		     const char *text, size_t len, const char *agent);
+
+/*
+ * Starts argv[0] (resolved) with LD_PRELOAD=agent (ahead of any preload
+ * already set) and the environment pairs env: "NAME", "VALUE", ...,
+ * NULL; a NAME written "?NAME" is set only when not set yet, a NULL VALUE
+ * unsets it. The child dies with pinch. Until agent_end(), pinch ignores
+ * SIGINT/SIGQUIT (the command gets them from the terminal) and passes
+ * SIGTERM/SIGHUP on. Returns 0, or -errno with err set when the command
+ * could not be started (then it has been waited for).
+ */
+struct agent_child {
+	pid_t pid;
+	struct sigaction old_int, old_quit, old_term, old_hup;
+};
+int agent_start(struct agent_child *c, char **argv, const char *agent, const char *const *env,
+		char *err, size_t errlen);
+/* After the child was waited for: pinch's own signal handling back. */
+void agent_end(struct agent_child *c);
 
 /*
  * Runs the command with the agent and waits for it. While waiting,

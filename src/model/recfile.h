@@ -32,6 +32,7 @@ struct rec_file_header {
 enum rec_kind {
 	REC_KIND_CPU = 1,	/* pinch record */
 	REC_KIND_MEM = 2,	/* pinch mem */
+	REC_KIND_TRACE = 3,	/* pinch trace */
 };
 
 struct rec_hdr {
@@ -55,6 +56,7 @@ enum rec_type {
 	/* 64..79 are reserved for interpreters (Python). */
 	REC_PYTHREAD = 64,	/* struct rec_comm, then the NUL-terminated name threading gave the thread */
 	REC_PYGIL = 65,		/* struct rec_pygil: the thread holding the GIL from now on */
+	/* 80..95 are pinch trace's agent records (src/agent/trace/wire.h). */
 };
 
 struct rec_comm {
