@@ -39,11 +39,17 @@ struct pinch_server {
 static pthread_mutex_t servers_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pinch_server *servers;
 
+/* pinch_serve_page's state: the cpu_percent baseline between its calls
+ * (reg is set per call, under page_state_lock). */
+static pthread_mutex_t page_state_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pinch_server page_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1, .epoll_fd = -1 };
+
 void lib_serve_atfork(enum lib_fork_phase phase)
 {
 	struct pinch_server *s;
 
 	if (phase == LIB_FORK_PREPARE) {
+		pthread_mutex_lock(&page_state_lock);
 		pthread_mutex_lock(&servers_lock);
 		return;
 	}
@@ -61,6 +67,7 @@ void lib_serve_atfork(enum lib_fork_phase phase)
 				close(s->epoll_fd);
 		}
 	pthread_mutex_unlock(&servers_lock);
+	pthread_mutex_unlock(&page_state_lock);
 }
 
 /* Parses "HOST:PORT" / "[V6]:PORT" into ss; 0, -EINVAL, or -EPERM. */
@@ -269,6 +276,31 @@ static char *page(void *ctx, const char *url, const char *method, const char *ac
 		strbuf_addstr(&sb, "not found: try /health, /metrics, /metrics.json\n");
 	}
 	return strbuf_detach(&sb, len);
+}
+
+PINCH_API int pinch_serve_page(struct pinch_registry *reg, const char *path, const char *accept,
+			       char **body, size_t *len, const char **type)
+{
+	unsigned int code = 0;
+	size_t n = 0;
+	char *b;
+
+	if (!path || !body || !type)
+		return lib_err(-EINVAL, "pinch_serve_page: NULL path, body or type");
+	if (!reg)
+		reg = pinch_registry_default();
+	if (!reg)
+		return lib_err(-ENOMEM, "out of memory");
+	pthread_mutex_lock(&page_state_lock);
+	page_state.reg = reg;
+	b = page(&page_state, path, "GET", accept, &n, &code, type);
+	pthread_mutex_unlock(&page_state_lock);
+	if (!b)
+		return lib_err(-ENOMEM, "out of memory");
+	*body = b;
+	if (len)
+		*len = n;
+	return (int)code;
 }
 
 /* The HTTP daemon's functions: linked in, or from the module next to
