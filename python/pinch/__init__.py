@@ -62,7 +62,7 @@ class measure:
     duration goes to pinch_span_duration_seconds{span=name} (in
     metrics.summary() and /metrics) and to spans_report()."""
 
-    __slots__ = ("name", "_id", "_token")
+    __slots__ = ("name", "id", "parent", "_token")
 
     def __init__(self, name):
         if not isinstance(name, str):
@@ -70,18 +70,20 @@ class measure:
         if not name or len(name.encode()) > 200:
             raise ValueError("span name must be 1 to 200 bytes of UTF-8")
         self.name = name
-        self._id = 0
+        self.id = 0        # the span's id while open (and after)
+        self.parent = 0    # the id of the span it nests in, 0 for a root
         self._token = None
 
     def __enter__(self):
-        self._id = _pinch.span_begin(self.name, _current_span.get())
-        self._token = _current_span.set(self._id)
+        self.parent = _current_span.get()
+        self.id = _pinch.span_begin(self.name, self.parent)
+        self._token = _current_span.set(self.id)
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
-            _pinch.span_status(self._id, True, f"{exc_type.__name__}: {exc}")
-        _pinch.span_end(self._id)
+            _pinch.span_status(self.id, True, f"{exc_type.__name__}: {exc}")
+        _pinch.span_end(self.id)
         try:
             _current_span.reset(self._token)
         except ValueError:

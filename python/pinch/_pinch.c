@@ -85,6 +85,25 @@ static PyObject *raise_pinch(int rc, const char *what)
 	}
 }
 
+/* The same for system calls (files, sockets): every errno but EINVAL and
+ * ENOMEM is an OSError (FileNotFoundError, PermissionError, ... by errno). */
+static PyObject *raise_os(int rc, const char *what)
+{
+	const char *msg = pinch_last_error();
+	PyObject *args;
+
+	if (rc == -ENOMEM || rc == -EINVAL)
+		return raise_pinch(rc, what);
+	if (!msg || !*msg)
+		msg = pinch_strerror(rc);
+	args = Py_BuildValue("(is)", -rc, msg);
+	if (args) {
+		PyErr_SetObject(PyExc_OSError, args);
+		Py_DECREF(args);
+	}
+	return NULL;
+}
+
 static PyObject *type_error(const char *what, const char *expected, PyObject *got)
 {
 	PyObject *tn = PyType_GetName(Py_TYPE(got));
@@ -704,7 +723,7 @@ static PyObject *py_log_open(PyObject *mod, PyObject *args)
 		return type_error("performance log target", "a file descriptor (int) or a path (str)", target);
 	}
 	if (rc < 0)
-		return raise_pinch(rc, "performance log");
+		return raise_os(rc, "performance log");
 	pinch_log_close(perf_log);	/* the GIL serializes log_call and this */
 	perf_log = l;
 	Py_RETURN_NONE;
@@ -769,7 +788,7 @@ static PyObject *py_log_call(PyObject *mod, PyObject *args)
 	Py_END_ALLOW_THREADS
 	PyMem_Free(f);
 	if (rc < 0)
-		return raise_pinch(rc, "performance log");
+		return raise_os(rc, "performance log");
 	return PyBool_FromLong(rc > 0);
 fail:
 	PyMem_Free(f);
@@ -825,7 +844,7 @@ static PyObject *py_serve(PyObject *mod, PyObject *const *args, Py_ssize_t nargs
 		return NULL;
 	}
 	if (rc < 0)
-		return raise_pinch(rc, "serve");
+		return raise_os(rc, "serve");
 	srv = PyObject_New(Server, ServerType);
 	if (!srv) {
 		pinch_serve_stop(s);
