@@ -17,6 +17,7 @@ test=(
 	g++ curl jq nginx-light prometheus python3.11 python3.11-dev python3-line-profiler
 	valgrind strace linux-perf chromium golang-go libjemalloc-dev libgoogle-perftools-dev
 	libhdrhistogram-java default-jre-headless
+	python3-pytest python3-fastapi python3-uvicorn python3-httpx
 )
 # clang 14's libFuzzer and sanitizer runtimes are in libclang-rt-14-dev, only
 # recommended by clang (deps.sh installs without recommends).
@@ -25,6 +26,7 @@ fuzz=(
 )
 bench=(
 	heaptrack wrk hyperfine uftrace austin apache2-utils nghttp2-client
+	python3-prometheus-client
 )
 case "$what" in
 build) pkgs=("${build[@]}") ;;

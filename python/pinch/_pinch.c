@@ -26,6 +26,12 @@
 enum kind { K_COUNTER, K_GAUGE, K_TIMING, K_NKINDS };
 
 static const char *const kind_name[K_NKINDS] = { "counter", "gauge", "timing" };
+/* HELP text of the families made here (promtool wants one). */
+static const char *const kind_help[K_NKINDS] = {
+	"Counter from pinch.metrics.increment().",
+	"Gauge from pinch.metrics.set_gauge().",
+	"Timing in seconds from pinch.metrics.record_timing() / timer().",
+};
 
 /* A cached libpinch handle (counter, gauge or histogram). */
 typedef struct {
@@ -186,13 +192,13 @@ static void *new_series(enum kind k, const char *name, const char *const *labels
 
 	switch (k) {
 	case K_COUNTER:
-		rc = pinch_counter_get(NULL, name, NULL, labels, (struct pinch_counter **)&h);
+		rc = pinch_counter_get(NULL, name, kind_help[k], labels, (struct pinch_counter **)&h);
 		break;
 	case K_GAUGE:
-		rc = pinch_gauge_get(NULL, name, NULL, labels, (struct pinch_gauge **)&h);
+		rc = pinch_gauge_get(NULL, name, kind_help[k], labels, (struct pinch_gauge **)&h);
 		break;
 	default:
-		rc = pinch_histogram_get(NULL, name, NULL, labels, NULL, (struct pinch_histogram **)&h);
+		rc = pinch_histogram_get(NULL, name, kind_help[k], labels, NULL, (struct pinch_histogram **)&h);
 		break;
 	}
 	if (rc < 0) {

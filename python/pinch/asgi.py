@@ -5,18 +5,24 @@
 
 Every HTTP request is counted in http_requests_total{method,route,status}
 and timed in http_request_duration_seconds{method,route,status} (a
-histogram: /metrics has its buckets, metrics.summary() its percentiles).
+histogram: /metrics has its buckets, metrics.summary() its percentiles),
+from the call of the app to its last body part (recorded before that part
+is sent, so a client that got its response finds it counted; a request
+that ends without a complete response counts with status 500).
 route is the matched route's template ("/items/{item_id}") when the app
 has a Starlette router, "<unmatched>" for requests no route matched, and
 the raw path for other ASGI apps. GET /health, /metrics and /metrics.json
 are answered by the middleware itself, from libpinch (the same pages as
 pinch.serve()), and are not counted.
 """
+import re
+
 from . import _pinch
 
 __all__ = ["Middleware"]
 
 UNMATCHED = "<unmatched>"
+_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
 def _route_of(scope, app):
@@ -59,10 +65,10 @@ class Middleware:
         self.paths = dict(paths)
         self.counter = counter
         self.histogram = histogram
-        # registers both names now: a bad name fails at start-up
-        _pinch.increment(counter, 0)
-        _pinch.record_timing  # noqa: B018
-        self._routes = {}
+        for n in (counter, histogram):    # a bad name fails at start-up
+            if not isinstance(n, str) or not _NAME.fullmatch(n):
+                raise ValueError(f"invalid metric name {n!r}: must match "
+                                 "[a-zA-Z_:][a-zA-Z0-9_:]*")
 
     async def _page(self, scope, send, page):
         accept = None
@@ -84,22 +90,30 @@ class Middleware:
             return await self._page(scope, send, page)
         t0 = _pinch.now_ns()
         status = 500
-        started = False
+        done = False
+
+        def record():
+            nonlocal done
+            done = True
+            app = scope.get("app", self.app)
+            labels = {"method": scope.get("method", ""), "route": _route_of(scope, app),
+                      "status": str(status)}
+            _pinch.increment(self.counter, 1, labels)
+            _pinch.record_timing(self.histogram, (_pinch.now_ns() - t0) / 1e9, labels)
 
         async def send_wrapper(message):
-            nonlocal status, started
+            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                started = True
+            elif (message["type"] == "http.response.body" and not done
+                  and not message.get("more_body", False)):
+                # counted before the last part leaves: a client that has
+                # its response finds it in /metrics
+                record()
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            dt = _pinch.now_ns() - t0
-            app = scope.get("app", self.app)
-            route = _route_of(scope, app)
-            labels = {"method": scope.get("method", ""), "route": route,
-                      "status": str(status if started else 500)}
-            _pinch.increment(self.counter, 1, labels)
-            _pinch.record_timing(self.histogram, dt / 1e9, labels)
+            if not done:        # no complete response: an exception, a disconnect
+                record()

@@ -37,9 +37,9 @@ def test_summary_shape_and_values():
 
 
 def test_gauge_set_overwrites():
-    metrics.set_gauge("ow_gauge", 1)
-    metrics.set_gauge("ow_gauge", -2.25)
-    assert metrics.summary()["gauges"]["ow_gauge"] == -2.25
+    metrics.set_gauge("ow_level", 1)
+    metrics.set_gauge("ow_level", -2.25)
+    assert metrics.summary()["gauges"]["ow_level"] == -2.25
 
 
 def test_timer_context_manager_and_decorator():
