@@ -404,8 +404,13 @@ static PyObject *py_set_gauge(PyObject *mod, PyObject *const *args, Py_ssize_t n
 	void *h;
 
 	(void)mod;
-	if (parse("set_gauge", gauge_kw, 3, 2, args, nargs, kwnames, a) < 0)
+	if (!kwnames && nargs == 2) {	/* the common call: no keywords */
+		a[0] = args[0];
+		a[1] = args[1];
+		a[2] = NULL;
+	} else if (parse("set_gauge", gauge_kw, 3, 2, args, nargs, kwnames, a) < 0) {
 		return NULL;
+	}
 	if (get_double(a[1], "gauge value", &v) < 0)
 		return NULL;
 	h = handle(K_GAUGE, a[0], a[2]);
@@ -424,8 +429,13 @@ static PyObject *py_record_timing(PyObject *mod, PyObject *const *args, Py_ssize
 	void *h;
 
 	(void)mod;
-	if (parse("record_timing", timing_kw, 3, 2, args, nargs, kwnames, a) < 0)
+	if (!kwnames && nargs == 2) {	/* the common call: no keywords */
+		a[0] = args[0];
+		a[1] = args[1];
+		a[2] = NULL;
+	} else if (parse("record_timing", timing_kw, 3, 2, args, nargs, kwnames, a) < 0) {
 		return NULL;
+	}
 	if (get_double(a[1], "seconds", &v) < 0)
 		return NULL;
 	if (!(v >= 0) || v > 1e9) {

@@ -49,7 +49,7 @@ async def main():
 asyncio.run(main())
 t = metrics.summary()["timings"]['pinch_span_duration_seconds{span="smoke_task"}']
 check("spans", t["count"], 2)
-check("span >= sleep", t["min_ms"] >= 49.9, True)
+check("span >= its sleep", t["min_ms"] >= 49.9, True)
 with pinch.serve(port=0) as srv:
     body = urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/metrics", timeout=10).read().decode()
 check("/metrics", "smoke_total 80000" in body.splitlines(), True)

@@ -60,9 +60,8 @@ def app_port():
     server.install_signal_handlers = lambda: None
     t = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     t.start()
-    for _ in range(500):
-        if server.started:
-            break
+    deadline = time.monotonic() + 60          # generous: a loaded machine
+    while not server.started and t.is_alive() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert server.started
     yield port

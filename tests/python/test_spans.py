@@ -2,6 +2,7 @@
 # own span (parented to the task's enclosing span, not to each other),
 # with the duration of its own sleep, not the sum of the overlapping ones.
 import asyncio
+import time
 
 import pytest
 
@@ -16,17 +17,27 @@ def span(name):
 
 
 def test_overlapping_awaits():
-    seen = {}
+    """Three tasks sleep at once inside their spans. Each span's duration
+    must lie between the test's own CLOCK_MONOTONIC readings just inside
+    and just outside it (time.monotonic_ns is the clock libpinch uses), so
+    the check holds on any machine load: spans that mixed up their starts
+    between tasks, or summed the overlapping waits, fall outside."""
+    clock = time.monotonic_ns
+    seen, brackets = {}, {}
 
     async def task(i):
-        async with pinch.measure("as_task") as m:
+        before = clock()
+        async with pinch.measure(f"ov_task{i}") as m:
+            inside = clock()
             seen[i] = (m.id, m.parent)
             await asyncio.sleep(SLEEP)
-            with pinch.measure("as_inner") as inner:     # sync form inside a task
+            with pinch.measure("ov_inner") as inner:     # sync form inside a task
                 seen[f"inner{i}"] = (inner.id, inner.parent)
+            last = clock()
+        brackets[i] = (last - inside, clock() - before)
 
     async def main():
-        async with pinch.measure("as_batch") as batch:
+        async with pinch.measure("ov_batch") as batch:
             await asyncio.gather(*(task(i) for i in range(3)))
         return batch.id
 
@@ -36,17 +47,19 @@ def test_overlapping_awaits():
     assert len({seen[i][0] for i in range(3)}) == 3
     for i in range(3):
         assert seen[f"inner{i}"][1] == seen[i][0]
-    t, b = span("as_task"), span("as_batch")
-    assert t["count"] == 3 and b["count"] == 1
-    # Tolerances: asyncio.sleep never wakes before its deadline (up to one
-    # clock tick, 1 ns here), so every span is >= 200 ms less 0.1 ms of
-    # rounding. The three ran at once: had their spans summed the others'
-    # waits each would be >= 400 ms and the batch >= 600 ms; 3x headroom
-    # over the 200 ms stays below that even on a loaded machine.
-    assert t["min_ms"] >= SLEEP * 1e3 - 0.1
-    assert b["min_ms"] >= SLEEP * 1e3 - 0.1
-    assert t["max_ms"] < 2 * SLEEP * 1e3
-    assert b["max_ms"] < 3 * SLEEP * 1e3
+    for i in range(3):
+        t = span(f"ov_task{i}")
+        assert t["count"] == 1
+        lo, hi = brackets[i]
+        # min_ms is the exact duration (count 1), rounded to 1 ns
+        assert lo / 1e6 - 1e-6 <= t["min_ms"] <= hi / 1e6 + 1e-6
+        # asyncio.sleep does not wake before its deadline (up to one
+        # clock tick, 1 ns; 0.1 ms of slack)
+        assert t["min_ms"] >= SLEEP * 1e3 - 0.1
+    assert span("ov_inner")["count"] == 3
+    b = span("ov_batch")
+    assert b["count"] == 1
+    assert b["min_ms"] >= max(span(f"ov_task{i}")["min_ms"] for i in range(3))
 
 
 def test_sequential_awaits_add_up():
