@@ -4,7 +4,6 @@
 # Run by bench/pymod.sh (PYTHONPATH = the build tree).
 import gc
 from importlib import metadata
-import statistics
 import subprocess
 import sys
 import time
@@ -110,7 +109,7 @@ def memory(n):
     import os
     here = os.path.dirname(os.path.abspath(__file__))
     print()
-    print(f"# memory: RSS growth (MiB) after n record_timing calls on one timing, fresh process each")
+    print("# memory: RSS growth (MiB) after n record_timing calls on one timing, fresh process each")
     print(f"{'impl':<14}" + "".join(f"{f'{n * k // 4:,}':>12}" for k in range(1, 5)))
     for impl in ("pinch", "dataclass", "prom-client"):
         r = subprocess.run([sys.executable, "-c", MEM, impl, str(n), here],

@@ -142,12 +142,18 @@ static const char *utf8(PyObject *s, const char *what)
 /* Fills out[i] (borrowed) from positional args and keywords by names;
  * missing ones stay NULL. Returns -1 with TypeError on unknown or doubled
  * arguments or too many positionals. */
-static int parse(const char *fn, const char *const *names, int n, int required,
-		 PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject **out)
+static inline int parse(const char *fn, const char *const *names, int n, int required,
+			PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject **out)
 {
-	Py_ssize_t i, nkw = kwnames ? PyTuple_Size(kwnames) : 0;
+	Py_ssize_t i, nkw;
 	int j;
 
+	if (!kwnames && nargs >= required && nargs <= n) {	/* the hot path */
+		for (j = 0; j < n; j++)
+			out[j] = j < nargs ? args[j] : NULL;
+		return 0;
+	}
+	nkw = kwnames ? PyTuple_Size(kwnames) : 0;
 	for (j = 0; j < n; j++)
 		out[j] = NULL;
 	if (nargs > n) {
@@ -372,12 +378,8 @@ static PyObject *py_increment(PyObject *mod, PyObject *const *args, Py_ssize_t n
 	void *h;
 
 	(void)mod;
-	if (!kwnames && nargs == 1) {	/* increment(name) */
-		a[0] = args[0];
-		a[1] = a[2] = NULL;
-	} else if (parse("increment", inc_kw, 3, 1, args, nargs, kwnames, a) < 0) {
+	if (parse("increment", inc_kw, 3, 1, args, nargs, kwnames, a) < 0)
 		return NULL;
-	}
 	if (a[1]) {
 		if (!PyLong_Check(a[1]))
 			return type_error("counter increment", "an int >= 0", a[1]);
@@ -404,13 +406,8 @@ static PyObject *py_set_gauge(PyObject *mod, PyObject *const *args, Py_ssize_t n
 	void *h;
 
 	(void)mod;
-	if (!kwnames && nargs == 2) {	/* the common call: no keywords */
-		a[0] = args[0];
-		a[1] = args[1];
-		a[2] = NULL;
-	} else if (parse("set_gauge", gauge_kw, 3, 2, args, nargs, kwnames, a) < 0) {
+	if (parse("set_gauge", gauge_kw, 3, 2, args, nargs, kwnames, a) < 0)
 		return NULL;
-	}
 	if (get_double(a[1], "gauge value", &v) < 0)
 		return NULL;
 	h = handle(K_GAUGE, a[0], a[2]);
@@ -429,13 +426,8 @@ static PyObject *py_record_timing(PyObject *mod, PyObject *const *args, Py_ssize
 	void *h;
 
 	(void)mod;
-	if (!kwnames && nargs == 2) {	/* the common call: no keywords */
-		a[0] = args[0];
-		a[1] = args[1];
-		a[2] = NULL;
-	} else if (parse("record_timing", timing_kw, 3, 2, args, nargs, kwnames, a) < 0) {
+	if (parse("record_timing", timing_kw, 3, 2, args, nargs, kwnames, a) < 0)
 		return NULL;
-	}
 	if (get_double(a[1], "seconds", &v) < 0)
 		return NULL;
 	if (!(v >= 0) || v > 1e9) {
@@ -458,12 +450,8 @@ static PyObject *py_timer(PyObject *mod, PyObject *const *args, Py_ssize_t nargs
 	void *h;
 
 	(void)mod;
-	if (!kwnames && nargs == 1) {
-		a[0] = args[0];
-		a[1] = NULL;
-	} else if (parse("timer", timer_kw, 2, 1, args, nargs, kwnames, a) < 0) {
+	if (parse("timer", timer_kw, 2, 1, args, nargs, kwnames, a) < 0)
 		return NULL;
-	}
 	h = handle(K_TIMING, a[0], a[1]);
 	if (!h)
 		return NULL;

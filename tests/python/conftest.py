@@ -3,6 +3,8 @@
 # meson test sets PYTHONPATH=build/python and PINCH (the CLI).
 import os
 import shutil
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -37,3 +39,21 @@ def pinch_cli():
     path = os.environ.get("PINCH") or shutil.which("pinch")
     need("pinch CLI ($PINCH)", path and os.access(path, os.X_OK))
     return path
+
+
+def get(port, path, timeout=10):
+    """(status, content type, body) of GET http://127.0.0.1:port/path,
+    the body read whole (also for error statuses)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+            return r.status, r.headers["Content-Type"], r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["Content-Type"], e.read().decode()
+
+
+def sample(text, name):
+    """The value of the sample line `name value` of a /metrics text."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return None

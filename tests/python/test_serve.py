@@ -8,25 +8,12 @@ import os
 import socket
 import subprocess
 import sys
-import urllib.request
 
 import pytest
 
 import pinch
 from pinch import metrics
-from conftest import need_prog
-
-
-def get(port, path, timeout=10):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
-        return r.status, r.headers["Content-Type"], r.read().decode()
-
-
-def sample(text, name):
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return None
+from conftest import get, need_prog, sample
 
 
 def test_endpoint_pages_and_promtool():
