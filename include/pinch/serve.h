@@ -65,9 +65,8 @@ PINCH_API void pinch_serve_stop(struct pinch_server *s);
  * the default registry. The body (NUL-terminated; free with pinch_free)
  * goes to *body, its length to *len (when not NULL), the Content-Type (a
  * static string) to *type. Returns the HTTP status (200, 404, 500),
- * -EINVAL (NULL path, body or type) or -ENOMEM. Thread-safe; calls are
- * serialized (the /metrics.json cpu_percent baseline is shared between
- * them). */
+ * -EINVAL (NULL path, body or type) or -ENOMEM. Thread-safe (the
+ * /metrics.json cpu_percent baseline is shared between its calls). */
 PINCH_API int pinch_serve_page(struct pinch_registry *reg, const char *path, const char *accept,
 			       char **body, size_t *len, const char **type);
 

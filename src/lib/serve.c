@@ -39,9 +39,8 @@ struct pinch_server {
 static pthread_mutex_t servers_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pinch_server *servers;
 
-/* pinch_serve_page's state: the cpu_percent baseline between its calls
- * (reg is set per call, under page_state_lock). */
-static pthread_mutex_t page_state_lock = PTHREAD_MUTEX_INITIALIZER;
+/* pinch_serve_page's /metrics.json cpu_percent baseline between calls;
+ * its lock is a leaf (nothing else is taken while it is held). */
 static struct pinch_server page_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1, .epoll_fd = -1 };
 
 void lib_serve_atfork(enum lib_fork_phase phase)
@@ -49,8 +48,8 @@ void lib_serve_atfork(enum lib_fork_phase phase)
 	struct pinch_server *s;
 
 	if (phase == LIB_FORK_PREPARE) {
-		pthread_mutex_lock(&page_state_lock);
 		pthread_mutex_lock(&servers_lock);
+		pthread_mutex_lock(&page_state.lock);
 		return;
 	}
 	/* The child has none of the servers' threads. Its copies of their
@@ -66,8 +65,8 @@ void lib_serve_atfork(enum lib_fork_phase phase)
 			if (s->epoll_fd >= 0)
 				close(s->epoll_fd);
 		}
+	pthread_mutex_unlock(&page_state.lock);
 	pthread_mutex_unlock(&servers_lock);
-	pthread_mutex_unlock(&page_state_lock);
 }
 
 /* Parses "HOST:PORT" / "[V6]:PORT" into ss; 0, -EINVAL, or -EPERM. */
@@ -291,10 +290,14 @@ PINCH_API int pinch_serve_page(struct pinch_registry *reg, const char *path, con
 		reg = pinch_registry_default();
 	if (!reg)
 		return lib_err(-ENOMEM, "out of memory");
-	pthread_mutex_lock(&page_state_lock);
-	page_state.reg = reg;
-	b = page(&page_state, path, "GET", accept, &n, &code, type);
-	pthread_mutex_unlock(&page_state_lock);
+	/* /metrics reads only reg, /metrics.json only the baseline */
+	if (!strcmp(path, "/metrics.json")) {
+		b = page(&page_state, path, "GET", accept, &n, &code, type);
+	} else {
+		struct pinch_server view = { .reg = reg, .fd = -1, .epoll_fd = -1 };
+
+		b = page(&view, path, "GET", accept, &n, &code, type);
+	}
 	if (!b)
 		return lib_err(-ENOMEM, "out of memory");
 	*body = b;
