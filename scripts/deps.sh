@@ -19,6 +19,7 @@ test=(
 	valgrind strace linux-perf chromium golang-go libjemalloc-dev libgoogle-perftools-dev
 	libhdrhistogram-java default-jre-headless
 	postgresql-15 postgresql-contrib python3-psycopg2 sqlite3 bc
+	python3-pytest python3-fastapi python3-uvicorn python3-httpx
 )
 # clang 14's libFuzzer and sanitizer runtimes are in libclang-rt-14-dev, only
 # recommended by clang (deps.sh installs without recommends).
@@ -28,6 +29,7 @@ fuzz=(
 bench=(
 	heaptrack wrk hyperfine uftrace austin apache2-utils nghttp2-client
 	time
+	python3-prometheus-client
 )
 case "$what" in
 build) pkgs=("${build[@]}") ;;

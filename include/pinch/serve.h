@@ -57,6 +57,19 @@ PINCH_API int pinch_server_port(const struct pinch_server *s);
  * pre-fork worker calls pinch_serve() for a port of its own. */
 PINCH_API void pinch_serve_stop(struct pinch_server *s);
 
+/* Renders one page of the endpoint without serving it, for a program
+ * whose own HTTP server (or web framework) serves the paths: path is
+ * "/health", "/metrics" or "/metrics.json" (anything else gives the 404
+ * text), accept the request's Accept header or NULL (OpenMetrics when it
+ * names application/openmetrics-text, as for pinch_serve), reg NULL for
+ * the default registry. The body (NUL-terminated; free with pinch_free)
+ * goes to *body, its length to *len (when not NULL), the Content-Type (a
+ * static string) to *type. Returns the HTTP status (200, 404, 500),
+ * -EINVAL (NULL path, body or type) or -ENOMEM. Thread-safe (the
+ * /metrics.json cpu_percent baseline is shared between its calls). */
+PINCH_API int pinch_serve_page(struct pinch_registry *reg, const char *path, const char *accept,
+			       char **body, size_t *len, const char **type);
+
 #ifdef __cplusplus
 }
 #endif

@@ -39,12 +39,17 @@ struct pinch_server {
 static pthread_mutex_t servers_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pinch_server *servers;
 
+/* pinch_serve_page's /metrics.json cpu_percent baseline between calls;
+ * its lock is a leaf (nothing else is taken while it is held). */
+static struct pinch_server page_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1, .epoll_fd = -1 };
+
 void lib_serve_atfork(enum lib_fork_phase phase)
 {
 	struct pinch_server *s;
 
 	if (phase == LIB_FORK_PREPARE) {
 		pthread_mutex_lock(&servers_lock);
+		pthread_mutex_lock(&page_state.lock);
 		return;
 	}
 	/* The child has none of the servers' threads. Its copies of their
@@ -60,6 +65,7 @@ void lib_serve_atfork(enum lib_fork_phase phase)
 			if (s->epoll_fd >= 0)
 				close(s->epoll_fd);
 		}
+	pthread_mutex_unlock(&page_state.lock);
 	pthread_mutex_unlock(&servers_lock);
 }
 
@@ -269,6 +275,35 @@ static char *page(void *ctx, const char *url, const char *method, const char *ac
 		strbuf_addstr(&sb, "not found: try /health, /metrics, /metrics.json\n");
 	}
 	return strbuf_detach(&sb, len);
+}
+
+PINCH_API int pinch_serve_page(struct pinch_registry *reg, const char *path, const char *accept,
+			       char **body, size_t *len, const char **type)
+{
+	unsigned int code = 0;
+	size_t n = 0;
+	char *b;
+
+	if (!path || !body || !type)
+		return lib_err(-EINVAL, "pinch_serve_page: NULL path, body or type");
+	if (!reg)
+		reg = pinch_registry_default();
+	if (!reg)
+		return lib_err(-ENOMEM, "out of memory");
+	/* /metrics reads only reg, /metrics.json only the baseline */
+	if (!strcmp(path, "/metrics.json")) {
+		b = page(&page_state, path, "GET", accept, &n, &code, type);
+	} else {
+		struct pinch_server view = { .reg = reg, .fd = -1, .epoll_fd = -1 };
+
+		b = page(&view, path, "GET", accept, &n, &code, type);
+	}
+	if (!b)
+		return lib_err(-ENOMEM, "out of memory");
+	*body = b;
+	if (len)
+		*len = n;
+	return (int)code;
 }
 
 /* The HTTP daemon's functions: linked in, or from the module next to

@@ -2,7 +2,8 @@
  * t-lib-serve.c - libpinch's endpoint: address parsing and its return
  * codes (malformed, non-loopback, in use), and the three pages fetched
  * over a plain socket; pre-fork workers each serving their own port while
- * the parent keeps serving; stopping twice. tests/integration/t4001 scrapes it with curl and
+ * the parent keeps serving; stopping twice; pinch_serve_page (the pages
+ * rendered without a server). tests/integration/t4001 scrapes it with curl and
  * promtool.
  */
 #include <arpa/inet.h>
@@ -219,6 +220,33 @@ int main(void)
 	ok(strstr(pinch_last_error(), "not a running server") != NULL, "stopping twice is refused");
 	is_int(pinch_server_port(NULL), -EINVAL, "port of NULL");
 	ok(strstr(pinch_last_error(), "NULL server") != NULL, "port of NULL says so");
+	{	/* the pages without a server, for other HTTP servers */
+		const char *type = NULL;
+		char *page = NULL;
+		size_t len = 0;
+
+		is_int(pinch_serve_page(r, "/metrics", NULL, &page, &len, &type), 200, "page /metrics 200");
+		ok(page && strstr(page, "# TYPE hits_total counter\nhits_total 5\n") &&
+		   strstr(page, "\nprocess_threads "), "page /metrics: the registry and process metrics");
+		is_int((int)len, page ? (int)strlen(page) : -1, "page length");
+		is_str(type, "text/plain; version=0.0.4; charset=utf-8", "page /metrics type");
+		pinch_free(page);
+		is_int(pinch_serve_page(r, "/metrics", "application/openmetrics-text; version=1.0.0", &page,
+					NULL, &type), 200, "page /metrics, OpenMetrics asked");
+		ok(page && strstr(page, "# EOF\n"), "OpenMetrics ends with # EOF");
+		ok(!strncmp(type, "application/openmetrics-text", 28), "OpenMetrics type");
+		pinch_free(page);
+		is_int(pinch_serve_page(NULL, "/health", NULL, &page, NULL, &type), 200, "page /health");
+		ok(page && strstr(page, "\"status\":\"healthy\""), "page /health body");
+		pinch_free(page);
+		is_int(pinch_serve_page(NULL, "/metrics.json", NULL, &page, NULL, &type), 200, "page /metrics.json");
+		ok(page && strstr(page, "\"memory_mb\":"), "page /metrics.json body");
+		pinch_free(page);
+		is_int(pinch_serve_page(NULL, "/nope", NULL, &page, NULL, &type), 404, "page /nope 404");
+		pinch_free(page);
+		is_int(pinch_serve_page(NULL, NULL, NULL, &page, NULL, &type), -EINVAL, "page NULL path");
+		is_int(pinch_serve_page(NULL, "/health", NULL, NULL, NULL, &type), -EINVAL, "page NULL body");
+	}
 	pinch_registry_free(r);
 	strbuf_release(&body);
 	return done_testing();

@@ -1,0 +1,230 @@
+"""pinch: libpinch for Python.
+
+    from pinch import metrics
+    metrics.increment("jobs_total")
+    with metrics.timer("job_seconds"):
+        ...
+    async with pinch.measure("fetch"):
+        await ...
+    pinch.serve(port=9464)        # /health, /metrics, /metrics.json
+
+Everything is kept by libpinch's C core (constant memory per series,
+lock-free updates, HDR percentiles); see docs/python-lib.md.
+"""
+import contextvars
+import functools
+import inspect
+import json
+import os
+
+from . import _pinch
+from ._pinch import Server, spans_report, set_series_limit
+
+__all__ = ["metrics", "measure", "spans_report", "log_performance",
+           "configure_performance_log", "serve", "bench", "save_benchmarks",
+           "set_series_limit", "Server"]
+
+__version__ = _pinch.version()
+
+
+def _timer_decorate(name, labels, func):
+    """@metrics.timer(name): times every call of func (sync or async)."""
+    timer = _pinch.timer
+    if inspect.iscoroutinefunction(func):
+        @functools.wraps(func)
+        async def awrapper(*args, **kwargs):
+            with timer(name, labels):
+                return await func(*args, **kwargs)
+        return awrapper
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with timer(name, labels):
+            return func(*args, **kwargs)
+    return wrapper
+
+
+_pinch._set_decorate_hook(_timer_decorate)
+
+from . import metrics  # noqa: E402  (needs the hook above)
+
+# ---- spans ----
+
+_current_span = contextvars.ContextVar("pinch_span", default=0)
+
+
+class measure:
+    """measure(name): a span from enter to exit, with or without awaits.
+
+    Usable as ``with measure("x"):`` and ``async with measure("x"):``.
+    Its parent is the span open in the same thread or asyncio task (a
+    contextvar, so concurrent tasks do not see each other's spans). The
+    duration goes to pinch_span_duration_seconds{span=name} (in
+    metrics.summary() and /metrics) and to spans_report()."""
+
+    __slots__ = ("name", "id", "parent", "_token")
+
+    def __init__(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"span name must be str, not {type(name).__name__}")
+        if not name or len(name.encode()) > 200:
+            raise ValueError("span name must be 1 to 200 bytes of UTF-8")
+        self.name = name
+        self.id = 0        # the span's id while open (and after)
+        self.parent = 0    # the id of the span it nests in, 0 for a root
+        self._token = None
+
+    def __enter__(self):
+        self.parent = _current_span.get()
+        self.id = _pinch.span_begin(self.name, self.parent)
+        self._token = _current_span.set(self.id)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            _pinch.span_status(self.id, True, f"{exc_type.__name__}: {exc}")
+        _pinch.span_end(self.id)
+        try:
+            _current_span.reset(self._token)
+        except ValueError:
+            # exited in another context than entered (a generator moved
+            # between tasks): the parent chain of that context stays
+            _current_span.set(0)
+        return False
+
+    async def __aenter__(self):
+        return self.__enter__()
+
+    async def __aexit__(self, exc_type, exc, tb):
+        return self.__exit__(exc_type, exc, tb)
+
+    def __call__(self, func):
+        name = self.name
+        if inspect.iscoroutinefunction(func):
+            @functools.wraps(func)
+            async def awrapper(*args, **kwargs):
+                async with measure(name):
+                    return await func(*args, **kwargs)
+            return awrapper
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with measure(name):
+                return func(*args, **kwargs)
+        return wrapper
+
+
+# ---- performance log ----
+
+def configure_performance_log(target=2, slow_ms=0.0):
+    """Where log_performance writes: a file descriptor (default 2, stderr),
+    a path (appended to) or a file object with fileno(); slow_ms logs only
+    successful calls at least that slow (failures are always logged)."""
+    if hasattr(target, "fileno") and not isinstance(target, (int, str)):
+        target.flush()
+        target = target.fileno()
+    if isinstance(target, os.PathLike):
+        target = os.fspath(target)
+    if isinstance(slow_ms, bool) or not isinstance(slow_ms, (int, float)):
+        raise TypeError(f"slow_ms must be a number, not {type(slow_ms).__name__}")
+    if slow_ms < 0:
+        raise ValueError("slow_ms must be >= 0")
+    _pinch.log_open(target, float(slow_ms))
+
+
+def log_performance(func=None, *, name=None, fields=None):
+    """Decorator: one JSON line per call through libpinch's performance log,
+    {"event": "function_completed" | "function_failed", "function",
+    "duration_ms", "status", "error", ...fields}. Works on sync and async
+    functions; @log_performance or @log_performance(name=..., fields={...})."""
+    if func is None:
+        return functools.partial(log_performance, name=name, fields=fields)
+    if not callable(func):
+        raise TypeError(f"log_performance decorates a callable, not {type(func).__name__}")
+    if fields is not None and not isinstance(fields, dict):
+        raise TypeError(f"fields must be a dict, not {type(fields).__name__}")
+    fname = name or getattr(func, "__qualname__", None) or repr(func)
+    now, log = _pinch.now_ns, _pinch.log_call
+
+    if inspect.iscoroutinefunction(func):
+        @functools.wraps(func)
+        async def awrapper(*args, **kwargs):
+            t0 = now()
+            try:
+                r = await func(*args, **kwargs)
+            except BaseException as e:
+                log(fname, now() - t0, f"{type(e).__name__}: {e}", fields)
+                raise
+            log(fname, now() - t0, None, fields)
+            return r
+        return awrapper
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        t0 = now()
+        try:
+            r = func(*args, **kwargs)
+        except BaseException as e:
+            log(fname, now() - t0, f"{type(e).__name__}: {e}", fields)
+            raise
+        log(fname, now() - t0, None, fields)
+        return r
+    return wrapper
+
+
+# ---- endpoint ----
+
+def serve(host="127.0.0.1", port=9464, *, allow_remote=False):
+    """Starts /health, /metrics and /metrics.json on host:port in
+    libpinch's own HTTP thread (no GIL needed to answer). Returns a Server
+    (.port, .stop(), a context manager); dropping it keeps serving.
+    OSError (errno EADDRINUSE) when the port is taken; PermissionError for
+    a non-loopback host without allow_remote=True."""
+    return _pinch.serve(host, port, allow_remote)
+
+
+# ---- benchmarks ----
+
+class BenchResult(dict):
+    """The statistics of one pinch.bench() run (seconds per call): min,
+    max, mean, stddev, median, q1, q3, iqr, ld15iqr, hd15iqr, outliers,
+    ops, rounds, iterations, total, data. .json is the benchmark JSON
+    document (docs/lib.md) of this run."""
+    name = ""
+    json = ""
+
+
+def bench(func, *args, rounds=0, iterations=0, setup=None, warmup_rounds=0,
+          min_rounds=5, min_time=5e-6, max_time=1.0, name=None):
+    """Runs func(*args) under libpinch's benchmark harness (calibration,
+    rounds, pytest-benchmark statistics); setup() runs before every round,
+    outside the timing (and implies 1 iteration per round)."""
+    if not callable(func):
+        raise TypeError(f"func must be callable, not {type(func).__name__}")
+    for k, v in (("rounds", rounds), ("iterations", iterations),
+                 ("warmup_rounds", warmup_rounds), ("min_rounds", min_rounds)):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"{k} must be an int, not {type(v).__name__}")
+        if v < 0:
+            raise ValueError(f"{k} must be >= 0")
+    stats, doc = _pinch.bench(name or getattr(func, "__qualname__", "bench"), func,
+                              args, rounds, iterations, warmup_rounds, min_rounds,
+                              float(min_time), float(max_time), setup)
+    r = BenchResult(stats)
+    r.name = name or getattr(func, "__qualname__", "bench")
+    r.json = doc
+    return r
+
+
+def save_benchmarks(path, *results):
+    """Writes results of pinch.bench() as one benchmark JSON document (the
+    format of `pinch bench` and pinch_bench_json, docs/lib.md)."""
+    if not results:
+        raise ValueError("save_benchmarks needs at least one result")
+    doc = json.loads(results[0].json)
+    doc["kind"] = "bench"
+    doc["schema"] = 1
+    doc["benchmarks"] = [b for r in results for b in json.loads(r.json)["benchmarks"]]
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
