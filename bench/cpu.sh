@@ -164,7 +164,7 @@ perf_main_share() {	# perf.data -> "% reaching main" and the sample count
 		function flush() { if (!insample) return; if (!ld) { t++; if (m) mm++ } insample = m = ld = 0 }
 		/^$/ { flush(); next }
 		{ insample = 1; if ($2 == "main") m = 1; if ($2 == "_dl_start_user" || $2 == "_dl_start") ld = 1 }
-		END { flush(); printf "%.1f %d", t ? 100 * mm / t : 0, t }'
+		END { flush(); printf "%.1f %d\n", t ? 100 * mm / t : 0, t }'
 }
 echo
 echo "# whole stacks: lib-paths $LROUNDS rounds, 999 Hz, $N interleaved runs each; medians"
