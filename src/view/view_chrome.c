@@ -112,8 +112,10 @@ static int chrome_timeline(struct vctx *c, const struct view_timeline *tl, struc
 			t = tl->t_ns[k];
 			dur = tl->value[k] > 0 ? (uint64_t)tl->value[k] : 1;
 		}
-		/* frames kept open: same thread, no gap, same callers */
-		cont = i < tl->n && tl->thread[k] == cur_thread && t <= prev_end + dur;
+		/* frames kept open: same thread, no gap (the sampling clock's
+		 * jitter aside: 1/20 of a period, so a thread that was off CPU
+		 * between samples does not stretch its frames), same callers */
+		cont = i < tl->n && tl->thread[k] == cur_thread && t <= prev_end + dur / 20;
 		if (cont)
 			while (same < open && same < len &&
 			       ofunc[same] == c->loc_func[locs[len - 1 - same]])

@@ -43,7 +43,9 @@ if command -v perf >/dev/null && perf record -q -F 999 -g -o perf.data -- "$W/cp
 		got=$(share perf.data $f)
 		want=$(awk -v f="$f" '$2 == "[.]" && $3 == f { sub("%", "", $1); print $1 }' perf.txt)
 		within "$got" "$want" 0.05 "perf.data: $f's share as perf report's on the same file"
-		within "$got" "$(share cpu.rec $f)" 1 "perf.data: $f's share as pinch's own recording (1 point)"
+		# Two runs of the program (perf's, pinch's): run-to-run spread on
+		# a busy machine is a point or two; the same file agrees to 0.05.
+		within "$got" "$(share cpu.rec $f)" 3 "perf.data: $f's share as pinch's own recording of another run (3 points)"
 	done
 	perf script -i perf.data > perf.script 2>/dev/null
 	"$PINCH" report perf.script --json --limit 0 > scr.json
