@@ -20,13 +20,16 @@ print(round(v, 1) if isinstance(v, float) else v)" "$1"; }
 "$PINCH" record -o probe.rec -- true >probe.txt 2>&1
 grep -q 'mode perf' probe.txt || skip_all "perf_event is not available here (pinch top attaches with perf_event)"
 
-"$PINCH" top --once --json -n 0 -i 3s -- /usr/bin/python3.11 "$PYW/shares.py" 100007 >launch.json 2>top.err
+# A round count of this run's own (pgrep below must not see another
+# suite's run of the same script).
+rounds=$((100000 + $$ % 9973))
+"$PINCH" top --once --json -n 0 -i 3s -- /usr/bin/python3.11 "$PYW/shares.py" "$rounds" >launch.json 2>top.err
 is "$?" 0 "top --once -- python3.11 shares.py"
 is "$(tj launch.json 'd["rows"][0]["function"]')" spin "the hottest function comes first"
 is "$(tj launch.json 'rows["spin"]["kind"]')" python "... a Python frame"
 is "$(tj launch.json 'rows["spin"]["file"]')" "$PYW/shares.py" "... with its file"
 ok "%Total: func_sixty > func_thirty > func_ten" test "$(tj launch.json 'rows["func_sixty"]["total_ns"] > rows["func_thirty"]["total_ns"] > rows["func_ten"]["total_ns"]')" = True
-ok "the launched command was stopped" test -z "$(pgrep -f "shares.py 100007")"
+ok "the launched command was stopped" test -z "$(pgrep -f "shares.py $rounds\$")"
 
 for py in "${PYTHONS[@]}"; do
 	tag=$(pytag "$py")
