@@ -79,9 +79,12 @@ ok "... continued by frame pointers above the copy" sh -c \
 	"'$PINCH' report deep-fp.rec | grep -Eq 'unwound while recording, [0-9]+ continued by frame pointers'"
 "$PINCH" record -q -o deep-nofp.rec -- "$W/deep-stack-nofp" 2 >/dev/null
 "$PINCH" report --collapsed --user-only deep-nofp.rec >deep-nofp.folded
-at_least "$(share_with deep-nofp.folded '[partial stack]')" 99 "deep stack, no-fp build: >= 99 % marked [partial stack]"
-is "$(share_with deep-nofp.folded main)" 0.00 "... and none pretends to reach main"
-is "$("$PINCH" report --json deep-nofp.rec | python3 -c 'import json,sys; d=json.load(sys.stdin)["recording"]; print(d["partial_stacks"] * 100 >= d["samples"] * 99)')" True \
+at_least "$(share_with deep-nofp.folded '[partial stack]')" 95 "deep stack, no-fp build: >= 95 % marked [partial stack]"
+# (a sample taken while the recursion is still shallow fits the copy and
+# reaches main: every stack is one or the other, none is cut silently)
+at_least "$(awk -v a="$(share_with deep-nofp.folded main)" -v b="$(share_with deep-nofp.folded '[partial stack]')" 'BEGIN { printf "%.2f", a + b }')" 99.99 \
+	"... every stack reaches main or is marked partial"
+is "$("$PINCH" report --json deep-nofp.rec | python3 -c 'import json,sys; d=json.load(sys.stdin)["recording"]; print(d["partial_stacks"] * 100 >= d["samples"] * 95)')" True \
 	"... counted in --json (partial_stacks)"
 
 # make demo's program: main under every frame of the program (samples in
