@@ -269,9 +269,13 @@ int recunwind_record(struct recunwind *u, uint32_t type, const void *data, size_
 		u->st.unwound++;
 	} else {
 		/* CFI found nothing better than the fp chain: keep it, with the
-		 * registers and a slice for the report's leaf fix. */
+		 * registers and a slice for the report's leaf fix, marked partial:
+		 * nothing says the chain is whole (code without frame pointers
+		 * cuts it silently). */
 		uint32_t slice = v.s->stack_size < FP_SLICE ? v.s->stack_size : FP_SLICE;
 
+		hdr.flags |= REC_SAMPLE_PARTIAL;
+		u->st.partial++;
 		hdr.stack_size = slice;
 		need = sizeof(hdr) + ((size_t)v.s->nr_ips + v.nr_regs) * 8 + slice;
 		if (reserve(u, need))

@@ -17,6 +17,7 @@ ok() {	# ok "name" command...
 		echo "not ok $TAP_N - $name"
 		sed 's/^/#   /' "$TMP/.out" | head -40
 		TAP_FAILED=$((TAP_FAILED + 1))
+		return 1
 	fi
 }
 
