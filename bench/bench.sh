@@ -35,8 +35,8 @@ python3 - "$out" "$RUNS" "$ROUNDS" "$W" <<'PY'
 import json, statistics, sys
 out, runs, rounds, w = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 names = ["true", "sleep 0.01", "bench-work (SPIN_MS=10: 10 ms of CPU)"]
-print("| command | pinch mean | hyperfine mean | difference | pinch cost/run | hyperfine cost/run |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| command | pinch mean | hyperfine mean | difference | paired difference | pinch cost/run | hyperfine cost/run |")
+print("|---|---:|---:|---:|---:|---:|---:|")
 for i, name in enumerate(names, 1):
     pm, hm, pc, hc = [], [], [], []
     for r in range(1, rounds + 1):
@@ -49,8 +49,10 @@ for i, name in enumerate(names, 1):
         pm.append(p["stats"]["mean"]); hm.append(h["mean"])
         pc.append((pcpu - pchild) / len(p["runs"])); hc.append((hcpu - hchild) / len(h["times"]))
     a, b = statistics.median(pm), statistics.median(hm)
-    print(f"| {name} | {a*1e3:.3f} ms | {b*1e3:.3f} ms | {(a-b)/b*100:+.1f} % | "
+    # each pinch round against the hyperfine round run right after it
+    paired = statistics.median(x / y - 1 for x, y in zip(pm, hm))
+    print(f"| {name} | {a*1e3:.3f} ms | {b*1e3:.3f} ms | {(a-b)/b*100:+.1f} % | {paired*100:+.1f} % | "
           f"{statistics.median(pc)*1e6:.0f} µs | {statistics.median(hc)*1e6:.0f} µs |")
-    print(f"|   (per round) | {' '.join(f'{x*1e3:.3f}' for x in pm)} | {' '.join(f'{x*1e3:.3f}' for x in hm)} | | "
+    print(f"|   (per round) | {' '.join(f'{x*1e3:.3f}' for x in pm)} | {' '.join(f'{x*1e3:.3f}' for x in hm)} | | | "
           f"{' '.join(f'{x*1e6:.0f}' for x in pc)} | {' '.join(f'{x*1e6:.0f}' for x in hc)} |")
 PY

@@ -6,6 +6,7 @@
  *   pinch db explain --plan FILE [--json]
  *   pinch db top [--limit N] [--json] DSN
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -22,6 +23,67 @@
 
 int cmd_db_explain(int argc, char **argv);
 int cmd_db_top(int argc, char **argv);
+
+/*
+ * libpq, loaded when a command first talks to PostgreSQL. Linked into
+ * pinch, it and the 20 libraries it brings (Kerberos, LDAP, SASL, GnuTLS,
+ * ...) cost every pinch command ~5 ms of start-up, which pinch bench
+ * would pay once per run list and every short command once per call.
+ */
+static struct {
+	PGconn *(*connectdb)(const char *);
+	ConnStatusType (*status)(const PGconn *);
+	char *(*errormessage)(const PGconn *);
+	void (*finish)(PGconn *);
+	PGresult *(*exec)(PGconn *, const char *);
+	PGresult *(*execparams)(PGconn *, const char *, int, const Oid *, const char *const *,
+				const int *, const int *, int);
+	ExecStatusType (*resultstatus)(const PGresult *);
+	char *(*resulterrormessage)(const PGresult *);
+	int (*ntuples)(const PGresult *);
+	char *(*getvalue)(const PGresult *, int, int);
+	void (*clear)(PGresult *);
+} pq;
+
+static int pq_load(const char *who)
+{
+	static const char *const names[] = {
+		"PQconnectdb", "PQstatus", "PQerrorMessage", "PQfinish", "PQexec", "PQexecParams",
+		"PQresultStatus", "PQresultErrorMessage", "PQntuples", "PQgetvalue", "PQclear",
+	};
+	void **slot = (void **)&pq;
+	void *h;
+
+	if (pq.connectdb)
+		return 0;
+	h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		fprintf(stderr, "pinch %s: cannot load PostgreSQL's client library: %s\n"
+			"  (Debian: apt-get install libpq5)\n", who, dlerror());
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		slot[i] = dlsym(h, names[i]);
+		if (!slot[i]) {
+			fprintf(stderr, "pinch %s: libpq.so.5 has no %s\n", who, names[i]);
+			memset(&pq, 0, sizeof(pq));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+#define PQconnectdb pq.connectdb
+#define PQstatus pq.status
+#define PQerrorMessage pq.errormessage
+#define PQfinish pq.finish
+#define PQexec pq.exec
+#define PQexecParams pq.execparams
+#define PQresultStatus pq.resultstatus
+#define PQresultErrorMessage pq.resulterrormessage
+#define PQntuples pq.ntuples
+#define PQgetvalue pq.getvalue
+#define PQclear pq.clear
 
 static const char *const explain_usage[] = {
 	"usage: pinch db explain [--commit] [--json] DSN 'SQL'",
@@ -210,13 +272,16 @@ static void fk_suggestions(PGconn *c, struct pgplan *p)
 
 static int explain_pg(const char *dsn, const char *sql, int commit, int json)
 {
-	PGconn *c = PQconnectdb(dsn);
 	struct strbuf q = STRBUF_INIT, plan = STRBUF_INIT;
 	struct pgplan p;
+	PGconn *c;
 	PGresult *r;
 	char err[512];
 	int rc = EXIT_FAIL;
 
+	if (pq_load("db explain"))
+		return EXIT_FAIL;
+	c = PQconnectdb(dsn);
 	if (PQstatus(c) != CONNECTION_OK) {
 		fprintf(stderr, "pinch db explain: cannot connect: %s", PQerrorMessage(c));
 		PQfinish(c);
@@ -428,6 +493,8 @@ int cmd_db_top(int argc, char **argv)
 		fprintf(stderr, "pinch db top: %s\n", n != 1 ? "one DSN is needed" : "--limit must be 1 or more");
 		return EXIT_USAGE;
 	}
+	if (pq_load("db top"))
+		return EXIT_FAIL;
 	c = PQconnectdb(argv[0]);
 	if (PQstatus(c) != CONNECTION_OK) {
 		fprintf(stderr, "pinch db top: cannot connect: %s", PQerrorMessage(c));

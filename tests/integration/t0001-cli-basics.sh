@@ -20,4 +20,7 @@ done
 if [ -w /dev/full ]; then
 	exit_status 1 "a full disk on stdout is a failure" sh -c '"$PINCH" help >/dev/full'
 fi
+# Start-up: libpq (and the ~20 libraries it needs: Kerberos, LDAP, GnuTLS)
+# is loaded by the db commands that use it, not by every pinch command.
+ok "pinch does not link libpq (loaded when used)" sh -c "! readelf -d '$PINCH' | grep -q 'libpq'"
 done_testing
