@@ -316,7 +316,7 @@ static int cmd_db_trace(int argc, char **argv)
 		fprintf(stderr, "pinch db: no statements were seen: %s did not call libpq or libsqlite3%s\n",
 			argv[0], WIFSIGNALED(status) ? " before it was killed" : "");
 	}
-	if (output && !(f = fopen(output, "w"))) {
+	if (output && !(f = fopen_private(output))) {
 		fprintf(stderr, "pinch db: cannot write '%s': %s\n", output, strerror(errno));
 		dbtrace_release(&t);
 		return EXIT_FAIL;

@@ -171,7 +171,7 @@ int cmd_syscalls(int argc, char **argv)
 			return EXIT_USAGE;
 		to.f = stderr;
 		if (trace_file) {
-			to.f = fopen(trace_file, "we");
+			to.f = fopen_private(trace_file);
 			if (!to.f) {
 				fprintf(stderr, "pinch syscalls: cannot write %s: %s\n", trace_file, strerror(errno));
 				return EXIT_FAIL;

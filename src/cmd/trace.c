@@ -467,7 +467,7 @@ static int report_file(const char *path, const struct trace_opts *o)
 		fprintf(stderr, "%s", warn.buf);
 	rc = EXIT_OK;
 	if (o->chrome) {
-		FILE *f = fopen(o->chrome, "w");
+		FILE *f = fopen_private(o->chrome);
 		long n;
 
 		if (!f) {

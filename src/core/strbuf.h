@@ -7,6 +7,7 @@
 #define PINCH_CORE_STRBUF_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,10 @@ int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 int strbuf_add_utf8_sanitized(struct strbuf *sb, const char *s, size_t len);
 /* Reads the whole file at path (at most max bytes when max > 0). */
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
+/* Opens path for writing, created mode 0600 (or truncated): for outputs
+ * that hold what was read from a process's memory (SQL text, syscall
+ * arguments). NULL with errno set on failure. */
+FILE *fopen_private(const char *path);
 /* Writes sb to path (created or truncated): 0 or -errno. */
 int strbuf_write_file(const struct strbuf *sb, const char *path);
 /* Appends the human form of a byte count: "1.5 MiB". */

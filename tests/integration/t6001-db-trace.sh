@@ -16,6 +16,7 @@ st() {	# st FILE 'STATEMENT' FIELD: a statement's figure from the JSON report
 # C, SQLite in memory
 ok "sqlite: trace runs" sh -c '"$PINCH" db trace --json -o sq.json -- "$W/db-client" sqlite >sq.out 2>sq.err'
 is "$(jq -r .kind sq.json)/$(jq -r .schema sq.json)" "db/1" "kind db, schema 1"
+is "$(stat -c %a sq.json)" 600 "-o: the statements file is mode 0600"
 is "$(st sq.json 'INSERT INTO t (v) VALUES (?)' calls)" 100 "sqlite: 100 INSERTs"
 is "$(st sq.json 'INSERT INTO t (v) VALUES (?)' rows)" 100 "sqlite: 100 rows changed"
 is "$(st sq.json 'SELECT id FROM t WHERE v < ?' calls)" 3 "sqlite: 3 SELECTs (one ended by finalize)"

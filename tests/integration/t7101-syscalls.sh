@@ -50,6 +50,7 @@ for m in "${mechs[@]}"; do
 
 	"$PINCH" syscalls -m $m --trace file --trace-output "$m.trace" -- "$SW" calls 1000 "$TMP/d$m" 2>"$m.table"
 	is "$?" 0 "$m: --trace file"
+	is "$(stat -c %a "$m.trace")" 600 "$m: the trace file (arguments read from the process) is mode 0600"
 	is "$(grep -c "open(\"$TMP/d$m/missing[0-9]\", O_RDONLY) = -1 ENOENT (No such file or directory)" "$m.trace")" 10 "$m: 10 failed opens listed with path, flags, errno name"
 	is "$(grep -c "open(\"$TMP/d$m/f[0-9]\", O_RDONLY) = [0-9]" "$m.trace")" 10 "$m: 10 successful opens listed with their fds"
 	ok "$m: the missing paths in order" test "$(grep -o 'missing[0-9]' "$m.trace" | tr -d '\n')" = missing0missing1missing2missing3missing4missing5missing6missing7missing8missing9

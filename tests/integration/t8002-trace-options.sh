@@ -45,6 +45,7 @@ is "$(wc -l <fan.folded | tr -d ' ')" "4" "--collapsed: four paths"
 exit_status 0 "--svg" "$PINCH" trace report fan.rec --svg fan.svg
 ok "the flame graph names leaf" grep -q 'leaf' fan.svg
 exit_status 0 "--chrome" "$PINCH" trace report fan.rec --chrome fan.json
+is "$(stat -c %a fan.json)" 600 "--chrome: the file is mode 0600"
 is "$(jq '[.traceEvents[] | select(.ph == "X")] | length' fan.json)" "17" "Chrome trace: one complete event per call"
 is "$(jq '[.traceEvents[] | select(.ph == "X" and .name == "leaf" and .dur >= 0)] | length' fan.json)" "12" "Chrome trace: 12 leaf events"
 "$PINCH" trace -q -o thr.rec -- "$TC" threads 2>/dev/null
