@@ -11,8 +11,12 @@
 # inside the recorder), the recorder's CPU time (total minus the target's), the wall
 # time of the whole recorder command, and the recording's bytes per second.
 # Runs are interleaved (plain, pinch, perf, plain, ...); medians of N.
+# Part 4: the cost per sample of the default mode against fp mode, paired
+# runs at a high rate (HZ4, default 9999) so the difference stands above
+# the machine's noise, scaled to 999 Hz.
 # Usage: bench/cpu.sh [BUILDDIR] [RUNS] [ROUNDS] [LIB_ROUNDS]
-# PARTS="1 2 3" (the default) picks the parts to run.
+# PARTS="1 2 3" (the default) picks the parts to run; PARTS=4 the paired
+# per-sample cost.
 bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -193,4 +197,51 @@ for b in fp nofp; do
 			printf "%-20s %9.3fs %8.2f%% %11.3fs %9.0f %8s%% %+7.2f\n", n, tc, 100 * (tc / p - 1), rc, s ? by / s : 0, m, 100 * (tc - f) / p }'
 	done
 done
+fi
+
+if part 4; then
+# ---- part 4: what cfi adds per sample over fp, paired ----
+# The target's CPU time grows linearly with the samples taken in it (the
+# sample interrupt and, for cfi, the kernel's copy of up to 8 KiB of
+# user stack). Each pair runs fp and cfi back to back (order alternating)
+# at HZ4 Hz, the recorder pinned to CPU 0 and the target to CPU 1; the
+# cost per sample of each = (target CPU - plain target CPU) / samples, and
+# the cfi - fp difference per pair, scaled to 999 Hz, is the overhead
+# cfi adds in points. Median and quartiles of the pairs.
+HZ4=${HZ4:-9999}
+rec4() {	# MODE OUT: one run; prints "target_cpu samples"
+	local mode=$1 o=$2 cg=()
+	[ "$mode" = fp ] && cg=(--call-graph fp)
+	rm -f "$o"
+	taskset -c 0 "$PINCH" record -q -F "$HZ4" "${cg[@]}" -o "$o" -- \
+		taskset -c 1 "$CT" "$out/inner4" "$W/lib-paths-nofp" "$LROUNDS" >/dev/null
+	echo "$(cat "$out/inner4") $("$PINCH" report --json --limit 0 "$o" | python3 -c 'import json,sys; print(json.load(sys.stdin)["recording"]["samples"])')"
+}
+: >"$out/pairs4"
+for i in $(seq "$N"); do
+	taskset -c 1 "$CT" "$out/plain4" "$W/lib-paths-nofp" "$LROUNDS" >/dev/null
+	if [ $((i % 2)) = 1 ]; then
+		a=$(rec4 fp "$out/p4.rec"); b=$(rec4 cfi "$out/p4.rec")
+	else
+		b=$(rec4 cfi "$out/p4.rec"); a=$(rec4 fp "$out/p4.rec")
+	fi
+	echo "$(cat "$out/plain4") $a $b" >>"$out/pairs4"
+done
+echo
+echo "# cfi - fp per sample: lib-paths-nofp $LROUNDS rounds at $HZ4 Hz, $N pairs; recorder on CPU 0, target on CPU 1"
+python3 - "$out/pairs4" <<'PY'
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
+fp = [(f - p) / n * 1e6 for p, f, n, c, m in rows]
+cfi = [(c - p) / m * 1e6 for p, f, n, c, m in rows]
+d = [b - a for a, b in zip(fp, cfi)]
+q = lambda v: statistics.quantiles(v, n=4) if len(v) > 1 else [v[0]] * 3
+print(f"plain target CPU (median): {statistics.median(r[0] for r in rows):.3f} s; samples fp {statistics.median(r[2] for r in rows):.0f}, cfi {statistics.median(r[4] for r in rows):.0f}")
+print(f"{'':22s} {'median':>8s} {'q1':>8s} {'q3':>8s}")
+for name, v in (("fp µs/sample", fp), ("cfi µs/sample", cfi), ("cfi - fp µs/sample", d)):
+    a, m, b = q(v)
+    print(f"{name:22s} {statistics.median(v):8.2f} {a:8.2f} {b:8.2f}")
+a, m, b = q(d)
+print(f"cfi - fp at 999 Hz: {statistics.median(d) * 999 / 1e4:+.3f} points (quartiles {a * 999 / 1e4:+.3f} .. {b * 999 / 1e4:+.3f})")
+PY
 fi
