@@ -87,7 +87,11 @@ for w in "cpu-603010-fp" "sys-work fork 4 100000 16"; do
 		wall /usr/bin/time -v "$WL"/$w >>"$TMP/st"
 	done
 	p=$(median <"$TMP/sp"); s=$(median <"$TMP/ss"); t=$(median <"$TMP/st")
-	printf '%-28s plain %7.3f s | pinch stat %7.3f s %+6.2f %% | time -v %7.3f s %+6.2f %%\n' "$w" "$p" \
-		"$s" "$(awk -v a="$s" -v b="$p" 'BEGIN {print (a / b - 1) * 100}')" \
-		"$t" "$(awk -v a="$t" -v b="$p" 'BEGIN {print (a / b - 1) * 100}')"
+	# each tool's run against the plain run just before it: the median of
+	# the paired ratios (steadier than a ratio of medians on a busy machine)
+	ps=$(paste "$TMP/sp" "$TMP/ss" | awk '{print ($2 / $1 - 1) * 100}' | median)
+	pt=$(paste "$TMP/sp" "$TMP/st" | awk '{print ($2 / $1 - 1) * 100}' | median)
+	printf '%-28s plain %7.3f s | pinch stat %7.3f s %+6.2f %% (paired %+6.2f %%) | time -v %7.3f s %+6.2f %% (paired %+6.2f %%)\n' "$w" "$p" \
+		"$s" "$(awk -v a="$s" -v b="$p" 'BEGIN {print (a / b - 1) * 100}')" "$ps" \
+		"$t" "$(awk -v a="$t" -v b="$p" 'BEGIN {print (a / b - 1) * 100}')" "$pt"
 done
