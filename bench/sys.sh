@@ -9,6 +9,8 @@
 #       workload (tests/workloads/cpu-603010-fp) and of sys-work fork.
 # Wall-clock medians of RUNS runs. Needs root for BPF and perf trace.
 # Usage: bench/sys.sh [BUILD_DIR] [RUNS] [N]   (default build, 5, 300000)
+# PARTS="a b" (the default) picks the parts; TOOLS the tools of part (a)
+# (default "plain pinch-bpf pinch-ptrace strace perf-trace").
 bash "$(dirname "$0")/../scripts/deps.sh" bench
 set -euo pipefail
 BUILD=${1:-build}
@@ -33,6 +35,8 @@ median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (
 cp "$PINCH" "$TMP/pinch"
 PINCH=$TMP/pinch
 
+PARTS=${PARTS:-a b}
+if [[ " $PARTS " == *" a "* ]]; then
 # the number of syscalls a run makes (pinch's own count, bpf), at N and at 0
 "$PINCH" syscalls --json -- "$WL/sys-work" calls "$N" "$TMP" >"$TMP/count.json"
 "$PINCH" syscalls --json -- "$WL/sys-work" calls 0 "$TMP" >"$TMP/count0.json"
@@ -48,7 +52,7 @@ declare -A cmd=(
 	[strace]="strace -c -f -o $TMP/strace.out"
 	[perf-trace]="perf trace -s -o $TMP/perf.out --"
 )
-order=(plain pinch-bpf pinch-ptrace strace perf-trace)
+read -r -a order <<<"${TOOLS:-plain pinch-bpf pinch-ptrace strace perf-trace}"
 for k in "${order[@]}"; do : >"$TMP/$k"; : >"$TMP/$k.0"; done
 for i in $(seq "$RUNS"); do
 	for k in "${order[@]}"; do
@@ -74,6 +78,9 @@ for k in "${order[@]}"; do
 		"$(awk -v a="$a" -v b="$bpf_added" 'BEGIN {if (b > 0.0005) printf "%.0f", a / b; else print "-"}')"
 done
 
+fi
+
+if [[ " $PARTS " == *" b "* ]]; then
 echo
 echo "pinch stat vs /usr/bin/time -v (wall-clock medians)"
 for w in "cpu-603010-fp" "sys-work fork 4 100000 16"; do
@@ -95,3 +102,4 @@ for w in "cpu-603010-fp" "sys-work fork 4 100000 16"; do
 		"$s" "$(awk -v a="$s" -v b="$p" 'BEGIN {print (a / b - 1) * 100}')" "$ps" \
 		"$t" "$(awk -v a="$t" -v b="$p" 'BEGIN {print (a / b - 1) * 100}')" "$pt"
 done
+fi

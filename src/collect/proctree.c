@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/strbuf.h"
 #include "core/banned.h"
 
@@ -217,6 +218,97 @@ int proc_list(int what, struct proc_info **list, size_t *n)
 	closedir(dir);
 	*list = v;
 	*n = len;
+	return 0;
+}
+
+/* Appends the pids in /proc/PID/task/TID/children of every thread of pid. */
+static int add_children(pid_t pid, pid_t **v, size_t *len, size_t *cap)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char path[320];
+	struct dirent *d;
+	DIR *dir;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;	/* gone meanwhile */
+	while (!rc && (d = readdir(dir))) {
+		char *p, *end;
+
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/children", (int)pid, d->d_name);
+		strbuf_reset(&sb);
+		if (strbuf_read_file(&sb, path, 0) || !sb.len)
+			continue;
+		for (p = sb.buf;; p = end) {
+			long c = strtol(p, &end, 10);
+
+			if (end == p || c <= 0)
+				break;
+			rc = ARRAY_GROW(*v, *cap, *len + 1);
+			if (rc)
+				break;
+			(*v)[(*len)++] = (pid_t)c;
+		}
+	}
+	closedir(dir);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int proc_tree_list(pid_t root, int what, struct proc_info **list, size_t *n)
+{
+	struct proc_info *v = NULL;
+	pid_t *pids = NULL;
+	size_t len = 0, cap = 0, i, got = 0;
+	char path[64];
+	int rc = 0;
+
+	*list = NULL;
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)root, (int)root);
+	if (access(path, R_OK)) {
+		/* no such file for a live root: a kernel without them */
+		snprintf(path, sizeof(path), "/proc/%d", (int)root);
+		return access(path, F_OK) ? 0 : -ENOSYS;
+	}
+	if (ARRAY_GROW(pids, cap, 64))
+		return -ENOMEM;
+	pids[len++] = root;
+	/* Breadth first: each process's children are appended as it is read
+	 * (a pid seen twice, in a reparenting race, is read once). */
+	for (i = 0; i < len && !rc; i++) {
+		size_t j;
+
+		for (j = 0; j < i && pids[j] != pids[i]; j++)
+			;
+		if (j < i)
+			continue;
+		rc = add_children(pids[i], &pids, &len, &cap);
+	}
+	if (!rc && len) {
+		v = calloc(len, sizeof(*v));
+		if (!v)
+			rc = -ENOMEM;
+	}
+	for (i = 0; !rc && i < len; i++) {
+		size_t j;
+
+		for (j = 0; j < i && pids[j] != pids[i]; j++)
+			;
+		if (j == i && proc_info_read(pids[i], what, &v[got]) == 0)
+			got++;
+	}
+	free(pids);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	*list = v;
+	*n = got;
 	return 0;
 }
 

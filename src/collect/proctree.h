@@ -50,6 +50,12 @@ void proc_io_parse(const char *buf, struct proc_info *pi);
  * what is PROC_STAT). *list is malloc'd; 0 or -errno. */
 int proc_list(int what, struct proc_info **list, size_t *n);
 
+/* The processes below root (root first, when it is alive), found through
+ * /proc/PID/task/TID/children: it reads the tree only, not every process
+ * of the machine. -ENOSYS when the kernel has no children files
+ * (CONFIG_PROC_CHILDREN): use proc_list and proc_tree_mark then. */
+int proc_tree_list(pid_t root, int what, struct proc_info **list, size_t *n);
+
 /* Marks in keep[i] the processes of list below root (root included, when
  * listed). Returns how many. */
 size_t proc_tree_mark(const struct proc_info *list, size_t n, pid_t root, unsigned char *keep);

@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent/cpu/wire.h"
@@ -14,6 +16,7 @@
 #include "collect/buildid.h"
 #include "collect/cpu.h"
 #include "collect/procmaps.h"
+#include "collect/proctree.h"
 #include "core/strbuf.h"
 #include "tap.h"
 
@@ -182,11 +185,73 @@ static void test_agentstream(void)
 	free(v);
 }
 
+
+/* proc_tree_list from the children files: a child and the grandchild it
+ * forks from a second thread-free process, both found; a pid outside the
+ * tree (our parent) not. */
+static void test_proctree(void)
+{
+	int up[2], down[2];
+	pid_t child, grand = 0;
+	struct proc_info *v = NULL;
+	size_t n = 0, i;
+	int seen_self = 0, seen_child = 0, seen_grand = 0, seen_parent = 0, rc;
+	char c = 0;
+
+	if (pipe(up) || pipe(down)) {
+		ok(0, "pipes");
+		return;
+	}
+	child = fork();
+	if (child == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
+			if (read(down[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		if (write(up[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		if (read(down[0], &c, 1) < 0)
+			_exit(1);
+		waitpid(g, NULL, 0);
+		_exit(0);
+	}
+	if (read(up[0], &grand, sizeof(grand)) != sizeof(grand))
+		grand = -1;
+	rc = proc_tree_list(getpid(), PROC_STAT, &v, &n);
+	if (rc == -ENOSYS) {
+		ok(1, "proc_tree_list # SKIP the kernel has no /proc/PID/task/TID/children");
+	} else {
+		for (i = 0; i < n; i++) {
+			seen_self += v[i].pid == getpid();
+			seen_child += v[i].pid == child && v[i].ppid == getpid();
+			seen_grand += v[i].pid == grand && v[i].ppid == child;
+			seen_parent += v[i].pid == getppid();
+		}
+		ok(rc == 0 && seen_self == 1 && seen_child == 1 && seen_grand == 1 && !seen_parent,
+		   "proc_tree_list: the root, its child and grandchild, once each, not the root's parent (%zu listed)", n);
+	}
+	free(v);
+	ok(proc_tree_list(999999999, PROC_STAT, &v, &n) == 0 && n == 0, "proc_tree_list of no such pid: empty");
+	free(v);
+	c = 1;
+	if (write(down[1], &c, 1) != 1 || write(down[1], &c, 1) != 1)
+		kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+}
+
 int main(void)
 {
 	test_agentstream();
 	test_procmaps();
 	test_buildid();
 	test_resolve();
+	test_proctree();
 	return done_testing();
 }
