@@ -1,10 +1,13 @@
 /*
- * cmd.c - helpers shared by the subcommands: error lines, and the
- * --save/--compare/--fail-if-slower baselines of bench, load and mem.
+ * cmd.c - helpers shared by the subcommands: error lines, agent working
+ * directories, and the --save/--compare/--fail-if-slower baselines of
+ * bench, load and mem.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench/baseline.h"
 #include "cmd/cmd.h"
@@ -20,6 +23,23 @@ void cmd_errorf(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cmd_workdir(const char *cmd, const char *out, char *dir, size_t len)
+{
+	char *slash;
+
+	snprintf(dir, len, "%s", out);
+	slash = strrchr(dir, '/');
+	if (slash)
+		snprintf(slash + 1, len - (size_t)(slash + 1 - dir), ".pinch-%s.XXXXXX", cmd);
+	else
+		snprintf(dir, len, ".pinch-%s.XXXXXX", cmd);
+	if (!mkdtemp(dir)) {
+		cmd_errorf(cmd, "cannot create a working directory next to '%s': %s", out, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* "5%", "5" -> 5; -1 when not a percentage. */

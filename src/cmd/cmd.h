@@ -54,6 +54,10 @@ int cmd_check(int argc, char **argv);
 
 /* Prints "pinch CMD: <message>" and a newline to stderr (src/cmd/cmd.c). */
 void cmd_errorf(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Creates the directory ".pinch-CMD.XXXXXX" next to the file out (in the
+ * same directory), where an agent keeps its working files; dir receives
+ * its path. 0, or -1 after saying why. */
+int cmd_workdir(const char *cmd, const char *out, char *dir, size_t len);
 
 #include <stdio.h>
 #include "bench/baseline.h"

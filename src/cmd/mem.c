@@ -621,7 +621,7 @@ int cmd_mem(int argc, char **argv)
 	struct memrec_opts ro;
 	struct memrec_result res;
 	struct rec_writer *w = NULL;
-	char path[4096], agent[4096], outbuf[256], dir[4200], err[512], *slash;
+	char path[4096], agent[4096], outbuf[256], dir[4200], err[512];
 	const char *out;
 	int n, rc, sig = 0, images, status;
 
@@ -679,17 +679,8 @@ int cmd_mem(int argc, char **argv)
 		out = o.output;
 	}
 	/* the agent's working files live next to the recording */
-	snprintf(dir, sizeof(dir), "%s", out);
-	slash = strrchr(dir, '/');
-	if (slash)
-		snprintf(slash + 1, sizeof(dir) - (size_t)(slash + 1 - dir), ".pinch-mem.XXXXXX");
-	else
-		snprintf(dir, sizeof(dir), ".pinch-mem.XXXXXX");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "pinch mem: cannot create a working directory next to '%s': %s\n", out,
-			strerror(errno));
+	if (cmd_workdir("mem", out, dir, sizeof(dir)))
 		return EXIT_FAIL;
-	}
 	{
 		/* absolute: the program (or a child) may change directory */
 		char abs[PATH_MAX];

@@ -677,7 +677,7 @@ int cmd_trace(int argc, char **argv)
 	struct tracerec_result res;
 	struct rec_writer *w = NULL;
 	struct strbuf filter = STRBUF_INIT, cmdline = STRBUF_INIT;
-	char path[4096], agent[4096], outbuf[256], dir[4200], err[512], *slash;
+	char path[4096], agent[4096], outbuf[256], dir[4200], err[512];
 	const char *out;
 	int n, rc, procs;
 
@@ -744,15 +744,7 @@ int cmd_trace(int argc, char **argv)
 	} else {
 		out = o.output;
 	}
-	snprintf(dir, sizeof(dir), "%s", out);
-	slash = strrchr(dir, '/');
-	if (slash)
-		snprintf(slash + 1, sizeof(dir) - (size_t)(slash + 1 - dir), ".pinch-trace.XXXXXX");
-	else
-		snprintf(dir, sizeof(dir), ".pinch-trace.XXXXXX");
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "pinch trace: cannot create a working directory next to '%s': %s\n", out,
-			strerror(errno));
+	if (cmd_workdir("trace", out, dir, sizeof(dir))) {
 		strbuf_release(&filter);
 		return EXIT_FAIL;
 	}
