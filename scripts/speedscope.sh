@@ -15,6 +15,7 @@ if [ ! -f "$page" ]; then
 		SUDO=
 		[ "$(id -u)" -eq 0 ] || SUDO=sudo
 		echo "speedscope.sh: installing npm" >&2
+		$SUDO apt-get update -qq >/dev/null
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
 	fi
 	mkdir -p "$cache"
