@@ -39,6 +39,11 @@ print("%.1f %.1f %.1f %.1f %d" % (d["ready_ms"], s["ms"], s["compute_ms"], s["dr
 	done
 	med() { cut -d' ' -f"$1" "$t/browser" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 	echo "chromium: ready $(med 1) ms, search $(med 2) ms (exact % $(med 3) ms + redraw $(med 4) ms), script errors $(med 5)"
+	# the browser's own clocks over DevTools: DOMContentLoaded, first paint,
+	# the first frame after the page script (interactive), a typed search
+	if node --experimental-websocket -e 'if (typeof WebSocket !== "function") process.exit(1)' 2>/dev/null; then
+		node --experimental-websocket "$(dirname "$0")/html-page.mjs" "$t/big.html" hot_fn_1 "$runs" | tail -1 | sed 's/^/chromium (DevTools), /'
+	fi
 	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 	rm -rf "$t"
 }

@@ -38,6 +38,11 @@ fuzz) pkgs=("${build[@]}" "${fuzz[@]}") ;;
 bench|all) pkgs=("${build[@]}" "${test[@]}" "${bench[@]}" "${fuzz[@]}") ;;
 *) echo "usage: deps.sh [build|test|bench|fuzz]" >&2; exit 2 ;;
 esac
+# test, bench: speedscope's page from npm for t1807 (speedscope.sh, cached;
+# run on exit, after the packages, also when none was missing)
+case "$what" in
+test|bench|all) trap 'bash "$(dirname "$0")/speedscope.sh" >/dev/null || exit 1' EXIT ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -30,6 +30,14 @@ static inline int cmd_opt_exit(int nargs)
 }
 
 int cmd_mem(int argc, char **argv);
+/* pinch report --html: a memory recording's sections appended to page, its
+ * summary's first line to lead (src/cmd/mem.c). An exit status. */
+struct strbuf;
+int mem_html_section(const char *path, struct strbuf *page, struct strbuf *lead);
+/* pinch report --html: a result JSON with a "kind" (pinch load's, ...)
+ * as a section of page, its lead line and rank (0 first) for the summary;
+ * 1 when path is one, 0 when not (src/cmd/report_results.c). */
+int report_json_section(const char *path, struct strbuf *page, struct strbuf *lead, int *prio);
 int cmd_report(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_top(int argc, char **argv);

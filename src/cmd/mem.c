@@ -54,6 +54,8 @@ struct mem_opts {
 	int wide;
 	const char *suppress;
 	int no_leak_scan;
+	/* mem_html_section: the HTML sections go here instead of o->html */
+	struct strbuf *html_page, *html_lead;
 };
 
 static int alloc_fn_cb(const struct opt *opt, const char *arg, void *ctx)
@@ -212,23 +214,22 @@ static int read_suppressions(const char *cmd, const char *path, struct strbuf *s
 	return 0;
 }
 
-/* The HTML report: the summary (the biggest figure first), memory over
- * time, leaks, top sites, the peak, and flame graphs of allocated, peak
- * and leaked bytes. 0 or -errno with err set. */
-static int write_html(const struct mem_report *r, const struct mem_opts *o, const char *path,
-		      char *err, size_t errlen)
+/* The HTML report's sections: the summary (the biggest figure first),
+ * memory over time, leaks, top sites, the peak, and flame graphs of
+ * allocated, peak and leaked bytes; lead (may be NULL) gets the summary's
+ * "most allocated/at the peak/leaked:" lines. 0 or -errno with err set. */
+static int html_body(const struct mem_report *r, struct strbuf *page, struct strbuf *lead,
+		     char *err, size_t errlen)
 {
 	static const struct { int what; const char *heading; } fg[] = {
 		{ MP_ALLOC_BYTES, "Allocated bytes" },
 		{ MP_PEAK_BYTES, "In use at the peak" },
 		{ MP_LEAK_BYTES, "Leaked bytes" },
 	};
-	struct strbuf page = STRBUF_INIT, sb = STRBUF_INIT, title = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT;
 	const char *svg;
 	int rc = 0;
 
-	strbuf_addf(&title, "pinch mem report: %s", path);
-	view_html_begin(&page, title.buf);
 	/* the bottleneck first: the biggest allocator, peak holder, leaker */
 	for (size_t i = 0; i < sizeof(fg) / sizeof(fg[0]); i++) {
 		static const char *const word[] = { "most allocated:", "most at the peak:", "most leaked:" };
@@ -249,38 +250,53 @@ static int write_html(const struct mem_report *r, const struct mem_opts *o, cons
 		}
 		strbuf_release(&top);
 	}
+	if (lead)
+		strbuf_add(lead, sb.buf, sb.len);
 	if (sb.len)
 		strbuf_addch(&sb, '\n');
 	mem_report_summary(r, &sb);
-	view_html_text(&page, NULL, sb.buf, "summary");
+	view_html_text(page, NULL, sb.buf, "summary");
 	strbuf_reset(&sb);
 	mem_report_timeline_svg(r, &sb);
 	svg = strstr(sb.buf, "<svg");
 	if (svg)
-		view_html_raw(&page, "Heap and RSS over time", svg);
+		view_html_raw(page, "Heap and RSS over time", svg);
 	strbuf_reset(&sb);
 	mem_report_leaks(r, &sb);
-	view_html_text(&page, NULL, sb.len ? sb.buf : "No leaks.", NULL);
+	view_html_text(page, NULL, sb.len ? sb.buf : "No leaks.", NULL);
 	strbuf_reset(&sb);
 	mem_report_top(r, 0, &sb);
 	mem_report_top(r, 1, &sb);
-	view_html_text(&page, NULL, sb.buf, NULL);
+	view_html_text(page, NULL, sb.buf, NULL);
 	strbuf_reset(&sb);
 	mem_report_peak(r, &sb);
-	view_html_text(&page, NULL, sb.buf, NULL);
+	view_html_text(page, NULL, sb.buf, NULL);
 	for (size_t i = 0; i < sizeof(fg) / sizeof(fg[0]) && !rc; i++) {
 		struct view_opts vo;
 
 		view_opts_init(&vo);
 		vo.value = (size_t)fg[i].what;
 		vo.count_value = (size_t)fg[i].what + 1;
-		rc = view_html_profile(&page, r->prof, &vo, fg[i].heading, NULL, err, errlen);
+		rc = view_html_profile(page, r->prof, &vo, fg[i].heading, NULL, err, errlen);
 	}
+	strbuf_release(&sb);
+	return rc;
+}
+
+/* The HTML report of one memory recording, written to o->html. */
+static int write_html(const struct mem_report *r, const struct mem_opts *o, const char *path,
+		      char *err, size_t errlen)
+{
+	struct strbuf page = STRBUF_INIT, title = STRBUF_INIT;
+	int rc;
+
+	strbuf_addf(&title, "pinch mem report: %s", path);
+	view_html_begin(&page, title.buf);
+	rc = html_body(r, &page, NULL, err, errlen);
 	view_html_end(&page);
 	if (!rc && (rc = strbuf_write_file(&page, o->html)))
 		snprintf(err, errlen, "cannot write '%s': %s", o->html, strerror(-rc));
 	strbuf_release(&page);
-	strbuf_release(&sb);
 	strbuf_release(&title);
 	return rc;
 }
@@ -449,7 +465,12 @@ static int report_file(const char *cmd, const char *path, const struct mem_opts 
 		}
 		strbuf_release(&sb);
 	}
-	if (o->html) {
+	if (o->html && o->html_page) {
+		if (html_body(&r, o->html_page, o->html_lead, err, sizeof(err))) {
+			fprintf(stderr, "pinch %s: html: %s\n", cmd, err);
+			status = EXIT_FAIL;
+		}
+	} else if (o->html) {
 		if (write_html(&r, o, path, err, sizeof(err))) {
 			fprintf(stderr, "pinch %s: html: %s\n", cmd, err);
 			status = EXIT_FAIL;
@@ -513,6 +534,20 @@ done:
 	free(r.stack_map);
 	memprof_free(m);
 	return status;
+}
+
+/* pinch report --html: the sections of memory recording path (the default
+ * report options) appended to page, the summary's first line to lead. An
+ * exit status; messages on stderr. */
+int mem_html_section(const char *path, struct strbuf *page, struct strbuf *lead)
+{
+	struct mem_opts o;
+
+	opts_init(&o);
+	o.html = path;
+	o.html_page = page;
+	o.html_lead = lead;
+	return report_file("report", path, &o, 0);
 }
 
 static int resolve_file(const char *cmd, int argc, char **argv, struct strbuf *path)

@@ -393,7 +393,7 @@ static int write_exports(const struct report_cfg *cfg, const struct profile *p,
 /* One recording's section of the HTML report: its summary (the
  * bottleneck first, then the header) and its profile. An exit status. */
 static int html_section(struct report_cfg *cfg, const struct cpuprof_opts *base, const char *file,
-			struct strbuf *page)
+			struct strbuf *page, struct strbuf *lead, int *prio)
 {
 	struct report_cfg one = *cfg;
 	struct strbuf path = STRBUF_INIT, top = STRBUF_INIT, sum = STRBUF_INIT, warnings = STRBUF_INIT;
@@ -418,6 +418,36 @@ static int html_section(struct report_cfg *cfg, const struct cpuprof_opts *base,
 	rc = open_recording(&one, &path, &r);
 	if (rc >= 0) {
 		status = rc;
+		goto out;
+	}
+	if (lead && rec_reader_header(r)->kind == REC_KIND_MEM) {
+		struct strbuf heading = STRBUF_INIT, sum = STRBUF_INIT;
+		const char *l;
+
+		rec_reader_close(r);
+		r = NULL;
+		strbuf_addf(&heading, "Memory: %s", path.buf);
+		view_html_heading(page, heading.buf);
+		status = mem_html_section(path.buf, page, &sum);
+		/* the leak first when there is one, else the biggest allocator */
+		l = strstr(sum.buf, "most leaked:");
+		*prio = l ? 1 : 3;
+		if (!l)
+			l = sum.buf;
+		strbuf_addf(lead, "memory %s: ", path.buf);
+		if (*l) {
+			size_t k = strcspn(l, ":\n"), e = strcspn(l, "\n");
+
+			strbuf_add(lead, l, k < e ? k + 1 : e);	/* "most leaked:", the padding dropped */
+			if (k < e) {
+				for (k++; l[k] == ' '; k++)
+					;
+				strbuf_addch(lead, ' ');
+				strbuf_add(lead, l + k, e - k);
+			}
+		}
+		strbuf_release(&heading);
+		strbuf_release(&sum);
 		goto out;
 	}
 	copts.timeline = &tl;
@@ -445,6 +475,11 @@ built:
 		const char *nl = strchr(top.buf, '\n');
 
 		strbuf_add(&sum, top.buf, nl ? (size_t)(nl - top.buf + 1) : top.len);
+		if (lead) {
+			strbuf_addf(lead, "cpu %s: ", path.buf);
+			strbuf_add(lead, top.buf, nl ? (size_t)(nl - top.buf) : top.len);
+			*prio = 2;
+		}
 	}
 	add_header(&sum, p, path.buf, &st);
 	strbuf_rtrim(&sum);
@@ -471,27 +506,70 @@ out:
 	return status;
 }
 
+/* The page of one or more results: CPU recordings (and imports), memory
+ * recordings, result JSON of pinch load (and other commands'); with more
+ * than one, a summary first naming the bottleneck: a failed load, then a
+ * leak, then the hottest function, then the rest, in the order given. */
 static int report_html(struct report_cfg *cfg, const struct cpuprof_opts *copts, char **files,
 		       int nfiles)
 {
-	struct strbuf page = STRBUF_INIT;
-	int i, rc, status = EXIT_OK;
+	struct strbuf page = STRBUF_INIT, body = STRBUF_INIT, sum = STRBUF_INIT;
+	struct strbuf *leads;
+	int *prio, n = nfiles ? nfiles : 1, i, rc, status = EXIT_OK, results = 0;
 
-	view_html_begin(&page, "pinch report");
-	for (i = 0; i < (nfiles ? nfiles : 1) && status == EXIT_OK; i++)
-		status = html_section(cfg, copts, nfiles ? files[i] : NULL, &page);
+	leads = calloc((size_t)n, sizeof(*leads));
+	prio = calloc((size_t)n, sizeof(*prio));
+	if (!leads || !prio) {
+		free(leads);
+		free(prio);
+		cmd_errorf("report", "out of memory");
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < n && status == EXIT_OK; i++) {
+		strbuf_init(&leads[i], 0);
+		prio[i] = 4;
+		if (nfiles && report_json_section(files[i], &body, &leads[i], &prio[i])) {
+			results++;
+			continue;
+		}
+		status = html_section(cfg, copts, nfiles ? files[i] : NULL, &body, &leads[i], &prio[i]);
+	}
 	if (status == EXIT_OK) {
+		view_html_begin(&page, "pinch report");
+		if (n > 1) {
+			int p, first = 1;
+
+			for (p = 0; p <= 4; p++) {
+				for (i = 0; i < n; i++) {
+					if (prio[i] != p || !leads[i].len)
+						continue;
+					strbuf_addf(&sum, "%s%s\n", first ? "bottleneck: " : "            ", leads[i].buf);
+					first = 0;
+				}
+			}
+			strbuf_rtrim(&sum);
+			if (sum.len)
+				view_html_text(&page, NULL, sum.buf, "summary");
+		}
+		strbuf_add(&page, body.buf, body.len);
 		view_html_end(&page);
 		rc = strbuf_write_file(&page, cfg->html);
 		if (rc) {
 			cmd_errorf("report", "cannot write '%s': %s", cfg->html, strerror(-rc));
 			status = EXIT_FAIL;
+		} else if (results) {
+			printf("wrote %s: HTML report of %d results\n", cfg->html, n);
 		} else {
-			printf("wrote %s: HTML report of %d recording%s\n", cfg->html, nfiles ? nfiles : 1,
-			       nfiles > 1 ? "s" : "");
+			printf("wrote %s: HTML report of %d recording%s\n", cfg->html, n, n > 1 ? "s" : "");
 		}
 	}
+	for (i = 0; i < n; i++)
+		strbuf_release(&leads[i]);
+	free(leads);
+	free(prio);
 	strbuf_release(&page);
+	strbuf_release(&body);
+	strbuf_release(&sum);
 	return status;
 }
 
@@ -532,7 +610,7 @@ int cmd_report(int argc, char **argv)
 		{ .type = OPT_STRING, .long_name = "chrome", .value = &cfg.chrome, .argh = "FILE",
 		  .help = "write Chrome trace events JSON (Perfetto, chrome://tracing): each thread's samples over time" },
 		{ .type = OPT_STRING, .long_name = "html", .value = &cfg.html, .argh = "FILE",
-		  .help = "write one self-contained HTML report of every recording given (flame graph, top table, lines)" },
+		  .help = "write one self-contained HTML report of every recording (CPU, memory) and result JSON (pinch load, stat, ...) given" },
 		{ .type = OPT_FLAG, .long_name = "json", .value = &cfg.json, .help = "machine-readable output" },
 		{ .type = OPT_STRING, .long_name = "source-root", .value = &cfg.source_root, .argh = "DIR",
 		  .help = "where --lines looks for relative source paths" },

@@ -473,12 +473,16 @@
 		var tk = data.ticks, tt = tk.map(function (t) { return [t[0], t[0].toFixed(0) + ' s']; });
 		var step = Math.max(1, Math.ceil(tt.length / 10));
 		tt = tt.filter(function (x, i) { return i % step === 0; });
-		chart(box, 'Requests and errors per second', [
-			{ pts: tk.map(function (t) { return [t[0], t[1]]; }), color: 'rgb(40,150,80)', label: 'requests/s' },
-			{ pts: tk.map(function (t) { return [t[0], t[2]]; }), color: 'rgb(200,40,40)', label: 'errors/s' }], tt, 'seconds', 'per second');
-		chart(box, 'Latency per second', [
-			{ pts: tk.map(function (t) { return [t[0], t[3]]; }), color: 'rgb(120,120,120)', label: 'p50 (ms)' },
-			{ pts: tk.map(function (t) { return [t[0], t[4]]; }), color: 'rgb(220,90,30)', label: 'p99 (ms)' }], tt, 'seconds', 'ms');
+		if (tk.length) {
+			chart(box, 'Requests and errors per second', [
+				{ pts: tk.map(function (t) { return [t[0], t[1]]; }), color: 'rgb(40,150,80)', label: 'requests/s' },
+				{ pts: tk.map(function (t) { return [t[0], t[2]]; }), color: 'rgb(200,40,40)', label: 'errors/s' }], tt, 'seconds', 'per second');
+			chart(box, 'Latency per second', [
+				{ pts: tk.map(function (t) { return [t[0], t[3]]; }), color: 'rgb(120,120,120)', label: 'p50 (ms)' },
+				{ pts: tk.map(function (t) { return [t[0], t[4]]; }), color: 'rgb(220,90,30)', label: 'p99 (ms)' }], tt, 'seconds', 'ms');
+		} else {
+			box.appendChild(el('p', 'empty', 'No per-second figures in a JSON result (pinch load --html draws them).'));
+		}
 		var rows = [];
 		(r.verdict || []).forEach(function (v) {
 			rows.push([v.metric, v.value_ms !== undefined ? v.value_ms.toFixed(2) + ' ms' : String(v.value), v.rating]);

@@ -7,6 +7,11 @@
  * imports) the call tree is laid out like a flame graph, one unit of the
  * shown value per microsecond.
  *
+ * Timeline events start and end on whole microseconds (each boundary
+ * rounded, dur = end - start): readers compute an event's end as ts + dur
+ * in doubles, and with fractions a frame could end a hair after its
+ * sibling starts (speedscope then nests the sibling inside it).
+ *
  * Facts kept: ts/dur in microseconds; parents written before children
  * when ts ties; no displayTimeUnit; names as raw UTF-8 with control
  * characters replaced (Perfetto decodes no \uXXXX escapes).
@@ -223,13 +228,10 @@ static void add_trace_name(struct strbuf *sb, const char *s)
 	strbuf_release(&t);
 }
 
-static void add_us(struct strbuf *sb, uint64_t ns, int timeline)
+/* ns (timeline) or value units to whole microseconds, rounded */
+static unsigned long long to_us(uint64_t v, int timeline)
 {
-	if (timeline)
-		strbuf_addf(sb, "%llu.%03llu", (unsigned long long)(ns / 1000),
-			    (unsigned long long)(ns % 1000));
-	else
-		strbuf_addf(sb, "%llu", (unsigned long long)ns);
+	return timeline ? (unsigned long long)((v + 500) / 1000) : (unsigned long long)v;
 }
 
 int view_chrome(const struct profile *p, const struct view_opts *o, struct strbuf *out,
@@ -272,9 +274,8 @@ int view_chrome(const struct profile *p, const struct view_opts *o, struct strbu
 		strbuf_addstr(out, "{\"name\":");
 		json_quote(out, name.buf, name.len);
 		strbuf_addf(out, ",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":", profile_type_name(p, o->value));
-		add_us(out, e->ts, tl != NULL);
-		strbuf_addstr(out, ",\"dur\":");
-		add_us(out, e->dur, tl != NULL);
+		strbuf_addf(out, "%llu,\"dur\":%llu", to_us(e->ts, tl != NULL),
+			    to_us(e->ts + e->dur, tl != NULL) - to_us(e->ts, tl != NULL));
 		strbuf_addf(out, ",\"pid\":%u,\"tid\":%u},\n", t->pid, t->tid);
 	}
 	strbuf_addstr(out, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,\"tid\":0,\"args\":{\"name\":\"pinch\"}}\n],\n\"otherData\":{\"exporter\":\"pinch\",\"layout\":");
