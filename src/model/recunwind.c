@@ -220,6 +220,7 @@ int recunwind_record(struct recunwind *u, uint32_t type, const void *data, size_
 		}
 		return 0;
 	case REC_SAMPLE:
+	case REC_OFFCPU:
 		break;
 	default:
 		return 0;
