@@ -157,7 +157,8 @@ static void add_offcpu(struct strbuf *out, const struct profile *p, const struct
 		return;
 	strbuf_addf(out, "off-cpu:   %s", mech ? mech : "?");
 	if (stacks && strcmp(stacks, "sampled"))
-		strbuf_addf(out, " (stacks %s)", stacks);
+		strbuf_addf(out, ", NO stacks (%s)",
+			    !strncmp(stacks, "none: ", 6) ? stacks + 6 : stacks);
 	strbuf_addstr(out, "; on CPU ");
 	strbuf_add_duration(out, (double)st->off.on_cpu_ns);
 	if (wall)
