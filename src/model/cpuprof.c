@@ -86,9 +86,10 @@ struct builder {
 	enum cpuprof_view view;
 	struct offpend {
 		uint32_t pid, tid;
-		uint32_t stack, thread;	/* the stack sampled at switch-out */
+		uint32_t *locs, nlocs, alocs;	/* the native stack sampled at switch-out */
 		uint64_t out_ns;
 		uint8_t have_out, have_stack, preempt, filtered;
+		uint8_t reason;		/* enum cpuprof_reason of the stack */
 	} *pend;
 	size_t npend, apend;
 	struct hmap pend_idx;
@@ -583,8 +584,10 @@ static int timeline_add(struct cpuprof_timeline *tl, uint64_t t, uint32_t stack,
 	return 0;
 }
 
-static int offcpu_stack(struct builder *b, const struct rec_sample *s, uint32_t stack,
-			uint32_t thread, int filtered);
+static int offcpu_stack(struct builder *b, const struct rec_sample *s, const uint32_t *locs,
+			uint32_t n, int filtered, int reason);
+static enum cpuprof_reason classify(struct builder *b, const uint32_t *locs, uint32_t n);
+#define OFF_PARTIAL 0x80	/* offpend.reason: the stack stops short of its start */
 
 /* A REC_SAMPLE (off = 0) or the stack of a REC_OFFCPU (off = 1). */
 static int on_sample(struct builder *b, const struct rec *rec, int off)
@@ -595,6 +598,7 @@ static int on_sample(struct builder *b, const struct rec *rec, int off)
 	const uint64_t *chain;
 	int nchain = 0, unwound = 0;
 	uint32_t nlocs = 0, stack, thread, nkernel;
+	enum cpuprof_reason reason = OFF_OTHER;
 	int64_t values[2];
 	int rc;
 
@@ -620,7 +624,7 @@ static int on_sample(struct builder *b, const struct rec *rec, int off)
 			(b->opts->tid && v.s->tid != b->opts->tid) ||
 			(b->opts->comm && !comm_matches(b, v.s->pid, v.s->tid, b->opts->comm)))) {
 		if (off)
-			return offcpu_stack(b, v.s, 0, 0, 1);
+			return offcpu_stack(b, v.s, NULL, 0, 1, OFF_OTHER);
 		b->st->filtered++;
 		return 0;
 	}
@@ -716,9 +720,16 @@ static int on_sample(struct builder *b, const struct rec *rec, int off)
 	    (!nlocs || !dso_matches(profile_string(b->p, profile_location(b->p, b->locs[0])->module),
 				    b->opts->dso))) {
 		if (off)
-			return offcpu_stack(b, v.s, 0, 0, 1);
+			return offcpu_stack(b, v.s, NULL, 0, 1, OFF_OTHER);
 		b->st->filtered++;
 		return 0;
+	}
+	if (off) {
+		/* Interpreter frames are merged at switch-in: the stack the
+		 * Python reader saw while the thread was blocked. */
+		reason = classify(b, b->locs, nlocs);
+		return offcpu_stack(b, v.s, b->locs, nlocs, 0,
+				    reason | ((v.s->flags & REC_SAMPLE_PARTIAL) ? OFF_PARTIAL : 0));
 	}
 	rc = merge_interpreter_frames(b, &v, b->locs, &nlocs, MAX_LOCS);
 	if (rc)
@@ -737,8 +748,6 @@ static int on_sample(struct builder *b, const struct rec *rec, int off)
 	thread = thread_id(b, v.s->pid, v.s->tid);
 	if (stack == UINT32_MAX || thread == UINT32_MAX)
 		return -ENOMEM;
-	if (off)
-		return offcpu_stack(b, v.s, stack, thread, 0);
 	values[0] = 1;
 	values[1] = (int64_t)(v.s->period ? v.s->period : b->default_period);
 	b->st->off.on_cpu_ns += (uint64_t)values[1];
@@ -792,17 +801,27 @@ static struct offpend *pend_get(struct builder *b, uint32_t pid, uint32_t tid)
 
 /* The stack sampled where tid was switched out (filtered: the sample was
  * left out by --pid/--tid/--comm/--dso, and so is the interval). */
-static int offcpu_stack(struct builder *b, const struct rec_sample *s, uint32_t stack,
-			uint32_t thread, int filtered)
+static int offcpu_stack(struct builder *b, const struct rec_sample *s, const uint32_t *locs,
+			uint32_t n, int filtered, int reason)
 {
 	struct offpend *e = pend_get(b, s->pid, s->tid);
 
 	if (!e)
 		return -ENOMEM;
-	e->stack = stack;
-	e->thread = thread;
+	if (n > e->alocs) {
+		uint32_t *nl = realloc(e->locs, n * sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		e->locs = nl;
+		e->alocs = n;
+	}
+	if (n)
+		memcpy(e->locs, locs, n * sizeof(*locs));
+	e->nlocs = n;
 	e->have_stack = 1;
 	e->filtered = (uint8_t)filtered;
+	e->reason = (uint8_t)reason;
 	b->st->off.stacks++;
 	return 0;
 }
@@ -886,17 +905,13 @@ static enum cpuprof_reason user_reason(const char *name)
 
 #define USER_FRAMES_CLASSIFIED 4	/* user frames nearest the leaf looked at */
 
-static enum cpuprof_reason classify(struct builder *b, const struct offpend *e)
+/* The reason told by a native stack (leaf first), before interpreter
+ * frames replace the native ones. */
+static enum cpuprof_reason classify(struct builder *b, const uint32_t *locs, uint32_t n)
 {
-	const uint32_t *locs;
-	uint32_t n, user = 0;
+	uint32_t user = 0;
 	int have_kernel = 0;
 
-	if (e->preempt)
-		return OFF_PREEMPTED;
-	if (!e->have_stack)
-		return OFF_OTHER;
-	locs = profile_stack(b->p, e->stack, &n);
 	for (size_t r = 0; r < sizeof(kernel_rules) / sizeof(kernel_rules[0]); r++) {
 		for (uint32_t i = 0; i < n; i++) {
 			const struct profile_location *l = profile_location(b->p, locs[i]);
@@ -962,23 +977,30 @@ static int offcpu_emit(struct builder *b, struct offpend *e, uint64_t end_ns)
 		b->st->filtered++;
 		goto done;
 	}
-	r = classify(b, e);
+	r = e->preempt ? OFF_PREEMPTED : e->have_stack ? (enum cpuprof_reason)(e->reason & ~OFF_PARTIAL) :
+		OFF_OTHER;
 	loc = reason_loc(b, r);
 	if (loc == UINT32_MAX)
 		return -ENOMEM;
 	b->locs[n++] = loc;
 	if (e->have_stack) {
-		uint32_t m;
-		const uint32_t *l = profile_stack(b->p, e->stack, &m);
+		uint32_t m = e->nlocs < MAX_LOCS - 2 ? e->nlocs : MAX_LOCS - 2;
 
-		if (m > MAX_LOCS - 1)
-			m = MAX_LOCS - 1;
-		memcpy(b->locs + 1, l, m * sizeof(*l));
+		memcpy(b->locs + 1, e->locs, m * sizeof(*e->locs));
+		rc = pymerge_stack(b->py, e->tid, b->locs + 1, &m, MAX_LOCS - 2);
+		if (rc)
+			return rc;
 		n += m;
-		thread = e->thread;
-	} else {
-		thread = thread_id(b, e->pid, e->tid);
+		if ((e->reason & OFF_PARTIAL) &&
+		    !(m && profile_location(b->p, b->locs[n - 1])->kind == LOC_PYTHON)) {
+			uint32_t l = partial_loc(b);
+
+			if (l == UINT32_MAX)
+				return -ENOMEM;
+			b->locs[n++] = l;
+		}
 	}
+	thread = thread_id(b, e->pid, e->tid);
 	stack = profile_intern_stack(b->p, b->locs, n);
 	if (stack == UINT32_MAX || thread == UINT32_MAX)
 		return -ENOMEM;
@@ -1233,6 +1255,8 @@ out:
 	hmap_release(&b->comm_idx);
 	hmap_release(&b->ksym_idx);
 	hmap_release(&b->pend_idx);
+	for (size_t i = 0; i < b->npend; i++)
+		free(b->pend[i].locs);
 	free(b->pend);
 	free(b->ksym);
 	free(b);
