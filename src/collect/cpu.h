@@ -44,6 +44,7 @@ enum cpu_offcpu {
 #define CPU_STACK_FP_DEFAULT 512
 #define CPU_STACK_DWARF_DEFAULT 8192
 #define CPU_STACK_MAX 65528
+#define CPU_STACK_SWITCH_DEFAULT 2048	/* --off-cpu: per context switch */
 
 struct cpu_record_config {
 	unsigned freq;			/* samples per CPU-second */

@@ -95,6 +95,7 @@ static void fill_switch_attr(struct perf_event_attr *a, const struct sampler *s,
 	a->comm_exec = 0;
 	a->task = 0;
 	a->context_switch = 1;
+	a->sample_stack_user = s->switch_stack;
 	/* The switch is taken inside the kernel: excluding the kernel drops
 	 * every sample (the records still come). --user-only keeps the samples
 	 * and leaves the kernel frames out of their chain. */
@@ -629,6 +630,13 @@ int cpu_sampler_init(struct sampler *s, const struct cpu_record_config *cfg)
 	s->bids = buildid_cache_new();
 	s->kernel = !cfg->user_only;
 	s->switch_kernel = 1;
+	/* A thread blocks in a syscall wrapper a few frames below its caller:
+	 * a smaller copy keeps up with tens of thousands of switches a second
+	 * (recunwind continues it with the fp chain where it ends). */
+	s->switch_stack = cfg->stack_size ? cfg->stack_size :
+		s->stack_size < CPU_STACK_SWITCH_DEFAULT ? s->stack_size : CPU_STACK_SWITCH_DEFAULT;
+	if (s->uw)
+		recunwind_set_offcpu_copy(s->uw, s->switch_stack);
 	s->ksyms = s->kernel ? ksyms_new() : NULL;
 	if (!s->rings || !s->tmp || !s->bids || (s->kernel && !s->ksyms)) {
 		cpu_sampler_release(s);

@@ -53,6 +53,7 @@ struct sampler {
 	int nofile_raised;
 	struct py_sampler *py;	/* Python stacks (cfg->python), or NULL */
 	int kernel;		/* sampling kernel stacks too (dropped if refused) */
+	uint32_t switch_stack;	/* user stack bytes per switch sample */
 	int switch_kernel;	/* switch samples allowed (not exclude_kernel), --off-cpu */
 	struct ksyms *ksyms;	/* kernel addresses seen, named at the end */
 	int agent;		/* the fallback agent sampled (no kernel stacks) */
