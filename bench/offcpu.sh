@@ -7,7 +7,8 @@
 # sched:sched_switch -g and perf trace -s, side by side in one run.
 # The slowdown is the workload's own wall time (it prints it) over the
 # plain run's; runs are interleaved (plain, pinch, ..., plain, ...) and
-# medians of N are shown. The spin per message is calibrated first so the
+# medians of N are shown. The workload is pinned to CPU $CPU (1), the
+# recorder to CPU $RCPU (0). The spin per message is calibrated first so the
 # plain run switches at the wanted rate.
 # Usage: bench/offcpu.sh [BUILDDIR] [RUNS] [SECONDS]
 bash "$(dirname "$0")/../scripts/deps.sh" bench
@@ -16,7 +17,8 @@ cd "$(dirname "$0")/.."
 B=${1:-build}
 N=${2:-5}
 SECS=${3:-1}
-CPU=${CPU:-1}
+CPU=${CPU:-1}		# the workload's CPU
+RCPU=${RCPU:-0}		# the recorders' CPU
 [ -f "$B/build.ninja" ] || meson setup "$B" >/dev/null
 ninja -C "$B" >/dev/null
 PINCH=$PWD/$B/pinch
@@ -44,12 +46,13 @@ calibrate() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-pinch_off() { "$PINCH" record -q --off-cpu -o "$out/p.rec" -- "$@"; }
-pinch_user() { "$PINCH" record -q --off-cpu --user-only -o "$out/p.rec" -- "$@"; }
-perf_sched() { perf record -q -e sched:sched_switch -g -o "$out/perf.data" -- "$@"; }
-perf_trace() { perf trace -s -o "$out/trace.txt" -- "$@"; }
+# Each recorder runs on CPU $RCPU, the workload (taskset inside) on $CPU.
+pinch_off() { taskset -c "$RCPU" "$PINCH" record -q --off-cpu -o "$out/p.rec" -- "$@"; }
+pinch_user() { taskset -c "$RCPU" "$PINCH" record -q --off-cpu --user-only -o "$out/p.rec" -- "$@"; }
+perf_sched() { taskset -c "$RCPU" perf record -q -e sched:sched_switch -g -o "$out/perf.data" -- "$@"; }
+perf_trace() { taskset -c "$RCPU" perf trace -s -o "$out/trace.txt" -- "$@"; }
 
-echo "# $(nproc) CPUs, $(uname -r), $(perf --version), pinch $("$PINCH" --version | awk '{ print $3 }'), workload pinned to CPU $CPU"
+echo "# $(nproc) CPUs, $(uname -r), $(perf --version), pinch $("$PINCH" --version | awk '{ print $3 }'), workload pinned to CPU $CPU, recorders to CPU $RCPU"
 printf '%-8s %-34s %10s %9s %10s\n' rate recorder "wall" slowdown "switches/s"
 for rate in 4000 40000; do
 	spin=$(calibrate "$rate")
