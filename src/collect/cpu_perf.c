@@ -117,6 +117,21 @@ static int add_fd(struct sampler *s, int fd)
 	return 0;
 }
 
+/* fd, just opened, kept in s->fds: fd or -errno (closed on failure). */
+static int keep_fd(struct sampler *s, int fd)
+{
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = add_fd(s, fd);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 /* Data pages per CPU: enough for about half a second of samples at the
  * requested rate, so a slow disk round never loses any. */
 static size_t ring_pages(const struct sampler *s)
@@ -135,7 +150,7 @@ static size_t ring_pages(const struct sampler *s)
 static int event_fd(struct sampler *s, pid_t pid, int cpu, int launch, size_t data_size)
 {
 	struct perf_event_attr a;
-	int fd, rc;
+	int fd;
 
 	fill_attr(&a, s, launch, data_size);
 	fd = (int)sys_perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -146,14 +161,7 @@ static int event_fd(struct sampler *s, pid_t pid, int cpu, int launch, size_t da
 		fill_attr(&a, s, launch, data_size);
 		fd = (int)sys_perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	}
-	if (fd < 0)
-		return -errno;
-	rc = add_fd(s, fd);
-	if (rc) {
-		close(fd);
-		return rc;
-	}
-	return fd;
+	return keep_fd(s, fd);
 }
 
 /* The context-switch event of (pid, cpu) into the CPU event's ring, when
@@ -161,7 +169,7 @@ static int event_fd(struct sampler *s, pid_t pid, int cpu, int launch, size_t da
 static int cpu_open_switch(struct sampler *s, pid_t pid, int cpu, int launch)
 {
 	struct perf_event_attr a;
-	int fd, rc;
+	int fd;
 
 	if (!s->cfg->offcpu)
 		return 0;
@@ -173,13 +181,9 @@ static int cpu_open_switch(struct sampler *s, pid_t pid, int cpu, int launch)
 		fill_switch_attr(&a, s, launch, s->rings[cpu].data_size);
 		fd = (int)sys_perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	}
+	fd = keep_fd(s, fd);
 	if (fd < 0)
-		return -errno;
-	rc = add_fd(s, fd);
-	if (rc) {
-		close(fd);
-		return rc;
-	}
+		return fd;
 	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[cpu].fd) < 0)
 		return -errno;
 	return 0;
