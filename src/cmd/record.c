@@ -105,6 +105,7 @@ int cmd_record(int argc, char **argv)
 	const char *output = NULL, *call_graph = "cfi", *stack = NULL, *mode = "auto";
 	uint64_t duration = 0, stack_bytes = 0;
 	int quiet = 0, nargs, rc, status = EXIT_OK, no_python = 0, idle = 0, gflag = 0, user_only = 0;
+	int off_cpu = 0, wall = 0;
 	const char *event = "cpu-clock";
 	struct opt opts[] = {
 		{ OPT_INT, 'F', "freq", &freq, "hz", "samples per CPU-second (default 999, max 100000)", NULL, 0 },
@@ -112,6 +113,8 @@ int cmd_record(int argc, char **argv)
 		{ OPT_STRING, 0, "call-graph", &call_graph, "cfi|fp|dwarf[,SIZE]", "how stacks are unwound (default cfi: whole stacks, addresses stored); SIZE: stack bytes per sample", NULL, 0 },
 		{ OPT_FLAG, 'g', NULL, &gflag, NULL, "record call graphs (always on; perf's -g, kept for habit)", NULL, 0 },
 		{ OPT_STRING, 'e', "event", &event, "cpu-clock|task-clock", "the sampling clock (default cpu-clock)", NULL, 0 },
+		{ OPT_FLAG, 0, "off-cpu", &off_cpu, NULL, "record where threads block, and why (the profile shows blocked time)", NULL, 0 },
+		{ OPT_FLAG, 0, "wall", &wall, NULL, "record on-CPU and blocked time in one profile (wall-clock time)", NULL, 0 },
 		{ OPT_FLAG, 0, "user-only", &user_only, NULL, "do not sample kernel stacks", NULL, 0 },
 		{ OPT_STRING, 0, "stack-size", &stack, "bytes", "user stack copied per sample (cfi and dwarf 8k, fp 512)", NULL, 0 },
 		{ OPT_INT, 'p', "pid", &pid, "pid", "profile this running process (all its threads)", NULL, 0 },
@@ -171,6 +174,16 @@ int cmd_record(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cfg.user_only = user_only;
+	if (off_cpu && wall) {
+		fprintf(stderr, "pinch record: give --off-cpu or --wall, not both (--wall includes the blocked time)\n");
+		return EXIT_USAGE;
+	}
+	cfg.offcpu = wall ? CPU_OFFCPU_WALL : off_cpu ? CPU_OFFCPU_ONLY : CPU_OFFCPU_NONE;
+	if (cfg.offcpu && !strcmp(mode, "agent")) {
+		fprintf(stderr, "pinch record: --%s needs perf_event: the agent cannot see context switches\n",
+			wall ? "wall" : "off-cpu");
+		return EXIT_USAGE;
+	}
 	if (stack) {
 		if (opt_parse_size(stack, &stack_bytes) || stack_bytes == 0 ||
 		    stack_bytes > CPU_STACK_MAX) {
@@ -274,9 +287,15 @@ int cmd_record(int argc, char **argv)
 		struct strbuf size = STRBUF_INIT;
 
 		strbuf_add_bytes(&size, (double)res.bytes);
-		fprintf(stderr, "pinch record: wrote '%s' (%llu sample%s, %llu lost, %s)\n", out.buf,
-			(unsigned long long)res.samples, res.samples == 1 ? "" : "s",
-			(unsigned long long)res.lost, size.buf);
+		if (cfg.offcpu)
+			fprintf(stderr, "pinch record: wrote '%s' (%llu sample%s, %llu context switches, %llu blocked stacks, %llu lost, %s)\n",
+				out.buf, (unsigned long long)res.samples, res.samples == 1 ? "" : "s",
+				(unsigned long long)res.switches, (unsigned long long)res.offcpu_stacks,
+				(unsigned long long)res.lost, size.buf);
+		else
+			fprintf(stderr, "pinch record: wrote '%s' (%llu sample%s, %llu lost, %s)\n", out.buf,
+				(unsigned long long)res.samples, res.samples == 1 ? "" : "s",
+				(unsigned long long)res.lost, size.buf);
 		strbuf_release(&size);
 	}
 	if (!res.samples && nargs && setuid_exec(exe.buf)) {

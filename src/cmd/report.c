@@ -49,6 +49,7 @@ struct report_cfg {
 	int native;		/* Python: keep native frames (interleaved) */
 	int idle;		/* include waiting (off-CPU) thread samples */
 	int gil;		/* Python: only samples of the GIL holder */
+	int on_cpu, off_cpu, wall;	/* which time to show (default: as recorded) */
 	const char *input;	/* -i FILE (perf's spelling of the FILE argument) */
 	long pid, tid;		/* filters */
 	const char *comm, *dso;
@@ -105,13 +106,14 @@ static uint64_t meta_u64(const struct profile *p, const char *key, int *have)
 /* What the samples cover of the target's own CPU time (user + system, from
  * wait4 or /proc), and whether kernel time was sampled: a profile that
  * shows 545 ms of a server's 2.1 s must say so. */
-static void add_coverage(struct strbuf *out, const struct profile *p)
+static void add_coverage(struct strbuf *out, const struct profile *p,
+			 const struct cpuprof_stats *st)
 {
 	const char *kernel = profile_meta(p, "kernel");
 	int have = 1;
 	uint64_t user = meta_u64(p, "target_user_ns", &have);
 	uint64_t sys = meta_u64(p, "target_sys_ns", &have);
-	double cpu = (double)profile_total(p, 1);
+	double cpu = st->off.recorded ? (double)st->off.on_cpu_ns : (double)profile_total(p, 1);
 
 	if (!kernel)
 		return;		/* an older recording: nothing to compare with */
@@ -138,6 +140,52 @@ static void add_coverage(struct strbuf *out, const struct profile *p)
 		strbuf_addstr(out, "; user space only (the agent samples inside the program: system time shows at the call that entered the kernel)");
 	} else {
 		strbuf_addstr(out, "; user space only: system time is not sampled (kernel stacks need root, CAP_PERFMON or perf_event_paranoid <= 1)");
+	}
+	strbuf_addch(out, '\n');
+}
+
+/* Blocked time (--off-cpu, --wall recordings): the mechanism, on-CPU
+ * against blocked time, and blocked time per reason, largest first. */
+static void add_offcpu(struct strbuf *out, const struct profile *p, const struct cpuprof_stats *st)
+{
+	const char *mech = profile_meta(p, "offcpu_mechanism");
+	const char *stacks = profile_meta(p, "offcpu_stacks");
+	uint64_t wall = st->off.on_cpu_ns + st->off.off_cpu_ns;
+	int done[OFF_NREASONS] = { 0 };
+
+	if (!st->off.recorded)
+		return;
+	strbuf_addf(out, "off-cpu:   %s", mech ? mech : "?");
+	if (stacks && strcmp(stacks, "sampled"))
+		strbuf_addf(out, ", NO stacks (%s)",
+			    !strncmp(stacks, "none: ", 6) ? stacks + 6 : stacks);
+	strbuf_addstr(out, "; on CPU ");
+	strbuf_add_duration(out, (double)st->off.on_cpu_ns);
+	if (wall)
+		strbuf_addf(out, " (%.1f %%)", 100.0 * (double)st->off.on_cpu_ns / (double)wall);
+	strbuf_addstr(out, ", blocked ");
+	strbuf_add_duration(out, (double)st->off.off_cpu_ns);
+	if (wall)
+		strbuf_addf(out, " (%.1f %%)", 100.0 * (double)st->off.off_cpu_ns / (double)wall);
+	strbuf_addf(out, " in %" PRIu64 " interval%s\n", st->off.intervals,
+		    st->off.intervals == 1 ? "" : "s");
+	if (!st->off.off_cpu_ns)
+		return;
+	strbuf_addstr(out, "blocked:   ");
+	for (int k = 0; k < OFF_NREASONS; k++) {
+		int best = -1;
+
+		for (int r = 0; r < OFF_NREASONS; r++)
+			if (!done[r] && st->off.reasons[r] &&
+			    (best < 0 || st->off.reasons[r] > st->off.reasons[best]))
+				best = r;
+		if (best < 0)
+			break;
+		done[best] = 1;
+		strbuf_addf(out, "%s%s ", k ? ", " : "", cpuprof_reason_name(best));
+		strbuf_add_duration(out, (double)st->off.reasons[best]);
+		strbuf_addf(out, " (%.1f %%)", 100.0 * (double)st->off.reasons[best] /
+			    (double)st->off.off_cpu_ns);
 	}
 	strbuf_addch(out, '\n');
 }
@@ -188,7 +236,8 @@ static void add_header(struct strbuf *out, const struct profile *p, const char *
 	if (!strcmp(profile_type_unit(p, 1), "nanoseconds")) {
 		strbuf_addstr(out, " (");
 		strbuf_add_duration(out, (double)profile_total(p, 1));
-		strbuf_addstr(out, " CPU)");
+		strbuf_addstr(out, st->off.view == CPUPROF_VIEW_OFF ? " blocked)" :
+			      st->off.view == CPUPROF_VIEW_WALL ? " wall)" : " CPU)");
 	}
 	strbuf_addf(out, ", %" PRIu64 " lost", st->lost);
 	if (st->unreadable)
@@ -196,7 +245,8 @@ static void add_header(struct strbuf *out, const struct profile *p, const char *
 	if (st->truncated)
 		strbuf_addstr(out, ", truncated");
 	strbuf_addstr(out, "\n");
-	add_coverage(out, p);
+	add_coverage(out, p, st);
+	add_offcpu(out, p, st);
 	strbuf_addstr(out, "\n");
 }
 
@@ -228,6 +278,24 @@ static void add_json_recording(struct strbuf *out, const struct profile *p, cons
 	json_kuint(&w, "leaf_fixed", st->leaf_fixed);
 	json_kuint(&w, "dwarf_unwound", st->dwarf_unwound);
 	json_kuint(&w, "partial_stacks", st->partial);
+	if (st->off.recorded) {
+		const char *mech = profile_meta(p, "offcpu_mechanism");
+		const char *stacks = profile_meta(p, "offcpu_stacks");
+
+		json_key(&w, "offcpu");
+		json_obj_begin(&w);
+		json_kstr(&w, "mechanism", mech ? mech : "none: unknown");
+		json_kstr(&w, "stacks", stacks ? stacks : "none");
+		json_kuint(&w, "on_cpu_ns", st->off.on_cpu_ns);
+		json_kuint(&w, "off_cpu_ns", st->off.off_cpu_ns);
+		json_kuint(&w, "intervals", st->off.intervals);
+		json_key(&w, "reasons");
+		json_obj_begin(&w);
+		for (int r = 0; r < OFF_NREASONS; r++)
+			json_kuint(&w, cpuprof_reason_name(r), st->off.reasons[r]);
+		json_obj_end(&w);
+		json_obj_end(&w);
+	}
 	json_key(&w, "warnings");
 	json_arr_begin(&w);
 	while (*l) {
@@ -286,8 +354,8 @@ static int try_import(const struct report_cfg *cfg, const char *path, struct pro
 	if (rc != EXIT_OK)
 		return rc;
 	if (cfg->pid || cfg->tid || cfg->comm || cfg->dso || cfg->user_only || cfg->idle || cfg->native ||
-	    cfg->no_inline) {
-		cmd_errorf("report", "'%s' is not a pinch recording: the filters and --user-only, --idle, --native, --no-inline work on pinch recordings",
+	    cfg->no_inline || cfg->on_cpu || cfg->off_cpu || cfg->wall) {
+		cmd_errorf("report", "'%s' is not a pinch recording: the filters and --user-only, --idle, --native, --no-inline, --on-cpu, --off-cpu, --wall work on pinch recordings",
 		       path);
 		profile_free(*p);
 		*p = NULL;
@@ -304,12 +372,27 @@ static int try_import(const struct report_cfg *cfg, const char *path, struct pro
 	return EXIT_OK;
 }
 
+/* --off-cpu or --wall on a recording without blocked time: say so (an
+ * exit status), else -1. */
+static int check_offcpu(const struct report_cfg *cfg, const struct cpuprof_stats *st,
+			const char *path)
+{
+	if (!(cfg->off_cpu || cfg->wall) || st->off.recorded)
+		return -1;
+	cmd_errorf("report", "'%s' has no blocked (off-CPU) time: it was recorded without --off-cpu or --wall",
+		   path);
+	fprintf(stderr, "hint: record again with 'pinch record --off-cpu -- CMD' (or --wall for on-CPU and blocked time together)\n");
+	return EXIT_USAGE;
+}
+
 /* The recording options of cfg for cpuprof_build. */
 static void set_cpuprof_opts(const struct report_cfg *cfg, struct cpuprof_opts *copts)
 {
 	copts->no_inline = cfg->no_inline;
 	copts->native = cfg->native;
 	copts->idle = cfg->idle;
+	copts->view = cfg->wall ? CPUPROF_VIEW_WALL : cfg->off_cpu ? CPUPROF_VIEW_OFF :
+		      cfg->on_cpu ? CPUPROF_VIEW_ON : CPUPROF_VIEW_DEFAULT;
 	copts->gil = cfg->gil;
 	copts->user_only = cfg->user_only;
 	copts->pid = (uint32_t)cfg->pid;
@@ -456,6 +539,10 @@ static int html_section(struct report_cfg *cfg, const struct cpuprof_opts *base,
 		cmd_errorf("report", "cannot read '%s': %s", path.buf, err);
 		if (rc == -EPROTO && rec_reader_header(r)->kind == REC_KIND_MEM)
 			fprintf(stderr, "hint: it is a memory recording: pinch mem report --html OUT '%s'\n", path.buf);
+		goto out;
+	}
+	if ((rc = check_offcpu(cfg, &st, path.buf)) >= 0) {
+		status = rc;
 		goto out;
 	}
 built:
@@ -626,6 +713,12 @@ int cmd_report(int argc, char **argv)
 		  .help = "include waiting threads (recorded with 'pinch record --idle')" },
 		{ .type = OPT_FLAG, .long_name = "gil", .value = &cfg.gil,
 		  .help = "Python: only samples of the thread holding the GIL" },
+		{ .type = OPT_FLAG, .long_name = "on-cpu", .value = &cfg.on_cpu,
+		  .help = "only on-CPU samples (of a --off-cpu or --wall recording)" },
+		{ .type = OPT_FLAG, .long_name = "off-cpu", .value = &cfg.off_cpu,
+		  .help = "only blocked time, leaves [off: REASON] (recorded with 'pinch record --off-cpu' or --wall)" },
+		{ .type = OPT_FLAG, .long_name = "wall", .value = &cfg.wall,
+		  .help = "on-CPU and blocked time together (recorded with --off-cpu or --wall)" },
 		OPT_END_(),
 	};
 	struct strbuf path = STRBUF_INIT, out = STRBUF_INIT, warnings = STRBUF_INIT;
@@ -707,6 +800,10 @@ int cmd_report(int argc, char **argv)
 		cmd_errorf("report", "cannot read '%s': %s", path.buf, err);
 		if (rc == -EPROTO && rec_reader_header(r)->kind == REC_KIND_MEM)
 			fprintf(stderr, "hint: it is a memory recording: pinch mem report '%s'\n", path.buf);
+		goto out;
+	}
+	if ((rc = check_offcpu(&cfg, &st, path.buf)) >= 0) {
+		status = rc;
 		goto out;
 	}
 built:

@@ -69,6 +69,8 @@ int cpu_record(const struct cpu_record_config *cfg, struct cpu_record_result *re
 out:
 	res->samples = s.samples;
 	res->lost = s.lost;
+	res->switches = s.switches;
+	res->offcpu_stacks = s.offcpu_stacks;
 	{
 		int crc = rec_writer_close(s.w);
 

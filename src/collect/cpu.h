@@ -33,11 +33,18 @@ static inline const char *cpu_call_graph_name(enum cpu_call_graph cg)
 	return cg == CPU_CG_CFI ? "cfi" : cg == CPU_CG_DWARF ? "dwarf" : "fp";
 }
 
+enum cpu_offcpu {
+	CPU_OFFCPU_NONE = 0,	/* on-CPU samples only */
+	CPU_OFFCPU_ONLY,	/* --off-cpu: the profile shows blocked time */
+	CPU_OFFCPU_WALL,	/* --wall: on-CPU and blocked time in one profile */
+};
+
 #define CPU_FREQ_DEFAULT 999
 #define CPU_FREQ_MAX 100000
 #define CPU_STACK_FP_DEFAULT 512
 #define CPU_STACK_DWARF_DEFAULT 8192
 #define CPU_STACK_MAX 65528
+#define CPU_STACK_SWITCH_DEFAULT 2048	/* --off-cpu: per context switch */
 
 struct cpu_record_config {
 	unsigned freq;			/* samples per CPU-second */
@@ -55,6 +62,7 @@ struct cpu_record_config {
 	int idle;			/* 1: also sample waiting Python threads (off-CPU) */
 	int user_only;			/* 1: never sample kernel stacks (--user-only) */
 	int task_clock;			/* 1: the task-clock event instead of cpu-clock */
+	enum cpu_offcpu offcpu;		/* also record blocked time (--off-cpu, --wall) */
 	/* Called once when sampling starts, with a one-line description of
 	 * the mode (the command prints it). May be NULL. */
 	void (*on_start)(void *ctx, const char *what);
@@ -73,6 +81,8 @@ struct cpu_record_result {
 	int perf_errno;			/* why perf_event_open was refused (0: it was not) */
 	int output_failed;		/* the recording file could not be created */
 	int kernel;			/* kernel stacks were sampled */
+	uint64_t switches;		/* context-switch records (--off-cpu, --wall) */
+	uint64_t offcpu_stacks;		/* ... and stacks sampled at switch-out */
 	int maps_failed;		/* /proc/PID/maps of the attached process was unreadable */
 	/* Python (cfg.python): what was found, or why it could not be read. */
 	int python_state;		/* enum py_sampler_state; 0 = no python found */

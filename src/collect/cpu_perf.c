@@ -73,6 +73,35 @@ static void fill_attr(struct perf_event_attr *a, const struct sampler *s, int la
 	a->wakeup_watermark = (uint32_t)(data_size / 4);
 }
 
+/*
+ * --off-cpu, --wall: the context-switch software event, one sample per
+ * switch-out (period 1, which no cpu-clock or task-clock sample has: their
+ * periods are nanoseconds of a 10 us-or-longer timer), with the user
+ * registers and stack copy of the CPU samples, so the stack where the
+ * thread blocked unwinds the same way; and PERF_RECORD_SWITCH records
+ * (context_switch) for the switch-in times. It writes into the CPU
+ * event's ring. Map, comm and task records come from the CPU event only.
+ */
+static void fill_switch_attr(struct perf_event_attr *a, const struct sampler *s, int launch,
+			     size_t data_size)
+{
+	fill_attr(a, s, launch, data_size);
+	a->config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+	a->freq = 0;
+	a->sample_period = 1;
+	a->mmap = 0;
+	a->mmap2 = 0;
+	a->comm = 0;
+	a->comm_exec = 0;
+	a->task = 0;
+	a->context_switch = 1;
+	a->sample_stack_user = s->switch_stack;
+	/* The switch is taken inside the kernel: excluding the kernel drops
+	 * every sample (the records still come). --user-only keeps the samples
+	 * and leaves the kernel frames out of their chain. */
+	a->exclude_kernel = !s->switch_kernel;
+}
+
 static int add_fd(struct sampler *s, int fd)
 {
 	if (s->nfds == s->fdcap) {
@@ -88,12 +117,27 @@ static int add_fd(struct sampler *s, int fd)
 	return 0;
 }
 
+/* fd, just opened, kept in s->fds: fd or -errno (closed on failure). */
+static int keep_fd(struct sampler *s, int fd)
+{
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = add_fd(s, fd);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 /* Data pages per CPU: enough for about half a second of samples at the
  * requested rate, so a slow disk round never loses any. */
 static size_t ring_pages(const struct sampler *s)
 {
 	size_t per_sample = 128 + 8 * 64 + 8 * 24 + s->stack_size;
-	size_t want = per_sample * s->cfg->freq / 2;
+	size_t want = per_sample * s->cfg->freq / 2 * (s->cfg->offcpu ? 8 : 1);
 	size_t pages = 16, pg = (size_t)sysconf(_SC_PAGESIZE);
 
 	while (pages * pg < want && pages < 4096)
@@ -106,7 +150,7 @@ static size_t ring_pages(const struct sampler *s)
 static int event_fd(struct sampler *s, pid_t pid, int cpu, int launch, size_t data_size)
 {
 	struct perf_event_attr a;
-	int fd, rc;
+	int fd;
 
 	fill_attr(&a, s, launch, data_size);
 	fd = (int)sys_perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -117,14 +161,32 @@ static int event_fd(struct sampler *s, pid_t pid, int cpu, int launch, size_t da
 		fill_attr(&a, s, launch, data_size);
 		fd = (int)sys_perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	}
-	if (fd < 0)
-		return -errno;
-	rc = add_fd(s, fd);
-	if (rc) {
-		close(fd);
-		return rc;
+	return keep_fd(s, fd);
+}
+
+/* The context-switch event of (pid, cpu) into the CPU event's ring, when
+ * blocked time is recorded; 0 or -errno. */
+static int cpu_open_switch(struct sampler *s, pid_t pid, int cpu, int launch)
+{
+	struct perf_event_attr a;
+	int fd;
+
+	if (!s->cfg->offcpu)
+		return 0;
+	fill_switch_attr(&a, s, launch, s->rings[cpu].data_size);
+	fd = (int)sys_perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && s->switch_kernel && (errno == EACCES || errno == EPERM)) {
+		/* Unprivileged: switch records only, no stacks (the header says so). */
+		s->switch_kernel = 0;
+		fill_switch_attr(&a, s, launch, s->rings[cpu].data_size);
+		fd = (int)sys_perf_event_open(&a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	}
-	return fd;
+	fd = keep_fd(s, fd);
+	if (fd < 0)
+		return fd;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[cpu].fd) < 0)
+		return -errno;
+	return 0;
 }
 
 /* Opens one event for (pid, cpu); the first one per CPU gets the ring,
@@ -141,7 +203,7 @@ int cpu_open_event(struct sampler *s, pid_t pid, int cpu, int launch)
 	if (r->page) {
 		if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0)
 			return -errno;
-		return 0;
+		return cpu_open_switch(s, pid, cpu, launch);
 	}
 	for (;;) {
 		void *m = mmap(NULL, (pages + 1) * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -153,7 +215,7 @@ int cpu_open_event(struct sampler *s, pid_t pid, int cpu, int launch)
 			r->data_size = pages * pg;
 			r->fd = fd;
 			r->polled = 1;
-			return 0;
+			return cpu_open_switch(s, pid, cpu, launch);
 		}
 		/* Over the locked-memory allowance: try a smaller ring. */
 		if ((errno != EPERM && errno != ENOMEM) || pages <= 8)
@@ -192,7 +254,7 @@ static int convert_sample(struct sampler *s, const unsigned char *p, size_t size
 	struct rec_sample rs;
 	uint64_t ip, nr, abi, ssize = 0, dyn = 0, ips[PERF_MAX_STACK_DEPTH + 64];
 	const unsigned char *regs = NULL, *stack = NULL;
-	uint32_t nregs = 0, n = 0;
+	uint32_t nregs = 0, n = 0, type = REC_SAMPLE;
 	uint64_t i;
 
 #define TAKE(dst, bytes)                                       \
@@ -272,10 +334,16 @@ static int convert_sample(struct sampler *s, const unsigned char *p, size_t size
 		rs.flags |= REC_SAMPLE_STACK;
 		rs.stack_size = (uint32_t)dyn;
 	}
-	s->samples++;
+	if (rs.period == 1 && s->cfg->offcpu) {
+		type = REC_OFFCPU;	/* the context-switch event (fill_switch_attr) */
+		rs.period = 0;
+		s->offcpu_stacks++;
+	} else {
+		s->samples++;
+	}
 	{
 		/* One contiguous payload: header, ips, regs, stack. */
-		int rc = cpu_queue_push(&s->q, REC_SAMPLE, rs.time_ns, &rs, sizeof(rs), ips, n * 8u,
+		int rc = cpu_queue_push(&s->q, type, rs.time_ns, &rs, sizeof(rs), ips, n * 8u,
 				    regs, nregs * 8u);
 
 		if (rc || !dyn)
@@ -363,6 +431,28 @@ static int convert_task(struct sampler *s, const unsigned char *rec, size_t size
 	return cpu_queue_push(&s->q, type, t.time_ns, &t, sizeof(t), NULL, 0, NULL, 0);
 }
 
+static int convert_switch(struct sampler *s, const unsigned char *rec, size_t size)
+{
+	const struct perf_event_header *h = (const void *)rec;
+	struct rec_switch sw;
+	struct id_trailer t;
+
+	if (size < sizeof(*h) + sizeof(t))
+		return 0;
+	memcpy(&t, rec + size - sizeof(t), sizeof(t));
+	memset(&sw, 0, sizeof(sw));
+	sw.pid = t.pid;
+	sw.tid = t.tid;
+	sw.time_ns = t.time;
+	sw.cpu = t.cpu;
+	if (h->misc & PERF_RECORD_MISC_SWITCH_OUT)
+		sw.flags |= REC_SWITCH_OUT;
+	if (h->misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT)
+		sw.flags |= REC_SWITCH_PREEMPT;
+	s->switches++;
+	return cpu_queue_push(&s->q, REC_SWITCH, sw.time_ns, &sw, sizeof(sw), NULL, 0, NULL, 0);
+}
+
 static int convert_lost(struct sampler *s, const unsigned char *rec, size_t size, int has_id)
 {
 	struct rec_lost l = { 0, 0 };
@@ -395,6 +485,8 @@ static int convert(struct sampler *s, const unsigned char *rec, size_t size)
 		return convert_lost(s, rec, size, 1);
 	case PERF_RECORD_LOST_SAMPLES:
 		return convert_lost(s, rec, size, 0);
+	case PERF_RECORD_SWITCH:
+		return convert_switch(s, rec, size);
 	default:
 		return 0;	/* MMAP (we asked for MMAP2), THROTTLE, ... */
 	}
@@ -541,6 +633,14 @@ int cpu_sampler_init(struct sampler *s, const struct cpu_record_config *cfg)
 	s->tmp = malloc(1u << 16);
 	s->bids = buildid_cache_new();
 	s->kernel = !cfg->user_only;
+	s->switch_kernel = 1;
+	/* A thread blocks in a syscall wrapper a few frames below its caller:
+	 * a smaller copy keeps up with tens of thousands of switches a second
+	 * (recunwind continues it with the fp chain where it ends). */
+	s->switch_stack = cfg->stack_size ? cfg->stack_size :
+		s->stack_size < CPU_STACK_SWITCH_DEFAULT ? s->stack_size : CPU_STACK_SWITCH_DEFAULT;
+	if (s->uw)
+		recunwind_set_offcpu_copy(s->uw, s->switch_stack);
 	s->ksyms = s->kernel ? ksyms_new() : NULL;
 	if (!s->rings || !s->tmp || !s->bids || (s->kernel && !s->ksyms)) {
 		cpu_sampler_release(s);

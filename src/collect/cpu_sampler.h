@@ -44,6 +44,7 @@ struct sampler {
 	size_t nfds, fdcap;
 	unsigned char *tmp;	/* a record that wraps around the ring end */
 	uint64_t samples, lost;
+	uint64_t switches, offcpu_stacks;	/* --off-cpu: switch records, switch-out stacks */
 	uint32_t stack_size;
 	uint64_t regs_mask;
 	uint64_t last_round;	/* start of the previous round */
@@ -52,6 +53,8 @@ struct sampler {
 	int nofile_raised;
 	struct py_sampler *py;	/* Python stacks (cfg->python), or NULL */
 	int kernel;		/* sampling kernel stacks too (dropped if refused) */
+	uint32_t switch_stack;	/* user stack bytes per switch sample */
+	int switch_kernel;	/* switch samples allowed (not exclude_kernel), --off-cpu */
 	struct ksyms *ksyms;	/* kernel addresses seen, named at the end */
 	int agent;		/* the fallback agent sampled (no kernel stacks) */
 	struct recunwind *uw;	/* --call-graph cfi: unwinds samples as they are written */

@@ -192,6 +192,27 @@ static int meta_u64(struct rec_writer *w, const char *key, uint64_t v)
 /* What the samples cover: whether kernel stacks were sampled, the
  * target's own user and system CPU time to compare them with, and the
  * names of the kernel addresses sampled. */
+/* How blocked time was recorded (--off-cpu, --wall): "offcpu_mechanism"
+ * is "perf-switch" or "none: REASON"; "offcpu_stacks" says whether the
+ * stacks at switch-out came, and if not, why. */
+static int write_offcpu_meta(struct sampler *s)
+{
+	int rc;
+
+	if (s->agent) {
+		rc = rec_writer_meta(s->w, "offcpu_mechanism",
+				     "none: perf_event was refused and the in-process agent cannot see context switches");
+		return rc ? rc : rec_writer_meta(s->w, "offcpu_stacks", "none");
+	}
+	rc = rec_writer_meta(s->w, "offcpu_mechanism", "perf-switch");
+	if (rc)
+		return rc;
+	if (s->switch_kernel || s->offcpu_stacks)
+		return rec_writer_meta(s->w, "offcpu_stacks", "sampled");
+	return rec_writer_meta(s->w, "offcpu_stacks",
+			       "none: stacks at a context switch need root, CAP_PERFMON or perf_event_paranoid <= 1 (switch records alone give exact blocked time per thread)");
+}
+
 static int write_coverage(struct sampler *s, const struct target *t)
 {
 	uint64_t user = 0, sys = 0;
@@ -208,6 +229,8 @@ static int write_coverage(struct sampler *s, const struct target *t)
 	}
 	rc = rec_writer_meta(s->w, "kernel", s->kernel ? "sampled" : s->cfg->user_only ? "excluded" :
 			     s->agent ? "agent" : "refused");
+	if (!rc && s->cfg->offcpu)
+		rc = write_offcpu_meta(s);
 	if (!rc && have)
 		rc = meta_u64(s->w, "target_user_ns", user);
 	if (!rc && have)
@@ -391,6 +414,8 @@ int cpu_write_meta(struct rec_writer *w, const struct cpu_record_config *cfg,
 	snprintf(buf, sizeof(buf), "%u", stack_size);
 	if (!rc)
 		rc = rec_writer_meta(w, "stack_size", buf);
+	if (!rc && cfg->offcpu)
+		rc = rec_writer_meta(w, "offcpu", cfg->offcpu == CPU_OFFCPU_WALL ? "wall" : "off-cpu");
 	if (!rc && cfg->pid > 0) {
 		snprintf(buf, sizeof(buf), "%d", (int)cfg->pid);
 		rc = rec_writer_meta(w, "pid", buf);
@@ -406,6 +431,15 @@ static const char *kernel_note(const struct sampler *s)
 		return ", user and kernel stacks";
 	return s->cfg->user_only ? ", user space only" :
 		", user space only: kernel stacks need root, CAP_PERFMON or perf_event_paranoid <= 1";
+}
+
+static const char *offcpu_note(const struct sampler *s)
+{
+	if (!s->cfg->offcpu)
+		return "";
+	if (s->switch_kernel)
+		return "; blocked time: perf context switches, stacks at switch-out";
+	return "; blocked time: perf context-switch records, NO stacks (stacks need root, CAP_PERFMON or perf_event_paranoid <= 1)";
 }
 
 void cpu_describe(const struct cpu_record_config *cfg, const char *fmt, ...)
@@ -475,9 +509,9 @@ int cpu_record_launch(struct sampler *s, const sigset_t *oldmask,
 	}
 	t.pid = ch.pid;
 	t.pidfd = cpu_pidfd_open(ch.pid);
-	cpu_describe(cfg, "mode perf (perf_event %s, %u Hz, %s call graph, %d CPUs%s)",
+	cpu_describe(cfg, "mode perf (perf_event %s, %u Hz, %s call graph, %d CPUs%s%s)",
 		 cfg->task_clock ? "task-clock" : "cpu-clock", cfg->freq,
-		 cpu_call_graph_name(cfg->call_graph), s->ncpu, kernel_note(s));
+		 cpu_call_graph_name(cfg->call_graph), s->ncpu, kernel_note(s), offcpu_note(s));
 	s->last_round = clock_mono_ns();
 	rc = cpu_child_go(&ch);
 	if (rc) {
@@ -636,9 +670,9 @@ int cpu_record_attach(struct sampler *s, struct cpu_record_result *res, char *er
 		snprintf(err, errlen, "cannot write '%s': %s", cfg->output, strerror(-rc));
 		goto out;
 	}
-	cpu_describe(cfg, "attached to pid %d (%zu thread%s), mode perf (perf_event %s, %u Hz, %s call graph, %d CPUs%s)",
+	cpu_describe(cfg, "attached to pid %d (%zu thread%s), mode perf (perf_event %s, %u Hz, %s call graph, %d CPUs%s%s)",
 		 (int)cfg->pid, ts.n, ts.n == 1 ? "" : "s", cfg->task_clock ? "task-clock" : "cpu-clock",
-		 cfg->freq, cpu_call_graph_name(cfg->call_graph), s->ncpu, kernel_note(s));
+		 cfg->freq, cpu_call_graph_name(cfg->call_graph), s->ncpu, kernel_note(s), offcpu_note(s));
 	s->last_round = clock_mono_ns();
 	cpu_py_start(s, cfg->pid);
 	rc = cpu_wait_loop(s, &t, cfg->duration_ns ? clock_mono_ns() + cfg->duration_ns : 0,

@@ -81,6 +81,20 @@ struct builder {
 	struct pymerge *py;	/* interpreter (Python) frames */
 	uint32_t partial_loc;	/* "[partial stack]", interned on first use */
 
+	/* Blocked time: what the recording holds (meta "offcpu"), what is
+	 * shown, and per thread the interval under way. */
+	enum cpuprof_view view;
+	struct offpend {
+		uint32_t pid, tid;
+		uint32_t *locs, nlocs, alocs;	/* the native stack sampled at switch-out */
+		uint64_t out_ns;
+		uint8_t have_out, have_stack, preempt, filtered;
+		uint8_t reason;		/* enum cpuprof_reason of the stack */
+	} *pend;
+	size_t npend, apend;
+	struct hmap pend_idx;
+	uint32_t reason_loc[OFF_NREASONS];
+
 	/* REC_KSYM: sampled kernel addresses and their names. */
 	struct ksym { uint64_t addr, offset; const char *name; size_t len; } *ksym;
 	size_t nksym, aksym;
@@ -359,6 +373,12 @@ static void on_meta(struct builder *b, const struct rec *rec)
 			strbuf_add_utf8_sanitized(&k, p, klen);
 			strbuf_add_utf8_sanitized(&val, v, vlen);
 			profile_set_meta(b->p, k.buf, val.buf);
+			if (!strcmp(k.buf, "offcpu")) {
+				b->st->off.recorded = 1;
+				if (!b->opts || b->opts->view == CPUPROF_VIEW_DEFAULT)
+					b->view = !strcmp(val.buf, "wall") ? CPUPROF_VIEW_WALL :
+						  CPUPROF_VIEW_OFF;
+			}
 			if (!strcmp(k.buf, "call_graph"))
 				b->dwarf_mode = !strcmp(val.buf, "dwarf");
 			if (!strcmp(k.buf, "frequency")) {
@@ -564,7 +584,13 @@ static int timeline_add(struct cpuprof_timeline *tl, uint64_t t, uint32_t stack,
 	return 0;
 }
 
-static int on_sample(struct builder *b, const struct rec *rec)
+static int offcpu_stack(struct builder *b, const struct rec_sample *s, const uint32_t *locs,
+			uint32_t n, int filtered, int reason);
+static enum cpuprof_reason classify(struct builder *b, const uint32_t *locs, uint32_t n);
+#define OFF_PARTIAL 0x80	/* offpend.reason: the stack stops short of its start */
+
+/* A REC_SAMPLE (off = 0) or the stack of a REC_OFFCPU (off = 1). */
+static int on_sample(struct builder *b, const struct rec *rec, int off)
 {
 	struct rec_sample_view v;
 	struct unwind_input in;
@@ -572,6 +598,7 @@ static int on_sample(struct builder *b, const struct rec *rec)
 	const uint64_t *chain;
 	int nchain = 0, unwound = 0;
 	uint32_t nlocs = 0, stack, thread, nkernel;
+	enum cpuprof_reason reason = OFF_OTHER;
 	int64_t values[2];
 	int rc;
 
@@ -579,11 +606,11 @@ static int on_sample(struct builder *b, const struct rec *rec)
 		b->st->skipped++;
 		return 0;
 	}
-	if ((v.s->flags & REC_SAMPLE_IDLE) && !(b->opts && b->opts->idle)) {
+	if (!off && (v.s->flags & REC_SAMPLE_IDLE) && !(b->opts && b->opts->idle)) {
 		b->st->skipped++;
 		return 0;
 	}
-	if (b->opts && b->opts->gil) {
+	if (!off && b->opts && b->opts->gil) {
 		struct gilproc *g = gil_proc(b, v.s->pid);
 
 		if (!g || g->holder != v.s->tid) {
@@ -591,9 +618,13 @@ static int on_sample(struct builder *b, const struct rec *rec)
 			return 0;
 		}
 	}
+	if (off && b->view == CPUPROF_VIEW_ON)
+		return 0;
 	if (b->opts && ((b->opts->pid && v.s->pid != b->opts->pid) ||
 			(b->opts->tid && v.s->tid != b->opts->tid) ||
 			(b->opts->comm && !comm_matches(b, v.s->pid, v.s->tid, b->opts->comm)))) {
+		if (off)
+			return offcpu_stack(b, v.s, NULL, 0, 1, OFF_OTHER);
 		b->st->filtered++;
 		return 0;
 	}
@@ -688,8 +719,17 @@ static int on_sample(struct builder *b, const struct rec *rec)
 	if (b->opts && b->opts->dso &&
 	    (!nlocs || !dso_matches(profile_string(b->p, profile_location(b->p, b->locs[0])->module),
 				    b->opts->dso))) {
+		if (off)
+			return offcpu_stack(b, v.s, NULL, 0, 1, OFF_OTHER);
 		b->st->filtered++;
 		return 0;
+	}
+	if (off) {
+		/* Interpreter frames are merged at switch-in: the stack the
+		 * Python reader saw while the thread was blocked. */
+		reason = classify(b, b->locs, nlocs);
+		return offcpu_stack(b, v.s, b->locs, nlocs, 0,
+				    reason | ((v.s->flags & REC_SAMPLE_PARTIAL) ? OFF_PARTIAL : 0));
 	}
 	rc = merge_interpreter_frames(b, &v, b->locs, &nlocs, MAX_LOCS);
 	if (rc)
@@ -710,6 +750,9 @@ static int on_sample(struct builder *b, const struct rec *rec)
 		return -ENOMEM;
 	values[0] = 1;
 	values[1] = (int64_t)(v.s->period ? v.s->period : b->default_period);
+	b->st->off.on_cpu_ns += (uint64_t)values[1];
+	if (b->view == CPUPROF_VIEW_OFF)
+		return 0;
 	rc = profile_add_sample(b->p, stack, thread, values);
 	if (rc)
 		return rc;
@@ -719,6 +762,291 @@ static int on_sample(struct builder *b, const struct rec *rec)
 				    v.s->time_ns > b->start_ns ? v.s->time_ns - b->start_ns : 0,
 				    stack, thread, values[1]);
 	return 0;
+}
+
+/* ---- blocked time ------------------------------------------------------------ */
+
+static const char *const reason_names[OFF_NREASONS] = {
+	"preempted", "sleep", "futex", "read", "write", "poll", "io", "fsync", "fault", "other",
+};
+
+const char *cpuprof_reason_name(enum cpuprof_reason r)
+{
+	return (unsigned)r < OFF_NREASONS ? reason_names[r] : "other";
+}
+
+static int pend_eq(const void *ctx, uint32_t id, const void *key)
+{
+	const struct builder *b = ctx;
+
+	return b->pend[id].tid == *(const uint32_t *)key;
+}
+
+static struct offpend *pend_get(struct builder *b, uint32_t pid, uint32_t tid)
+{
+	uint32_t id = hmap_find(&b->pend_idx, hash_mix(tid + 11), &tid, pend_eq, b);
+	struct offpend *e;
+
+	if (id != UINT32_MAX)
+		return &b->pend[id];
+	if (ARRAY_GROW(b->pend, b->apend, b->npend + 1) ||
+	    hmap_insert(&b->pend_idx, hash_mix(tid + 11), (uint32_t)b->npend))
+		return NULL;
+	e = &b->pend[b->npend++];
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	e->tid = tid;
+	return e;
+}
+
+/* The stack sampled where tid was switched out (filtered: the sample was
+ * left out by --pid/--tid/--comm/--dso, and so is the interval). */
+static int offcpu_stack(struct builder *b, const struct rec_sample *s, const uint32_t *locs,
+			uint32_t n, int filtered, int reason)
+{
+	struct offpend *e = pend_get(b, s->pid, s->tid);
+
+	if (!e)
+		return -ENOMEM;
+	if (n > e->alocs) {
+		uint32_t *nl = realloc(e->locs, n * sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		e->locs = nl;
+		e->alocs = n;
+	}
+	if (n)
+		memcpy(e->locs, locs, n * sizeof(*locs));
+	e->nlocs = n;
+	e->have_stack = 1;
+	e->filtered = (uint8_t)filtered;
+	e->reason = (uint8_t)reason;
+	b->st->off.stacks++;
+	return 0;
+}
+
+/*
+ * Why a thread blocked, from its kernel stack at switch-out when there is
+ * one (the wait that called schedule(), the syscall around it), else from
+ * the user frames nearest the leaf (the libc call that entered the
+ * kernel). Kernel rules in order, the first that matches any frame wins.
+ */
+static const struct { const char *pat; enum cpuprof_reason r; } kernel_rules[] = {
+	{ "handle_mm_fault", OFF_FAULT }, { "exc_page_fault", OFF_FAULT },
+	{ "do_fsync", OFF_FSYNC }, { "sys_fsync", OFF_FSYNC }, { "sys_fdatasync", OFF_FSYNC },
+	{ "sync_file_range", OFF_FSYNC }, { "jbd2", OFF_FSYNC }, { "sys_msync", OFF_FSYNC },
+	{ "sys_sync", OFF_FSYNC },
+	{ "io_schedule", OFF_IO }, { "blk_", OFF_IO }, { "folio_wait", OFF_IO },
+	{ "wait_on_page", OFF_IO }, { "bio_", OFF_IO },
+	{ "futex", OFF_FUTEX },
+	{ "nanosleep", OFF_SLEEP }, { "do_nanosleep", OFF_SLEEP },
+	{ "do_sys_poll", OFF_POLL }, { "do_select", OFF_POLL }, { "ep_poll", OFF_POLL },
+	{ "epoll_wait", OFF_POLL }, { "sys_poll", OFF_POLL }, { "sys_ppoll", OFF_POLL },
+	{ "sys_select", OFF_POLL }, { "sys_pselect", OFF_POLL },
+	{ "pipe_read", OFF_READ }, { "recvmsg", OFF_READ }, { "sys_read", OFF_READ },
+	{ "sys_pread", OFF_READ }, { "sys_recv", OFF_READ }, { "sys_accept", OFF_READ },
+	{ "n_tty_read", OFF_READ }, { "skb_recv", OFF_READ }, { "sk_wait_data", OFF_READ },
+	{ "pipe_write", OFF_WRITE }, { "sendmsg", OFF_WRITE }, { "sys_write", OFF_WRITE },
+	{ "sys_pwrite", OFF_WRITE }, { "sys_send", OFF_WRITE }, { "sk_stream_wait", OFF_WRITE },
+};
+
+/* User functions by name, leading underscores and glibc's "GI_" and
+ * "libc_" prefixes dropped: the name starts with pat. */
+static const struct { const char *pat; enum cpuprof_reason r; } user_rules[] = {
+	{ "futex", OFF_FUTEX }, { "lll_lock", OFF_FUTEX }, { "pthread_mutex", OFF_FUTEX },
+	{ "pthread_cond", OFF_FUTEX }, { "pthread_join", OFF_FUTEX }, { "pthread_rwlock", OFF_FUTEX },
+	{ "pthread_clockjoin", OFF_FUTEX }, { "pthread_timedjoin", OFF_FUTEX },
+	{ "sem_wait", OFF_FUTEX }, { "sem_timedwait", OFF_FUTEX }, { "sem_clockwait", OFF_FUTEX },
+	{ "nanosleep", OFF_SLEEP }, { "clock_nanosleep", OFF_SLEEP }, { "sleep", OFF_SLEEP },
+	{ "usleep", OFF_SLEEP },
+	{ "poll", OFF_POLL }, { "ppoll", OFF_POLL }, { "select", OFF_POLL }, { "pselect", OFF_POLL },
+	{ "epoll_wait", OFF_POLL }, { "epoll_pwait", OFF_POLL },
+	{ "fsync", OFF_FSYNC }, { "fdatasync", OFF_FSYNC }, { "sync_file_range", OFF_FSYNC },
+	{ "msync", OFF_FSYNC },
+	{ "read", OFF_READ }, { "pread", OFF_READ }, { "readv", OFF_READ }, { "recv", OFF_READ },
+	{ "accept", OFF_READ },
+	{ "write", OFF_WRITE }, { "pwrite", OFF_WRITE }, { "writev", OFF_WRITE },
+	{ "send", OFF_WRITE },
+};
+
+static const char *user_base(const char *name)
+{
+	for (;;) {
+		while (*name == '_')
+			name++;
+		if (!strncmp(name, "GI_", 3))
+			name += 3;
+		else if (!strncmp(name, "libc_", 5))
+			name += 5;
+		else
+			return name;
+	}
+}
+
+/* One user function name: its reason, or OFF_NREASONS for none. A name
+ * matches a rule when it is the pattern, or the pattern followed by a
+ * non-letter ("read_nocancel", "nanosleep64") or by "64". */
+static enum cpuprof_reason user_reason(const char *name)
+{
+	const char *n = user_base(name);
+
+	for (size_t i = 0; i < sizeof(user_rules) / sizeof(user_rules[0]); i++) {
+		size_t len = strlen(user_rules[i].pat);
+
+		if (strncmp(n, user_rules[i].pat, len))
+			continue;
+		if (user_rules[i].r == OFF_FUTEX || !n[len] || n[len] == '_' || n[len] == '@' ||
+		    n[len] == '.' || (n[len] >= '0' && n[len] <= '9'))
+			return user_rules[i].r;
+	}
+	return OFF_NREASONS;
+}
+
+#define USER_FRAMES_CLASSIFIED 4	/* user frames nearest the leaf looked at */
+
+/* The reason told by a native stack (leaf first), before interpreter
+ * frames replace the native ones. */
+static enum cpuprof_reason classify(struct builder *b, const uint32_t *locs, uint32_t n)
+{
+	uint32_t user = 0;
+	int have_kernel = 0;
+
+	for (size_t r = 0; r < sizeof(kernel_rules) / sizeof(kernel_rules[0]); r++) {
+		for (uint32_t i = 0; i < n; i++) {
+			const struct profile_location *l = profile_location(b->p, locs[i]);
+
+			if (l->kind != LOC_KERNEL)
+				break;	/* kernel frames lead */
+			have_kernel = 1;
+			if (strstr(profile_string(b->p, l->function), kernel_rules[r].pat))
+				return kernel_rules[r].r;
+		}
+		if (!have_kernel)
+			break;
+	}
+	for (uint32_t i = 0; i < n && user < USER_FRAMES_CLASSIFIED; i++) {
+		const struct profile_location *l = profile_location(b->p, locs[i]);
+		enum cpuprof_reason r;
+
+		if (l->kind == LOC_KERNEL)
+			continue;
+		user++;
+		r = user_reason(profile_string(b->p, l->function));
+		if (r != OFF_NREASONS)
+			return r;
+	}
+	return OFF_OTHER;
+}
+
+static uint32_t reason_loc(struct builder *b, enum cpuprof_reason r)
+{
+	struct profile_location loc;
+	char name[32];
+
+	if (b->reason_loc[r] != UINT32_MAX)
+		return b->reason_loc[r];
+	memset(&loc, 0, sizeof(loc));
+	snprintf(name, sizeof(name), "[off: %s]", reason_names[r]);
+	loc.function = profile_intern_string(b->p, name);
+	loc.module = profile_intern_string(b->p, "[off-cpu]");
+	loc.kind = LOC_UNKNOWN;
+	if (loc.function == UINT32_MAX || loc.module == UINT32_MAX)
+		return UINT32_MAX;
+	b->reason_loc[r] = profile_intern_location(b->p, &loc);
+	return b->reason_loc[r];
+}
+
+/* One blocked interval of e, ending at end_ns: a sample whose leaf is the
+ * reason, above the stack where the thread blocked. */
+static int offcpu_emit(struct builder *b, struct offpend *e, uint64_t end_ns)
+{
+	enum cpuprof_reason r;
+	uint32_t n = 0, stack, thread, loc;
+	int64_t values[2];
+	int rc;
+
+	e->have_out = 0;
+	if (end_ns <= e->out_ns || b->view == CPUPROF_VIEW_ON)
+		goto done;
+	if (e->have_stack ? e->filtered :
+	    b->opts && ((b->opts->pid && e->pid != b->opts->pid) ||
+			(b->opts->tid && e->tid != b->opts->tid) ||
+			(b->opts->comm && !comm_matches(b, e->pid, e->tid, b->opts->comm)) ||
+			b->opts->dso)) {
+		b->st->filtered++;
+		goto done;
+	}
+	r = e->preempt ? OFF_PREEMPTED : e->have_stack ? (enum cpuprof_reason)(e->reason & ~OFF_PARTIAL) :
+		OFF_OTHER;
+	loc = reason_loc(b, r);
+	if (loc == UINT32_MAX)
+		return -ENOMEM;
+	b->locs[n++] = loc;
+	if (e->have_stack) {
+		uint32_t m = e->nlocs < MAX_LOCS - 2 ? e->nlocs : MAX_LOCS - 2;
+
+		memcpy(b->locs + 1, e->locs, m * sizeof(*e->locs));
+		rc = pymerge_stack(b->py, e->tid, b->locs + 1, &m, MAX_LOCS - 2);
+		if (rc)
+			return rc;
+		n += m;
+		if ((e->reason & OFF_PARTIAL) &&
+		    !(m && profile_location(b->p, b->locs[n - 1])->kind == LOC_PYTHON)) {
+			uint32_t l = partial_loc(b);
+
+			if (l == UINT32_MAX)
+				return -ENOMEM;
+			b->locs[n++] = l;
+		}
+	}
+	thread = thread_id(b, e->pid, e->tid);
+	stack = profile_intern_stack(b->p, b->locs, n);
+	if (stack == UINT32_MAX || thread == UINT32_MAX)
+		return -ENOMEM;
+	values[0] = 1;
+	values[1] = (int64_t)(end_ns - e->out_ns);
+	rc = profile_add_sample(b->p, stack, thread, values);
+	if (rc)
+		return rc;
+	b->st->samples++;
+	b->st->off.off_cpu_ns += end_ns - e->out_ns;
+	b->st->off.reasons[r] += end_ns - e->out_ns;
+	b->st->off.intervals++;
+	if (b->opts && b->opts->timeline) {
+		rc = timeline_add(b->opts->timeline,
+				  e->out_ns > b->start_ns ? e->out_ns - b->start_ns : 0, stack, thread,
+				  values[1]);
+		if (rc)
+			return rc;
+	}
+done:
+	e->have_stack = 0;
+	e->preempt = 0;
+	e->filtered = 0;
+	return 0;
+}
+
+static int on_switch(struct builder *b, const struct rec *rec)
+{
+	const struct rec_switch *sw = rec->data;
+	struct offpend *e;
+
+	if (rec->size < sizeof(*sw))
+		return 0;
+	e = pend_get(b, sw->pid, sw->tid);
+	if (!e)
+		return -ENOMEM;
+	if (sw->flags & REC_SWITCH_OUT) {
+		e->pid = sw->pid;
+		e->out_ns = sw->time_ns;
+		e->have_out = 1;
+		e->preempt = !!(sw->flags & REC_SWITCH_PREEMPT);
+		return 0;
+	}
+	if (!e->have_out)
+		return 0;	/* blocked since before the recording started */
+	return offcpu_emit(b, e, sw->time_ns);
 }
 
 static void set_meta_u64(struct profile *p, const char *key, uint64_t v)
@@ -752,6 +1080,10 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 	b->st = st;
 	b->default_period = 1000000000ull / 999;
 	b->partial_loc = UINT32_MAX;
+	for (int i = 0; i < OFF_NREASONS; i++)
+		b->reason_loc[i] = UINT32_MAX;
+	b->view = opts && opts->view != CPUPROF_VIEW_DEFAULT ? opts->view : CPUPROF_VIEW_ON;
+	hmap_init(&b->pend_idx);
 	hmap_init(&b->thr_idx);
 	hmap_init(&b->comm_idx);
 	hmap_init(&b->ksym_idx);
@@ -801,8 +1133,25 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 					rc = on_fork(b, t);
 			}
 			break;
+		case REC_OFFCPU:
+			rc = on_sample(b, &rec, 1);
+			break;
+		case REC_SWITCH:
+			rc = on_switch(b, &rec);
+			break;
+		case REC_EXIT:
+			/* A thread that ended is not blocked any more. */
+			if (rec.size >= sizeof(struct rec_task)) {
+				const struct rec_task *t = rec.data;
+				uint32_t id = hmap_find(&b->pend_idx, hash_mix(t->tid + 11), &t->tid,
+							pend_eq, b);
+
+				if (id != UINT32_MAX)
+					b->pend[id].have_out = b->pend[id].have_stack = 0;
+			}
+			break;
 		case REC_SAMPLE:
-			rc = on_sample(b, &rec);
+			rc = on_sample(b, &rec, 0);
 			if (rec.size >= sizeof(struct rec_sample)) {
 				uint64_t t = ((const struct rec_sample *)rec.data)->time_ns;
 
@@ -837,7 +1186,7 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 				rc = -ENOMEM;
 			break;
 		default:
-			break;	/* REC_EXIT, unknown: not needed here */
+			break;	/* unknown: not needed here */
 		}
 	}
 	if (rc) {
@@ -849,6 +1198,15 @@ int cpuprof_build(struct rec_reader *r, const struct cpuprof_opts *opts, struct 
 	if (!end_ns || end_ns < first_ns)
 		end_ns = last_ns;
 	st->duration_ns = end_ns > first_ns ? end_ns - first_ns : 0;
+	st->off.view = b->view;
+	/* Threads still blocked when the recording ended: up to its end. */
+	for (size_t i = 0; !rc && i < b->npend; i++)
+		if (b->pend[i].have_out)
+			rc = offcpu_emit(b, &b->pend[i], end_ns);
+	if (rc) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	if (gil_finish(b)) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
@@ -896,6 +1254,10 @@ out:
 	hmap_release(&b->thr_idx);
 	hmap_release(&b->comm_idx);
 	hmap_release(&b->ksym_idx);
+	hmap_release(&b->pend_idx);
+	for (size_t i = 0; i < b->npend; i++)
+		free(b->pend[i].locs);
+	free(b->pend);
 	free(b->ksym);
 	free(b);
 	return rc;

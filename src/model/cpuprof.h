@@ -33,6 +33,40 @@ struct cpuprof_timeline {
 };
 void cpuprof_timeline_release(struct cpuprof_timeline *tl);
 
+/* Blocked (off-CPU) time, --off-cpu and --wall recordings: each blocked
+ * interval becomes a sample whose leaf is "[off: REASON]". */
+enum cpuprof_reason {
+	OFF_PREEMPTED = 0,	/* runnable but switched out (run-queue wait) */
+	OFF_SLEEP,		/* nanosleep, clock_nanosleep */
+	OFF_FUTEX,		/* locks, condition variables, joins */
+	OFF_READ,		/* pipe, socket, terminal reads, accept */
+	OFF_WRITE,		/* pipe, socket writes (a full buffer) */
+	OFF_POLL,		/* poll, select, epoll */
+	OFF_IO,			/* waiting for the disk (page cache reads, O_DIRECT) */
+	OFF_FSYNC,		/* fsync, fdatasync, sync_file_range */
+	OFF_FAULT,		/* page faults (swap-in, file-backed pages) */
+	OFF_OTHER,		/* anything else, or no stack to tell */
+	OFF_NREASONS
+};
+const char *cpuprof_reason_name(enum cpuprof_reason r);
+
+enum cpuprof_view {
+	CPUPROF_VIEW_DEFAULT = 0,	/* what the recording was made for (meta "offcpu") */
+	CPUPROF_VIEW_ON,		/* on-CPU samples only */
+	CPUPROF_VIEW_OFF,		/* blocked intervals only */
+	CPUPROF_VIEW_WALL,		/* both */
+};
+
+struct cpuprof_offcpu {
+	int recorded;		/* the recording has blocked time (meta "offcpu") */
+	enum cpuprof_view view;	/* what the profile shows (never DEFAULT) */
+	uint64_t on_cpu_ns;	/* on-CPU sample time (after filters) */
+	uint64_t off_cpu_ns;	/* blocked time (after filters) */
+	uint64_t intervals;	/* blocked intervals */
+	uint64_t stacks;	/* ... of them with a stack sampled at switch-out */
+	uint64_t reasons[OFF_NREASONS];	/* ns per reason */
+};
+
 struct cpuprof_opts {
 	int no_inline;		/* 1: one location per address (no inline chain) */
 	int no_leaf_fix;	/* 1: use fp chains as the kernel recorded them */
@@ -46,6 +80,7 @@ struct cpuprof_opts {
 	uint32_t pid, tid;
 	const char *comm, *dso;
 	struct cpuprof_timeline *timeline;	/* filled when not NULL */
+	enum cpuprof_view view;	/* on-CPU, blocked or both (default: as recorded) */
 };
 
 struct cpuprof_stats {
@@ -63,6 +98,7 @@ struct cpuprof_stats {
 	int finished;		/* REC_FINISH seen */
 	int32_t exit_status;	/* from REC_FINISH, -1 unknown */
 	int32_t term_signal;
+	struct cpuprof_offcpu off;	/* blocked time (off.recorded) */
 };
 
 /*

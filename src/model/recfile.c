@@ -346,7 +346,8 @@ int rec_sample_parse(const struct rec *rec, struct rec_sample_view *v)
 	size_t need;
 
 	memset(v, 0, sizeof(*v));
-	if (rec->type != REC_SAMPLE || rec->size < sizeof(struct rec_sample))
+	if ((rec->type != REC_SAMPLE && rec->type != REC_OFFCPU) ||
+	    rec->size < sizeof(struct rec_sample))
 		return -EINVAL;
 	v->s = (const struct rec_sample *)p;
 	if (v->s->flags & REC_SAMPLE_REGS)

@@ -52,6 +52,9 @@ enum rec_type {
 	REC_STRING = 9,		/* uint32_t id, then the bytes (no NUL): interned text */
 	REC_SYMSTACK = 10,	/* struct rec_symstack: interpreter frames of a sample */
 	REC_KSYM = 11,		/* struct rec_ksym: a sampled kernel address's symbol */
+	REC_OFFCPU = 12,	/* struct rec_sample (as REC_SAMPLE): the stack where a thread
+				 * was switched out (--off-cpu, --wall); period unused */
+	REC_SWITCH = 13,	/* struct rec_switch: a thread switched out or in */
 	/* 32..63 are pinch mem's agent records (src/agent/mem/wire.h). */
 	/* 64..79 are reserved for interpreters (Python). */
 	REC_PYTHREAD = 64,	/* struct rec_comm, then the NUL-terminated name threading gave the thread */
@@ -111,6 +114,21 @@ struct rec_ksym {
 	uint64_t addr;		/* the sampled address */
 	uint64_t offset;	/* from the start of its function */
 	/* char name[] follows, NUL-terminated ("" when unknown) */
+};
+
+enum rec_switch_flags {
+	REC_SWITCH_OUT = 1 << 0,	/* switched out (else: in) */
+	REC_SWITCH_PREEMPT = 1 << 1,	/* ... while still runnable (preempted) */
+};
+
+/* A context switch of thread tid (perf's PERF_RECORD_SWITCH). Blocked time
+ * is the switch-in time minus the switch-out time; the REC_OFFCPU of the
+ * thread between the two holds the stack. */
+struct rec_switch {
+	uint32_t pid, tid;
+	uint64_t time_ns;
+	uint32_t flags;		/* enum rec_switch_flags */
+	uint32_t cpu;
 };
 
 struct rec_task {

@@ -21,6 +21,8 @@ struct recunwind {
 	struct symbolizer *sym;
 	struct recunwind_stats st;
 	uint32_t copy_size;		/* stack bytes asked of the kernel per sample */
+	uint32_t off_copy_size;		/* ... per REC_OFFCPU (context-switch) sample */
+	uint32_t cur_copy;		/* the one of the sample being unwound */
 	uint64_t pcs[UNWIND_MAX_DEPTH];
 	uint64_t user[MAX_USER];	/* the kernel's user chain, markers removed */
 	unsigned char *buf;		/* the rewritten record */
@@ -34,6 +36,7 @@ struct recunwind *recunwind_new(uint32_t copy_size)
 	if (!u)
 		return NULL;
 	u->copy_size = copy_size;
+	u->off_copy_size = copy_size;
 	u->sym = symbolizer_new();
 	if (!u->sym) {
 		free(u);
@@ -49,6 +52,11 @@ void recunwind_free(struct recunwind *u)
 	symbolizer_free(u->sym);
 	free(u->buf);
 	free(u);
+}
+
+void recunwind_set_offcpu_copy(struct recunwind *u, uint32_t copy_size)
+{
+	u->off_copy_size = copy_size;
 }
 
 const struct recunwind_stats *recunwind_stats(const struct recunwind *u)
@@ -176,7 +184,7 @@ static int walk_resumed(struct recunwind *u, struct sym_space *sp, const struct 
 	 * that wanted memory above it was past the program's first frame. The
 	 * dynamic linker's _start has no CFI saying it is the first (the walk
 	 * fails on the garbage above it). */
-	*complete = n >= 1 && (end.complete || (end.read_above && in0->stack_size < u->copy_size) ||
+	*complete = n >= 1 && (end.complete || (end.read_above && in0->stack_size < u->cur_copy) ||
 			       is_start(u, sp, u->pcs[n - 1] - (n > 1)));
 	return n;
 }
@@ -220,6 +228,7 @@ int recunwind_record(struct recunwind *u, uint32_t type, const void *data, size_
 		}
 		return 0;
 	case REC_SAMPLE:
+	case REC_OFFCPU:
 		break;
 	default:
 		return 0;
@@ -240,6 +249,7 @@ int recunwind_record(struct recunwind *u, uint32_t type, const void *data, size_
 			u->user[nk++] = v.ips[i];
 
 	sp = symbolizer_space(u->sym, v.s->pid);
+	u->cur_copy = type == REC_OFFCPU ? u->off_copy_size : u->copy_size;
 	n = sp ? walk_resumed(u, sp, &in, &bp, &complete) : -ENOENT;
 	hdr = *v.s;
 	if (n > 1 || (n == 1 && nk <= 1)) {

@@ -44,6 +44,9 @@ void recunwind_free(struct recunwind *u);
 int recunwind_record(struct recunwind *u, uint32_t type, const void *data, size_t len,
 		     const void **out, size_t *outlen);
 
+/* The stack bytes asked per REC_OFFCPU sample, when not copy_size. */
+void recunwind_set_offcpu_copy(struct recunwind *u, uint32_t copy_size);
+
 const struct recunwind_stats *recunwind_stats(const struct recunwind *u);
 
 #endif

@@ -170,6 +170,115 @@ static void check_profile(const char *path)
 	strbuf_release(&warn);
 }
 
+/* --off-cpu: blocked intervals from SWITCH records, their stacks from
+ * OFFCPU samples, preemption, a thread that exited while blocked (left
+ * out), one still blocked at the end (counted to the end), the views. */
+static void add_switch(struct rec_writer *w, uint32_t tid, uint64_t t, uint32_t flags)
+{
+	struct rec_switch sw = { .pid = 4242, .tid = tid, .time_ns = t, .flags = flags };
+
+	rec_writer_add(w, REC_SWITCH, &sw, sizeof(sw), NULL, 0, NULL, 0);
+}
+
+static void write_offcpu(const char *path, int with_meta)
+{
+	struct rec_writer *w;
+	struct rec_mmap m = exe_map;
+	uint64_t st2[2] = { (uint64_t)(uintptr_t)&cp_mid + 2, (uint64_t)(uintptr_t)&cp_top + 5 };
+	struct rec_sample s = { .pid = 4242, .tid = 4242, .time_ns = 1000, .nr_ips = 2 };
+	struct rec_task ex = { .pid = 4242, .ppid = 1, .tid = 4250, .ptid = 4242, .time_ns = 20500 };
+	struct rec_finish fin = { .end_mono_ns = 0 };
+	uint64_t t0;
+
+	rec_writer_open(&w, path, REC_KIND_CPU);
+	if (with_meta)
+		rec_writer_meta(w, "offcpu", "off-cpu");
+	m.pid = 4242;
+	rec_writer_add(w, REC_MMAP, &m, sizeof(m), exe_path, strlen(exe_path) + 1, NULL, 0);
+	t0 = clock_mono_ns();	/* after the header's start time */
+	s.time_ns = t0 + 1000;
+	rec_writer_add(w, REC_OFFCPU, &s, sizeof(s), st2, sizeof(st2), NULL, 0);
+	add_switch(w, 4242, t0 + 1000, REC_SWITCH_OUT);
+	add_switch(w, 4242, t0 + 6000, 0);			/* 5000 ns blocked in cp_mid */
+	s.time_ns = t0 + 7000;
+	s.period = 1001001;
+	rec_writer_add(w, REC_SAMPLE, &s, sizeof(s), st2, sizeof(st2), NULL, 0);	/* on CPU */
+	add_switch(w, 4242, t0 + 10000, REC_SWITCH_OUT | REC_SWITCH_PREEMPT);
+	add_switch(w, 4242, t0 + 10300, 0);			/* 300 ns preempted */
+	add_switch(w, 4242, t0 + 11000, 0);			/* in without out: ignored */
+	add_switch(w, 4250, t0 + 20000, REC_SWITCH_OUT);
+	ex.time_ns = t0 + 20500;
+	rec_writer_add(w, REC_EXIT, &ex, sizeof(ex), NULL, 0, NULL, 0);	/* exited: not blocked */
+	add_switch(w, 4251, t0 + 30000, REC_SWITCH_OUT);	/* blocked to the end */
+	fin.end_mono_ns = t0 + 100000;
+	rec_writer_add(w, REC_FINISH, &fin, sizeof(fin), NULL, 0, NULL, 0);
+	rec_writer_close(w);
+}
+
+static void check_offcpu(const char *path)
+{
+	struct rec_reader *r;
+	struct profile *p = NULL;
+	struct cpuprof_stats st;
+	struct cpuprof_opts o;
+	char err[256];
+	int seen = 0;
+
+	write_offcpu(path, 1);
+	rec_reader_open(&r, path, err, sizeof(err));
+	is_int(cpuprof_build(r, NULL, &p, &st, NULL, err, sizeof(err)), 0, "off-cpu: builds");
+	rec_reader_close(r);
+	if (!p)
+		return;
+	ok(st.off.recorded, "off-cpu: recorded");
+	is_int(st.off.view, CPUPROF_VIEW_OFF, "off-cpu: the default view is blocked time");
+	is_uint(st.off.intervals, 3, "three intervals (exited thread and in-without-out left out)");
+	is_uint(st.off.off_cpu_ns, 5000 + 300 + 70000, "blocked ns: exact");
+	is_uint(st.off.reasons[OFF_PREEMPTED], 300, "preempted ns");
+	is_uint(st.off.reasons[OFF_OTHER], 5000 + 70000, "other ns (no rule matches cp_mid; no stack)");
+	is_uint(st.off.on_cpu_ns, 1001001, "on-CPU ns from the CPU sample");
+	is_int(profile_total(p, 1), 75300, "the profile holds only blocked time");
+	for (size_t i = 0; i < profile_n_samples(p); i++) {
+		uint32_t n;
+		const uint32_t *sk = profile_stack(p, profile_sample(p, i)->stack, &n);
+
+		if (profile_sample_values(p, i)[1] != 5000)
+			continue;
+		seen = 1;
+		is_uint(n, 3, "the 5000 ns interval: leaf + 2 frames");
+		if (n == 3) {
+			is_str(loc_func(p, sk[0]), "[off: other]", "leaf [off: other]");
+			is_str(loc_func(p, sk[1]), "cp_mid", "then where it blocked");
+			is_str(loc_func(p, sk[2]), "cp_top", "then its caller");
+		}
+	}
+	ok(seen, "the stacked interval is there");
+	profile_free(p);
+
+	memset(&o, 0, sizeof(o));
+	o.view = CPUPROF_VIEW_WALL;
+	rec_reader_open(&r, path, err, sizeof(err));
+	is_int(cpuprof_build(r, &o, &p, &st, NULL, err, sizeof(err)), 0, "wall view builds");
+	rec_reader_close(r);
+	is_int(p ? profile_total(p, 1) : 0, 75300 + 1001001, "wall: on-CPU plus blocked");
+	profile_free(p);
+	o.view = CPUPROF_VIEW_ON;
+	rec_reader_open(&r, path, err, sizeof(err));
+	is_int(cpuprof_build(r, &o, &p, &st, NULL, err, sizeof(err)), 0, "on-cpu view builds");
+	rec_reader_close(r);
+	is_int(p ? profile_total(p, 1) : 0, 1001001, "on-cpu: the CPU sample only");
+	is_uint(st.off.intervals, 0, "on-cpu: no intervals");
+	profile_free(p);
+
+	write_offcpu(path, 0);
+	rec_reader_open(&r, path, err, sizeof(err));
+	is_int(cpuprof_build(r, NULL, &p, &st, NULL, err, sizeof(err)), 0, "no offcpu meta: builds");
+	rec_reader_close(r);
+	ok(!st.off.recorded, "no offcpu meta: not recorded");
+	is_int(p ? profile_total(p, 1) : 0, 1001001, "no offcpu meta: on-CPU view");
+	profile_free(p);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/t-cpuprof-XXXXXX";
@@ -185,6 +294,7 @@ int main(void)
 	ok(exe_map.len > 0, "found this executable's code map");
 	write_recording(path, 1, REC_KIND_CPU);
 	check_profile(path);
+	check_offcpu(path);
 
 	write_recording(path, 0, REC_KIND_CPU);
 	rec_reader_open(&r, path, err, sizeof(err));
