@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t5015-python-offcpu.sh - pinch record --off-cpu on a Python program: the
+# t5018-python-offcpu.sh - pinch record --off-cpu on a Python program: the
 # main thread sleeps in nap_phase (time.sleep) and blocks in recv_phase on
 # a socket (offcpu.py, which prints each phase's own duration). The blocked
 # time carries the Python frames where the thread blocked, classified from
