@@ -55,6 +55,10 @@ struct cpu_record_config {
 	int idle;			/* 1: also sample waiting Python threads (off-CPU) */
 	int user_only;			/* 1: never sample kernel stacks (--user-only) */
 	int task_clock;			/* 1: the task-clock event instead of cpu-clock */
+	/* Attached: 1 also samples the process's descendants, present and
+	 * future (--subprocesses). A launched command's descendants are
+	 * always sampled (perf inherits), and their Python stacks read. */
+	int subprocesses;
 	/* Called once when sampling starts, with a one-line description of
 	 * the mode (the command prints it). May be NULL. */
 	void (*on_start)(void *ctx, const char *what);

@@ -242,6 +242,7 @@ int cpu_finish_recording(struct sampler *s, const struct target *t,
 	struct rec_finish f;
 
 	cpu_py_finish(s, res);
+	cpu_follow_finish(s, res);
 	res->kernel = s->kernel;
 	if (!rc)
 		rc = cpu_sampler_round(s, 1);
@@ -488,6 +489,15 @@ int cpu_record_launch(struct sampler *s, const sigset_t *oldmask,
 		return rc;
 	}
 	cpu_py_start(s, ch.pid);
+	/* perf follows the children; their Python stacks need readers. */
+	if (cfg->python && (rc = cpu_follow_init(s, ch.pid, 0, clock_mono_ns()))) {
+		snprintf(err, errlen, "cannot follow the children of %d: %s", (int)ch.pid,
+			 strerror(-rc));
+		kill(t.pid, SIGTERM);
+		wait4(t.pid, &t.status, 0, &t.ru);
+		t.gone = 1;
+		goto finish;
+	}
 	rc = cpu_wait_loop(s, &t, cfg->duration_ns ? clock_mono_ns() + cfg->duration_ns : 0,
 		       cpu_sampler_round);
 	if (!t.gone && !rc) {
@@ -497,6 +507,7 @@ int cpu_record_launch(struct sampler *s, const sigset_t *oldmask,
 		wait4(t.pid, &t.status, 0, &t.ru);
 		t.gone = 1;
 	}
+finish:
 	rc = cpu_finish_recording(s, &t, res, rc);
 	if (rc) {
 		snprintf(err, errlen, "cannot write '%s': %s", cfg->output, strerror(-rc));
@@ -510,11 +521,6 @@ int cpu_record_launch(struct sampler *s, const sigset_t *oldmask,
 	return rc;
 }
 
-struct tidset {
-	pid_t *v;
-	size_t n, cap;
-};
-
 static int tidset_has(const struct tidset *ts, pid_t tid)
 {
 	size_t i;
@@ -527,7 +533,7 @@ static int tidset_has(const struct tidset *ts, pid_t tid)
 
 /* Opens events for every thread of pid not yet in ts. Returns the number
  * of new threads, or -errno. */
-static int attach_threads(struct sampler *s, pid_t pid, struct tidset *ts, uint64_t now)
+int cpu_attach_threads(struct sampler *s, pid_t pid, struct tidset *ts, uint64_t now)
 {
 	char path[64];
 	DIR *d;
@@ -595,9 +601,18 @@ int cpu_record_attach(struct sampler *s, struct cpu_record_result *res, char *er
 	}
 	res->mode = CPU_MODE_PERF;
 	now = clock_mono_ns();
+	/* The descendants are listed before the root's events exist: perf
+	 * inherits none of them, each gets events of its own. */
+	if (cfg->subprocesses && (rc = cpu_follow_init(s, cfg->pid, 1, now))) {
+		res->perf_errno = -rc;
+		res->before_start = 1;
+		snprintf(err, errlen, "cannot profile the children of pid %d: %s", (int)cfg->pid,
+			 strerror(-rc));
+		return rc;
+	}
 	/* Threads may start while we open: rescan until nothing is new. */
 	for (tries = 0; tries < 16; tries++) {
-		rc = attach_threads(s, cfg->pid, &ts, now);
+		rc = cpu_attach_threads(s, cfg->pid, &ts, now);
 		if (rc <= 0)
 			break;
 	}
