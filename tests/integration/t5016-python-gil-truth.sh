@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# t5016-python-gil-truth: "GIL held %" against shares known by
+# construction (gil_truth.py: no two threads ever want the GIL at once):
+# - duty mode: duty60 runs Python 60 ms of every 100 ms and sleeps the
+#   rest (60 %), sleeper only sleeps (0 %), MainThread waits in join (0 %);
+# - spin mode: spinner runs Python all the time (100 %), sleeper 0 %.
+# Each within 5 points, attached for 3 s once the threads run, on both
+# Pythons. (The share is of wall time: load elsewhere changes nothing.)
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/report-lib.sh"
+. "$(dirname "$0")/python-lib.sh"
+
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
+run=t5016-$$
+
+# gil JSON NAME: the thread's gil_pct in a saved report --json --threads.
+gil() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([t["gil_pct"] for t in d["report"]["threads"] if t["name"] == sys.argv[2]][0])' "$1" "$2" 2>/dev/null; }
+
+for py in "${PYTHONS[@]}"; do
+	tag=$(pytag "$py")
+	for mode in duty spin; do
+		"$py" "$PYW/gil_truth.py" $run $mode 5 >$tag-$mode.out 2>&1 &
+		pid=$!
+		pids+=($pid)
+		for _ in $(seq 600); do grep -q ready $tag-$mode.out && break; sleep 0.05; done
+		record $tag-$mode.rec --idle --pid $pid --duration 3s
+		"$PINCH" report --json --threads --idle --limit 1 $tag-$mode.rec >$tag-$mode.json 2>/dev/null
+		if [ $mode = duty ]; then
+			within "$(gil $tag-$mode.json duty60)" 60 5 "$tag: duty60 holds the GIL 60 % of the time"
+			within "$(gil $tag-$mode.json MainThread)" 0 5 "$tag: MainThread, in join, 0 %"
+		else
+			within "$(gil $tag-$mode.json spinner)" 100 5 "$tag: spinner, alone, holds it all the time"
+		fi
+		within "$(gil $tag-$mode.json sleeper)" 0 5 "$tag ($mode): sleeper 0 %"
+		kill $pid 2>/dev/null; wait $pid 2>/dev/null
+	done
+done
+done_testing
