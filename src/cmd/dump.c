@@ -434,9 +434,21 @@ static int dump_one(long pid, int native, int locals, struct json_writer *jw, st
 	struct py_reader *r = NULL;
 	struct symbolizer *sym = NULL;
 	struct strbuf cmdline = STRBUF_INIT;
-	char err[768] = "", pyerr[512] = "", path[64];
+	char err[768] = "", pyerr[512] = "";
 
 	proc_cmdline((pid_t)pid, &cmdline);
+	{
+		struct proc_info pi;
+
+		if (proc_info_read((pid_t)pid, PROC_STAT, &pi) == 0 &&
+		    (pi.state == 'Z' || pi.state == 'X')) {
+			/* Its threads are gone: nothing to read or stop. */
+			fprintf(stderr, "pinch dump: process %ld has exited (a zombie its parent has not reaped): nothing to dump\n",
+				pid);
+			status = EXIT_FAIL;
+			goto out;
+		}
+	}
 	rc = list_tasks((pid_t)pid, &tasks, &ntasks);
 	if (rc < 0 || !ntasks) {
 		fprintf(stderr, "pinch dump: cannot list the threads of %ld: %s\n", pid,
@@ -595,9 +607,16 @@ int cmd_dump(int argc, char **argv)
 
 		/* A child that exited since it was listed is left out, not an error. */
 		if (json) {
+			struct json_writer saved = w;
+			size_t len = o.len;
+
 			json_obj_begin(&w);
-			dump_one(kids[i], native, locals, &w, &one);
-			json_obj_end(&w);
+			if (dump_one(kids[i], native, locals, &w, &one) == EXIT_OK) {
+				json_obj_end(&w);
+			} else {
+				w = saved;	/* no empty object for it */
+				strbuf_setlen(&o, len);
+			}
 		} else if (dump_one(kids[i], native, locals, NULL, &one) == EXIT_OK) {
 			strbuf_add(&o, one.buf, one.len);
 		}
