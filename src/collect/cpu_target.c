@@ -201,7 +201,9 @@ static int write_coverage(struct sampler *s, const struct target *t)
 		user = (uint64_t)t->ru.ru_utime.tv_sec * 1000000000ull + (uint64_t)t->ru.ru_utime.tv_usec * 1000u;
 		sys = (uint64_t)t->ru.ru_stime.tv_sec * 1000000000ull + (uint64_t)t->ru.ru_stime.tv_usec * 1000u;
 		have = 1;
-	} else if (!t->launched && !proc_cpu_ns(t->pid, &user, &sys)) {
+	} else if (!t->launched && !s->cfg->subprocesses && !proc_cpu_ns(t->pid, &user, &sys)) {
+		/* (With its subprocesses the process's own CPU is not what the
+		 * samples cover: no comparison.) */
 		user = user > t->cpu0_user_ns ? user - t->cpu0_user_ns : 0;
 		sys = sys > t->cpu0_sys_ns ? sys - t->cpu0_sys_ns : 0;
 		have = 1;

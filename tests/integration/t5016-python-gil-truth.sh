@@ -4,8 +4,10 @@
 # - duty mode: duty60 runs Python 60 ms of every 100 ms and sleeps the
 #   rest (60 %), sleeper only sleeps (0 %), MainThread waits in join (0 %);
 # - spin mode: spinner runs Python all the time (100 %), sleeper 0 %.
-# Each within 5 points, attached for 3 s once the threads run, on both
-# Pythons. (The share is of wall time: load elsewhere changes nothing.)
+# Each within 5 points, attached for 2.5 s once the threads run, on both
+# Pythons. On a loaded machine duty60 may hold the GIL past its 60 ms
+# while descheduled (the share is of wall time): its truth is then what it
+# measured itself ("held PCT", printed at its end), within 5 points of 60.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/python-lib.sh"
@@ -20,20 +22,22 @@ gil() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([t["g
 for py in "${PYTHONS[@]}"; do
 	tag=$(pytag "$py")
 	for mode in duty spin; do
-		"$py" "$PYW/gil_truth.py" $run $mode 5 >$tag-$mode.out 2>&1 &
+		"$py" "$PYW/gil_truth.py" $run $mode 4 >$tag-$mode.out 2>&1 &
 		pid=$!
 		pids+=($pid)
 		for _ in $(seq 600); do grep -q ready $tag-$mode.out && break; sleep 0.05; done
-		record $tag-$mode.rec --idle --pid $pid --duration 3s
+		record $tag-$mode.rec --idle --pid $pid --duration 2500ms
+		wait $pid
+		truth=$(sed -n 's/^held //p' $tag-$mode.out)
 		"$PINCH" report --json --threads --idle --limit 1 $tag-$mode.rec >$tag-$mode.json 2>/dev/null
 		if [ $mode = duty ]; then
-			within "$(gil $tag-$mode.json duty60)" 60 5 "$tag: duty60 holds the GIL 60 % of the time"
+			within "$truth" 60 5 "$tag: duty60 held the GIL about 60 % of the time, by its own measure"
+			within "$(gil $tag-$mode.json duty60)" "$truth" 5 "$tag: duty60's GIL held % is what it held"
 			within "$(gil $tag-$mode.json MainThread)" 0 5 "$tag: MainThread, in join, 0 %"
 		else
-			within "$(gil $tag-$mode.json spinner)" 100 5 "$tag: spinner, alone, holds it all the time"
+			within "$(gil $tag-$mode.json spinner)" "$truth" 5 "$tag: spinner, alone, holds it all the time"
 		fi
 		within "$(gil $tag-$mode.json sleeper)" 0 5 "$tag ($mode): sleeper 0 %"
-		kill $pid 2>/dev/null; wait $pid 2>/dev/null
 	done
 done
 done_testing
