@@ -6,8 +6,9 @@
 # - spin mode: spinner runs Python all the time (100 %), sleeper 0 %.
 # Each within 5 points, attached for 2.5 s once the threads run, on both
 # Pythons. On a loaded machine duty60 may hold the GIL past its 60 ms
-# while descheduled (the share is of wall time): its truth is then what it
-# measured itself ("held PCT", printed at its end), within 5 points of 60.
+# while descheduled (the share is of wall time), or start late after a
+# sleep: its truth is what it measured itself ("held PCT", printed at its
+# end; 60 on an idle machine, 52.9 to 64.6 seen under load).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/python-lib.sh"
@@ -31,7 +32,7 @@ for py in "${PYTHONS[@]}"; do
 		truth=$(sed -n 's/^held //p' $tag-$mode.out)
 		"$PINCH" report --json --threads --idle --limit 1 $tag-$mode.rec >$tag-$mode.json 2>/dev/null
 		if [ $mode = duty ]; then
-			within "$truth" 60 5 "$tag: duty60 held the GIL about 60 % of the time, by its own measure"
+			ok "$tag: duty60 measured what it held ($truth %; 60 on an idle machine, less when its wake-ups are late)" test -n "$truth"
 			within "$(gil $tag-$mode.json duty60)" "$truth" 5 "$tag: duty60's GIL held % is what it held"
 			within "$(gil $tag-$mode.json MainThread)" 0 5 "$tag: MainThread, in join, 0 %"
 		else
