@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "collect/proctree.h"
 #include "collect/python/pyobjects.h"
 #include "collect/python/pyreader.h"
 #include "core/json.h"
@@ -433,14 +434,21 @@ static int dump_one(long pid, int native, int locals, struct json_writer *jw, st
 	struct py_reader *r = NULL;
 	struct symbolizer *sym = NULL;
 	struct strbuf cmdline = STRBUF_INIT;
-	char err[768] = "", pyerr[512] = "", path[64];
+	char err[768] = "", pyerr[512] = "";
 
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
-	if (strbuf_read_file(&cmdline, path, 4096) == 0)
-		for (size_t i = 0; i < cmdline.len; i++)
-			if (!cmdline.buf[i])
-				cmdline.buf[i] = ' ';
-	strbuf_rtrim(&cmdline);
+	proc_cmdline((pid_t)pid, &cmdline);
+	{
+		struct proc_info pi;
+
+		if (proc_info_read((pid_t)pid, PROC_STAT, &pi) == 0 &&
+		    (pi.state == 'Z' || pi.state == 'X')) {
+			/* Its threads are gone: nothing to read or stop. */
+			fprintf(stderr, "pinch dump: process %ld has exited (a zombie its parent has not reaped): nothing to dump\n",
+				pid);
+			status = EXIT_FAIL;
+			goto out;
+		}
+	}
 	rc = list_tasks((pid_t)pid, &tasks, &ntasks);
 	if (rc < 0 || !ntasks) {
 		fprintf(stderr, "pinch dump: cannot list the threads of %ld: %s\n", pid,
@@ -553,46 +561,6 @@ out:
 	return status;
 }
 
-/* The descendants of pid, parents before children, from
- * /proc/PID/task/TID/children (a bounded breadth-first walk). */
-static size_t descendants(pid_t pid, pid_t *out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t parent = (size_t)-1; ; ) {
-		pid_t p = parent == (size_t)-1 ? pid : out[parent];
-		char path[64];
-		DIR *d;
-		struct dirent *de;
-
-		snprintf(path, sizeof(path), "/proc/%d/task", (int)p);
-		if ((d = opendir(path))) {
-			while ((de = readdir(d)) && n < max) {
-				struct strbuf sb = STRBUF_INIT;
-				char cp[320];
-				char *s, *end;
-
-				if (de->d_name[0] == '.')
-					continue;
-				snprintf(cp, sizeof(cp), "/proc/%d/task/%s/children", (int)p, de->d_name);
-				if (strbuf_read_file(&sb, cp, 65536) == 0)
-					for (s = sb.buf; n < max; s = end) {
-						long c = strtol(s, &end, 10);
-
-						if (end == s || c <= 0)
-							break;
-						out[n++] = (pid_t)c;
-					}
-				strbuf_release(&sb);
-			}
-			closedir(d);
-		}
-		if (++parent >= n)
-			break;
-	}
-	return n;
-}
-
 int cmd_dump(int argc, char **argv)
 {
 	long pid = 0;
@@ -622,7 +590,7 @@ int cmd_dump(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (subprocesses)
-		nkids = descendants((pid_t)pid, kids, sizeof(kids) / sizeof(kids[0]));
+		nkids = proc_descendants((pid_t)pid, kids, sizeof(kids) / sizeof(kids[0]));
 	if (json) {
 		json_init(&w, &o, 1);
 		json_obj_begin(&w);
@@ -639,9 +607,16 @@ int cmd_dump(int argc, char **argv)
 
 		/* A child that exited since it was listed is left out, not an error. */
 		if (json) {
+			struct json_writer saved = w;
+			size_t len = o.len;
+
 			json_obj_begin(&w);
-			dump_one(kids[i], native, locals, &w, &one);
-			json_obj_end(&w);
+			if (dump_one(kids[i], native, locals, &w, &one) == EXIT_OK) {
+				json_obj_end(&w);
+			} else {
+				w = saved;	/* no empty object for it */
+				strbuf_setlen(&o, len);
+			}
 		} else if (dump_one(kids[i], native, locals, NULL, &one) == EXIT_OK) {
 			strbuf_add(&o, one.buf, one.len);
 		}

@@ -106,6 +106,7 @@ int cmd_record(int argc, char **argv)
 	uint64_t duration = 0, stack_bytes = 0;
 	int quiet = 0, nargs, rc, status = EXIT_OK, no_python = 0, idle = 0, gflag = 0, user_only = 0;
 	int off_cpu = 0, wall = 0;
+	int subprocesses = 0;
 	const char *event = "cpu-clock";
 	struct opt opts[] = {
 		{ OPT_INT, 'F', "freq", &freq, "hz", "samples per CPU-second (default 999, max 100000)", NULL, 0 },
@@ -120,6 +121,7 @@ int cmd_record(int argc, char **argv)
 		{ OPT_INT, 'p', "pid", &pid, "pid", "profile this running process (all its threads)", NULL, 0 },
 		{ OPT_DURATION, 'd', "duration", &duration, "time", "stop after this long (e.g. 10s)", NULL, 0 },
 		{ OPT_STRING, 0, "mode", &mode, "auto|perf|agent", "sampler: perf_event, the LD_PRELOAD agent, or auto", NULL, 0 },
+		{ OPT_FLAG, 0, "subprocesses", &subprocesses, NULL, "with --pid: also its children and their descendants, present and future (a command's are always recorded)", NULL, 0 },
 		{ OPT_FLAG, 0, "no-python", &no_python, NULL, "do not read Python stacks (CPython 3.11 targets)", NULL, 0 },
 		{ OPT_FLAG, 0, "idle", &idle, NULL, "also sample waiting Python threads (off-CPU)", NULL, 0 },
 		{ OPT_FLAG, 'q', "quiet", &quiet, NULL, "print nothing but errors", NULL, 0 },
@@ -245,6 +247,7 @@ int cmd_record(int argc, char **argv)
 	cfg.on_start = quiet ? NULL : print_start;
 	cfg.python = !no_python;
 	cfg.idle = idle;
+	cfg.subprocesses = subprocesses;
 
 	rc = cpu_record(&cfg, &res, err, sizeof(err));
 	if (rc) {

@@ -120,6 +120,7 @@ int cmd_top(int argc, char **argv)
 	long pid = 0, freq = 199, limit = 0;
 	uint64_t interval = 1000000000ull, duration = 0;
 	int once = 0, json = 0, native = 0, no_python = 0, gil = 0, nargs, rc, status = EXIT_OK;
+	int subprocesses = 0;
 	const char *sort = NULL;
 	struct opt opts[] = {
 		{ OPT_INT, 'p', "pid", &pid, "pid", "the process to watch", NULL, 0 },
@@ -131,6 +132,7 @@ int cmd_top(int argc, char **argv)
 		{ OPT_FLAG, 0, "native", &native, NULL, "Python: show native frames too", NULL, 0 },
 		{ OPT_FLAG, 0, "no-python", &no_python, NULL, "do not read Python stacks", NULL, 0 },
 		{ OPT_FLAG, 0, "gil", &gil, NULL, "Python: only samples of the thread holding the GIL", NULL, 0 },
+		{ OPT_FLAG, 0, "subprocesses", &subprocesses, NULL, "also the children of the process and their descendants", NULL, 0 },
 		{ OPT_FLAG, 0, "json", &json, NULL, "machine-readable output (with --once/--duration)", NULL, 0 },
 		{ OPT_STRING, 's', "sort", &sort, "key", "whole machine: cpu (default), rss, io or threads", NULL, 0 },
 		OPT_END_(),
@@ -225,6 +227,7 @@ int cmd_top(int argc, char **argv)
 		cfg.output = tmp.buf;
 		cfg.python = !no_python;
 		cfg.mode = CPU_MODE_PERF;
+		cfg.subprocesses = subprocesses;
 		rc = cpu_record(&cfg, &res, err, sizeof(err));
 		took = clock_mono_ns() - t0;
 		if (rc) {

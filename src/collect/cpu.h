@@ -63,6 +63,10 @@ struct cpu_record_config {
 	int user_only;			/* 1: never sample kernel stacks (--user-only) */
 	int task_clock;			/* 1: the task-clock event instead of cpu-clock */
 	enum cpu_offcpu offcpu;		/* also record blocked time (--off-cpu, --wall) */
+	/* Attached: 1 also samples the process's descendants, present and
+	 * future (--subprocesses). A launched command's descendants are
+	 * always sampled (perf inherits), and their Python stacks read. */
+	int subprocesses;
 	/* Called once when sampling starts, with a one-line description of
 	 * the mode (the command prints it). May be NULL. */
 	void (*on_start)(void *ctx, const char *what);

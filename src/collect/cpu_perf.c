@@ -428,6 +428,8 @@ static int convert_task(struct sampler *s, const unsigned char *rec, size_t size
 	if (size < sizeof(struct perf_event_header) + sizeof(t))
 		return 0;
 	memcpy(&t, rec + sizeof(struct perf_event_header), sizeof(t));
+	if (type == REC_FORK && t.pid == t.tid)
+		cpu_follow_forked(s, (pid_t)t.pid);
 	return cpu_queue_push(&s->q, type, t.time_ns, &t, sizeof(t), NULL, 0, NULL, 0);
 }
 
@@ -535,7 +537,7 @@ static int ring_drain(struct sampler *s, struct ring *r)
 	return rc;
 }
 
-static int py_emit(void *ctx, uint32_t type, uint64_t time, const void *data, size_t len)
+int cpu_py_emit(void *ctx, uint32_t type, uint64_t time, const void *data, size_t len)
 {
 	struct sampler *s = ctx;
 
@@ -546,7 +548,8 @@ static int py_emit(void *ctx, uint32_t type, uint64_t time, const void *data, si
  * start only costs the Python frames. */
 void cpu_py_start(struct sampler *s, pid_t pid)
 {
-	struct py_sampler_config pc = { .pid = pid, .freq = s->cfg->freq, .idle = s->cfg->idle };
+	struct py_sampler_config pc = { .pid = pid, .freq = s->cfg->freq, .idle = s->cfg->idle,
+					.next_string_id = &s->py_string_id };
 
 	if (s->cfg->python && !s->py && py_sampler_start(&s->py, &pc) < 0)
 		s->py = NULL;
@@ -577,7 +580,11 @@ int cpu_sampler_round(struct sampler *s, int final)
 	for (i = 0; i < s->ncpu && !rc; i++)
 		rc = ring_drain(s, &s->rings[i]);
 	if (!rc && s->py)
-		rc = py_sampler_drain(s->py, py_emit, s);
+		rc = py_sampler_drain(s->py, cpu_py_emit, s);
+	if (!rc && s->follow && !final)
+		rc = cpu_follow_poll(s, now);
+	if (!rc && s->follow)
+		rc = cpu_follow_drain(s);
 	if (!rc)
 		rc = cpu_queue_flush(&s->q, s->w, s->uw, final ? UINT64_MAX : s->last_round);
 	s->last_round = now;
@@ -601,6 +608,8 @@ void cpu_sampler_release(struct sampler *s)
 	free(s->tmp);
 	py_sampler_free(s->py);
 	s->py = NULL;
+	cpu_follow_free(s->follow);
+	s->follow = NULL;
 	cpu_queue_release(&s->q);
 	buildid_cache_free(s->bids);
 	ksyms_free(s->ksyms);

@@ -23,6 +23,7 @@
 #define ROUND_NS (50ull * 1000000ull)	/* drain and flush at least this often */
 
 struct perf_event_mmap_page;
+struct cpu_follow;
 struct rec_finish;
 
 struct ring {
@@ -58,6 +59,14 @@ struct sampler {
 	struct ksyms *ksyms;	/* kernel addresses seen, named at the end */
 	int agent;		/* the fallback agent sampled (no kernel stacks) */
 	struct recunwind *uw;	/* --call-graph cfi: unwinds samples as they are written */
+	struct cpu_follow *follow;	/* the target's descendants (cpu_follow.c), or NULL */
+	uint32_t py_string_id;	/* REC_STRING ids given out by all Python samplers */
+};
+
+/* Threads with events opened (attach mode). */
+struct tidset {
+	pid_t *v;
+	size_t n, cap;
 };
 
 struct target {
@@ -89,6 +98,8 @@ void cpu_py_start(struct sampler *s, pid_t pid);
 void cpu_py_finish(struct sampler *s, struct cpu_record_result *res);
 int cpu_synth_comm(struct sampler *s, pid_t pid, pid_t tid, uint64_t now);
 int cpu_synth_maps(struct sampler *s, pid_t pid, uint64_t now, int *unreadable);
+/* Queues a Python sampler's record (a py_emit_fn). */
+int cpu_py_emit(void *ctx, uint32_t type, uint64_t time, const void *data, size_t len);
 
 /* cpu_target.c */
 int cpu_pidfd_open(pid_t pid);
@@ -110,6 +121,22 @@ int cpu_record_launch(struct sampler *s, const sigset_t *oldmask,
 		      struct cpu_record_result *res, char *err, size_t errlen);
 int cpu_record_attach(struct sampler *s, struct cpu_record_result *res, char *err,
 		      size_t errlen);
+int cpu_attach_threads(struct sampler *s, pid_t pid, struct tidset *ts, uint64_t now);
+
+/* cpu_follow.c: the descendants of the target, polled every 100 ms. Each
+ * gets a Python reader (cfg->python) and a "cmdline.PID" meta entry (the
+ * root too, once it has a child). Attached (attach != 0), a descendant
+ * perf did not inherit (it existed before, or was forked by a process
+ * before its events were opened) gets events of its own; one perf
+ * reported forked (cpu_follow_forked) is already sampled. */
+int cpu_follow_init(struct sampler *s, pid_t root, int attach, uint64_t now);
+void cpu_follow_forked(struct sampler *s, pid_t pid);
+int cpu_follow_poll(struct sampler *s, uint64_t now);
+int cpu_follow_drain(struct sampler *s);
+/* Stops the Python readers; fills res's python fields when the root's
+ * reader found none. */
+void cpu_follow_finish(struct sampler *s, struct cpu_record_result *res);
+void cpu_follow_free(struct cpu_follow *f);
 
 /* cpu_agent.c */
 int cpu_record_agent(struct sampler *s, const sigset_t *oldmask,

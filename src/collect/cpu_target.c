@@ -222,7 +222,9 @@ static int write_coverage(struct sampler *s, const struct target *t)
 		user = (uint64_t)t->ru.ru_utime.tv_sec * 1000000000ull + (uint64_t)t->ru.ru_utime.tv_usec * 1000u;
 		sys = (uint64_t)t->ru.ru_stime.tv_sec * 1000000000ull + (uint64_t)t->ru.ru_stime.tv_usec * 1000u;
 		have = 1;
-	} else if (!t->launched && !proc_cpu_ns(t->pid, &user, &sys)) {
+	} else if (!t->launched && !s->cfg->subprocesses && !proc_cpu_ns(t->pid, &user, &sys)) {
+		/* (With its subprocesses the process's own CPU is not what the
+		 * samples cover: no comparison.) */
 		user = user > t->cpu0_user_ns ? user - t->cpu0_user_ns : 0;
 		sys = sys > t->cpu0_sys_ns ? sys - t->cpu0_sys_ns : 0;
 		have = 1;
@@ -265,6 +267,7 @@ int cpu_finish_recording(struct sampler *s, const struct target *t,
 	struct rec_finish f;
 
 	cpu_py_finish(s, res);
+	cpu_follow_finish(s, res);
 	res->kernel = s->kernel;
 	if (!rc)
 		rc = cpu_sampler_round(s, 1);
@@ -522,6 +525,15 @@ int cpu_record_launch(struct sampler *s, const sigset_t *oldmask,
 		return rc;
 	}
 	cpu_py_start(s, ch.pid);
+	/* perf follows the children; their Python stacks need readers. */
+	if (cfg->python && (rc = cpu_follow_init(s, ch.pid, 0, clock_mono_ns()))) {
+		snprintf(err, errlen, "cannot follow the children of %d: %s", (int)ch.pid,
+			 strerror(-rc));
+		kill(t.pid, SIGTERM);
+		wait4(t.pid, &t.status, 0, &t.ru);
+		t.gone = 1;
+		goto finish;
+	}
 	rc = cpu_wait_loop(s, &t, cfg->duration_ns ? clock_mono_ns() + cfg->duration_ns : 0,
 		       cpu_sampler_round);
 	if (!t.gone && !rc) {
@@ -531,6 +543,7 @@ int cpu_record_launch(struct sampler *s, const sigset_t *oldmask,
 		wait4(t.pid, &t.status, 0, &t.ru);
 		t.gone = 1;
 	}
+finish:
 	rc = cpu_finish_recording(s, &t, res, rc);
 	if (rc) {
 		snprintf(err, errlen, "cannot write '%s': %s", cfg->output, strerror(-rc));
@@ -544,11 +557,6 @@ int cpu_record_launch(struct sampler *s, const sigset_t *oldmask,
 	return rc;
 }
 
-struct tidset {
-	pid_t *v;
-	size_t n, cap;
-};
-
 static int tidset_has(const struct tidset *ts, pid_t tid)
 {
 	size_t i;
@@ -561,7 +569,7 @@ static int tidset_has(const struct tidset *ts, pid_t tid)
 
 /* Opens events for every thread of pid not yet in ts. Returns the number
  * of new threads, or -errno. */
-static int attach_threads(struct sampler *s, pid_t pid, struct tidset *ts, uint64_t now)
+int cpu_attach_threads(struct sampler *s, pid_t pid, struct tidset *ts, uint64_t now)
 {
 	char path[64];
 	DIR *d;
@@ -629,9 +637,18 @@ int cpu_record_attach(struct sampler *s, struct cpu_record_result *res, char *er
 	}
 	res->mode = CPU_MODE_PERF;
 	now = clock_mono_ns();
+	/* The descendants are listed before the root's events exist: perf
+	 * inherits none of them, each gets events of its own. */
+	if (cfg->subprocesses && (rc = cpu_follow_init(s, cfg->pid, 1, now))) {
+		res->perf_errno = -rc;
+		res->before_start = 1;
+		snprintf(err, errlen, "cannot profile the children of pid %d: %s", (int)cfg->pid,
+			 strerror(-rc));
+		return rc;
+	}
 	/* Threads may start while we open: rescan until nothing is new. */
 	for (tries = 0; tries < 16; tries++) {
-		rc = attach_threads(s, cfg->pid, &ts, now);
+		rc = cpu_attach_threads(s, cfg->pid, &ts, now);
 		if (rc <= 0)
 			break;
 	}

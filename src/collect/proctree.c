@@ -393,3 +393,58 @@ uint64_t proc_cgroup_mem_limit(void)
 	}
 	return lim;
 }
+
+size_t proc_descendants(pid_t pid, pid_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t parent = (size_t)-1; ; ) {
+		pid_t p = parent == (size_t)-1 ? pid : out[parent];
+		char path[64];
+		DIR *d;
+		struct dirent *de;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)p);
+		if ((d = opendir(path))) {
+			while ((de = readdir(d)) && n < max) {
+				struct strbuf sb = STRBUF_INIT;
+				char cp[320];
+				char *s, *end;
+
+				if (de->d_name[0] == '.')
+					continue;
+				snprintf(cp, sizeof(cp), "/proc/%d/task/%s/children", (int)p, de->d_name);
+				if (strbuf_read_file(&sb, cp, 65536) == 0)
+					for (s = sb.buf; n < max; s = end) {
+						long c = strtol(s, &end, 10);
+
+						if (end == s || c <= 0)
+							break;
+						out[n++] = (pid_t)c;
+					}
+				strbuf_release(&sb);
+			}
+			closedir(d);
+		}
+		if (++parent >= n)
+			break;
+	}
+	return n;
+}
+
+int proc_cmdline(pid_t pid, struct strbuf *sb)
+{
+	char path[64];
+	size_t start = sb->len;
+	int rc;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	rc = strbuf_read_file(sb, path, 4096);
+	if (rc)
+		return rc;
+	for (size_t i = start; i < sb->len; i++)
+		if (!sb->buf[i])
+			sb->buf[i] = ' ';
+	strbuf_rtrim(sb);
+	return 0;
+}

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct strbuf;
+
 struct proc_info {
 	pid_t pid, ppid;
 	char state;
@@ -59,6 +61,16 @@ int proc_tree_list(pid_t root, int what, struct proc_info **list, size_t *n);
 /* Marks in keep[i] the processes of list below root (root included, when
  * listed). Returns how many. */
 size_t proc_tree_mark(const struct proc_info *list, size_t n, pid_t root, unsigned char *keep);
+
+/* The descendants of pid (children, their children...), parents before
+ * children, from /proc/PID/task/TID/children: a bounded breadth-first
+ * walk; processes that end meanwhile are simply missing. Returns how many
+ * were stored in out (at most max). */
+size_t proc_descendants(pid_t pid, pid_t *out, size_t max);
+
+/* pid's command line, its NULs as spaces, into sb (appended); 0 or
+ * -errno (-ENOENT: gone; an empty line for a kernel thread or zombie). */
+int proc_cmdline(pid_t pid, struct strbuf *sb);
 
 /* Clock ticks to nanoseconds (sysconf(_SC_CLK_TCK)). */
 uint64_t proc_ticks_ns(uint64_t ticks);

@@ -177,16 +177,21 @@ static struct gilproc *gil_proc(struct builder *b, uint32_t pid)
 	return NULL;
 }
 
-/* Credits the holder of g's GIL with the time up to now. A gap longer
- * than GIL_GAP_NS between two reads (the sampler was not scheduled) is
- * left out of both the held and the observed time: nobody looked. */
+/* Credits the holder of g's GIL with the time up to now, when the read
+ * at now found next holding it. A gap longer than GIL_GAP_NS between two
+ * reads (the sampler was not scheduled) counts only when both reads saw
+ * the same holder (or nobody): it most likely held it throughout. A gap
+ * across a change is left out of both the held and the observed time.
+ * (Leaving out every gap undercounts a holder that runs: on a loaded
+ * machine the sampler misses its reads mostly while the holder has the
+ * CPU.) */
 #define GIL_GAP_NS (10ull * 1000000ull)
 
-static int gil_credit(struct builder *b, struct gilproc *g, uint64_t now)
+static int gil_credit(struct builder *b, struct gilproc *g, uint64_t now, uint32_t next)
 {
 	struct gilacc *a = NULL;
 
-	if (now <= g->since || now - g->since > GIL_GAP_NS)
+	if (now <= g->since || (now - g->since > GIL_GAP_NS && next != g->holder))
 		return 0;
 	g->observed += now - g->since;
 	if (!g->holder)
@@ -225,7 +230,7 @@ static int on_pygil(struct builder *b, const struct rec *rec)
 	}
 	if (e->time_ns < g->since)
 		return 0;	/* out of order: keep the newer state */
-	if (gil_credit(b, g, e->time_ns))
+	if (gil_credit(b, g, e->time_ns, e->tid))
 		return -ENOMEM;
 	g->holder = e->tid;
 	g->since = e->time_ns;

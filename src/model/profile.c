@@ -6,6 +6,7 @@
 #include "profile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -384,6 +385,14 @@ int profile_set_meta(struct profile *p, const char *key, const char *value)
 	p->meta[2 * p->n_meta + 1] = v;
 	p->n_meta++;
 	return 0;
+}
+
+const char *profile_process_cmdline(const struct profile *p, uint32_t pid)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "cmdline.%u", pid);
+	return profile_meta(p, key);
 }
 
 const char *profile_meta(const struct profile *p, const char *key)

@@ -94,6 +94,10 @@ int profile_set_meta(struct profile *p, const char *key, const char *value);
 const char *profile_meta(const struct profile *p, const char *key);
 size_t profile_n_meta(const struct profile *p);
 void profile_meta_at(const struct profile *p, size_t i, const char **key, const char **value);
+/* The command line of process pid when the recording labels its processes
+ * (meta "cmdline.PID", written for an attached process's subprocesses and
+ * a launched command's children), else NULL. */
+const char *profile_process_cmdline(const struct profile *p, uint32_t pid);
 
 /*
  * A copy of p with its functions grouped differently, for `--sort dso`

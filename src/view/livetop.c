@@ -32,6 +32,7 @@ struct fn {
 struct th {
 	uint32_t pid, tid;
 	char name[64];
+	char cmd[256];			/* its process's command line when labelled, else "" */
 	uint64_t cpu, last_cpu;		/* ns */
 	uint64_t gil_w, gil_ns;		/* sum of permille * interval, intervals with GIL data */
 	int last_gil;			/* permille in the last interval, -1 unknown */
@@ -182,6 +183,8 @@ static void add_threads(struct livetop *t, const struct profile *p, size_t value
 			continue;
 		if (name && *name)
 			snprintf(h->name, sizeof(h->name), "%s", name);
+		if (profile_process_cmdline(p, pt->pid))
+			snprintf(h->cmd, sizeof(h->cmd), "%s", profile_process_cmdline(p, pt->pid));
 		if (pt->gil_permille >= 0) {
 			h->gil_w += (uint64_t)pt->gil_permille * interval_ns;
 			h->gil_ns += interval_ns;
@@ -338,7 +341,12 @@ static void render_threads(const struct livetop *t, enum livetop_span span, doub
 		else
 			strbuf_addf(out, "%9s  ", "-");
 		strbuf_add_utf8_sanitized(out, best->name, strlen(best->name));
-		strbuf_addf(out, " (tid %u)\n", best->tid);
+		strbuf_addf(out, " (tid %u", best->tid);
+		if (best->cmd[0]) {
+			strbuf_addf(out, ", pid %u: ", best->pid);
+			strbuf_add_utf8_sanitized(out, best->cmd, strlen(best->cmd));
+		}
+		strbuf_addstr(out, ")\n");
 	}
 }
 
@@ -400,6 +408,8 @@ int livetop_render(const struct livetop *t, enum livetop_span span, int rows, in
 			json_kuint(&jw, "pid", h->pid);
 			json_kuint(&jw, "tid", h->tid);
 			json_kstr(&jw, "name", h->name);
+			if (h->cmd[0])
+				json_kstr(&jw, "command", h->cmd);
 			json_kdouble(&jw, "cpu_pct", 100.0 * (double)cpu / wall);
 			if (gil >= 0)
 				json_kdouble(&jw, "gil_pct", gil);

@@ -411,7 +411,7 @@ static void add_subtitle(struct strbuf *sb, const struct vctx *c, int64_t total,
 		const char *k, *v;
 
 		profile_meta_at(p, i, &k, &v);
-		if (!strcmp(k, "command") || !*v)
+		if (!strcmp(k, "command") || !strncmp(k, "cmdline.", 8) || !*v)
 			continue;
 		strbuf_addf(&t, "%s%s %s", shown++ ? ", " : " \xc2\xb7 ", k, v);
 	}

@@ -329,6 +329,8 @@ int view_top(const struct profile *p, const struct view_opts *o, struct strbuf *
 				json_kuint(&w, "pid", t->pid);
 				json_kuint(&w, "tid", t->tid);
 				json_kstr(&w, "name", profile_string(p, t->name));
+				if (profile_process_cmdline(p, t->pid))
+					json_kstr(&w, "command", profile_process_cmdline(p, t->pid));
 				json_kint(&w, "total", c.total);
 				if (c.has_count)
 					json_kint(&w, "total_count", c.total_n);
@@ -358,8 +360,12 @@ int view_top(const struct profile *p, const struct view_opts *o, struct strbuf *
 			goto nomem;
 		strbuf_addstr(out, "\nthread ");
 		view_add_name(out, profile_string(p, t->name), 0);
-		strbuf_addf(out, " (pid %u, tid %u): %.1f %% (", t->pid, t->tid,
-			    view_pct(c.total, grand));
+		strbuf_addf(out, " (pid %u", t->pid);
+		if (profile_process_cmdline(p, t->pid)) {
+			strbuf_addstr(out, ": ");
+			view_add_name(out, profile_process_cmdline(p, t->pid), 0);
+		}
+		strbuf_addf(out, ", tid %u): %.1f %% (", t->tid, view_pct(c.total, grand));
 		view_add_value(out, profile_type_unit(p, o->value), c.total);
 		if (c.has_count) {
 			strbuf_addstr(out, ", ");

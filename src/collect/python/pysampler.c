@@ -47,7 +47,9 @@ struct py_sampler {
 	struct py_target t;
 	struct hmap str_index;		/* interned pointer -> string id */
 	const char **strs;
+	uint32_t *ids;			/* the REC_STRING id of each of strs */
 	size_t nstrs, str_alloc;
+	uint32_t own_next_id;		/* when cfg.next_string_id is NULL */
 	struct tracked tracked[MAX_TRACKED];
 	size_t ntracked;
 	char last_exe[512];		/* executable at the last failed probe */
@@ -93,20 +95,27 @@ static uint32_t string_id(struct py_sampler *ps, const char *s, uint64_t now)
 	uint32_t id = hmap_find(&ps->str_index, h, s, ptr_eq, ps);
 
 	if (id != UINT32_MAX)
-		return id + 1;
+		return ps->ids[id];
 	if (ps->nstrs == ps->str_alloc) {
 		size_t na = ps->str_alloc ? ps->str_alloc * 2 : 256;
 		const char **v = realloc(ps->strs, na * sizeof(*v));
+		uint32_t *iv;
 
 		if (!v)
 			return 0;
 		ps->strs = v;
+		iv = realloc(ps->ids, na * sizeof(*iv));
+		if (!iv)
+			return 0;
+		ps->ids = iv;
 		ps->str_alloc = na;
 	}
-	if (hmap_insert(&ps->str_index, h, (uint32_t)ps->nstrs) < 0)
-		return 0;
+	id = __atomic_add_fetch(ps->cfg.next_string_id ? ps->cfg.next_string_id : &ps->own_next_id,
+				1, __ATOMIC_RELAXED);
+	if (id > (1u << 24) || hmap_insert(&ps->str_index, h, (uint32_t)ps->nstrs) < 0)
+		return 0;	/* the reader takes ids up to 2^24 */
+	ps->ids[ps->nstrs] = id;
 	ps->strs[ps->nstrs++] = s;
-	id = (uint32_t)ps->nstrs;
 	push(ps, REC_STRING, now, &id, sizeof(id), s, strlen(s));
 	return id;
 }
@@ -493,6 +502,7 @@ void py_sampler_free(struct py_sampler *ps)
 	py_sampler_stop(ps);
 	py_reader_free(ps->r);
 	free(ps->strs);
+	free(ps->ids);
 	hmap_release(&ps->str_index);
 	strbuf_release(&ps->pending);
 	pthread_mutex_destroy(&ps->lock);

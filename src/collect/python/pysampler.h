@@ -25,6 +25,9 @@ struct py_sampler_config {
 	pid_t pid;
 	unsigned freq;		/* reads of the GIL holder per second */
 	int idle;		/* also write idle samples of waiting threads */
+	/* REC_STRING ids handed out (atomically) when several samplers write
+	 * into one recording; NULL: the sampler's own count. */
+	uint32_t *next_string_id;
 };
 
 enum py_sampler_state {
