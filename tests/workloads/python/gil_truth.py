@@ -13,6 +13,9 @@
 # again. So it also measures what it held itself (from the first
 # statement after each sleep to the last before the next) and the main
 # thread prints "held PCT" at the end: the truth the test compares with.
+# With a fourth argument FILE, duty60 also writes each of its busy
+# intervals there ("start end", time.monotonic() seconds), so that a test
+# can take the truth over the recording's own window.
 # Prints "ready" once the threads run; TAG makes the command line unique.
 import sys
 import threading
@@ -30,6 +33,7 @@ def busy_until(t):
 
 
 held = [0.0, 0.0]  # seconds held, seconds of the loop
+intervals = []
 
 
 def duty60(end):
@@ -37,7 +41,9 @@ def duty60(end):
     while t0 < end:
         s = time.monotonic()
         busy_until(t0 + BUSY)
-        held[0] += time.monotonic() - s
+        e = time.monotonic()
+        held[0] += e - s
+        intervals.append((s, e))
         t0 += PERIOD
         left = t0 - time.monotonic()
         if left > 0:
@@ -67,6 +73,9 @@ def main():
     print("ready", flush=True)
     for t in ts:
         t.join()
+    if len(sys.argv) > 4:
+        with open(sys.argv[4], "w") as f:
+            f.writelines("%.6f %.6f\n" % iv for iv in intervals)
     print("held %.1f" % (100.0 * held[0] / held[1]), flush=True)
 
 
