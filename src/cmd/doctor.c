@@ -514,6 +514,20 @@ static int is_fault_frame(const char *fn)
 	       strstr(fn, "handle_pte_fault") || strstr(fn, "do_user_addr_fault");
 }
 
+/* Allocator code: what pinch mem takes for it, or the C library's
+ * malloc internals (_int_free, malloc_consolidate, tcache...). */
+static int is_alloc_loc(const struct profile *p, const struct profile_location *l)
+{
+	const char *fn = profile_string(p, l->function), *file = profile_string(p, l->file);
+
+	if (memprof_is_alloc_frame(NULL, fn, file, profile_string(p, l->module)))
+		return 1;
+	if (!is_runtime_module(profile_string(p, l->module)))
+		return 0;
+	return strstr(file, "malloc/") || strstr(fn, "malloc") || strstr(fn, "free") || strstr(fn, "alloc") ||
+	       strstr(fn, "memalign") || strstr(fn, "tcache");
+}
+
 /* Does the libc function fn enter the blocking syscall sys? ("__libc_read"
  * and read, usleep and clock_nanosleep, ...) */
 static int wrapper_of(const char *fn, const char *sys)
@@ -675,21 +689,23 @@ static void read_cpu_profile(const struct profile *p, struct doc_evidence *e, st
 		}
 		if (k < n) {
 			const struct profile_location *l = profile_location(p, st[k]);
+			uint32_t j;
+			int alloc = 0;
 
-			if (memprof_is_alloc_frame(NULL, profile_string(p, l->function), profile_string(p, l->file),
-						   profile_string(p, l->module))) {
+			/* through the C runtime to the program: allocator code on
+			 * the way makes it allocation time */
+			for (j = k; j < n; j++) {
+				const struct profile_location *lj = profile_location(p, st[j]);
+
+				if (is_alloc_loc(p, lj))
+					alloc = 1;
+				else if (!is_runtime_module(profile_string(p, lj->module)))
+					break;
+			}
+			if (alloc) {
 				e->alloc_cpu_ns += v;
-				while (k < n) {
-					l = profile_location(p, st[k]);
-					if (!memprof_is_alloc_frame(NULL, profile_string(p, l->function),
-								    profile_string(p, l->file),
-								    profile_string(p, l->module)) &&
-					    !is_runtime_module(profile_string(p, l->module)))
-						break;
-					k++;
-				}
-				if (k < n)
-					acc_add(&c->alloc_callers, l->function, 0, 0, v);
+				if (j < n)
+					acc_add(&c->alloc_callers, profile_location(p, st[j])->function, 0, 0, v);
 				continue;
 			}
 			/* time in the C runtime (memcpy, a syscall wrapper)
