@@ -1025,7 +1025,7 @@ static void render_text(const struct doc_evidence *e, const struct doc_diagnosis
 			strbuf_addstr(out, f->cls == DOC_CPU ? " in " : " at ");
 			add_site_text(out, &f->site);
 		}
-		strbuf_addf(out, "  (%.0f %% of wall time)\n", 100 * f->share);
+		strbuf_addf(out, "  (%.0f %% of its time)\n", 100 * f->share);
 		strbuf_addf(out, "  evidence:  %s\n", f->evidence);
 		strbuf_addf(out, "  next:      %s\n\n", f->next);
 	}
@@ -1426,6 +1426,8 @@ int cmd_doctor(int argc, char **argv)
 		goto out;
 	}
 	read_cpu_profile(p, &e, &cf);
+	if (!e.kernel_sampled && !e.fault_site.function[0])
+		e.fault_site = e.cpu_top[0];	/* user stacks only: where its CPU went */
 	for (int t = 0; t < DOC_TOP && e.blocked[t].syscall[0]; t++) {
 		if (caller_site(w, e.blocked[t].syscall, &e.blocked[t].site))
 			e.blocked[t].site_how = "stack";

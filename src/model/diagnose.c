@@ -180,11 +180,16 @@ void doc_diagnose(const struct doc_evidence *e, struct doc_diagnosis *d)
 	if (own <= 0)
 		own = wall;
 	cpu_frac = cpu / own > 1 ? 1 : cpu / own;
-	if (e->have_offcpu && e->on_cpu_ns + e->off_cpu_ns > 0)
-		cpu_frac = e->on_cpu_ns / (e->on_cpu_ns + e->off_cpu_ns);
 	blocked_frac = 1 - cpu_frac;
-	if (e->have_blocked && !e->have_offcpu && e->blocked_ns / own < blocked_frac)
-		blocked_frac = e->blocked_ns / own;	/* measured, not the remainder */
+	if (e->have_offcpu && e->on_cpu_ns + e->off_cpu_ns > 0) {
+		cpu_frac = e->on_cpu_ns / (e->on_cpu_ns + e->off_cpu_ns);
+		blocked_frac = 1 - cpu_frac;
+	} else if (e->have_blocked && cpu + e->blocked_ns > 0) {
+		/* both measured, per thread: the remainder of the wall time
+		 * also holds waits for a CPU after each wake-up */
+		cpu_frac = cpu / (cpu + e->blocked_ns);
+		blocked_frac = 1 - cpu_frac;
+	}
 	if (blocked_frac < 0)
 		blocked_frac = 0;
 

@@ -62,7 +62,7 @@ int main(void)
 	is_int(d.f[0].cls, DOC_CPU, "cpu: class");
 	is_str(d.f[0].site.function, "hot", "cpu: function");
 	is_int(d.f[0].site.line, 19, "cpu: line");
-	near(d.f[0].share, 0.99, 1e-9, "cpu: its CPU share of wall");
+	near(d.f[0].share, 1.0, 1e-9, "cpu: all of its own time (nothing blocked)");
 	ok(strstr(d.f[0].evidence, "CPU 99 % of wall") && strstr(d.f[0].evidence, "hot 99.0 % of 990 CPU samples, line 19 90.0 %"),
 	   "cpu: evidence with figures: %s", d.f[0].evidence);
 	is_str(d.f[0].next, "pinch record -- ./prog t-diagnose && pinch report --lines hot", "cpu: next");
@@ -93,9 +93,9 @@ int main(void)
 	is_int(d.n, 2, "sleep: two findings");
 	is_int(d.f[0].cls, DOC_BLOCKED_SLEEP, "sleep: class");
 	is_str(d.f[0].site.function, "nap", "sleep: site");
-	near(d.f[0].share, 0.97, 1e-9, "sleep: share measured, not the remainder");
+	near(d.f[0].share, 0.97 / 0.99, 1e-9, "sleep: share of CPU + blocked time, both measured");
 	is_int(d.f[1].cls, DOC_CPU, "sleep: second is the CPU");
-	near(d.f[1].share, 0.02, 1e-9, "sleep: second's share");
+	near(d.f[1].share, 0.02 / 0.99, 1e-9, "sleep: second's share");
 	is_str(d.f[0].next, "pinch syscalls -e clock_nanosleep -- ./prog t-diagnose", "sleep: next");
 	ok(strstr(d.f[0].evidence, "blocked in clock_nanosleep 100 % of the blocked samples, called from nap (doctor-block.c:23)"),
 	   "sleep: evidence %s", d.f[0].evidence);

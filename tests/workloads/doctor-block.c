@@ -6,7 +6,7 @@
  *          wall, almost no CPU; blocked in clock_nanosleep under nap()
  *   pipe   wait_for_data() reads 1 byte at a time from a pipe that a
  *          child feeds every 2 ms, 200 times: ~0.45 s, blocked in read
- *   fsync  sync_records() writes 256 B and fsync()s it, 300 times, to
+ *   fsync  sync_records() writes 256 B and fsync()s it, 100 times, to
  *          the file argv[2] (default doctor-fsync.dat, removed at the
  *          end): blocked in fsync on the disk
  */
@@ -20,7 +20,7 @@
 __attribute__((noinline)) static void nap(int n)
 {
 	for (int i = 0; i < n; i++)
-		usleep(1000);
+		usleep(1000);	/* SLEEP LINE */
 }
 
 __attribute__((noinline)) static long wait_for_data(int fd, int n)
@@ -29,7 +29,7 @@ __attribute__((noinline)) static long wait_for_data(int fd, int n)
 	char c;
 
 	for (int i = 0; i < n; i++)
-		if (read(fd, &c, 1) == 1)
+		if (read(fd, &c, 1) == 1)	/* READ LINE */
 			got++;
 	return got;
 }
@@ -72,7 +72,7 @@ __attribute__((noinline)) static int sync_records(const char *path, int n)
 	}
 	memset(rec, 'r', sizeof(rec));
 	for (int i = 0; i < n; i++) {
-		if (write(fd, rec, sizeof(rec)) != (ssize_t)sizeof(rec) || fsync(fd)) {
+		if (write(fd, rec, sizeof(rec)) != (ssize_t)sizeof(rec) || fsync(fd)) {	/* FSYNC LINE */
 			perror(path);
 			close(fd);
 			return 1;
@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "pipe"))
 		return pipe_mode(200);
 	if (!strcmp(mode, "fsync"))
-		return sync_records(argc > 2 ? argv[2] : "doctor-fsync.dat", 300);
+		return sync_records(argc > 2 ? argv[2] : "doctor-fsync.dat", 100);
 	fprintf(stderr, "usage: doctor-block sleep|pipe|fsync [FILE]\n");
 	return 2;
 }
