@@ -6,7 +6,7 @@
  *          wall, almost no CPU; blocked in clock_nanosleep under nap()
  *   pipe   wait_for_data() reads 1 byte at a time from a pipe that a
  *          child feeds every 2 ms, 200 times: ~0.45 s, blocked in read
- *   fsync  sync_records() writes 256 B and fsync()s it, 100 times, to
+ *   fsync  sync_records() writes 64 KiB and fsync()s it, 100 times, to
  *          the file argv[2] (default doctor-fsync.dat, removed at the
  *          end): blocked in fsync on the disk
  */
@@ -63,7 +63,7 @@ static int pipe_mode(int n)
 
 __attribute__((noinline)) static int sync_records(const char *path, int n)
 {
-	char rec[256];
+	static char rec[65536];
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 	if (fd < 0) {
