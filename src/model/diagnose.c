@@ -64,7 +64,8 @@ enum doc_class doc_syscall_class(const char *s)
 		"preadv", "pwritev", "preadv2", "pwritev2", "recvfrom", "recvmsg", "recvmmsg",
 		"sendto", "sendmsg", "sendmmsg", "fsync", "fdatasync", "sync", "syncfs",
 		"sync_file_range", "io_getevents", "io_uring_enter", "accept", "accept4",
-		"connect", "open", "openat", "splice", "sendfile", "copy_file_range", NULL };
+		"connect", "open", "openat", "splice", "sendfile", "copy_file_range", "unlink",
+		"unlinkat", "rename", "renameat", "renameat2", "ftruncate", "fallocate", "close", NULL };
 	static const char *const sleep_[] = { "nanosleep", "clock_nanosleep", "pause",
 		"rt_sigsuspend", "rt_sigtimedwait", NULL };
 	static const char *const poll[] = { "poll", "ppoll", "select", "pselect6", "epoll_wait",
@@ -223,19 +224,18 @@ void doc_diagnose(const struct doc_evidence *e, struct doc_diagnosis *d)
 		f->site = *s;
 		k = snprintf(f->evidence, sizeof(f->evidence),
 			     "CPU %.0f %% of wall (user %s + system %s of %s)", 100 * d->cpu_util, a, b, c);
-		if (preempt_frac >= 0.05)
-			k += snprintf(f->evidence + k, sizeof(f->evidence) - (size_t)k,
-				      ", %.0f %% of the time it had a CPU", 100 * cpu_frac);
 		if (s->function[0]) {
-			fmt_site(site, sizeof(site), s);
 			k += snprintf(f->evidence + k, sizeof(f->evidence) - (size_t)k,
 				      "; %s %.1f %% of %llu CPU samples", s->function, 100 * s->share,
 				      (unsigned long long)e->cpu_samples);
 			if (s->line && s->line_share > 0)
 				snprintf(f->evidence + k, sizeof(f->evidence) - (size_t)k,
 					 ", line %u %.1f %%", s->line, 100 * s->line_share);
-			snprintf(f->next, sizeof(f->next), "pinch record %s && pinch report --lines %s",
-				 cmd, s->function);
+			if (strstr(s->function, "+0x"))	/* no symbol: no lines either */
+				snprintf(f->next, sizeof(f->next), "pinch record %s && pinch report", cmd);
+			else
+				snprintf(f->next, sizeof(f->next), "pinch record %s && pinch report --lines %s",
+					 cmd, s->function);
 		} else {
 			snprintf(f->next, sizeof(f->next), "pinch record %s && pinch report", cmd);
 		}
@@ -303,7 +303,7 @@ void doc_diagnose(const struct doc_evidence *e, struct doc_diagnosis *d)
 
 		fmt_ns(r, sizeof(r), e->run_delay_ns);
 		snprintf(d->note, sizeof(d->note),
-			 "runnable but without a CPU for %s of %s (%.0f %%, run-queue delay; %llu involuntary context switches): other work kept the CPUs busy; shares above are of the rest (see pinch top)",
+			 "runnable but without a CPU for %s of %s (%.0f %%, run-queue delay; %llu involuntary context switches): other work kept the CPUs busy; the shares above leave it out (see pinch top)",
 			 r, c, 100 * preempt_frac, (unsigned long long)e->nivcsw);
 	}
 

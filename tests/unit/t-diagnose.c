@@ -80,6 +80,12 @@ int main(void)
 	near(d.run_delay_share, 0.65, 1e-9, "busy machine: run delay share");
 	ok(strstr(d.note, "1.30 s of 2.00 s (65 %"), "busy machine: note %s", d.note);
 
+	/* a stripped library: no --lines for an address */
+	site(&e.cpu_top[0], "libsqlite3.so.0+0xab050", "", 0, 0.7e9, 1.0);
+	doc_diagnose(&e, &d);
+	is_str(d.f[0].next, "pinch record -- ./prog t-diagnose && pinch report", "stripped: next without --lines");
+	is_int(doc_syscall_class("unlink"), DOC_BLOCKED_IO, "unlink is file I/O");
+
 	/* sleeping in nap(), a little CPU in hot() */
 	base(&e, 1.0, 0.02, 0.0);
 	e.nvcsw = 400;
