@@ -932,7 +932,8 @@ static int mem_run(const struct doctor_cfg *cfg, struct doc_evidence *e, char *e
 	struct memprof_sym_opts so;
 	struct accs a = { 0 };
 	uint64_t t0;
-	int n = 0, rc = -1;
+	int n = 0, rc = -1, saved;
+	FILE *log;
 
 	if (!av)
 		return -1;
@@ -945,10 +946,29 @@ static int mem_run(const struct doctor_cfg *cfg, struct doc_evidence *e, char *e
 	av[n++] = (char *)"--";
 	for (int i = 0; i < cfg->nargs; i++)
 		av[n++] = cfg->argv[i];
+	/* pinch mem's own lines name a file that is gone at the end: they
+	 * are shown only when the run failed */
+	fflush(stderr);
+	saved = dup(2);
+	log = tmpfile();
+	if (saved >= 0 && log)
+		dup2(fileno(log), 2);
 	t0 = clock_mono_ns();
 	rc = cmd_mem(n, av);
 	e->mem_wall_ns = (double)(clock_mono_ns() - t0);
+	fflush(stderr);
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
 	if (access(tmp.buf, R_OK)) {
+		char line[512];
+
+		if (log) {
+			rewind(log);
+			while (fgets(line, sizeof(line), log))
+				fputs(line, stderr);
+		}
 		snprintf(err, errlen, "pinch mem wrote no recording (status %d)", rc);
 		rc = -1;
 		goto out;
@@ -985,6 +1005,8 @@ static int mem_run(const struct doctor_cfg *cfg, struct doc_evidence *e, char *e
 		site_from(prof, &a.a[i], (double)e->alloc_calls, &e->mem_top[i]);
 	rc = 0;
 out:
+	if (log)
+		fclose(log);
 	free(a.a);
 	free(map);
 	profile_free(prof);

@@ -21,6 +21,8 @@
 #define DOC_MINOR_FAULT_NS 1700.0
 /* A major fault waits for the disk; a conservative guess per fault. */
 #define DOC_MAJOR_FAULT_NS 100000.0
+/* Shorter runs give too few samples and polls to judge waits by. */
+#define DOC_MIN_WALL_NS 20e6
 
 static const char *const class_names[DOC_N_CLASSES] = {
 	[DOC_CPU] = "cpu",
@@ -351,7 +353,7 @@ void doc_diagnose(const struct doc_evidence *e, struct doc_diagnosis *d)
 			}
 			snprintf(f->next, sizeof(f->next), "pinch syscalls -e %s %s", bl->syscall, cmd);
 		}
-	} else if (blocked_frac > 0.02) {
+	} else if (blocked_frac > 0.02 && e->nvcsw > 0 && wall >= DOC_MIN_WALL_NS) {
 		struct doc_finding *f = add(cand, &n, DOC_BLOCKED_OTHER, blocked_frac);
 
 		snprintf(f->evidence, sizeof(f->evidence),
@@ -360,6 +362,12 @@ void doc_diagnose(const struct doc_evidence *e, struct doc_diagnosis *d)
 		snprintf(f->next, sizeof(f->next), "pinch syscalls %s", cmd);
 	}
 
+	if (wall < DOC_MIN_WALL_NS && !d->note[0]) {
+		fmt_ns(a, sizeof(a), wall);
+		snprintf(d->note, sizeof(d->note),
+			 "the run took only %s: too short for sampling to say much (%llu CPU samples)", a,
+			 (unsigned long long)e->cpu_samples);
+	}
 	qsort(cand, (size_t)n, sizeof(cand[0]), by_share);
 	for (i = 0; i < n && d->n < DOC_TOP; i++) {
 		if (d->n && cand[i].share < 0.01)
