@@ -1371,6 +1371,8 @@ int cmd_doctor(int argc, char **argv)
 	e.wall_ns = (double)(t1 - t0);
 	if (!cfg.pid && w->first_seen && w->last_alive > w->first_seen)
 		e.wall_ns = (double)(w->last_alive - w->first_seen + W_INTERVAL_NS);
+	else if (!cfg.pid)	/* gone before the first poll: under 5 ms */
+		e.wall_ns = e.user_ns + e.sys_ns > 1e6 ? e.user_ns + e.sys_ns : 1e6;
 	if (e.wall_ns < e.user_ns + e.sys_ns && e.wall_ns < (double)(t1 - t0))
 		e.wall_ns = e.user_ns + e.sys_ns < (double)(t1 - t0) ? e.user_ns + e.sys_ns : (double)(t1 - t0);
 	if (access(rec.buf, R_OK)) {
