@@ -1369,7 +1369,7 @@ int cmd_doctor(int argc, char **argv)
 	/* the target's lifetime as the watcher saw it (to +-5 ms): pinch's
 	 * own start-up and symbolization are not the program's time */
 	e.wall_ns = (double)(t1 - t0);
-	if (!cfg.pid && w->first_seen && w->last_alive > w->first_seen)
+	if (w->first_seen && w->last_alive > w->first_seen)
 		e.wall_ns = (double)(w->last_alive - w->first_seen + W_INTERVAL_NS);
 	else if (!cfg.pid)	/* gone before the first poll: under 5 ms */
 		e.wall_ns = e.user_ns + e.sys_ns > 1e6 ? e.user_ns + e.sys_ns : 1e6;
@@ -1470,7 +1470,7 @@ int cmd_doctor(int argc, char **argv)
 		else
 			strbuf_addf(&mech, ", blocked threads from /proc every %llu ms (no off-CPU stacks%s)",
 				    W_INTERVAL_NS / 1000000ull, wall ? "" : ": this pinch's record has no --wall");
-		strbuf_addstr(&mech, ", rusage");
+		strbuf_addstr(&mech, cfg.pid ? ", /proc/PID/stat" : ", rusage");
 	}
 
 	/* run 2: allocations */
