@@ -1038,7 +1038,8 @@ static void render_text(const struct doc_evidence *e, const struct doc_diagnosis
 	strbuf_addf(out, "runs:        %s\n", runs);
 	strbuf_addf(out, "mechanism:   %s\n\n", mechanism);
 	if (!d->n)
-		strbuf_addstr(out, "bottleneck:  none found (the run took no measurable time)\n");
+		strbuf_addf(out, "bottleneck:  none found: no CPU time and no blocked thread seen%s\n",
+			    e->attached ? " (--pid measures that process, not its children: give a command to measure the whole tree)" : "");
 	for (int i = 0; i < d->n; i++) {
 		const struct doc_finding *f = &d->f[i];
 
