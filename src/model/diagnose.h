@@ -111,6 +111,22 @@ enum doc_class doc_syscall_class(const char *syscall);
 /* The class of an off-CPU reason ("sleep", "futex", "io", ...). */
 enum doc_class doc_offcpu_class(const char *reason);
 
+/* Adds what profile p (pinch record's, values: samples, cpu ns) shows to
+ * e: CPU samples and time, the top functions with their hottest line,
+ * allocator and page-fault time with their sites, and, when it has
+ * "[off: REASON]" leaves (record --wall), on/off-CPU time and the biggest
+ * (reason, call site) pairs (diagnose_prof.c). */
+struct profile;
+void doc_read_profile(const struct profile *p, struct doc_evidence *e);
+/* The program frame that called the blocking syscall sys, from p's
+ * on-CPU samples inside its libc wrapper (usleep -> clock_nanosleep...);
+ * out->function stays "" when none. */
+void doc_block_site(const struct profile *p, const char *sys, struct doc_site *out);
+
+/* Adds a memory profile's (memprof_profile) allocation calls, bytes and
+ * top three sites by calls (leaf location: function and line) to e. */
+void doc_read_mem_profile(const struct profile *mem, struct doc_evidence *e);
+
 /* Fills d from e; always succeeds (an empty run gives n = 0). */
 void doc_diagnose(const struct doc_evidence *e, struct doc_diagnosis *d);
 

@@ -4,7 +4,136 @@
 #include <string.h>
 
 #include "model/diagnose.h"
+#include "model/memprof.h"
+#include "model/profile.h"
 #include "tap.h"
+
+static uint32_t loc(struct profile *p, const char *fn, const char *file, unsigned line, const char *module,
+		    int kind)
+{
+	struct profile_location l;
+
+	memset(&l, 0, sizeof(l));
+	l.function = profile_intern_string(p, fn);
+	l.file = profile_intern_string(p, file);
+	l.line = line;
+	l.module = profile_intern_string(p, module);
+	l.kind = (uint16_t)kind;
+	l.address = (uint64_t)line * 16 + strlen(fn);
+	return profile_intern_location(p, &l);
+}
+
+static void sample(struct profile *p, const uint32_t *locs, uint32_t n, int64_t count, int64_t ns)
+{
+	int64_t v[2] = { count, ns };
+
+	profile_add_sample(p, profile_intern_stack(p, locs, n), profile_intern_thread(p, 1, 1, "t"), v);
+}
+
+/* A wall profile by hand: on-CPU in hot() (and memcpy called from it),
+ * the allocator under caller_a(), page faults in touch(), and off-CPU
+ * time on a futex in worker() and asleep in napper(). */
+static void profile_evidence(void)
+{
+	struct profile *p = profile_new();
+	struct doc_evidence e;
+	struct doc_diagnosis d;
+	struct doc_site bs;
+	uint32_t main_ = loc(p, "main", "/src/p.c", 10, "prog", LOC_NATIVE);
+	uint32_t hot = loc(p, "hot", "/src/p.c", 20, "prog", LOC_NATIVE);
+	uint32_t hot21 = loc(p, "hot", "/src/p.c", 21, "prog", LOC_NATIVE);
+	uint32_t memcpy_ = loc(p, "__memcpy_avx_unaligned", "memmove.S", 300, "libc.so.6", LOC_NATIVE);
+	uint32_t int_free = loc(p, "_int_free", "./malloc/malloc.c", 4670, "libc.so.6", LOC_NATIVE);
+	uint32_t free_ = loc(p, "free", "./malloc/malloc.c", 3385, "libc.so.6", LOC_NATIVE);
+	uint32_t caller_a = loc(p, "caller_a", "/src/p.c", 30, "prog", LOC_NATIVE);
+	uint32_t fault = loc(p, "exc_page_fault", "", 0, "[kernel]", LOC_KERNEL);
+	uint32_t touch = loc(p, "touch", "/src/p.c", 50, "prog", LOC_NATIVE);
+	uint32_t off_futex = loc(p, "[off: futex]", "", 0, "", LOC_UNKNOWN);
+	uint32_t lock = loc(p, "pthread_mutex_lock", "pthread_mutex_lock.c", 80, "libc.so.6", LOC_NATIVE);
+	uint32_t worker = loc(p, "worker", "/src/p.c", 40, "prog", LOC_NATIVE);
+	uint32_t off_sleep = loc(p, "[off: sleep]", "", 0, "", LOC_UNKNOWN);
+	uint32_t nanosleep_ = loc(p, "__GI___nanosleep", "nanosleep.c", 25, "libc.so.6", LOC_NATIVE);
+	uint32_t napper = loc(p, "napper", "/src/p.c", 60, "prog", LOC_NATIVE);
+
+	profile_add_type(p, "samples", "count");
+	profile_add_type(p, "cpu", "nanoseconds");
+	sample(p, (uint32_t[]){ hot, main_ }, 2, 60, 60000000);
+	sample(p, (uint32_t[]){ memcpy_, hot21, main_ }, 3, 10, 10000000);
+	sample(p, (uint32_t[]){ int_free, free_, caller_a, main_ }, 4, 20, 20000000);
+	sample(p, (uint32_t[]){ fault, touch, main_ }, 3, 10, 10000000);
+	sample(p, (uint32_t[]){ off_futex, lock, worker, main_ }, 4, 1, 500000000);
+	sample(p, (uint32_t[]){ off_sleep, nanosleep_, napper, main_ }, 4, 1, 200000000);
+
+	memset(&e, 0, sizeof(e));
+	e.command = "-- ./prog";
+	doc_read_profile(p, &e);
+	is_uint(e.cpu_samples, 100, "profile: 100 on-CPU samples");
+	near(e.cpu_sampled_ns, 100e6, 1, "profile: 100 ms on CPU");
+	is_str(e.cpu_top[0].function, "hot", "profile: hot() first");
+	near(e.cpu_top[0].share, 0.7, 1e-9, "profile: hot() 70 %%, memcpy's time included");
+	is_int(e.cpu_top[0].line, 20, "profile: hot()'s line 20");
+	near(e.cpu_top[0].line_share, 0.6, 1e-9, "profile: line 20 60 %%");
+	near(e.alloc_cpu_ns, 20e6, 1, "profile: 20 ms in the allocator");
+	is_str(e.alloc_caller.function, "caller_a", "profile: the allocator's caller");
+	near(e.fault_cpu_ns, 10e6, 1, "profile: 10 ms in the fault path");
+	is_str(e.fault_site.function, "touch", "profile: faults in touch()");
+	ok(e.kernel_sampled, "profile: kernel frames seen");
+	ok(e.have_offcpu, "profile: off-CPU samples seen");
+	near(e.on_cpu_ns, 100e6, 1, "profile: on-CPU 100 ms");
+	near(e.off_cpu_ns, 700e6, 1, "profile: off-CPU 700 ms");
+	is_str(e.off_top[0].reason, "futex", "profile: futex the biggest off-CPU reason");
+	is_str(e.off_top[0].site.function, "worker", "profile: futex in worker()");
+	near(e.off_top[0].site.value, 500e6, 1, "profile: 500 ms on the futex");
+	is_str(e.off_top[1].reason, "sleep", "profile: sleep second");
+	is_str(e.off_top[1].site.function, "napper", "profile: asleep in napper()");
+	e.wall_ns = 800e6;
+	e.user_ns = 100e6;
+	doc_diagnose(&e, &d);
+	is_int(d.f[0].cls, DOC_BLOCKED_LOCK, "profile: diagnosed lock");
+	is_str(d.f[0].site.function, "worker", "profile: at worker()");
+	near(d.f[0].share, 0.625, 1e-9, "profile: 500 of 800 ms");
+	is_int(d.f[1].cls, DOC_BLOCKED_SLEEP, "profile: sleep second");
+	doc_block_site(p, "clock_nanosleep", &bs);
+	is_str(bs.function, "napper", "block site: nanosleep's caller");
+	doc_block_site(p, "fsync", &bs);
+	is_str(bs.function, "", "block site: none for fsync");
+	profile_free(p);
+}
+
+/* A memory profile: allocation calls per leaf site. */
+static void mem_evidence(void)
+{
+	static const char *const names[MP_N_VALUES] = { "alloc_bytes", "alloc_count", "peak_bytes",
+		"peak_count", "leaked_bytes", "leaked_count", "temp_count", "possibly_lost_bytes",
+		"possibly_lost_count", "reachable_bytes", "reachable_count" };
+	struct profile *p = profile_new();
+	struct doc_evidence e;
+	int64_t v[MP_N_VALUES] = { 0 };
+	uint32_t a, b, m;
+
+	for (int i = 0; i < MP_N_VALUES; i++)
+		profile_add_type(p, names[i], "count");
+	a = loc(p, "site_a", "/src/m.c", 11, "prog", LOC_NATIVE);
+	b = loc(p, "site_b", "/src/m.c", 22, "prog", LOC_NATIVE);
+	m = loc(p, "main", "/src/m.c", 33, "prog", LOC_NATIVE);
+	v[MP_ALLOC_BYTES] = 300;
+	v[MP_ALLOC_COUNT] = 3;
+	profile_add_sample(p, profile_intern_stack(p, (uint32_t[]){ a, m }, 2), profile_intern_thread(p, 1, 1, "m"), v);
+	v[MP_ALLOC_BYTES] = 5000;
+	v[MP_ALLOC_COUNT] = 5;
+	profile_add_sample(p, profile_intern_stack(p, (uint32_t[]){ b, m }, 2), profile_intern_thread(p, 1, 1, "m"), v);
+	memset(&e, 0, sizeof(e));
+	doc_read_mem_profile(p, &e);
+	ok(e.have_mem, "mem: have_mem");
+	is_uint(e.alloc_calls, 8, "mem: 8 calls");
+	is_uint(e.alloc_bytes, 5300, "mem: 5300 bytes");
+	is_str(e.mem_top[0].function, "site_b", "mem: site_b first (by calls)");
+	is_int(e.mem_top[0].line, 22, "mem: its line");
+	near(e.mem_top[0].value, 5, 1e-9, "mem: 5 calls there");
+	near(e.mem_top[0].share, 5.0 / 8, 1e-9, "mem: 5 of 8");
+	is_str(e.mem_top[1].function, "site_a", "mem: site_a second");
+	profile_free(p);
+}
 
 static void site(struct doc_site *s, const char *fn, const char *file, unsigned line, double value,
 		 double share)
@@ -192,5 +321,7 @@ int main(void)
 	for (int i = 0; i < d.n; i++)
 		ok(d.f[i].cls != DOC_PREEMPTED, "off-CPU: preemption is not a suspect (%d)", i);
 
+	profile_evidence();
+	mem_evidence();
 	return done_testing();
 }
