@@ -104,7 +104,14 @@ struct watch {
 	struct w_caller callers[W_MAX_CALLERS];
 	int ncallers;
 	struct symbolizer *sym;		/* maps of every process seen (watcher thread, then main) */
+	/* --pid: its usage at the last poll, for a process that exits */
+	double last_user_ns, last_sys_ns;
+	uint64_t last_minflt, last_majflt, last_nvcsw, last_nivcsw, last_rss;
+	int have_last;
+	int root_given;		/* --pid */
 };
+
+static void watch_usage(struct watch *w);
 
 static int read_small(const char *path, char *buf, size_t len)
 {
@@ -399,6 +406,8 @@ static void *watch_main(void *arg)
 				if (!w->first_seen)
 					w->first_seen = now;
 				w->last_alive = now;
+				if (w->root_given)
+					watch_usage(w);
 			}
 			pthread_mutex_unlock(&w->lock);
 		}
@@ -453,6 +462,22 @@ static int pid_usage_read(pid_t pid, struct pid_usage *u)
 	if (d)
 		closedir(d);
 	return 0;
+}
+
+static void watch_usage(struct watch *w)
+{
+	struct pid_usage u;
+
+	if (pid_usage_read(w->root, &u))
+		return;
+	w->last_user_ns = u.user_ns;
+	w->last_sys_ns = u.sys_ns;
+	w->last_minflt = u.minflt;
+	w->last_majflt = u.majflt;
+	w->last_nvcsw = u.nvcsw;
+	w->last_nivcsw = u.nivcsw;
+	w->last_rss = u.rss;
+	w->have_last = 1;
 }
 
 /* Where blocked threads called syscall sys: the return address found on
@@ -863,7 +888,7 @@ int cmd_doctor(int argc, char **argv)
 	struct cpuprof_stats st;
 	struct cpuprof_opts copts = { 0 };
 	char **av = NULL, err[512], durbuf[32];
-	int nargs, rc, status = EXIT_FAIL, wall = 0, n = 0, cmd_status;
+	int nargs, rc, status = EXIT_FAIL, wall = 0, n = 0, cmd_status, gone = 0;
 	uint64_t t0, t1;
 
 	nargs = opt_parse(argc, argv, opts, doctor_usage, OPT_STOP_AT_NONOPT, NULL);
@@ -945,6 +970,7 @@ int cmd_doctor(int argc, char **argv)
 			av[n++] = argv[i];
 	}
 	w->root = (pid_t)cfg.pid;
+	w->root_given = cfg.pid > 0;
 	w->sym = symbolizer_new();
 	{
 		ssize_t k = readlink("/proc/self/exe", w->self_exe, sizeof(w->self_exe) - 1);
@@ -974,7 +1000,19 @@ int cmd_doctor(int argc, char **argv)
 		e.nvcsw = pu1.nvcsw - pu0.nvcsw;
 		e.nivcsw = pu1.nivcsw - pu0.nivcsw;
 		e.max_rss = pu1.rss;
-	} else if (!cfg.pid) {
+	} else if (cfg.pid) {
+		/* it exited during the run: its usage at the last poll */
+		gone = 1;
+		if (w->have_last) {
+			e.user_ns = w->last_user_ns - pu0.user_ns;
+			e.sys_ns = w->last_sys_ns - pu0.sys_ns;
+			e.minflt = w->last_minflt - pu0.minflt;
+			e.majflt = w->last_majflt - pu0.majflt;
+			e.nvcsw = w->last_nvcsw - pu0.nvcsw;
+			e.nivcsw = w->last_nivcsw - pu0.nivcsw;
+			e.max_rss = w->last_rss;
+		}
+	} else {
 #define TV_NS(tv) ((double)(tv).tv_sec * 1e9 + (double)(tv).tv_usec * 1e3)
 		e.user_ns = TV_NS(ru1.ru_utime) - TV_NS(ru0.ru_utime);
 		e.sys_ns = TV_NS(ru1.ru_stime) - TV_NS(ru0.ru_stime);
@@ -1077,6 +1115,8 @@ int cmd_doctor(int argc, char **argv)
 			e.blocked[t].site_how = "cpu-samples";
 	}
 	strbuf_addstr(&runs, "1 run: cpu+stat");
+	if (gone)
+		strbuf_addf(&runs, " (pid %ld exited during the run: figures up to its last poll)", cfg.pid);
 	{
 		const char *mode = profile_meta(p, "mode");
 		const char *kernel = profile_meta(p, "kernel");

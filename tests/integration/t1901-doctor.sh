@@ -102,6 +102,21 @@ kill "$spid"; wait "$spid" 2>/dev/null
 is "$(j '.findings[0].class' pid.json)/$(j '.findings[0].site.function' pid.json)" cpu/spin "--pid: CPU-bound in spin()"
 ok "--pid: the next command attaches" grep -q "pinch record --pid $spid --duration 1s" pid.json
 
+# --pid of a process that exits during the run (killed 2 s into 10)
+"$W/spin-forever-fp" 1 t1901-gone >gone.spin &
+gpid=$!
+for _ in $(seq 50); do grep -q ready gone.spin 2>/dev/null && break; sleep 0.1; done
+doctor gone --pid "$gpid" --duration 10s &
+dpid=$!
+sleep 2
+kill "$gpid"
+wait "$dpid"
+is "$?" 0 "--pid, process exits: doctor exits 0"
+wait "$gpid" 2>/dev/null
+ok "--pid, process exits: says so" grep -q "pid $gpid exited during the run" gone.json
+is "$(j '.findings[0].class' gone.json)/$(j '.findings[0].site.function' gone.json)" cpu/spin "--pid, process exits: CPU-bound in spin()"
+ok "--pid, process exits: its CPU time up to the last poll" jq -e '.resources.user_ns > 0' gone.json
+
 # text, --json and --html of one run
 "$PINCH" doctor --json --html doc.html -- "$W/hotline-fp" 10000000 t1901 >both.out 2>/dev/null
 is "$?" 0 "--json --html exits 0"
