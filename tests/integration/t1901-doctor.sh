@@ -23,7 +23,7 @@ doctor() {
 class_rank() { jq -r --arg c "$2" '[.findings[].class] | index($c) // ""' "$1"; }
 
 # CPU-bound: hot() at the HOT LINE
-doctor hot -- "$W/hotline-fp" 30000000 t1901
+doctor hot -- "$W/hotline-fp" 20000000 t1901
 is "$?" 0 "doctor -- hotline-fp exits 0"
 is "$(j .kind hot.json)/$(j .schema hot.json)" "doctor/1" "kind doctor, schema 1"
 is "$(j '.findings[0].class' hot.json)" cpu "hotline: CPU-bound"
