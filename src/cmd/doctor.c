@@ -48,8 +48,9 @@ static const char *const doctor_usage[] = {
 	"Runs a command once (or watches a process) and names its bottleneck:",
 	"CPU-bound in a function and line, blocked (I/O, sleep, lock, poll) in a",
 	"system call at a call site, allocation churn at a site (--mem), page",
-	"faults or swapping, or waiting for a CPU; with the evidence in figures,",
-	"the second and third suspects, and the next pinch command to run.",
+	"faults or swapping; with the evidence in figures, the second and third",
+	"suspects, and the next pinch command to run. Time spent waiting for a",
+	"CPU (a busy machine) is noted beside the diagnosis. See docs/doctor.md.",
 	NULL,
 };
 
