@@ -23,7 +23,7 @@ doctor() {
 class_rank() { jq -r --arg c "$2" '[.findings[].class] | index($c) // ""' "$1"; }
 
 # CPU-bound: hot() at the HOT LINE
-doctor hot -- "$W/hotline-fp" 20000000 t1901
+doctor hot --html doc.html -- "$W/hotline-fp" 20000000 t1901
 is "$?" 0 "doctor -- hotline-fp exits 0"
 is "$(j .kind hot.json)/$(j .schema hot.json)" "doctor/1" "kind doctor, schema 1"
 is "$(j '.findings[0].class' hot.json)" cpu "hotline: CPU-bound"
@@ -102,13 +102,13 @@ kill "$spid"; wait "$spid" 2>/dev/null
 is "$(j '.findings[0].class' pid.json)/$(j '.findings[0].site.function' pid.json)" cpu/spin "--pid: CPU-bound in spin()"
 ok "--pid: the next command attaches" grep -q "pinch record --pid $spid --duration 1s" pid.json
 
-# --pid of a process that exits during the run (killed 2 s into 10)
+# --pid of a process that exits during the run (killed 1.5 s into 10)
 "$W/spin-forever-fp" 1 t1901-gone >gone.spin &
 gpid=$!
 for _ in $(seq 50); do grep -q ready gone.spin 2>/dev/null && break; sleep 0.1; done
 doctor gone --pid "$gpid" --duration 10s &
 dpid=$!
-sleep 2
+sleep 1.5
 kill "$gpid"
 wait "$dpid"
 is "$?" 0 "--pid, process exits: doctor exits 0"
@@ -117,11 +117,11 @@ ok "--pid, process exits: says so" grep -q "pid $gpid exited during the run" gon
 is "$(j '.findings[0].class' gone.json)/$(j '.findings[0].site.function' gone.json)" cpu/spin "--pid, process exits: CPU-bound in spin()"
 ok "--pid, process exits: its CPU time up to the last poll" jq -e '.resources.user_ns > 0' gone.json
 
-# text, --json and --html of one run
-"$PINCH" doctor --json --html doc.html -- "$W/hotline-fp" 10000000 t1901 >both.out 2>/dev/null
-is "$?" 0 "--json --html exits 0"
-ok "--json prints the document after the workload's output" sh -c "sed -n '/^{/,\$p' both.out | jq -e '.kind == \"doctor\"'"
+# --html of the hotline run; --json on stdout after the workload's output
 ok "--html writes the diagnosis and the profile" sh -c "grep -q 'Diagnosis' doc.html && grep -q 'bottleneck:  CPU-bound in hot' doc.html"
+"$PINCH" doctor --json -- "$W/cpu-603010-fp" 3 t1901 >both.out 2>/dev/null
+is "$?" 0 "--json exits 0"
+ok "--json prints the document after the workload's output" sh -c "sed -n '/^{/,\$p' both.out | jq -e '.kind == \"doctor\" and .findings[0].site.function == \"sixty\"'"
 
 # bad input
 exit_status 2 "no command" "$PINCH" doctor
