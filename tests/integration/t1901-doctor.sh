@@ -102,13 +102,14 @@ kill "$spid"; wait "$spid" 2>/dev/null
 is "$(j '.findings[0].class' pid.json)/$(j '.findings[0].site.function' pid.json)" cpu/spin "--pid: CPU-bound in spin()"
 ok "--pid: the next command attaches" grep -q "pinch record --pid $spid --duration 1s" pid.json
 
-# --pid of a process that exits during the run (killed 1.5 s into 10)
+# --pid of a process that exits during the run (killed 1.5 s into 10, 6 s when sanitized)
 "$W/spin-forever-fp" 1 t1901-gone >gone.spin &
 gpid=$!
 for _ in $(seq 50); do grep -q ready gone.spin 2>/dev/null && break; sleep 0.1; done
 doctor gone --pid "$gpid" --duration 10s &
 dpid=$!
-sleep 1.5
+# (the sanitized pinch takes longer to attach)
+sleep "$([ "${PINCH_SANITIZED:-0}" = 1 ] && echo 6 || echo 1.5)"
 kill "$gpid"
 wait "$dpid"
 is "$?" 0 "--pid, process exits: doctor exits 0"
