@@ -31,6 +31,7 @@ static const struct cmd_struct commands[] = {
 	{ "check", cmd_check, "judge results against performance targets: good, acceptable, degraded, poor" },
 	{ "db", cmd_db, "database profiling: trace libpq/SQLite statements, explain plans, top statements" },
 	{ "diff", cmd_diff, "compare two recordings: the functions whose share or bytes changed most" },
+	{ "doctor", cmd_doctor, "one run, one diagnosis: the bottleneck (CPU, blocked, allocations, faults), evidence, next command" },
 	{ "dump", cmd_dump, "print what every thread of a running process is doing now (Python: names, GIL, locals)" },
 	{ "help", NULL, "show help for pinch or one of its commands" },
 	{ "io", cmd_io, "block device I/O rates like iostat -x, a process's I/O, block I/O latency" },

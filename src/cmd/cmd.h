@@ -96,5 +96,6 @@ int cmd_baseline_prepare(const char *cmd, struct cmd_baseline *b);
  * a regression, 2 or 1 on errors. */
 int cmd_baseline_finish(const char *cmd, const struct cmd_baseline *b, const char *result, FILE *out, int status);
 int cmd_trace(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif
