@@ -74,7 +74,8 @@ struct doc_evidence {
 	int kernel_sampled;
 	/* off-CPU ([off: REASON] samples of a --wall recording) */
 	int have_offcpu;
-	double on_cpu_ns, off_cpu_ns;
+	double on_cpu_ns, off_cpu_ns;	/* off: blocked, preemption left out */
+	double preempted_ns;		/* [off: preempted] */
 	struct doc_offsite {
 		char reason[16];
 		struct doc_site site;

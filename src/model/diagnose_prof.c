@@ -211,7 +211,12 @@ static void read_profile(const struct profile *p, struct doc_evidence *e, struct
 			if (slot < 0)
 				continue;
 			c->off_ns[slot] += v;
-			e->off_cpu_ns += v;
+			/* waiting for a CPU is the machine's, not the program's:
+			 * beside the diagnosis (the run-delay note), not in it */
+			if (!strcmp(reason, "preempted"))
+				e->preempted_ns += v;
+			else
+				e->off_cpu_ns += v;
 			f = first_program_frame(p, st, n, 1);
 			if (f >= 0) {
 				const struct profile_location *l = profile_location(p, st[f]);

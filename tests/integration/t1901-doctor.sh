@@ -55,7 +55,9 @@ ok "sleep: 400 ms or more blocked, at most the wall time" \
 	jq -e '.blocked[0].ns >= 360000000 and .blocked[0].ns <= .resources.wall_ns' sleep.json
 ok "sleep: 400 voluntary context switches or more" jq -e '.resources.voluntary_switches >= 400' sleep.json
 ok "sleep: under 10 % CPU" jq -e '.resources.cpu_utilisation < 0.1' sleep.json
-ok "sleep: next command times clock_nanosleep" grep -q 'pinch syscalls -e clock_nanosleep' sleep.json
+# (with off-CPU stacks, the next command is their view; else syscalls)
+ok "sleep: next command shows the sleep (off-CPU callers, or clock_nanosleep timed)" \
+	grep -Eq "pinch report --callers '\[off: sleep\]'|pinch syscalls -e clock_nanosleep" sleep.json
 
 # blocked on a pipe read in wait_for_data()
 doctor pipe -- "$W/doctor-block" pipe t1901
