@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# t1402-bench-baseline.sh - baselines: bench-work naps NAP_MS=50; the
-# same command is saved (30 runs), rerun 20 times with --compare (6 runs
+# t1402-bench-baseline.sh - baselines: bench-work naps NAP_MS=100; the
+# same command is saved (20 runs), rerun 20 times with --compare (5 runs
 # each; no false alarm: every rerun exits 0 at --fail-if-slower 10 %,
 # Mann-Whitney U at alpha 0.01); then, against a fresh NAP_MS=100
 # baseline, NAP_MS=120 (a planted 20 % regression, 20 runs: exit 3,
 # "slower", p < 0.01) and NAP_MS=80 (faster). A loaded machine adds
 # milliseconds to every run (spawn and wake-up wait for a CPU), hence
-# naps of 50 to 120 ms.
+# naps of 80 to 120 ms.
 # mem: bench-work's TOUCH_MIB bytes are exact (1 -> 2 MiB: +100 %).
 # load: the test server's /slow?ms=N (20 -> 60 ms p50). libpinch JSON
 # (no "kind", stats only). pinch baseline list/show/rm/save/compare and
@@ -19,10 +19,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 W=$PINCH_WORKLOADS/bench-work
 
 
-NAP_MS=50 "$PINCH" bench -r 30 --save nap "$W" >/dev/null 2>save.err
+NAP_MS=100 "$PINCH" bench -r 20 --save nap "$W" >/dev/null 2>save.err
 ok "saved" grep -q "^pinch bench: saved baseline 'nap' (.pinch/baselines/nap.json)$" save.err
 f=.pinch/baselines/nap.json
-is "$(jget $f 'd["kind"], d["baseline"]["name"], len(d["benchmarks"][0]["runs"])')" "bench nap 30" \
+is "$(jget $f 'd["kind"], d["baseline"]["name"], len(d["benchmarks"][0]["runs"])')" "bench nap 20" \
 	"the baseline holds the kind, its name and every run"
 is "$(jget $f 'sorted(d["machine"].keys())')" "['cores', 'cpu_model', 'host', 'kernel', 'loadavg']" \
 	"... and the machine's facts"
@@ -31,7 +31,7 @@ is "$(stat -c %a .pinch/baselines)" 755 "the baselines directory is 0755"
 # No false alarm: 20 reruns of the same command.
 pass=0
 for i in $(seq 20); do
-	if NAP_MS=50 "$PINCH" bench -r 6 --compare nap --fail-if-slower 10% "$W" >rerun.out 2>&1; then
+	if NAP_MS=100 "$PINCH" bench -r 5 --compare nap --fail-if-slower 10% "$W" >rerun.out 2>&1; then
 		pass=$((pass + 1))
 	else
 		sed 's/^/#   /' rerun.out
@@ -53,7 +53,7 @@ is "$?" 0 "the same slowdown under a 50 % bound passes"
 NAP_MS=80 "$PINCH" bench -r 20 --compare nap2 --fail-if-slower 10% "$W" >fast.out 2>&1
 is "$?" 0 "a faster command passes"
 ok "... marked faster" grep -Eq ' -[0-9.]+% +(<0.0001|0\.00[0-9]+)  faster$' fast.out
-NAP_MS=50 "$PINCH" bench -r 3 --json --compare nap "$W" >j.json 2>j.err
+NAP_MS=100 "$PINCH" bench -r 3 --json --compare nap "$W" >j.json 2>j.err
 ok "with --json the comparison goes to stderr" grep -q "^Compared with baseline 'nap'" j.err
 is "$(jget j.json 'd["kind"]')" bench "... and stdout stays JSON"
 
