@@ -233,8 +233,23 @@ int recunwind_record(struct recunwind *u, uint32_t type, const void *data, size_
 	default:
 		return 0;
 	}
-	if (rec_sample_parse(&rec, &v) || !v.regs || !v.stack)
+	if (rec_sample_parse(&rec, &v) || !v.regs)
 		return 0;
+	if (!v.stack) {
+		/* Registers but no stack copy: the kernel could not read the
+		 * stack (a sample inside execve, after the new program's memory
+		 * is in place but before its registers are: the stale stack
+		 * pointer is unmapped). Only the kernel's frame-pointer chain
+		 * is left, and nothing says it is whole. */
+		if (v.s->nr_ips <= v.s->nr_kernel || (v.s->flags & REC_SAMPLE_PARTIAL) ||
+		    reserve(u, len))
+			return 0;
+		memcpy(u->buf, data, len);
+		((struct rec_sample *)u->buf)->flags |= REC_SAMPLE_PARTIAL;
+		u->st.partial++;
+		*out = u->buf;
+		return 0;
+	}
 	u->st.samples++;
 	u->st.bytes_in += len;
 	memset(&in, 0, sizeof(in));

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "model/recfile.h"
+#include "model/recunwind.h"
 #include "model/symbols.h"
 #include "model/unwind.h"
 #include "tap.h"
@@ -211,6 +213,36 @@ int main(void)
 			n = unwind_fix_fp(s, sp, &fp, loop, 40, out, UNWIND_MAX_DEPTH);
 			ok(n < 40, "a repeating frame ends the chain (%d)", n);
 		}
+	}
+	/* Registers but no stack copy (a sample inside execve): the kernel's
+	 * chain is kept as it is and marked partial. */
+	{
+		struct recunwind *u = recunwind_new(8192);
+		struct {
+			struct rec_sample h;
+			uint64_t w[5];	/* 2 ips, 3 regs */
+		} r;
+		const void *o;
+		size_t olen;
+
+		memset(&r, 0, sizeof(r));
+		r.h.pid = r.h.tid = 1;
+		r.h.nr_ips = 2;
+		r.h.flags = REC_SAMPLE_REGS;
+		r.h.regs_mask = (1u << UNWIND_PERF_BP) | (1u << UNWIND_PERF_SP) | (1u << UNWIND_PERF_IP);
+		r.w[0] = 0x401000;
+		r.w[1] = 0x401234;
+		ok(u != NULL, "recunwind_new");
+		is_int(recunwind_record(u, REC_SAMPLE, &r, sizeof(r), &o, &olen), 0, "sample without a stack copy");
+		ok(olen == sizeof(r) && o != (const void *)&r &&
+		   (((const struct rec_sample *)o)->flags & REC_SAMPLE_PARTIAL) &&
+		   !memcmp((const char *)o + sizeof(r.h), r.w, sizeof(r.w)),
+		   "... kept as recorded, marked partial");
+		is_int((int)recunwind_stats(u)->partial, 1, "... counted partial");
+		r.h.nr_kernel = 2;	/* kernel frames only: nothing to mark */
+		recunwind_record(u, REC_SAMPLE, &r, sizeof(r), &o, &olen);
+		ok(o == (const void *)&r, "a kernel-only chain is left alone");
+		recunwind_free(u);
 	}
 	symbolizer_free(s);
 	return done_testing();
