@@ -76,23 +76,6 @@ static void progress_cb(void *ctx, const struct bench_cmd *c, size_t done, size_
 	fflush(stderr);
 }
 
-/* Quotes a word for bench_split_args when it needs it. */
-static void add_word(struct strbuf *sb, const char *w)
-{
-	if (*w && strcspn(w, " \t\n'\"\\$`;&|<>()*?[]#~{}") == strlen(w)) {
-		strbuf_addstr(sb, w);
-		return;
-	}
-	strbuf_addch(sb, '\'');
-	for (; *w; w++) {
-		if (*w == '\'')
-			strbuf_addstr(sb, "'\\''");
-		else
-			strbuf_addch(sb, *w);
-	}
-	strbuf_addch(sb, '\'');
-}
-
 /* Replaces every {name} in tmpl by value. */
 static char *expand(const char *tmpl, const char *name, const char *value)
 {
@@ -232,7 +215,7 @@ int cmd_bench(int argc, char **argv)
 		for (int k = dash + 1; k < argc; k++) {
 			if (k > dash + 1)
 				strbuf_addch(&dashed, ' ');
-			add_word(&dashed, argv[k]);
+			strbuf_add_shell_word(&dashed, argv[k]);
 		}
 	}
 	if (nargs && dash >= 0) {

@@ -552,22 +552,6 @@ static int record_has_wall(void)
 	return rc == EXIT_OK;
 }
 
-static void shell_word(struct strbuf *sb, const char *w)
-{
-	if (*w && !w[strcspn(w, " \t\n'\"\\$`!*?[]{}()<>|&;#~")]) {
-		strbuf_addstr(sb, w);
-		return;
-	}
-	strbuf_addch(sb, '\'');
-	for (; *w; w++) {
-		if (*w == '\'')
-			strbuf_addstr(sb, "'\\''");
-		else
-			strbuf_addch(sb, *w);
-	}
-	strbuf_addch(sb, '\'');
-}
-
 static void duration_arg(struct strbuf *sb, uint64_t ns)
 {
 	if (ns % 1000000000ull == 0)
@@ -926,7 +910,7 @@ int cmd_doctor(int argc, char **argv)
 		strbuf_addstr(&cmdline, "--");
 		for (int i = 0; i < nargs; i++) {
 			strbuf_addch(&cmdline, ' ');
-			shell_word(&cmdline, argv[i]);
+			strbuf_add_shell_word(&cmdline, argv[i]);
 		}
 	}
 	memset(&e, 0, sizeof(e));

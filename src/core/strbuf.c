@@ -111,6 +111,24 @@ int strbuf_addch(struct strbuf *sb, int c)
 	return strbuf_add(sb, &ch, 1);
 }
 
+/*
+ * Appends w as one word of a POSIX shell command line: as it is when it
+ * holds nothing the shell would read specially, else in single quotes
+ * (a quote inside as '\'').
+ */
+int strbuf_add_shell_word(struct strbuf *sb, const char *w)
+{
+	int rc = 0;
+
+	if (*w && !w[strcspn(w, " \t\n'\"\\$`!*?[]{}()<>|&;#~")])
+		return strbuf_addstr(sb, w);
+	rc |= strbuf_addch(sb, '\'');
+	for (; *w; w++)
+		rc |= *w == '\'' ? strbuf_addstr(sb, "'\\''") : strbuf_addch(sb, *w);
+	rc |= strbuf_addch(sb, '\'');
+	return rc ? -ENOMEM : 0;
+}
+
 int strbuf_addchars(struct strbuf *sb, int c, size_t n)
 {
 	int rc = strbuf_grow(sb, n);

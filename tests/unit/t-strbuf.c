@@ -49,6 +49,15 @@ int main(void)
 	strbuf_rtrim(&sb);
 	is_str(sb.buf, "x", "rtrim");
 	ok(strbuf_read_file(&sb, "/nonexistent/file", 0) < 0, "reading a missing file fails");
+	strbuf_reset(&sb);
+	strbuf_add_shell_word(&sb, "prog");
+	strbuf_addch(&sb, ' ');
+	strbuf_add_shell_word(&sb, "-o=out.txt");
+	strbuf_addch(&sb, ' ');
+	strbuf_add_shell_word(&sb, "it's a $HOME");
+	strbuf_addch(&sb, ' ');
+	strbuf_add_shell_word(&sb, "");
+	is_str(sb.buf, "prog -o=out.txt 'it'\\''s a $HOME' ''", "shell words quoted only when needed");
 	strbuf_release(&sb);
 	return done_testing();
 }
