@@ -4,88 +4,21 @@
 // search box reports the exact matched value, Escape clears and resets.
 // Usage: node --experimental-websocket fg-browser.mjs SVG CLICK_NAME QUERY WANT_VALUE [PNG]
 // Prints TAP lines (no plan); exits 0 even on failures (the caller counts).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { launch, ok } from './cdp.mjs';
 
 const [svgPath, clickName, query, wantValue, pngPath] = process.argv.slice(2);
-let n = 0;
-function ok(pass, name, diag) {
-	n++;
-	console.log(`${pass ? '' : 'not '}ok ${n} - ${name}`);
-	if (!pass && diag !== undefined) console.log(`#   ${String(diag).split('\n').join('\n#   ')}`);
-}
-
-const profileDir = mkdtempSync(join(tmpdir(), 'pinch-chromium-'));
-const chrome = spawn(process.env.CHROMIUM || '/usr/bin/chromium', [
-	'--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-	'--disable-component-update', '--disable-sync', '--no-first-run',
-	`--user-data-dir=${profileDir}`, '--remote-debugging-port=0', '--window-size=1200,800',
-	'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
-
-function cleanup() {
-	try { chrome.kill('SIGKILL'); } catch (e) { /* gone */ }
-	try { rmSync(profileDir, { recursive: true, force: true }); } catch (e) { /* ignore */ }
-}
-const timer = setTimeout(() => { ok(false, 'browser check finished in time'); cleanup(); process.exit(0); }, 60000);
-
-const browserWs = await new Promise((res, rej) => {
-	let buf = '';
-	chrome.stderr.on('data', (d) => {
-		buf += d;
-		const m = buf.match(/DevTools listening on (ws:\/\/\S+)/);
-		if (m) res(m[1]);
-	});
-	chrome.on('exit', (c) => rej(new Error(`chromium exited ${c}: ${buf}`)));
-});
-const port = new URL(browserWs).port;
-const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-const page = targets.find((t) => t.type === 'page');
-const ws = new WebSocket(page.webSocketDebuggerUrl);
-await new Promise((r) => ws.addEventListener('open', r));
-
-let id = 0;
-const pending = new Map(), errors = [];
-ws.addEventListener('message', (ev) => {
-	const msg = JSON.parse(ev.data);
-	if (msg.id && pending.has(msg.id)) {
-		pending.get(msg.id)(msg);
-		pending.delete(msg.id);
-	} else if (msg.method === 'Runtime.exceptionThrown') {
-		errors.push(msg.params.exceptionDetails.exception?.description || msg.params.exceptionDetails.text);
-	} else if (msg.method === 'Runtime.consoleAPICalled' && msg.params.type === 'error') {
-		errors.push(msg.params.args.map((a) => a.value).join(' '));
-	}
-});
-function send(method, params = {}) {
-	return new Promise((res) => {
-		const i = ++id;
-		pending.set(i, res);
-		ws.send(JSON.stringify({ id: i, method, params }));
-	});
-}
-async function js(expr) {
-	const r = await send('Runtime.evaluate', { expression: expr, returnByValue: true, awaitPromise: true });
-	if (r.result.exceptionDetails) throw new Error(r.result.exceptionDetails.text + ' in ' + expr);
-	return r.result.result.value;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(expr, ms = 20000) {
-	for (let t = 0; t < ms; t += 50) {
-		if (await js(expr)) return true;
-		await sleep(50);
-	}
-	return false;
-}
+let browser;
+const timer = setTimeout(() => { ok(false, 'browser check finished in time'); browser?.close(); process.exit(0); }, 60000);
+browser = await launch();
+const { send, js, until, errors } = browser;
 async function click(x, y) {
 	for (const type of ['mouseMoved', 'mousePressed', 'mouseReleased'])
 		await send('Input.dispatchMouseEvent', { type, x, y, button: 'left', clickCount: 1 });
 }
 
 try {
-	await send('Runtime.enable');
-	await send('Page.enable');
 	const t0 = Date.now();
 	await send('Page.navigate', { url: 'file://' + resolve(svgPath) });
 	ok(await until("document.documentElement && document.documentElement.getAttribute('data-ready') === '1'"),
@@ -169,6 +102,5 @@ try {
 	ok(false, 'browser session', e.stack);
 }
 clearTimeout(timer);
-ws.close();
-cleanup();
+browser.close();
 process.exit(0);
