@@ -26,7 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/db/wire.h"
 #include "cmd/cmd.h"
+#include "collect/dbtrace.h"
+#include "collect/memrec.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/opt.h"
@@ -646,6 +649,98 @@ out:
 	return rc;
 }
 
+/* ---- SQL: pinch db trace's agent rides along in a launched run ------------ */
+
+struct sql_ride {
+	char dir[64];
+	char *old_preload;
+	int on;
+};
+
+/* Puts the agent in the environment the launched program inherits (it is
+ * idle in a program that calls neither libpq nor libsqlite3); slow calls
+ * (>= 10 ms) are logged with their stacks. */
+static void sql_ride_start(struct sql_ride *r)
+{
+	char agent[4096];
+	const char *pre = getenv("LD_PRELOAD");
+	struct strbuf v = STRBUF_INIT;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->dir, sizeof(r->dir), "/tmp/pinch-doctor-db.XXXXXX");
+	if (agent_find("db", "libpinch-db.so", "PINCH_DB_AGENT", agent, sizeof(agent)) || !mkdtemp(r->dir))
+		return;
+	if (pre && !(r->old_preload = strdup(pre))) {
+		rmdir(r->dir);
+		return;
+	}
+	strbuf_addf(&v, "%s%s%s", agent, pre && *pre ? ":" : "", pre && *pre ? pre : "");
+	setenv("LD_PRELOAD", v.buf, 1);
+	setenv(DBW_ENV_DIR, r->dir, 1);
+	setenv(DBW_ENV_SLOW, "10000000", 1);
+	strbuf_release(&v);
+	r->on = 1;
+}
+
+static void site_of_frames(const struct dbtrace_slow *sl, struct doc_site *s)
+{
+	if (!sl->n_frames || !sl->frames[0].function)
+		return;
+	snprintf(s->function, sizeof(s->function), "%s", sl->frames[0].function);
+	snprintf(s->file, sizeof(s->file), "%s", sl->frames[0].file ? sl->frames[0].file : "");
+	s->line = sl->frames[0].line;
+}
+
+/* Takes the agent back out of the environment and reads what it timed. */
+static void sql_ride_finish(struct sql_ride *r, struct doc_evidence *e)
+{
+	struct dbtrace t;
+
+	if (!r->on)
+		return;
+	if (r->old_preload)
+		setenv("LD_PRELOAD", r->old_preload, 1);
+	else
+		unsetenv("LD_PRELOAD");
+	unsetenv(DBW_ENV_DIR);
+	unsetenv(DBW_ENV_SLOW);
+	free(r->old_preload);
+	dbtrace_init(&t);
+	if (!dbtrace_add_dir(&t, r->dir) && !dbtrace_finish(&t) && !dbtrace_symbolize(&t) && t.n_procs) {
+		e->have_sql = 1;
+		e->sql_distinct = t.n_stmts;
+		for (size_t i = 0; i < t.n_stmts; i++) {
+			const struct dbtrace_stmt *st = &t.stmts[i];
+
+			e->sql_calls += st->calls;
+			e->sql_errors += st->errors;
+			e->sql_total_ns += (double)st->total_ns;
+			if (i < DOC_TOP) {
+				struct doc_sql *q = &e->sql_top[i];
+
+				snprintf(q->text, sizeof(q->text), "%s", st->text);
+				snprintf(q->api, sizeof(q->api), "%s", st->api == DBW_API_PQ ? "postgres" :
+					 st->api == DBW_API_SQLITE ? "sqlite" : "-");
+				q->calls = st->calls;
+				q->errors = st->errors;
+				q->rows = st->rows;
+				q->total_ns = (double)st->total_ns;
+				q->max_ns = (double)st->max_ns;
+			}
+		}
+		/* the slow log (by duration) names where a statement was issued */
+		for (int i = 0; i < DOC_TOP && e->sql_top[i].calls; i++)
+			for (size_t k = 0; k < t.n_slows; k++)
+				if (t.slows[k].norm && !strcmp(t.slows[k].norm, e->sql_top[i].text)) {
+					site_of_frames(&t.slows[k], &e->sql_top[i].site);
+					break;
+				}
+	}
+	dbtrace_release(&t);
+	memrec_cleanup(r->dir);
+	r->on = 0;
+}
+
 /* ---- output --------------------------------------------------------------- */
 
 static void add_site_text(struct strbuf *out, const struct doc_site *s)
@@ -781,6 +876,39 @@ static void render_json(const struct doc_evidence *e, const struct doc_diagnosis
 		json_obj_end(&w);
 	}
 	json_arr_end(&w);
+	json_key(&w, "sql");
+	if ((e->have_sql && e->sql_calls) || e->sql_cpu_ns + e->sql_off_ns > 0) {
+		json_obj_begin(&w);
+		json_kstr(&w, "library", e->sql_lib);
+		json_kuint(&w, "sampled_cpu_ns", (uint64_t)e->sql_cpu_ns);
+		json_kuint(&w, "sampled_off_cpu_ns", (uint64_t)e->sql_off_ns);
+		json_site(&w, "site", &e->sql_site);
+		json_kbool(&w, "traced", e->have_sql);
+		json_kuint(&w, "statements", e->sql_calls);
+		json_kuint(&w, "distinct", e->sql_distinct);
+		json_kuint(&w, "errors", e->sql_errors);
+		json_kuint(&w, "total_ns", (uint64_t)e->sql_total_ns);
+		json_key(&w, "top");
+		json_arr_begin(&w);
+		for (int i = 0; i < DOC_TOP && e->sql_top[i].calls; i++) {
+			const struct doc_sql *q = &e->sql_top[i];
+
+			json_obj_begin(&w);
+			json_kstr(&w, "statement", q->text);
+			json_kstr(&w, "api", q->api);
+			json_kuint(&w, "calls", q->calls);
+			json_kuint(&w, "total_ns", (uint64_t)q->total_ns);
+			json_kuint(&w, "max_ns", (uint64_t)q->max_ns);
+			json_kuint(&w, "rows", q->rows);
+			json_kuint(&w, "errors", q->errors);
+			json_site(&w, "site", &q->site);
+			json_obj_end(&w);
+		}
+		json_arr_end(&w);
+		json_obj_end(&w);
+	} else {
+		json_null(&w);
+	}
 	json_key(&w, "mem");
 	if (e->have_mem) {
 		json_obj_begin(&w);
@@ -872,6 +1000,7 @@ int cmd_doctor(int argc, char **argv)
 	struct rec_reader *r = NULL;
 	struct cpuprof_stats st;
 	struct cpuprof_opts copts = { 0 };
+	struct sql_ride sql = { .on = 0 };
 	char **av = NULL, err[512], durbuf[32];
 	int nargs, rc, status = EXIT_FAIL, wall = 0, n = 0, cmd_status, gone = 0;
 	uint64_t t0, t1;
@@ -969,9 +1098,12 @@ int cmd_doctor(int argc, char **argv)
 		cmd_errorf("doctor", "cannot start the /proc watcher");
 		goto out;
 	}
+	if (!cfg.pid)
+		sql_ride_start(&sql);
 	t0 = clock_mono_ns();
 	cmd_status = cmd_record(n, av);
 	t1 = clock_mono_ns();
+	sql_ride_finish(&sql, &e);
 	pthread_mutex_lock(&w->lock);
 	w->stop = 1;
 	pthread_mutex_unlock(&w->lock);
@@ -1114,6 +1246,8 @@ int cmd_doctor(int argc, char **argv)
 			strbuf_addf(&mech, ", blocked threads from /proc every %llu ms (no off-CPU stacks%s)",
 				    W_INTERVAL_NS / 1000000ull, wall ? "" : ": this pinch's record has no --wall");
 		strbuf_addstr(&mech, cfg.pid ? ", /proc/PID/stat" : ", rusage");
+		if (e.have_sql)
+			strbuf_addstr(&mech, ", SQL statements (pinch db trace's agent)");
 	}
 
 	/* run 2: allocations */

@@ -35,6 +35,7 @@ static const char *const class_names[DOC_N_CLASSES] = {
 	[DOC_FAULTS] = "page-faults",
 	[DOC_SWAP] = "swapping",
 	[DOC_PREEMPTED] = "preempted",
+	[DOC_SQL] = "slow-sql",
 };
 
 static const char *const class_titles[DOC_N_CLASSES] = {
@@ -48,6 +49,7 @@ static const char *const class_titles[DOC_N_CLASSES] = {
 	[DOC_FAULTS] = "page faults",
 	[DOC_SWAP] = "swapping (major page faults)",
 	[DOC_PREEMPTED] = "waiting for a CPU",
+	[DOC_SQL] = "waiting on SQL statements",
 };
 
 const char *doc_class_name(enum doc_class c)
@@ -154,13 +156,72 @@ static int by_share(const void *a, const void *b)
 
 #define MAX_CAND 16
 
+/* The statements' finding: what pinch db trace's agent timed when it ran
+ * (the top statement named), else the samples inside the library. */
+static void add_sql(struct doc_finding *cand, int *n, const struct doc_evidence *e, double share,
+		    const char *cmd)
+{
+	struct doc_finding *f = add(cand, n, DOC_SQL, share);
+	const struct doc_sql *q = &e->sql_top[0];
+	char a[64], b[64], c[64], site[DOC_NAME + DOC_PATH + 32];
+	size_t k = 0;
+
+	f->site = q->site.function[0] ? q->site : e->sql_site;
+	if (e->have_sql && e->sql_calls) {
+		fmt_ns(a, sizeof(a), e->sql_total_ns);
+		k += (size_t)snprintf(f->evidence, sizeof(f->evidence),
+				      "%llu statements (%llu distinct) took %s, %.0f %% of wall",
+				      (unsigned long long)e->sql_calls, (unsigned long long)e->sql_distinct, a,
+				      100 * share);
+		if (e->sql_errors && k < sizeof(f->evidence))
+			k += (size_t)snprintf(f->evidence + k, sizeof(f->evidence) - k, ", %llu failed",
+					      (unsigned long long)e->sql_errors);
+		fmt_ns(a, sizeof(a), q->total_ns);
+		fmt_ns(b, sizeof(b), q->calls ? q->total_ns / (double)q->calls : 0);
+		fmt_ns(c, sizeof(c), q->max_ns);
+		if (k < sizeof(f->evidence))
+			k += (size_t)snprintf(f->evidence + k, sizeof(f->evidence) - k,
+					      "; the slowest in total (%s): %.160s%s, %llu calls, %s (mean %s, max %s)",
+					      q->api, q->text, strlen(q->text) > 160 ? "..." : "",
+					      (unsigned long long)q->calls, a, b, c);
+	} else {
+		fmt_ns(a, sizeof(a), e->sql_cpu_ns);
+		fmt_ns(b, sizeof(b), e->sql_off_ns);
+		k += (size_t)snprintf(f->evidence, sizeof(f->evidence),
+				      "%.0f %% of wall inside %s (sampled: %s on CPU, %s blocked)",
+				      100 * share, e->sql_lib[0] ? e->sql_lib : "the database library", a, b);
+	}
+	if (e->sql_wait[0].reason[0] && k < sizeof(f->evidence)) {
+		/* what the statements themselves waited on (sampled) */
+		fmt_ns(a, sizeof(a), e->sql_cpu_ns);
+		k += (size_t)snprintf(f->evidence + k, sizeof(f->evidence) - k, "; inside them: on CPU %s", a);
+		for (int i = 0; i < DOC_TOP && e->sql_wait[i].reason[0] && k < sizeof(f->evidence); i++) {
+			fmt_ns(a, sizeof(a), e->sql_wait[i].ns);
+			k += (size_t)snprintf(f->evidence + k, sizeof(f->evidence) - k, ", [%s] %s",
+					      e->sql_wait[i].reason, a);
+		}
+	}
+	if (f->site.function[0] && k < sizeof(f->evidence)) {
+		fmt_site(site, sizeof(site), &f->site);
+		snprintf(f->evidence + k, sizeof(f->evidence) - k, "; called from %s", site);
+	}
+	{
+		/* a slow-log threshold that catches the top statement's
+		 * slowest calls, with their stacks and whole texts */
+		unsigned long long ms = e->have_sql ? (unsigned long long)(q->max_ns / 2e6) : 10;
+
+		snprintf(f->next, sizeof(f->next), "pinch db trace --slow %llums %s", ms ? ms : 1,
+			 e->attached ? "-- CMD (pinch db trace launches the program)" : cmd);
+	}
+}
+
 void doc_diagnose(const struct doc_evidence *e, struct doc_diagnosis *d)
 {
 	struct doc_finding cand[MAX_CAND];
 	const char *cmd = e->command ? e->command : "-- CMD";
 	double cpu = e->user_ns + e->sys_ns, wall = e->wall_ns;
 	double cpu_frac, blocked_frac, preempt_frac = 0, own;
-	double alloc_share = 0, fault_share = 0, fault_ns = 0;
+	double alloc_share = 0, fault_share = 0, fault_ns = 0, sql_cpu_share = 0;
 	char a[64], b[64], c[64], site[DOC_NAME + DOC_PATH + 32];
 	int n = 0, i;
 
@@ -212,6 +273,10 @@ void doc_diagnose(const struct doc_evidence *e, struct doc_diagnosis *d)
 	}
 	if (alloc_share + fault_share > 1)
 		alloc_share = 1 - fault_share;
+	if (e->cpu_sampled_ns > 0)
+		sql_cpu_share = e->sql_cpu_ns / e->cpu_sampled_ns;
+	if (alloc_share + fault_share + sql_cpu_share > 1)
+		sql_cpu_share = 1 - alloc_share - fault_share;
 
 	fmt_ns(a, sizeof(a), e->user_ns);
 	fmt_ns(b, sizeof(b), e->sys_ns);
@@ -219,7 +284,8 @@ void doc_diagnose(const struct doc_evidence *e, struct doc_diagnosis *d)
 
 	/* computing in the program's own code */
 	if (e->cpu_top[0].function[0] || cpu > 0) {
-		struct doc_finding *f = add(cand, &n, DOC_CPU, cpu_frac * (1 - alloc_share - fault_share));
+		struct doc_finding *f = add(cand, &n, DOC_CPU,
+					    cpu_frac * (1 - alloc_share - fault_share - sql_cpu_share));
 		const struct doc_site *s = &e->cpu_top[0];
 		int k;
 
@@ -297,6 +363,20 @@ void doc_diagnose(const struct doc_evidence *e, struct doc_diagnosis *d)
 			 "%llu major faults (pages read from disk or swap), max RSS %.1f MB",
 			 (unsigned long long)e->majflt, (double)e->max_rss / 1e6);
 		snprintf(f->next, sizeof(f->next), "pinch stat --interval 100ms %s", cmd);
+	}
+
+	/* database statements */
+	if (e->sql_cpu_ns + e->sql_off_ns > 0 || (e->have_sql && e->sql_calls)) {
+		double share = cpu_frac * sql_cpu_share;
+
+		if (e->have_offcpu && e->on_cpu_ns + e->off_cpu_ns > 0)
+			share = (e->sql_cpu_ns + e->sql_off_ns) / (e->on_cpu_ns + e->off_cpu_ns);
+		/* the agent's clock, like wall, counts waits for a CPU */
+		if (e->have_sql && e->sql_total_ns / wall > share)
+			share = e->sql_total_ns / wall;
+		if (share > 1)
+			share = 1;
+		add_sql(cand, &n, e, share, cmd);
 	}
 
 	/* waiting for a CPU: a note beside the diagnosis */

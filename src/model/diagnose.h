@@ -25,6 +25,7 @@ enum doc_class {
 	DOC_FAULTS,		/* page faults (minor: fresh memory) */
 	DOC_SWAP,		/* major page faults: swapping or paging from disk */
 	DOC_PREEMPTED,		/* runnable but waiting for a CPU (off-CPU reason "preempted") */
+	DOC_SQL,		/* statements sent to a database (libpq, libsqlite3) */
 	DOC_N_CLASSES
 };
 
@@ -46,6 +47,7 @@ struct doc_site {
 };
 
 #define DOC_TOP 3
+#define DOC_SQL_TEXT 512
 
 struct doc_block {
 	char syscall[32];		/* "read", "clock_nanosleep", ... */
@@ -84,6 +86,26 @@ struct doc_evidence {
 	int have_blocked;
 	double blocked_ns;		/* all blocked time seen */
 	struct doc_block blocked[DOC_TOP];	/* by syscall, most first */
+	/* database statements: samples taken inside a database client
+	 * library (libpq, libsqlite3), on and off CPU; and, when pinch db
+	 * trace's agent ran with the program, the statements it timed */
+	double sql_cpu_ns, sql_off_ns;
+	char sql_lib[32];		/* the most sampled library: "libpq", "libsqlite3" */
+	struct doc_site sql_site;	/* the program frame that called into it */
+	struct doc_sqlwait {
+		char reason[16];	/* an off-CPU reason inside the statements: "fsync", "poll" */
+		double ns;
+	} sql_wait[DOC_TOP];
+	int have_sql;			/* the agent ran */
+	uint64_t sql_calls, sql_distinct, sql_errors;
+	double sql_total_ns;		/* all statements' time (summed over threads) */
+	struct doc_sql {
+		char text[DOC_SQL_TEXT];	/* normalized (literals as ?) */
+		char api[16];			/* "postgres", "sqlite" */
+		uint64_t calls, errors, rows;
+		double total_ns, max_ns;
+		struct doc_site site;		/* where a slow call of it was issued, when logged */
+	} sql_top[DOC_TOP];
 	/* allocations (--mem) */
 	int have_mem;
 	uint64_t alloc_calls, alloc_bytes;

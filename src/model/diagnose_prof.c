@@ -67,7 +67,28 @@ static void accs_sort(struct accs *s)
 static int is_runtime_module(const char *m)
 {
 	return !strncmp(m, "libc.so", 7) || !strncmp(m, "libc-", 5) || !strncmp(m, "libpthread", 10) ||
-	       !strncmp(m, "ld-linux", 8) || !strncmp(m, "libstdc++", 9) || !strcmp(m, "[vdso]");
+	       !strncmp(m, "ld-linux", 8) || !strncmp(m, "libstdc++", 9) || !strcmp(m, "[vdso]") ||
+	       !strncmp(m, "libpinch-", 9);	/* pinch's own agents (db trace's rides with doctor) */
+}
+
+/* A database client library, or a language binding that drives one
+ * (psycopg2 waits for the server in its own poll(), not in libpq): time
+ * under it is its statements'. */
+static const char *db_lib(const char *m)
+{
+	if (!strncmp(m, "libpq.so", 8) || !strncmp(m, "_psycopg", 8))
+		return "libpq";
+	if (!strncmp(m, "libsqlite3.so", 13) || !strncmp(m, "_sqlite3", 8))
+		return "libsqlite3";
+	return NULL;
+}
+
+/* ... or the glue between it and the program: pinch db trace's agent and
+ * the interpreter's own native frames (the script's frames are above). */
+static int is_db_glue(const char *m)
+{
+	return db_lib(m) || !strncmp(m, "libpinch-db", 11) || !strncmp(m, "python3", 7) ||
+	       !strncmp(m, "libpython", 9);
 }
 
 static int is_fault_frame(const char *fn)
@@ -153,7 +174,11 @@ static int first_program_frame(const struct profile *p, const uint32_t *st, uint
 }
 
 struct cpu_facts {
-	struct accs self_fn, self_line, alloc_callers, fault_sites;
+	struct accs self_fn, self_line, alloc_callers, fault_sites, sql_sites;
+	double pq_ns, sqlite_ns;
+	char sql_reason[16][16];	/* off-CPU reasons inside the statements */
+	double sql_reason_ns[16];
+	int nsql_reason;
 	struct accs off[16];	/* per reason: program call sites */
 	char off_reason[16][16];
 	double off_ns[16];
@@ -166,6 +191,7 @@ static void cpu_facts_release(struct cpu_facts *c)
 	free(c->self_line.a);
 	free(c->alloc_callers.a);
 	free(c->fault_sites.a);
+	free(c->sql_sites.a);
 	for (int i = 0; i < 16; i++)
 		free(c->off[i].a);
 }
@@ -195,12 +221,64 @@ static void read_profile(const struct profile *p, struct doc_evidence *e, struct
 		const uint32_t *st = profile_stack(p, s->stack, &n);
 		const struct profile_location *leaf;
 		const char *leaf_fn;
-		int fault = 0, f;
+		int fault = 0, f, sql, sqlite = 0;
 
 		if (!n)
 			continue;
 		leaf = profile_location(p, st[0]);
 		leaf_fn = profile_string(p, leaf->function);
+		/* inside a database client library: the statement's time, on or
+		 * off CPU, charged to the program frame that called into it */
+		sql = -1;
+		for (k = 0; k < n; k++) {
+			const struct profile_location *l = profile_location(p, st[k]);
+			const char *lib = l->kind == LOC_KERNEL || l->kind == LOC_PYTHON ? NULL :
+					  db_lib(profile_string(p, l->module));
+
+			if (lib) {
+				sql = (int)k;
+				sqlite = lib[3] == 's';
+			}
+		}
+		if (sql >= 0 && strncmp(leaf_fn, "[off: preempted]", 16)) {
+			uint32_t j;
+
+			if (!strncmp(leaf_fn, "[off: ", 6)) {
+				char reason[16];
+
+				/* the recording has off-CPU samples (the reason's
+				 * own time stays without the statements') */
+				snprintf(reason, sizeof(reason), "%.*s", (int)strcspn(leaf_fn + 6, "]") < 15 ?
+					 (int)strcspn(leaf_fn + 6, "]") : 15, leaf_fn + 6);
+				off_slot(c, reason);
+				e->off_cpu_ns += v;
+				e->sql_off_ns += v;
+				for (j = 0; j < (uint32_t)c->nsql_reason && strcmp(c->sql_reason[j], reason); j++)
+					;
+				if (j < 16) {
+					if (j == (uint32_t)c->nsql_reason)
+						memcpy(c->sql_reason[c->nsql_reason++], reason, sizeof(reason));
+					c->sql_reason_ns[j] += v;
+				}
+			} else {
+				e->on_cpu_ns += v;
+				e->cpu_samples += (uint64_t)profile_sample_values(p, i)[0];
+				e->cpu_sampled_ns += v;
+				e->sql_cpu_ns += v;
+			}
+			*(sqlite ? &c->sqlite_ns : &c->pq_ns) += v;
+			for (j = (uint32_t)sql + 1; j < n; j++) {
+				const struct profile_location *l = profile_location(p, st[j]);
+
+				if (l->kind == LOC_KERNEL || (l->kind != LOC_PYTHON &&
+				    (is_runtime_module(profile_string(p, l->module)) ||
+				     is_db_glue(profile_string(p, l->module)))))
+					continue;
+				acc_add(&c->sql_sites, l->function, l->file, l->line, v);
+				break;
+			}
+			continue;
+		}
 		if (!strncmp(leaf_fn, "[off: ", 6)) {
 			char reason[16];
 			size_t len = strcspn(leaf_fn + 6, "]");
@@ -317,6 +395,23 @@ static void read_profile(const struct profile *p, struct doc_evidence *e, struct
 		site_from(p, &c->alloc_callers.a[0], e->alloc_cpu_ns, &e->alloc_caller);
 	if (c->fault_sites.n)
 		site_from(p, &c->fault_sites.a[0], e->fault_cpu_ns, &e->fault_site);
+	accs_sort(&c->sql_sites);
+	if (c->sql_sites.n)
+		site_from(p, &c->sql_sites.a[0], e->sql_cpu_ns + e->sql_off_ns, &e->sql_site);
+	for (int t = 0; t < DOC_TOP; t++) {
+		int best = -1;
+
+		for (int r = 0; r < c->nsql_reason; r++)
+			if (c->sql_reason_ns[r] > 0 && (best < 0 || c->sql_reason_ns[r] > c->sql_reason_ns[best]))
+				best = r;
+		if (best < 0)
+			break;
+		memcpy(e->sql_wait[t].reason, c->sql_reason[best], sizeof(e->sql_wait[t].reason));
+		e->sql_wait[t].ns = c->sql_reason_ns[best];
+		c->sql_reason_ns[best] = 0;
+	}
+	if (c->pq_ns + c->sqlite_ns > 0)
+		snprintf(e->sql_lib, sizeof(e->sql_lib), "%s", c->sqlite_ns > c->pq_ns ? "libsqlite3" : "libpq");
 	if (c->noff) {
 		/* the three biggest (reason, site) pairs */
 		e->have_offcpu = 1;

@@ -100,6 +100,96 @@ static void profile_evidence(void)
 	profile_free(p);
 }
 
+static void site(struct doc_site *s, const char *fn, const char *file, unsigned line, double value,
+		 double share)
+{
+	memset(s, 0, sizeof(*s));
+	strcpy(s->function, fn);
+	strcpy(s->file, file);
+	s->line = line;
+	s->value = value;
+	s->share = share;
+}
+
+/* SQL by hand: a Python script's report() blocked in psycopg2's own
+ * poll (no libpq frame), lookup() on CPU inside libsqlite3 under the
+ * interpreter's native frames, and 40 ms of its own CPU in hot(). */
+static void sql_evidence(void)
+{
+	struct profile *p = profile_new();
+	struct doc_evidence e;
+	struct doc_diagnosis d;
+	uint32_t main_ = loc(p, "<module>", "/src/app.py", 1, "", LOC_PYTHON);
+	uint32_t report = loc(p, "report", "/src/app.py", 11, "", LOC_PYTHON);
+	uint32_t lookup = loc(p, "lookup", "/src/app.py", 20, "", LOC_PYTHON);
+	uint32_t eval = loc(p, "_PyEval_EvalFrameDefault", "ceval.c", 5000, "python3.11", LOC_NATIVE);
+	uint32_t psy = loc(p, "_psycopg.cpython-311-x86_64-linux-gnu.so+0x1e980", "", 0,
+			   "_psycopg.cpython-311-x86_64-linux-gnu.so", LOC_UNKNOWN);
+	uint32_t poll_ = loc(p, "__poll", "poll.c", 29, "libc.so.6", LOC_NATIVE);
+	uint32_t off_poll = loc(p, "[off: poll]", "", 0, "", LOC_UNKNOWN);
+	uint32_t off_pre = loc(p, "[off: preempted]", "", 0, "", LOC_UNKNOWN);
+	uint32_t vdbe = loc(p, "sqlite3VdbeExec", "sqlite3.c", 90000, "libsqlite3.so.0.8.6", LOC_NATIVE);
+	uint32_t step = loc(p, "pysqlite_step", "util.c", 30, "_sqlite3.cpython-311-x86_64-linux-gnu.so", LOC_NATIVE);
+	uint32_t hot = loc(p, "hot", "/src/app.py", 30, "", LOC_PYTHON);
+
+	profile_add_type(p, "samples", "count");
+	profile_add_type(p, "cpu", "nanoseconds");
+	sample(p, (uint32_t[]){ off_poll, poll_, psy, eval, report, main_ }, 6, 1, 400000000);
+	sample(p, (uint32_t[]){ off_pre, poll_, psy, eval, report, main_ }, 6, 1, 50000000);
+	sample(p, (uint32_t[]){ vdbe, step, eval, lookup, main_ }, 5, 60, 60000000);
+	sample(p, (uint32_t[]){ hot, main_ }, 2, 40, 40000000);
+
+	memset(&e, 0, sizeof(e));
+	e.command = "-- python3 app.py";
+	doc_read_profile(p, &e);
+	near(e.sql_off_ns, 400e6, 1, "sql: 400 ms blocked under psycopg2");
+	near(e.sql_cpu_ns, 60e6, 1, "sql: 60 ms on CPU inside libsqlite3");
+	near(e.preempted_ns, 50e6, 1, "sql: preemption stays preemption");
+	near(e.on_cpu_ns, 100e6, 1, "sql: on-CPU 100 ms in all");
+	near(e.off_cpu_ns, 400e6, 1, "sql: off-CPU 400 ms in all");
+	ok(e.have_offcpu, "sql: the recording has off-CPU samples");
+	is_str(e.off_top[0].reason, "preempted", "sql: preemption the only off-CPU reason...");
+	is_str(e.off_top[1].reason, "", "... the poll is the statements' (no blocked-poll finding)");
+	is_str(e.sql_site.function, "report", "sql: the Python caller above the binding");
+	is_str(e.sql_lib, "libpq", "sql: libpq (psycopg2) the most sampled");
+	is_str(e.cpu_top[0].function, "hot", "sql: the program's own CPU is hot()");
+	e.wall_ns = 550e6;
+	e.user_ns = 100e6;
+	doc_diagnose(&e, &d);
+	is_int(d.f[0].cls, DOC_SQL, "sql: diagnosed SQL");
+	is_str(doc_class_name(d.f[0].cls), "slow-sql", "sql: class name");
+	near(d.f[0].share, 0.92, 1e-9, "sql: 460 of 500 ms (on + off CPU)");
+	is_str(d.f[0].site.function, "report", "sql: at report()");
+	ok(strstr(d.f[0].evidence, "92 % of wall inside libpq") != NULL, "sql: sampled evidence: %s", d.f[0].evidence);
+	ok(strstr(d.f[0].evidence, "; inside them: on CPU 60.0 ms, [poll] 400.0 ms; called from report") != NULL,
+	   "sql: what the statements waited on");
+	is_str(d.f[0].next, "pinch db trace --slow 10ms -- python3 app.py", "sql: next is db trace");
+	is_int(d.f[1].cls, DOC_CPU, "sql: CPU second");
+	near(d.f[1].share, 0.08, 1e-9, "sql: the CPU finding leaves the statements' 60 ms out");
+
+	/* what the agent timed names the statement; its slow log the site */
+	e.have_sql = 1;
+	e.sql_calls = 22;
+	e.sql_distinct = 3;
+	e.sql_errors = 1;
+	e.sql_total_ns = 500e6;
+	strcpy(e.sql_top[0].text, "SELECT pg_sleep(?)");
+	strcpy(e.sql_top[0].api, "postgres");
+	e.sql_top[0].calls = 1;
+	e.sql_top[0].total_ns = 400e6;
+	e.sql_top[0].max_ns = 400e6;
+	site(&e.sql_top[0].site, "report_slow", "/src/app.py", 12, 0, 0);
+	doc_diagnose(&e, &d);
+	is_int(d.f[0].cls, DOC_SQL, "agent: SQL");
+	ok(strstr(d.f[0].evidence, "22 statements (3 distinct) took 500.0 ms") &&
+	   strstr(d.f[0].evidence, ", 1 failed") &&
+	   strstr(d.f[0].evidence, "(postgres): SELECT pg_sleep(?), 1 calls, 400.0 ms (mean 400.0 ms, max 400.0 ms)"),
+	   "agent: evidence names the statement: %s", d.f[0].evidence);
+	is_str(d.f[0].site.function, "report_slow", "agent: the slow log's site first");
+	is_str(d.f[0].next, "pinch db trace --slow 200ms -- python3 app.py", "agent: a threshold under its slowest call");
+	profile_free(p);
+}
+
 /* A memory profile: allocation calls per leaf site. */
 static void mem_evidence(void)
 {
@@ -133,17 +223,6 @@ static void mem_evidence(void)
 	near(e.mem_top[0].share, 5.0 / 8, 1e-9, "mem: 5 of 8");
 	is_str(e.mem_top[1].function, "site_a", "mem: site_a second");
 	profile_free(p);
-}
-
-static void site(struct doc_site *s, const char *fn, const char *file, unsigned line, double value,
-		 double share)
-{
-	memset(s, 0, sizeof(*s));
-	strcpy(s->function, fn);
-	strcpy(s->file, file);
-	s->line = line;
-	s->value = value;
-	s->share = share;
 }
 
 static void base(struct doc_evidence *e, double wall_s, double user_s, double sys_s)
@@ -322,6 +401,7 @@ int main(void)
 		ok(d.f[i].cls != DOC_PREEMPTED, "off-CPU: preemption is not a suspect (%d)", i);
 
 	profile_evidence();
+	sql_evidence();
 	mem_evidence();
 	return done_testing();
 }
