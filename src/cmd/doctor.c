@@ -653,8 +653,8 @@ out:
 
 struct sql_ride {
 	char dir[64];
-	char *old_preload;
-	int on;
+	char *old_preload, *old_asan;
+	int on, had_asan;
 };
 
 /* Puts the agent in the environment the launched program inherits (it is
@@ -678,6 +678,16 @@ static void sql_ride_start(struct sql_ride *r)
 	setenv("LD_PRELOAD", v.buf, 1);
 	setenv(DBW_ENV_DIR, r->dir, 1);
 	setenv(DBW_ENV_SLOW, "10000000", 1);
+	/* a program built with AddressSanitizer refuses to start when a
+	 * preloaded library comes before its runtime; the agent intercepts
+	 * nothing ASan does */
+	pre = getenv("ASAN_OPTIONS");
+	r->had_asan = pre != NULL;
+	if (pre && !(r->old_asan = strdup(pre)))
+		r->had_asan = 0;
+	strbuf_reset(&v);
+	strbuf_addf(&v, "%s%sverify_asan_link_order=0", pre && *pre ? pre : "", pre && *pre ? ":" : "");
+	setenv("ASAN_OPTIONS", v.buf, 1);
 	strbuf_release(&v);
 	r->on = 1;
 }
@@ -704,6 +714,11 @@ static void sql_ride_finish(struct sql_ride *r, struct doc_evidence *e)
 		unsetenv("LD_PRELOAD");
 	unsetenv(DBW_ENV_DIR);
 	unsetenv(DBW_ENV_SLOW);
+	if (r->had_asan && r->old_asan)
+		setenv("ASAN_OPTIONS", r->old_asan, 1);
+	else
+		unsetenv("ASAN_OPTIONS");
+	free(r->old_asan);
 	free(r->old_preload);
 	dbtrace_init(&t);
 	if (!dbtrace_add_dir(&t, r->dir) && !dbtrace_finish(&t) && !dbtrace_symbolize(&t) && t.n_procs) {
