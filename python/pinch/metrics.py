@@ -23,7 +23,8 @@ def _key(m):
     labels = m.get("labels") or {}
     if not labels:
         return m["name"]
-    inner = ",".join('%s="%s"' % (k, v.replace("\\", "\\\\").replace('"', '\\"'))
+    inner = ",".join('%s="%s"' % (k, v.replace("\\", "\\\\").replace('"', '\\"')
+                                         .replace("\n", "\\n"))
                      for k, v in labels.items())
     return "%s{%s}" % (m["name"], inner)
 

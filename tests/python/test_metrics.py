@@ -166,6 +166,10 @@ def test_exact_counts_from_4_threads():
     (lambda: metrics.timer(None), TypeError, "metric name must be str"),
     (lambda: metrics.timer("t_x")(42), TypeError, "decorates one callable"),
     (lambda: pinch.set_series_limit(0), ValueError, "series limit must be >= 1"),
+    (lambda: pinch.set_series_limit("5"), TypeError, "series limit must be an int, not str"),
+    (lambda: metrics.record_timing("t_x", float("inf")), ValueError, "finite"),
+    (lambda: metrics.increment("x_total", labels={"a": "x\0y"}), ValueError, "NUL"),
+    (lambda: metrics.summary(1), TypeError, "positional argument"),
 ])
 def test_bad_input(call, exc, text):
     with pytest.raises(exc) as e:
@@ -181,3 +185,19 @@ def test_name_reused_with_another_type():
     # the counter still works and nothing was half-registered
     metrics.increment("clash_total")
     assert metrics.summary()["counters"]["clash_total"] == 2
+
+
+def test_summary_key_escapes_label_values():
+    """A labelled series' key is written as in /metrics: backslash, double
+    quote and newline escaped."""
+    metrics.increment("esc_total", labels={"v": 'a"b\\c\nd'})
+    assert metrics.summary()["counters"]['esc_total{v="a\\"b\\\\c\\nd"}'] == 1
+
+
+def test_non_finite_gauge():
+    """A gauge may be NaN or infinite (/metrics shows NaN, +Inf, -Inf);
+    summary() has None for it (its JSON source has no NaN)."""
+    metrics.set_gauge("nf_level", float("nan"))
+    metrics.set_gauge("nf_level_inf", float("inf"))
+    g = metrics.summary()["gauges"]
+    assert g["nf_level"] is None and g["nf_level_inf"] is None
