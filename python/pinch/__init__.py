@@ -146,6 +146,11 @@ def log_performance(func=None, *, name=None, fields=None):
         raise TypeError(f"log_performance decorates a callable, not {type(func).__name__}")
     if fields is not None and not isinstance(fields, dict):
         raise TypeError(f"fields must be a dict, not {type(fields).__name__}")
+    for k, v in (fields or {}).items():     # checked here, not after a call
+        if not isinstance(k, str):
+            raise TypeError(f"field name must be str, not {type(k).__name__}")
+        if not isinstance(v, (str, int, float, bool)):
+            raise TypeError(f"field values must be str, int, float or bool, not {type(v).__name__}")
     fname = name or getattr(func, "__qualname__", None) or repr(func)
     now, log = _pinch.now_ns, _pinch.log_call
 
