@@ -26,6 +26,10 @@ def test_summary_shape_and_values():
     assert s["gauges"]["shape_workers"] == 3.0
     t = s["timings"]["shape_rpc_seconds"]
     assert set(t) == TIMING_KEYS
+    assert type(t["count"]) is int
+    assert all(type(t[k]) is float for k in TIMING_KEYS - {"count"})
+    assert all(type(v) is int for v in s["counters"].values())
+    assert all(type(v) is float for v in s["gauges"].values() if v is not None)
     assert t["count"] == 100
     # count, avg, min and max are exact; percentiles within 0.5 %
     assert t["avg_ms"] == pytest.approx(50.5, rel=1e-9)
@@ -34,6 +38,18 @@ def test_summary_shape_and_values():
     assert t["p50_ms"] == pytest.approx(50, rel=0.02)
     assert t["p95_ms"] == pytest.approx(95, rel=0.01)
     assert t["p99_ms"] == pytest.approx(99, rel=0.01)
+
+
+def test_summary_types_of_whole_values():
+    """A gauge set to an int and a timing of exactly 0 s are floats in the
+    summary (libpinch keeps doubles; its JSON writes 3.0 as 3)."""
+    metrics.set_gauge("ty_workers", 3)
+    metrics.record_timing("ty_zero_seconds", 0)
+    s = metrics.summary()
+    assert type(s["gauges"]["ty_workers"]) is float and s["gauges"]["ty_workers"] == 3.0
+    t = s["timings"]["ty_zero_seconds"]
+    assert t["count"] == 1 and all(type(t[k]) is float and t[k] == 0.0
+                                   for k in TIMING_KEYS - {"count"})
 
 
 def test_gauge_set_overwrites():
