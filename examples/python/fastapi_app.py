@@ -1,5 +1,5 @@
 # fastapi_app.py - a FastAPI service measured by pinch (docs/python-lib.md):
-#   PYTHONPATH=build/python python3.11 -m uvicorn --app-dir examples/python fastapi_app:app --port 8000
+#   PYTHONPATH=build/python /usr/bin/python3.11 -m uvicorn --app-dir examples/python fastapi_app:app --port 8000
 # then GET /items/3, /health, /metrics, /metrics.json.
 from fastapi import FastAPI, HTTPException
 

@@ -16,13 +16,16 @@ import functools
 import inspect
 import json
 import os
+import shutil
+import subprocess
+import tempfile
 
 from . import _pinch
 from ._pinch import Server, spans_report, set_series_limit
 
 __all__ = ["metrics", "measure", "spans_report", "log_performance",
            "configure_performance_log", "serve", "bench", "save_benchmarks",
-           "set_series_limit", "Server"]
+           "save_baseline", "compare_baseline", "set_series_limit", "Server"]
 
 __version__ = _pinch.version()
 
@@ -143,6 +146,11 @@ def log_performance(func=None, *, name=None, fields=None):
         raise TypeError(f"log_performance decorates a callable, not {type(func).__name__}")
     if fields is not None and not isinstance(fields, dict):
         raise TypeError(f"fields must be a dict, not {type(fields).__name__}")
+    for k, v in (fields or {}).items():     # checked here, not after a call
+        if not isinstance(k, str):
+            raise TypeError(f"field name must be str, not {type(k).__name__}")
+        if not isinstance(v, (str, int, float, bool)):
+            raise TypeError(f"field values must be str, int, float or bool, not {type(v).__name__}")
     fname = name or getattr(func, "__qualname__", None) or repr(func)
     now, log = _pinch.now_ns, _pinch.log_call
 
@@ -207,6 +215,11 @@ def bench(func, *args, rounds=0, iterations=0, setup=None, warmup_rounds=0,
             raise TypeError(f"{k} must be an int, not {type(v).__name__}")
         if v < 0:
             raise ValueError(f"{k} must be >= 0")
+    for k, v in (("min_time", min_time), ("max_time", max_time)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"{k} must be a number of seconds, not {type(v).__name__}")
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"name must be str, not {type(name).__name__}")
     stats, doc = _pinch.bench(name or getattr(func, "__qualname__", "bench"), func,
                               args, rounds, iterations, warmup_rounds, min_rounds,
                               float(min_time), float(max_time), setup)
@@ -221,6 +234,9 @@ def save_benchmarks(path, *results):
     format of `pinch bench` and pinch_bench_json, docs/lib.md)."""
     if not results:
         raise ValueError("save_benchmarks needs at least one result")
+    for r in results:
+        if not isinstance(r, BenchResult):
+            raise TypeError(f"results must come from pinch.bench(), not {type(r).__name__}")
     doc = json.loads(results[0].json)
     doc["kind"] = "bench"
     doc["schema"] = 1
@@ -228,3 +244,90 @@ def save_benchmarks(path, *results):
     with open(path, "w") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
+
+
+# ---- baselines: `pinch baseline save/compare` (docs/bench.md) ----
+
+class BaselineComparison:
+    """What compare_baseline() found: .text (the table `pinch baseline
+    compare` prints), .returncode (0, or 3 when fail_if_slower's bound was
+    crossed significantly), .regressed (returncode == 3). str() is the
+    text."""
+    __slots__ = ("text", "returncode")
+
+    def __init__(self, text, returncode):
+        self.text = text
+        self.returncode = returncode
+
+    @property
+    def regressed(self):
+        return self.returncode == 3
+
+    def __str__(self):
+        return self.text
+
+    def __repr__(self):
+        return f"<BaselineComparison regressed={self.regressed}>"
+
+
+def _pinch_cli(cli):
+    path = cli or os.environ.get("PINCH") or shutil.which("pinch")
+    if not path or not os.access(path, os.X_OK):
+        raise FileNotFoundError("the pinch command was not found: put it on PATH, "
+                                "set PINCH or pass pinch=PATH")
+    return path
+
+
+def _baseline_run(cli, sub, name, results, extra=()):
+    if not isinstance(name, str):
+        raise TypeError(f"baseline name must be str, not {type(name).__name__}")
+    for r in results:
+        if not isinstance(r, BenchResult):
+            raise TypeError(f"results must come from pinch.bench(), not {type(r).__name__}")
+    cli = _pinch_cli(cli)
+    with tempfile.TemporaryDirectory(prefix="pinch-baseline-") as d:
+        path = os.path.join(d, "result.json")
+        save_benchmarks(path, *results)
+        p = subprocess.run([cli, "baseline", sub, name, path, *extra],
+                           capture_output=True, text=True)
+    if p.returncode not in (0, 3):
+        # exit 2: bad input (no such baseline, a bad name, another kind)
+        raise ValueError(p.stderr.strip() or f"pinch baseline {sub} exited {p.returncode}")
+    return p
+
+
+def save_baseline(name, *results, pinch=None):
+    """Saves results of pinch.bench() as baseline NAME, in the
+    .pinch/baselines/ of the current directory, through `pinch baseline
+    save` (the baselines of `pinch bench --save`). Returns the file's
+    path. ValueError for a bad name; FileNotFoundError without the pinch
+    command (found as pinch=, $PINCH or on PATH)."""
+    if not results:
+        raise ValueError("save_baseline needs at least one result")
+    _baseline_run(pinch, "save", name, results)
+    return os.path.join(".pinch", "baselines", name + ".json")
+
+
+def compare_baseline(name, *results, fail_if_slower=None, alpha=0.01, pinch=None):
+    """Compares results of pinch.bench() with baseline NAME through `pinch
+    baseline compare` (the comparison of `pinch bench --compare`: medians
+    and Mann-Whitney U over the rounds, per benchmark name). With
+    fail_if_slower=PCT, .regressed is True when a benchmark is
+    significantly (p < alpha) slower by more than PCT %. ValueError when
+    the baseline does not exist or holds another kind of result."""
+    if not results:
+        raise ValueError("compare_baseline needs at least one result")
+    extra = []
+    if fail_if_slower is not None:
+        if isinstance(fail_if_slower, bool) or not isinstance(fail_if_slower, (int, float)):
+            raise TypeError(f"fail_if_slower must be a number (percent), not {type(fail_if_slower).__name__}")
+        if not fail_if_slower >= 0:
+            raise ValueError("fail_if_slower must be >= 0 (percent)")
+        extra += ["--fail-if-slower", repr(float(fail_if_slower))]
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)):
+        raise TypeError(f"alpha must be a number, not {type(alpha).__name__}")
+    if not 0 < alpha < 1:
+        raise ValueError("alpha must be between 0 and 1")
+    extra += ["--alpha", repr(float(alpha))]
+    p = _baseline_run(pinch, "compare", name, results, extra)
+    return BaselineComparison(p.stdout, p.returncode)

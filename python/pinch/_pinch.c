@@ -554,10 +554,13 @@ static PyType_Spec handle_spec = {
 
 static PyObject *py_set_series_limit(PyObject *mod, PyObject *arg)
 {
-	Py_ssize_t n = PyLong_AsSsize_t(arg);
+	Py_ssize_t n;
 	int rc;
 
 	(void)mod;
+	if (!PyLong_Check(arg) || PyBool_Check(arg))
+		return type_error("series limit", "an int", arg);
+	n = PyLong_AsSsize_t(arg);
 	if (n == -1 && PyErr_Occurred())
 		return NULL;
 	if (n < 1) {

@@ -23,13 +23,14 @@ def _key(m):
     labels = m.get("labels") or {}
     if not labels:
         return m["name"]
-    inner = ",".join('%s="%s"' % (k, v.replace("\\", "\\\\").replace('"', '\\"'))
+    inner = ",".join('%s="%s"' % (k, v.replace("\\", "\\\\").replace('"', '\\"')
+                                         .replace("\n", "\\n"))
                      for k, v in labels.items())
     return "%s{%s}" % (m["name"], inner)
 
 
 def _ms(seconds):
-    return round(seconds * 1e3, 6)
+    return round(float(seconds) * 1e3, 6)
 
 
 def summary():
@@ -45,7 +46,8 @@ def summary():
         if t == "counter":
             out["counters"][_key(m)] = m["value"]
         elif t == "gauge":
-            out["gauges"][_key(m)] = m["value"]
+            v = m["value"]      # JSON writes 3.0 as 3 and NaN/inf as null
+            out["gauges"][_key(m)] = None if v is None else float(v)
         elif t in ("histogram", "summary"):
             out["timings"][_key(m)] = {
                 "count": m["count"],

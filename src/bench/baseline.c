@@ -316,11 +316,16 @@ static double num(json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* A benchmark's raw times ("data"), or NULL when it has fewer than 2. */
+/* A benchmark's raw times, or NULL when it has fewer than 2: "data" of
+ * the benchmark (pinch bench) or of its "stats" (libpinch's
+ * pinch_bench_json and pytest-benchmark, pinch.bench in Python). */
 static double *raw_times(json_t *b, size_t *n)
 {
 	json_t *data = json_object_get(b, "data");
 	double *x;
+
+	if (!json_is_array(data))
+		data = json_object_get(json_object_get(b, "stats"), "data");
 
 	*n = json_array_size(data);
 	if (*n < 2)

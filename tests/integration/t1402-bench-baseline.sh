@@ -74,6 +74,20 @@ cp .out e.out
 ok "... compared per benchmark" grep -Eq '^  sum +1.00 ms +1.20 ms +\+20.0% +<0.0001  slower' e.out
 exit_status 0 "libpinch JSON unchanged: exit 0" "$PINCH" baseline compare lib lib2.json --fail-if-slower 5%
 
+# libpinch's JSON with its rounds in "stats"."data" (pinch.bench in Python,
+# pytest-benchmark): compared by the medians of the rounds and U, not by
+# the "mean" (set far off here so that using it would show).
+libd() {	# libd DATA...: 5 rounds
+	printf '{"pinch_bench": 1, "benchmarks": [{"name": "py", "stats": {"mean": 1, "stddev": 1, "rounds": 5, "data": [%s]}}]}\n' "$1"
+}
+libd 0.00100,0.00110,0.00090,0.00105,0.00095 >libd0.json
+libd 0.00200,0.00220,0.00180,0.00210,0.00190 >libd1.json
+exit_status 0 "libpinch JSON with data saved" "$PINCH" baseline save libd libd0.json
+exit_status 3 "libpinch JSON with data, twice as slow: exit 3" "$PINCH" baseline compare libd libd1.json --fail-if-slower 5%
+cp .out e.out
+ok "... by the medians of stats.data and U (exact p 2/252)" grep -Eq '^  py +1.00 ms +2.00 ms +\+100.0% +0.0079  slower' e.out
+exit_status 0 "... removed again" "$PINCH" baseline rm libd
+
 # mem: exact bytes.
 TOUCH_MIB=1 "$PINCH" mem -o m1.rec --save mem1 -- "$W" >/dev/null 2>&1
 TOUCH_MIB=2 "$PINCH" mem -o m2.rec --compare mem1 --fail-if-slower 5% -- "$W" >m.out 2>&1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh PYTHON MODE - the pinch Python module's tests under one interpreter.
-#   pytest: the whole pytest suite of this directory (Debian's python3-pytest)
-#   smoke:  smoke.py, no pytest needed (pyenv's python has none)
+#   pytest: the whole pytest suite of this directory (Debian's python3-pytest,
+#           also under pyenv's python, which has no pytest of its own)
+#   smoke:  smoke.py, no pytest needed
 # Exit 77 (meson: skipped) when the interpreter or pytest is missing and CI
 # is not "true"; under CI=true a missing tool fails.
 py=$1 mode=$2
@@ -20,6 +21,14 @@ if [ "${PINCH_SANITIZED:-0}" = 1 ]; then
 fi
 case $mode in
 pytest)
+	# An interpreter without pytest (pyenv's 3.11.7) runs Debian's
+	# python3-pytest, FastAPI and uvicorn from /usr/lib/python3/dist-packages,
+	# placed before its own site-packages: pyenv's pydantic 2 would
+	# otherwise shadow the pydantic 1 Debian's FastAPI 0.92 needs.
+	deb=/usr/lib/python3/dist-packages
+	if ! "$py" -c 'import pytest' 2>/dev/null && [ -d "$deb/pytest" ]; then
+		export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$deb"
+	fi
 	"$py" -c 'import pytest' 2>/dev/null || skip "pytest is not installed for $py (python3-pytest)"
 	exec "$py" -m pytest -q -p no:cacheprovider -o console_output_style=classic "$here"
 	;;

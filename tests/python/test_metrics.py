@@ -26,6 +26,10 @@ def test_summary_shape_and_values():
     assert s["gauges"]["shape_workers"] == 3.0
     t = s["timings"]["shape_rpc_seconds"]
     assert set(t) == TIMING_KEYS
+    assert type(t["count"]) is int
+    assert all(type(t[k]) is float for k in TIMING_KEYS - {"count"})
+    assert all(type(v) is int for v in s["counters"].values())
+    assert all(type(v) is float for v in s["gauges"].values() if v is not None)
     assert t["count"] == 100
     # count, avg, min and max are exact; percentiles within 0.5 %
     assert t["avg_ms"] == pytest.approx(50.5, rel=1e-9)
@@ -34,6 +38,18 @@ def test_summary_shape_and_values():
     assert t["p50_ms"] == pytest.approx(50, rel=0.02)
     assert t["p95_ms"] == pytest.approx(95, rel=0.01)
     assert t["p99_ms"] == pytest.approx(99, rel=0.01)
+
+
+def test_summary_types_of_whole_values():
+    """A gauge set to an int and a timing of exactly 0 s are floats in the
+    summary (libpinch keeps doubles; its JSON writes 3.0 as 3)."""
+    metrics.set_gauge("ty_workers", 3)
+    metrics.record_timing("ty_zero_seconds", 0)
+    s = metrics.summary()
+    assert type(s["gauges"]["ty_workers"]) is float and s["gauges"]["ty_workers"] == 3.0
+    t = s["timings"]["ty_zero_seconds"]
+    assert t["count"] == 1 and all(type(t[k]) is float and t[k] == 0.0
+                                   for k in TIMING_KEYS - {"count"})
 
 
 def test_gauge_set_overwrites():
@@ -166,6 +182,10 @@ def test_exact_counts_from_4_threads():
     (lambda: metrics.timer(None), TypeError, "metric name must be str"),
     (lambda: metrics.timer("t_x")(42), TypeError, "decorates one callable"),
     (lambda: pinch.set_series_limit(0), ValueError, "series limit must be >= 1"),
+    (lambda: pinch.set_series_limit("5"), TypeError, "series limit must be an int, not str"),
+    (lambda: metrics.record_timing("t_x", float("inf")), ValueError, "finite"),
+    (lambda: metrics.increment("x_total", labels={"a": "x\0y"}), ValueError, "NUL"),
+    (lambda: metrics.summary(1), TypeError, "positional argument"),
 ])
 def test_bad_input(call, exc, text):
     with pytest.raises(exc) as e:
@@ -181,3 +201,19 @@ def test_name_reused_with_another_type():
     # the counter still works and nothing was half-registered
     metrics.increment("clash_total")
     assert metrics.summary()["counters"]["clash_total"] == 2
+
+
+def test_summary_key_escapes_label_values():
+    """A labelled series' key is written as in /metrics: backslash, double
+    quote and newline escaped."""
+    metrics.increment("esc_total", labels={"v": 'a"b\\c\nd'})
+    assert metrics.summary()["counters"]['esc_total{v="a\\"b\\\\c\\nd"}'] == 1
+
+
+def test_non_finite_gauge():
+    """A gauge may be NaN or infinite (/metrics shows NaN, +Inf, -Inf);
+    summary() has None for it (its JSON source has no NaN)."""
+    metrics.set_gauge("nf_level", float("nan"))
+    metrics.set_gauge("nf_level_inf", float("inf"))
+    g = metrics.summary()["gauges"]
+    assert g["nf_level"] is None and g["nf_level_inf"] is None

@@ -91,3 +91,10 @@ def test_bad_input(tmp_path):
     assert e.value.errno == errno.EBADF
     with pytest.raises(TypeError, match="decorates a callable"):
         pinch.log_performance(5)
+    # fields are checked when decorating, before any call runs
+    with pytest.raises(TypeError, match="field values must be str, int, float or bool, not list"):
+        pinch.log_performance(fields={"a": [1]})(print)
+    with pytest.raises(TypeError, match="field name must be str, not int"):
+        pinch.log_performance(fields={1: "a"})(print)
+    with pytest.raises(TypeError, match="fields must be a dict, not list"):
+        pinch.log_performance(fields=["a"])(print)

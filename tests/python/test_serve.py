@@ -114,36 +114,74 @@ def test_stop_twice_and_drop():
     ref.stop()
 
 
-def test_fork():
+def test_fork(tmp_path):
     """After os.fork() the child has the parent's values (as at the fork),
     no server thread, and may stop its copy of the server (the parent's
-    keeps serving) and serve on a port of its own."""
+    keeps serving) and serve on a port of its own; measure,
+    log_performance and bench work in the child. A thread of the parent
+    updating metrics across the fork does not deadlock the child
+    (libpinch's atfork handlers)."""
+    import threading
+
     metrics.increment("fk_total", 5)
     srv = pinch.serve(port=0)
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:                                  # the child
-        rc = 1
-        try:
-            os.close(r)
-            metrics.increment("fk_total", 2)
-            ok = metrics.summary()["counters"]["fk_total"] == 7
-            srv.stop()                            # the child's copy only
-            with pinch.serve(port=0) as own:
-                st, _, text = get(own.port, "/metrics")
-            ok = ok and st == 200 and sample(text, "fk_total") == 7
-            os.write(w, b"ok" if ok else b"bad")
-            rc = 0
-        finally:
-            os._exit(rc)
-    os.close(w)
-    _, status = os.waitpid(pid, 0)
-    got = os.read(r, 10)
-    os.close(r)
+    log = tmp_path / "perf.log"
+    pinch.configure_performance_log(str(log))
+    stop = threading.Event()
+
+    def busy():
+        while not stop.is_set():
+            metrics.increment("fk_busy_total", labels={"t": "1"})
+            metrics.record_timing("fk_busy_seconds", 0.001)
+
+    @pinch.log_performance
+    def in_child():
+        return 1
+
+    t = threading.Thread(target=busy)
+    t.start()
+    try:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:                              # the child
+            rc = 1
+            try:
+                os.close(r)
+                out = []
+                metrics.increment("fk_total", 2)
+                out.append(metrics.summary()["counters"]["fk_total"] == 7)
+                srv.stop()                        # the child's copy only
+                with pinch.serve(port=0) as own:
+                    st, _, text = get(own.port, "/metrics")
+                out.append(st == 200 and sample(text, "fk_total") == 7)
+                with pinch.measure("fk_child_span"):
+                    pass
+                out.append(metrics.summary()["timings"]
+                           ['pinch_span_duration_seconds{span="fk_child_span"}']["count"] == 1)
+                out.append(in_child() == 1)
+                b = pinch.bench(sum, [1, 2], rounds=3, iterations=2)
+                out.append((b["rounds"], b["iterations"]) == (3, 2))
+                os.write(w, "".join("1" if x else "0" for x in out).encode())
+                rc = 0
+            finally:
+                os._exit(rc)
+        os.close(w)
+        _, status = os.waitpid(pid, 0)
+        got = os.read(r, 10)
+        os.close(r)
+    finally:
+        stop.set()
+        t.join()
+        pinch.configure_performance_log(2)
     assert os.waitstatus_to_exitcode(status) == 0
-    assert got == b"ok"
+    assert got == b"11111"          # values, own server, span, log line, bench
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    assert [(x["function"], x["event"]) for x in lines] == [("test_fork.<locals>.in_child",
+                                                            "function_completed")]
     try:
         st, _, text = get(srv.port, "/metrics")   # the parent's server still answers
         assert st == 200 and sample(text, "fk_total") == 5
+        assert pinch.metrics.summary()["timings"].get(
+            'pinch_span_duration_seconds{span="fk_child_span"}') is None
     finally:
         srv.stop()
