@@ -777,6 +777,7 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 {
 	struct cframe **stacks;
 	size_t *depth;
+	uint64_t *last;
 	struct strbuf sb = STRBUF_INIT;
 	struct rec rec;
 	long n = 0;
@@ -785,9 +786,11 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 		return -ENODATA;
 	stacks = calloc(tp->n_thr + 1, sizeof(*stacks));
 	depth = calloc(tp->n_thr + 1, sizeof(*depth));
-	if (!stacks || !depth) {
+	last = calloc(tp->n_thr + 1, sizeof(*last));
+	if (!stacks || !depth || !last) {
 		free(stacks);
 		free(depth);
+		free(last);
 		return -ENOMEM;
 	}
 	fprintf(out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
@@ -824,6 +827,7 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 				if (trw_get(&p, end, &dt))
 					break;
 				tick += dt;
+				last[ti] = tick;
 				if (depth[ti] < (1u << 16)) {
 					stacks[ti][depth[ti]].fn = fn;
 					stacks[ti][depth[ti]].t0 = tick;
@@ -832,6 +836,7 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 				continue;
 			}
 			tick += v >> 2;
+			last[ti] = tick;
 			do {
 				if (!depth[ti])
 					break;
@@ -842,6 +847,14 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 			} while ((v & 3) == TRW_EV_END);
 		}
 	}
+	/* a recording cut short: the calls open at a thread's last event
+	 * end there, marked open (as in the table) */
+	for (size_t ti = 0; ti < tp->n_thr; ti++)
+		while (stacks[ti] && depth[ti]) {
+			depth[ti]--;
+			if (depth[ti] < (1u << 16))
+				chrome_event(tp, &tp->thr[ti], &stacks[ti][depth[ti]], last[ti], 1, out, &sb, &n);
+		}
 	for (size_t ti = 0; ti < tp->n_thr; ti++) {
 		fprintf(out, "%s\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":\"%s %u\"}}",
 			n || ti ? "," : "", tp->thr[ti].pub.pid, tp->thr[ti].pub.tid,
@@ -851,6 +864,7 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 	fprintf(out, "\n]}\n");
 	free(stacks);
 	free(depth);
+	free(last);
 	strbuf_release(&sb);
 	return n;
 }

@@ -76,6 +76,14 @@ cp "$TMP/.out" cut.out
 is "$(jq -r '.truncated' cut.out)" "true" "and says it is cut short"
 n=$(jq -r '[.functions[] | select(.function == "fib")][0].ncalls' cut.out)
 ok "with some but fewer fib calls than the whole run (0 < $n < 242785)" test "$n" -gt 0 -a "$n" -lt 242785
+exit_status 0 "--chrome of the cut-short recording" "$PINCH" trace report cut.rec --chrome cut.json
+is "$(jq '[.traceEvents[] | select(.args.open)] | length' cut.json)" "$(jq '[.functions[].open] | add' cut.out)" \
+	"Chrome trace: the calls open at the cut are there, marked open, as many as in the table"
+is "$(jq '[.traceEvents[] | select(.ph == "X")] | length' cut.json)" "$(jq '.calls' cut.out)" \
+	"Chrome trace: one event per call of the cut-short recording"
+is "$(jq '[.traceEvents[] | select(.ph == "X") | (.ts | type) == "number" and .ts >= 0 and .dur >= 0 and
+	(.name | type) == "string" and (.pid | type) == "number" and (.tid | type) == "number"] | all' cut.json)" "true" \
+	"Chrome trace: every event has a name, pid, tid and non-negative numeric ts and dur"
 head -c 100 big.rec >cut2.rec
 exit_status 0 "cut inside the first record" "$PINCH" trace report cut2.rec
 done_testing
