@@ -174,15 +174,28 @@ static void add_percall(struct strbuf *sb, double ns)
 	strbuf_addf(sb, " %10s", buf);
 }
 
-static void add_ncalls(struct strbuf *sb, uint64_t n, uint64_t prim)
+/* "total/primitive" (or "total"), right-aligned in width; its length. */
+static int add_ncalls(struct strbuf *sb, uint64_t n, uint64_t prim, int width)
 {
 	char buf[48];
+	int len;
 
 	if (n != prim)
-		snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64, n, prim);
+		len = snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64, n, prim);
 	else
-		snprintf(buf, sizeof(buf), "%" PRIu64, n);
-	strbuf_addf(sb, "%12s", buf);
+		len = snprintf(buf, sizeof(buf), "%" PRIu64, n);
+	if (sb)
+		strbuf_addf(sb, "%*s", width, buf);
+	return len;
+}
+
+/* The ncalls column: 12 wide, wider when a count needs it (a space
+ * before the widest one). */
+static int ncalls_width(int width, uint64_t n, uint64_t prim)
+{
+	int len = add_ncalls(NULL, n, prim, 0) + 1;
+
+	return len > width ? len : width;
 }
 
 static void add_table(struct strbuf *out, const struct traceprof_table *t, const struct trace_opts *o)
@@ -191,6 +204,7 @@ static void add_table(struct strbuf *out, const struct traceprof_table *t, const
 	uint64_t prim = 0, shown = 0;
 	struct unit u;
 	size_t n = 0;
+	int w = 12;
 
 	if (!idx)
 		return;
@@ -212,13 +226,16 @@ static void add_table(struct strbuf *out, const struct traceprof_table *t, const
 	strbuf_addf(out, "\n\n   Ordered by: %s\n",
 		    (const char *[]){ "cumulative time", "internal time", "call count", "function name" }[g_sort]);
 	strbuf_addf(out, "   tottime, cumtime in %s\n\n", u.name);
-	strbuf_addstr(out, "      ncalls    tottime    percall    cumtime    percall filename:lineno(function)\n");
+	for (size_t k = 0; k < n && (o->limit <= 0 || (long)k < o->limit); k++)
+		w = ncalls_width(w, t->funcs[idx[k]].ncalls, t->funcs[idx[k]].prim);
+	strbuf_addf(out, "%*s    tottime    percall    cumtime    percall filename:lineno(function)\n",
+		    w, "ncalls");
 	for (size_t k = 0; k < n; k++) {
 		const struct traceprof_func *f = &t->funcs[idx[k]];
 
 		if (o->limit > 0 && (long)k >= o->limit)
 			break;
-		add_ncalls(out, f->ncalls, f->prim);
+		add_ncalls(out, f->ncalls, f->prim, w);
 		strbuf_addf(out, " %10.3f", (double)f->tottime / u.div);
 		add_percall(out, f->ncalls ? (double)f->tottime / (double)f->ncalls : 0.0);
 		strbuf_addf(out, " %10.3f", (double)f->cumtime / u.div);
@@ -269,10 +286,15 @@ static int add_edges(struct strbuf *out, const struct traceprof_table *t, const 
 	for (size_t k = 0; k < nm; k++) {
 		const struct traceprof_func *f = &t->funcs[m[k]];
 
-		strbuf_addf(out, "%s ", callers ? "Function" : "Function");
+		strbuf_addstr(out, "Function ");
 		add_where(out, f, o->wide);
 		strbuf_addf(out, " %s\n", callers ? "was called by..." : "called...");
-		strbuf_addstr(out, "      ncalls    tottime    cumtime\n");
+		int w = 12;
+
+		for (size_t e = 0; e < t->n_edges; e++)
+			if ((callers ? t->edges[e].callee : t->edges[e].caller) == m[k])
+				w = ncalls_width(w, t->edges[e].ncalls, t->edges[e].prim);
+		strbuf_addf(out, "%*s    tottime    cumtime\n", w, "ncalls");
 		for (size_t e = 0; e < t->n_edges; e++) {
 			const struct traceprof_edge *ed = &t->edges[e];
 			uint32_t other;
@@ -280,7 +302,7 @@ static int add_edges(struct strbuf *out, const struct traceprof_table *t, const 
 			if ((callers ? ed->callee : ed->caller) != m[k])
 				continue;
 			other = callers ? ed->caller : ed->callee;
-			add_ncalls(out, ed->ncalls, ed->prim);
+			add_ncalls(out, ed->ncalls, ed->prim, w);
 			strbuf_addf(out, " %10.3f %10.3f  %s ", (double)ed->tottime / u.div,
 				    (double)ed->cumtime / u.div, callers ? "<-" : "->");
 			if (other == TRACEPROF_ROOT)

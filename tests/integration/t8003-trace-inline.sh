@@ -61,7 +61,15 @@ for mode in events counts; do
 done
 
 # a long run: many buffers, the same answer per round
-rec_json parse1k.json -- "$TI" parse 1000
-is "$(calls parse1k.json factor) $(jq -r '.threads[0].unwound' parse1k.json)" "36000/15000 25000" \
-	"1000 rounds: factor 36000/15000, 25000 unwound"
+rec_json parse10k.json -- "$TI" parse 10000
+is "$(calls parse10k.json factor) $(jq -r '.threads[0].unwound' parse10k.json)" "360000/150000 250000" \
+	"10000 rounds: factor 360000/150000, 250000 unwound"
+# and the table stays aligned when "total/primitive" is wider than 12
+"$PINCH" trace report parse10k.rec -n 0 >p10k.txt
+is "$(grep -E '^ +[0-9/]+ ' p10k.txt | grep -c '360000/150000 ')" "1" "the table shows factor 360000/150000"
+is "$(grep -E '(ncalls|\(function\)$|^ +[0-9/]+ .*\([a-z_]+\))' p10k.txt | awk '{ print index($0, $NF) }' | sort -u | wc -l | tr -d ' ')" \
+	"1" "the filename:lineno(function) column starts at one place in every row"
+"$PINCH" trace report parse10k.rec --callers factor >p10kc.txt
+is "$(grep -E '(ncalls|<-)' p10kc.txt | awk '{ print index($0, "tottime") ? index($0, "tottime") + 7 : index($0, $2) + length($2) }' | sort -u | wc -l | tr -d ' ')" \
+	"1" "--callers: the tottime column ends at one place in every row"
 done_testing
