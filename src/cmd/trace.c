@@ -735,6 +735,8 @@ int cmd_trace(int argc, char **argv)
 			fprintf(stderr, "hint: rebuild it with instrumentation, e.g. gcc -O2 -g -finstrument-functions (clang too), and link dynamically\n");
 		else if (rc == -ENOEXEC)
 			fprintf(stderr, "hint: link it dynamically (no -static): the agent is an LD_PRELOAD library\n");
+		else if (rc == -EINVAL)
+			fprintf(stderr, "hint: run the instrumented program itself: pinch trace -- ./program args\n");
 		return EXIT_USAGE;
 	}
 	if (o.nincl || o.nexcl) {

@@ -57,6 +57,12 @@ exit_status 2 "uninstrumented binary: exit 2" "$PINCH" trace -- "$W/trace-plain"
 cp "$TMP/.out" plain.out
 ok "says how to rebuild" grep -q -- "-finstrument-functions" plain.out
 ok "and nothing was written" test -z "$(ls pinch-trace-*.rec 2>/dev/null)"
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$TC" >wrapper.sh
+chmod +x wrapper.sh
+exit_status 2 "a script: exit 2" "$PINCH" trace -- ./wrapper.sh fanout
+cp "$TMP/.out" script.out
+ok "says it is a script" grep -q "'./wrapper.sh': a script" script.out
+ok "and to run the program itself" grep -q "hint: run the instrumented program itself" script.out
 exit_status 2 "no command" "$PINCH" trace
 exit_status 2 "missing program" "$PINCH" trace -- ./no-such-program
 exit_status 2 "bad --sort" "$PINCH" trace --sort bogus -- "$TC" fanout
