@@ -27,6 +27,8 @@ is "$(calls min.json spin_b)" "200/200" "--min-time keeps the long calls, all of
 
 # the table
 "$PINCH" trace -o fan.rec -- "$TC" fanout >fan.txt 2>fan.err
+(umask 000; "$PINCH" trace -q -o um.rec -- "$TC" fanout 2>/dev/null; "$PINCH" trace -q --counts-only -o umc.rec -- "$TC" fanout 2>/dev/null)
+is "$(stat -c %a um.rec) $(stat -c %a umc.rec)" "600 600" "recordings are mode 0600 whatever the umask"
 ok "table has the pstats header" grep -q 'ncalls    tottime    percall    cumtime    percall filename:lineno(function)' fan.txt
 ok "leaf row: 12 calls, file:line(function)" grep -Eq '^ +12 .* trace-calls\.c:[0-9]+\(leaf\)$' fan.txt
 "$PINCH" trace report fan.rec --sort ncalls >s.txt
