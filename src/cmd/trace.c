@@ -317,16 +317,34 @@ static int add_edges(struct strbuf *out, const struct traceprof_table *t, const 
 	return 0;
 }
 
+/* What a recording with --filter/--exclude/--depth/--min-time kept, in
+ * the options' words, for its report. */
+static void add_kept(struct strbuf *sb, const struct trace_opts *o)
+{
+	for (size_t i = 0; i < o->nincl; i++)
+		strbuf_addf(sb, "%s--filter %s", sb->len ? " " : "", o->incl[i]);
+	for (size_t i = 0; i < o->nexcl; i++)
+		strbuf_addf(sb, "%s--exclude %s", sb->len ? " " : "", o->excl[i]);
+	if (o->depth > 0)
+		strbuf_addf(sb, "%s--depth %ld", sb->len ? " " : "", o->depth);
+	if (o->min_ns) {
+		strbuf_addf(sb, "%s--min-time ", sb->len ? " " : "");
+		strbuf_add_duration(sb, (double)o->min_ns);
+	}
+}
+
 static void add_header(struct strbuf *out, const struct traceprof *tp, const char *file)
 {
 	const struct traceprof_stats *st = traceprof_stats(tp);
 	const char *cmd = traceprof_meta(tp, "command");
-	uint64_t unwound = 0, dropped = 0, open = 0;
+	const char *kept = traceprof_meta(tp, "kept");
+	uint64_t unwound = 0, dropped = 0, open = 0, calls = 0;
 	size_t nt = traceprof_n_threads(tp);
 
 	for (size_t i = 0; i < nt; i++) {
 		const struct traceprof_thread *t = traceprof_thread(tp, i);
 
+		calls += t->calls;
 		unwound += t->unwound;
 		dropped += t->dropped;
 		open += t->open;
@@ -338,7 +356,12 @@ static void add_header(struct strbuf *out, const struct traceprof *tp, const cha
 		    st->counts_only ? "counts only" : "events", nt, nt == 1 ? "" : "s", st->processes,
 		    st->processes == 1 ? "" : "es",
 		    st->tsc ? "TSC (wall time)" : st->cpu ? "thread CPU time" : "CLOCK_MONOTONIC (wall time)");
-	if (unwound || dropped || open || st->truncated) {
+	if (kept)
+		strbuf_addf(out, "kept:      %s\n", kept);
+	if (!calls)
+		strbuf_addf(out, "notes:     no call was recorded%s\n",
+			    kept ? " (see what was kept)" : "");
+	else if (unwound || dropped || open || st->truncated) {
 		strbuf_addstr(out, "notes:     ");
 		if (unwound)
 			strbuf_addf(out, "%" PRIu64 " call%s left by longjmp/unwinding; ", unwound, unwound == 1 ? "" : "s");
@@ -376,6 +399,7 @@ static void add_json(struct strbuf *out, const struct traceprof *tp, const char 
 	json_kstr(&w, "file", file);
 	json_kstr(&w, "command", traceprof_meta(tp, "command") ? traceprof_meta(tp, "command") : "");
 	json_kstr(&w, "mode", st->counts_only ? "counts" : "events");
+	json_kstr(&w, "kept", traceprof_meta(tp, "kept") ? traceprof_meta(tp, "kept") : "");
 	json_kbool(&w, "truncated", st->truncated);
 	json_kint(&w, "exit_status", st->exit_status);
 	json_key(&w, "threads");
@@ -698,7 +722,7 @@ int cmd_trace(int argc, char **argv)
 	struct tracerec_opts ro;
 	struct tracerec_result res;
 	struct rec_writer *w = NULL;
-	struct strbuf filter = STRBUF_INIT, cmdline = STRBUF_INIT;
+	struct strbuf filter = STRBUF_INIT, cmdline = STRBUF_INIT, kept = STRBUF_INIT;
 	char path[4096], agent[4096], outbuf[256], dir[4200], err[512];
 	const char *out;
 	int n, rc, procs;
@@ -783,6 +807,9 @@ int cmd_trace(int argc, char **argv)
 		strbuf_addf(&cmdline, "%s%s", i ? " " : "", argv[i]);
 	rec_writer_meta(w, "command", cmdline.buf);
 	rec_writer_meta(w, "mode", o.counts ? "counts" : "events");
+	add_kept(&kept, &o);
+	if (kept.len)
+		rec_writer_meta(w, "kept", kept.buf);
 	argv[0] = path;
 	memset(&ro, 0, sizeof(ro));
 	ro.argv = argv;
@@ -801,6 +828,7 @@ int cmd_trace(int argc, char **argv)
 		tracerec_cleanup(dir);
 		strbuf_release(&filter);
 		strbuf_release(&cmdline);
+		strbuf_release(&kept);
 		return EXIT_FAIL;
 	}
 	procs = tracerec_write(dir, &res, w, err, sizeof(err));
@@ -808,6 +836,7 @@ int cmd_trace(int argc, char **argv)
 	rc = rec_writer_close(w);
 	strbuf_release(&filter);
 	strbuf_release(&cmdline);
+	strbuf_release(&kept);
 	if (procs < 0 || rc) {
 		fprintf(stderr, "pinch trace: %s\n", procs < 0 ? err : strerror(-rc));
 		return EXIT_FAIL;

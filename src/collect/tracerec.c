@@ -177,8 +177,13 @@ int tracerec_filter(const char *exe, const char *const *incl, size_t nincl,
 			ex = matches_any(name, excl, nexcl);
 			if (!in && !ex)
 				continue;
-			strbuf_addf(out, "%s%c:%llx", out->len ? "," : "", in ? 'i' : 'x',
-				    (unsigned long long)sym.st_value);
+			/* both when both match: --exclude wins in the agent */
+			if (in)
+				strbuf_addf(out, "%si:%llx", out->len ? "," : "",
+					    (unsigned long long)sym.st_value);
+			if (ex)
+				strbuf_addf(out, "%sx:%llx", out->len ? "," : "",
+					    (unsigned long long)sym.st_value);
 			found++;
 		}
 	}

@@ -16,6 +16,12 @@ trace_json glob.json --filter 'is_*' -- "$TC" mutual
 is "$(names glob.json)" "is_even,is_odd" "--filter with a glob"
 trace_json excl.json --exclude mid -- "$TC" fanout
 is "$(names excl.json)" "main,root" "--exclude mid: mid and its callees left out"
+trace_json both.json --filter 'spin*' --exclude spin -- "$TC" busy
+is "$(names both.json)" "spin_a,spin_b" "--filter 'spin*' --exclude spin: the exclusion wins for spin"
+is "$(jq -r '.kept' both.json)" "--filter spin* --exclude spin" "the report says what was kept"
+"$PINCH" trace -o none.rec --min-time 10s -- "$TC" fanout >none.txt 2>&1
+ok "--min-time longer than every call: the report says no call was recorded" grep -q '^notes: *no call was recorded' none.txt
+ok "and shows what was kept" grep -q '^kept: *--min-time 10' none.txt
 trace_json depth.json --depth 2 -- "$TC" fanout
 is "$(names depth.json)" "main,root" "--depth 2: two levels"
 is "$(jq -r '.threads[0].dropped' depth.json)" "15" "--depth 2: 15 calls not recorded"
