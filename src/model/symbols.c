@@ -971,6 +971,30 @@ static const char *die_func_name(struct symbolizer *s, Dwarf_Die *die)
 	return name ? intern_func(s, name) : NULL;
 }
 
+/*
+ * The compile unit around addr when libdw's lookup found none because the
+ * module has no .debug_aranges (clang writes none unless -gdwarf-aranges;
+ * elfutils 0.188 then does not look at the units' own ranges): each unit's
+ * DW_AT_low_pc/high_pc or DW_AT_ranges. Only for such modules, so a gcc
+ * build's addresses outside every unit (crt code, PLT) cost no scan.
+ */
+static Dwarf_Die *cu_by_ranges(Dwfl_Module *mod, uint64_t addr, Dwarf_Addr *bias, Dwarf_Die *out)
+{
+	Dwarf *dw = dwfl_module_getdwarf(mod, bias);
+	Dwarf_Aranges *ar = NULL;
+	size_t nar = 0, hsize;
+	Dwarf_Off off = 0, next;
+
+	if (!dw || (dwarf_getaranges(dw, &ar, &nar) == 0 && nar > 0))
+		return NULL;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		if (dwarf_offdie(dw, off + hsize, out) && dwarf_haspc(out, addr - *bias) > 0)
+			return out;
+		off = next;
+	}
+	return NULL;
+}
+
 /* The inline chain at addr: frames for each DW_TAG_inlined_subroutine
  * (innermost first), then the containing function. sym_name is the ELF
  * symbol's name for the outermost frame. */
@@ -980,6 +1004,7 @@ static void resolve_dwarf(struct symbolizer *s, struct sym_file *sf, Dwfl_Module
 {
 	Dwarf_Addr cubias = 0;
 	Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &cubias);
+	Dwarf_Die cubuf;
 	Dwarf_Die *scopes = NULL;
 	int nscopes = 0;
 	struct sym_frame f;
@@ -990,7 +1015,23 @@ static void resolve_dwarf(struct symbolizer *s, struct sym_file *sf, Dwfl_Module
 	size_t nfiles = 0;
 	const char *comp_dir = NULL;
 
+	if (!cudie)
+		cudie = cu_by_ranges(mod, addr, &cubias, &cubuf);
 	line = dwfl_module_getsrc(mod, addr);
+	if (!line && cudie) {
+		/* found by cu_by_ranges: libdwfl cannot find the line either */
+		Dwarf_Line *dl = dwarf_getsrc_die(cudie, addr - cubias);
+		Dwarf_Addr laddr = 0;
+		Dwarf_Attribute attr;
+		const char *src = dl ? dwarf_linesrc(dl, NULL, NULL) : NULL;
+
+		if (src && !dwarf_lineaddr(dl, &laddr) && laddr + cubias >= func_start &&
+		    !dwarf_lineno(dl, &lineno))
+			file = intern_src(s, dwarf_attr(cudie, DW_AT_comp_dir, &attr) ?
+					  dwarf_formstring(&attr) : NULL, src);
+		else
+			lineno = 0;
+	}
 	if (line) {
 		Dwarf_Addr laddr = 0;
 		const char *src = dwfl_lineinfo(line, &laddr, &lineno, NULL, NULL, NULL);

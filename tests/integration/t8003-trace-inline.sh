@@ -60,6 +60,23 @@ for mode in events counts; do
 		"true" "$mode: each worker's time holds its burn calls"
 done
 
+# clang: the same hooks (and the same inlining), and no .debug_aranges
+# unless -gdwarf-aranges: file and line still come from the unit's ranges
+if command -v clang >/dev/null && clang -O2 -g -finstrument-functions -o ti-clang \
+	"$PINCH_SRCDIR/tests/workloads/trace-inline.c" -lpthread 2>clang.err; then
+	ok "clang wrote no .debug_aranges (what the fallback is for)" sh -c "! readelf -S ti-clang | grep -q debug_aranges"
+	rec_json clang.json -- ./ti-clang parse 1
+	is "$(calls clang.json expr) $(calls clang.json term) $(calls clang.json factor) $(calls clang.json skip)" \
+		"18/6 28/10 36/15 72/72" "clang -O2: expr 18/6, term 28/10, factor 36/15, skip 72"
+	is "$(jq -r '.threads[0].unwound' clang.json)" "25" "clang -O2: 25 calls left by longjmp"
+	where='[.functions[] | select(.function == "factor")][0] | "\(.file | sub(".*/"; "")):\(.line)"'
+	is "$(jq -r "$where" clang.json)" "$(jq -r "$where" parse-events.json)" \
+		"clang: factor's file and line, as with gcc"
+	ok "and that is trace-inline.c:N" sh -c "jq -r '$where' clang.json | grep -Eq '^trace-inline\.c:[1-9][0-9]*$'"
+else
+	skip "clang build of trace-inline" "clang is not installed"
+fi
+
 # a long run: many buffers, the same answer per round
 rec_json parse10k.json -- "$TI" parse 10000
 is "$(calls parse10k.json factor) $(jq -r '.threads[0].unwound' parse10k.json)" "360000/150000 250000" \
