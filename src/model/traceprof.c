@@ -445,9 +445,12 @@ static void finish_thread(struct traceprof *tp, struct thr *t)
 		t->tick0 = pr->tick0;
 		t->mono0 = pr->mono0;
 	}
+	/* truncated, not rounded: a function's cumtime (one outermost node's
+	 * total) stays at least its tottime (the sum of every node's self),
+	 * however many nodes deep recursion makes */
 	for (uint32_t i = 0; i < t->n; i++) {
-		t->nodes[i].self = (uint64_t)((double)t->nodes[i].self * t->ns_per_tick + 0.5);
-		t->nodes[i].total = (uint64_t)((double)t->nodes[i].total * t->ns_per_tick + 0.5);
+		t->nodes[i].self = (uint64_t)((double)t->nodes[i].self * t->ns_per_tick);
+		t->nodes[i].total = (uint64_t)((double)t->nodes[i].total * t->ns_per_tick);
 	}
 	t->func = calloc(t->n ? t->n : 1, sizeof(*t->func));
 	if (!t->func)
