@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -615,6 +616,7 @@ static void opts_init(struct trace_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->limit = 30;
+	o->depth = LONG_MIN;	/* not given: unlimited */
 }
 
 static int check_report_opts(const struct trace_opts *o)
@@ -740,7 +742,9 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "hint: pinch trace -- ./program args, or pinch trace report FILE\n");
 		return EXIT_USAGE;
 	}
-	if (o.depth < 0 || o.depth > 65535) {
+	if (o.depth == LONG_MIN)
+		o.depth = 0;
+	else if (o.depth < 1 || o.depth > 65535) {
 		fprintf(stderr, "pinch trace: --depth must be between 1 and 65535\n");
 		return EXIT_USAGE;
 	}

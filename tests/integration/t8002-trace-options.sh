@@ -76,6 +76,7 @@ exit_status 2 "missing program" "$PINCH" trace -- ./no-such-program
 exit_status 2 "bad --sort" "$PINCH" trace --sort bogus -- "$TC" fanout
 exit_status 2 "--min-time with --counts-only" "$PINCH" trace --counts-only --min-time 1ms -- "$TC" fanout
 exit_status 2 "--filter matching nothing" "$PINCH" trace --filter no_such_fn -- "$TC" fanout
+exit_status 2 "--depth 0 (not a depth; leave it out for no limit)" "$PINCH" trace --depth 0 -- "$TC" fanout
 exit_status 2 "bad --clock" "$PINCH" trace --clock sundial -- "$TC" fanout
 "$PINCH" trace -q --counts-only -o cnt.rec -- "$TC" fanout 2>/dev/null
 exit_status 1 "--chrome of a counts-only recording" "$PINCH" trace report cnt.rec --chrome x.json
