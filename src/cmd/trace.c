@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,15 +175,28 @@ static void add_percall(struct strbuf *sb, double ns)
 	strbuf_addf(sb, " %10s", buf);
 }
 
-static void add_ncalls(struct strbuf *sb, uint64_t n, uint64_t prim)
+/* "total/primitive" (or "total"), right-aligned in width; its length. */
+static int add_ncalls(struct strbuf *sb, uint64_t n, uint64_t prim, int width)
 {
 	char buf[48];
+	int len;
 
 	if (n != prim)
-		snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64, n, prim);
+		len = snprintf(buf, sizeof(buf), "%" PRIu64 "/%" PRIu64, n, prim);
 	else
-		snprintf(buf, sizeof(buf), "%" PRIu64, n);
-	strbuf_addf(sb, "%12s", buf);
+		len = snprintf(buf, sizeof(buf), "%" PRIu64, n);
+	if (sb)
+		strbuf_addf(sb, "%*s", width, buf);
+	return len;
+}
+
+/* The ncalls column: 12 wide, wider when a count needs it (a space
+ * before the widest one). */
+static int ncalls_width(int width, uint64_t n, uint64_t prim)
+{
+	int len = add_ncalls(NULL, n, prim, 0) + 1;
+
+	return len > width ? len : width;
 }
 
 static void add_table(struct strbuf *out, const struct traceprof_table *t, const struct trace_opts *o)
@@ -191,6 +205,7 @@ static void add_table(struct strbuf *out, const struct traceprof_table *t, const
 	uint64_t prim = 0, shown = 0;
 	struct unit u;
 	size_t n = 0;
+	int w = 12;
 
 	if (!idx)
 		return;
@@ -212,13 +227,16 @@ static void add_table(struct strbuf *out, const struct traceprof_table *t, const
 	strbuf_addf(out, "\n\n   Ordered by: %s\n",
 		    (const char *[]){ "cumulative time", "internal time", "call count", "function name" }[g_sort]);
 	strbuf_addf(out, "   tottime, cumtime in %s\n\n", u.name);
-	strbuf_addstr(out, "      ncalls    tottime    percall    cumtime    percall filename:lineno(function)\n");
+	for (size_t k = 0; k < n && (o->limit <= 0 || (long)k < o->limit); k++)
+		w = ncalls_width(w, t->funcs[idx[k]].ncalls, t->funcs[idx[k]].prim);
+	strbuf_addf(out, "%*s    tottime    percall    cumtime    percall filename:lineno(function)\n",
+		    w, "ncalls");
 	for (size_t k = 0; k < n; k++) {
 		const struct traceprof_func *f = &t->funcs[idx[k]];
 
 		if (o->limit > 0 && (long)k >= o->limit)
 			break;
-		add_ncalls(out, f->ncalls, f->prim);
+		add_ncalls(out, f->ncalls, f->prim, w);
 		strbuf_addf(out, " %10.3f", (double)f->tottime / u.div);
 		add_percall(out, f->ncalls ? (double)f->tottime / (double)f->ncalls : 0.0);
 		strbuf_addf(out, " %10.3f", (double)f->cumtime / u.div);
@@ -269,10 +287,15 @@ static int add_edges(struct strbuf *out, const struct traceprof_table *t, const 
 	for (size_t k = 0; k < nm; k++) {
 		const struct traceprof_func *f = &t->funcs[m[k]];
 
-		strbuf_addf(out, "%s ", callers ? "Function" : "Function");
+		strbuf_addstr(out, "Function ");
 		add_where(out, f, o->wide);
 		strbuf_addf(out, " %s\n", callers ? "was called by..." : "called...");
-		strbuf_addstr(out, "      ncalls    tottime    cumtime\n");
+		int w = 12;
+
+		for (size_t e = 0; e < t->n_edges; e++)
+			if ((callers ? t->edges[e].callee : t->edges[e].caller) == m[k])
+				w = ncalls_width(w, t->edges[e].ncalls, t->edges[e].prim);
+		strbuf_addf(out, "%*s    tottime    cumtime\n", w, "ncalls");
 		for (size_t e = 0; e < t->n_edges; e++) {
 			const struct traceprof_edge *ed = &t->edges[e];
 			uint32_t other;
@@ -280,7 +303,7 @@ static int add_edges(struct strbuf *out, const struct traceprof_table *t, const 
 			if ((callers ? ed->callee : ed->caller) != m[k])
 				continue;
 			other = callers ? ed->caller : ed->callee;
-			add_ncalls(out, ed->ncalls, ed->prim);
+			add_ncalls(out, ed->ncalls, ed->prim, w);
 			strbuf_addf(out, " %10.3f %10.3f  %s ", (double)ed->tottime / u.div,
 				    (double)ed->cumtime / u.div, callers ? "<-" : "->");
 			if (other == TRACEPROF_ROOT)
@@ -295,16 +318,34 @@ static int add_edges(struct strbuf *out, const struct traceprof_table *t, const 
 	return 0;
 }
 
+/* What a recording with --filter/--exclude/--depth/--min-time kept, in
+ * the options' words, for its report. */
+static void add_kept(struct strbuf *sb, const struct trace_opts *o)
+{
+	for (size_t i = 0; i < o->nincl; i++)
+		strbuf_addf(sb, "%s--filter %s", sb->len ? " " : "", o->incl[i]);
+	for (size_t i = 0; i < o->nexcl; i++)
+		strbuf_addf(sb, "%s--exclude %s", sb->len ? " " : "", o->excl[i]);
+	if (o->depth > 0)
+		strbuf_addf(sb, "%s--depth %ld", sb->len ? " " : "", o->depth);
+	if (o->min_ns) {
+		strbuf_addf(sb, "%s--min-time ", sb->len ? " " : "");
+		strbuf_add_duration(sb, (double)o->min_ns);
+	}
+}
+
 static void add_header(struct strbuf *out, const struct traceprof *tp, const char *file)
 {
 	const struct traceprof_stats *st = traceprof_stats(tp);
 	const char *cmd = traceprof_meta(tp, "command");
-	uint64_t unwound = 0, dropped = 0, open = 0;
+	const char *kept = traceprof_meta(tp, "kept");
+	uint64_t unwound = 0, dropped = 0, open = 0, calls = 0;
 	size_t nt = traceprof_n_threads(tp);
 
 	for (size_t i = 0; i < nt; i++) {
 		const struct traceprof_thread *t = traceprof_thread(tp, i);
 
+		calls += t->calls;
 		unwound += t->unwound;
 		dropped += t->dropped;
 		open += t->open;
@@ -316,7 +357,12 @@ static void add_header(struct strbuf *out, const struct traceprof *tp, const cha
 		    st->counts_only ? "counts only" : "events", nt, nt == 1 ? "" : "s", st->processes,
 		    st->processes == 1 ? "" : "es",
 		    st->tsc ? "TSC (wall time)" : st->cpu ? "thread CPU time" : "CLOCK_MONOTONIC (wall time)");
-	if (unwound || dropped || open || st->truncated) {
+	if (kept)
+		strbuf_addf(out, "kept:      %s\n", kept);
+	if (!calls)
+		strbuf_addf(out, "notes:     no call was recorded%s\n",
+			    kept ? " (see what was kept)" : "");
+	else if (unwound || dropped || open || st->truncated) {
 		strbuf_addstr(out, "notes:     ");
 		if (unwound)
 			strbuf_addf(out, "%" PRIu64 " call%s left by longjmp/unwinding; ", unwound, unwound == 1 ? "" : "s");
@@ -354,6 +400,7 @@ static void add_json(struct strbuf *out, const struct traceprof *tp, const char 
 	json_kstr(&w, "file", file);
 	json_kstr(&w, "command", traceprof_meta(tp, "command") ? traceprof_meta(tp, "command") : "");
 	json_kstr(&w, "mode", st->counts_only ? "counts" : "events");
+	json_kstr(&w, "kept", traceprof_meta(tp, "kept") ? traceprof_meta(tp, "kept") : "");
 	json_kbool(&w, "truncated", st->truncated);
 	json_kint(&w, "exit_status", st->exit_status);
 	json_key(&w, "threads");
@@ -569,6 +616,7 @@ static void opts_init(struct trace_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->limit = 30;
+	o->depth = LONG_MIN;	/* not given: unlimited */
 }
 
 static int check_report_opts(const struct trace_opts *o)
@@ -676,7 +724,7 @@ int cmd_trace(int argc, char **argv)
 	struct tracerec_opts ro;
 	struct tracerec_result res;
 	struct rec_writer *w = NULL;
-	struct strbuf filter = STRBUF_INIT, cmdline = STRBUF_INIT;
+	struct strbuf filter = STRBUF_INIT, cmdline = STRBUF_INIT, kept = STRBUF_INIT;
 	char path[4096], agent[4096], outbuf[256], dir[4200], err[512];
 	const char *out;
 	int n, rc, procs;
@@ -694,7 +742,9 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, "hint: pinch trace -- ./program args, or pinch trace report FILE\n");
 		return EXIT_USAGE;
 	}
-	if (o.depth < 0 || o.depth > 65535) {
+	if (o.depth == LONG_MIN)
+		o.depth = 0;
+	else if (o.depth < 1 || o.depth > 65535) {
 		fprintf(stderr, "pinch trace: --depth must be between 1 and 65535\n");
 		return EXIT_USAGE;
 	}
@@ -713,6 +763,8 @@ int cmd_trace(int argc, char **argv)
 			fprintf(stderr, "hint: rebuild it with instrumentation, e.g. gcc -O2 -g -finstrument-functions (clang too), and link dynamically\n");
 		else if (rc == -ENOEXEC)
 			fprintf(stderr, "hint: link it dynamically (no -static): the agent is an LD_PRELOAD library\n");
+		else if (rc == -EINVAL)
+			fprintf(stderr, "hint: run the instrumented program itself: pinch trace -- ./program args\n");
 		return EXIT_USAGE;
 	}
 	if (o.nincl || o.nexcl) {
@@ -759,6 +811,9 @@ int cmd_trace(int argc, char **argv)
 		strbuf_addf(&cmdline, "%s%s", i ? " " : "", argv[i]);
 	rec_writer_meta(w, "command", cmdline.buf);
 	rec_writer_meta(w, "mode", o.counts ? "counts" : "events");
+	add_kept(&kept, &o);
+	if (kept.len)
+		rec_writer_meta(w, "kept", kept.buf);
 	argv[0] = path;
 	memset(&ro, 0, sizeof(ro));
 	ro.argv = argv;
@@ -777,6 +832,7 @@ int cmd_trace(int argc, char **argv)
 		tracerec_cleanup(dir);
 		strbuf_release(&filter);
 		strbuf_release(&cmdline);
+		strbuf_release(&kept);
 		return EXIT_FAIL;
 	}
 	procs = tracerec_write(dir, &res, w, err, sizeof(err));
@@ -784,6 +840,7 @@ int cmd_trace(int argc, char **argv)
 	rc = rec_writer_close(w);
 	strbuf_release(&filter);
 	strbuf_release(&cmdline);
+	strbuf_release(&kept);
 	if (procs < 0 || rc) {
 		fprintf(stderr, "pinch trace: %s\n", procs < 0 ? err : strerror(-rc));
 		return EXIT_FAIL;

@@ -94,8 +94,19 @@ int tracerec_check_target(const char *cmd, char *path, size_t pathlen, char *err
 		return rc;
 	rc = scan_elf(path, &s);
 	if (rc) {
-		snprintf(err, errlen, "'%s': not an ELF program", path);
-		return rc;
+		char head[2] = { 0, 0 };
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			if (read(fd, head, sizeof(head)) != (ssize_t)sizeof(head))
+				head[0] = 0;
+			close(fd);
+		}
+		if (head[0] == '#' && head[1] == '!')
+			snprintf(err, errlen, "'%s': a script, not the program built with -finstrument-functions", path);
+		else
+			snprintf(err, errlen, "'%s': not an ELF program", path);
+		return -EINVAL;
 	}
 	if (!s.dynamic) {
 		snprintf(err, errlen, "'%s': statically linked, so its hooks are glibc's no-ops and the agent cannot be preloaded", path);
@@ -166,8 +177,13 @@ int tracerec_filter(const char *exe, const char *const *incl, size_t nincl,
 			ex = matches_any(name, excl, nexcl);
 			if (!in && !ex)
 				continue;
-			strbuf_addf(out, "%s%c:%llx", out->len ? "," : "", in ? 'i' : 'x',
-				    (unsigned long long)sym.st_value);
+			/* both when both match: --exclude wins in the agent */
+			if (in)
+				strbuf_addf(out, "%si:%llx", out->len ? "," : "",
+					    (unsigned long long)sym.st_value);
+			if (ex)
+				strbuf_addf(out, "%sx:%llx", out->len ? "," : "",
+					    (unsigned long long)sym.st_value);
 			found++;
 		}
 	}

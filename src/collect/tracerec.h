@@ -16,8 +16,9 @@ struct rec_writer;
  * Resolves cmd through PATH into path and checks the agent can trace it:
  * a dynamically linked ELF program whose dynamic symbol table has the
  * undefined __cyg_profile_func_enter of -finstrument-functions. Returns
- * 0, -ENOENT (not found), -EACCES, -ENOEXEC (not ELF or statically
- * linked), -ENOTSUP (not instrumented); err gets a one-line reason.
+ * 0, -ENOENT (not found), -EACCES, -EINVAL (not ELF: a script, say),
+ * -ENOEXEC (statically linked), -ENOTSUP (not instrumented); err gets a
+ * one-line reason.
  */
 int tracerec_check_target(const char *cmd, char *path, size_t pathlen, char *err, size_t errlen);
 

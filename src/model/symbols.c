@@ -56,6 +56,16 @@ struct sym_file {
 	 * chosen once among the aliases at that address (sorted by start). */
 	struct sym_alias *aliases;
 	size_t naliases;
+	/* Its compile units' address ranges, sorted, when it has DWARF but
+	 * no .debug_aranges (cu_by_ranges): built once. */
+	struct cu_range *cu_ranges;
+	size_t ncu_ranges, acu_ranges;
+	uint8_t cu_ranges_built;
+};
+
+struct cu_range {
+	uint64_t lo, hi;	/* DWARF addresses, [lo, hi) */
+	uint64_t die;		/* the unit DIE's offset */
 };
 
 struct sym_alias {
@@ -302,8 +312,10 @@ void symbolizer_free(struct symbolizer *s)
 		unlink(s->vdso_path);
 	free(s->warnings);
 	free(s->strs);
-	for (size_t i = 0; i < s->nfiles; i++)
+	for (size_t i = 0; i < s->nfiles; i++) {
 		free(s->files[i].aliases);
+		free(s->files[i].cu_ranges);
+	}
 	free(s->files);
 	free(s->pids);
 	free(s->res);
@@ -971,6 +983,69 @@ static const char *die_func_name(struct symbolizer *s, Dwarf_Die *die)
 	return name ? intern_func(s, name) : NULL;
 }
 
+static int cu_range_cmp(const void *a, const void *b)
+{
+	const struct cu_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * The compile unit around addr when libdw's lookup found none because the
+ * module has no .debug_aranges (clang writes none unless -gdwarf-aranges;
+ * elfutils 0.188 then does not look at the units' own ranges): a table of
+ * each unit's DW_AT_low_pc/high_pc or DW_AT_ranges, built once per file.
+ * Not for modules with .debug_aranges: there an address outside every
+ * unit (crt code, PLT) is just that.
+ */
+static Dwarf_Die *cu_by_ranges(struct sym_file *sf, Dwfl_Module *mod, uint64_t addr,
+			       Dwarf_Addr *bias, Dwarf_Die *out)
+{
+	Dwarf *dw = dwfl_module_getdwarf(mod, bias);
+	size_t lo = 0, hi;
+	uint64_t a;
+
+	if (!dw)
+		return NULL;
+	if (!sf->cu_ranges_built) {
+		Dwarf_Aranges *ar = NULL;
+		size_t nar = 0, hsize;
+		Dwarf_Off off = 0, next;
+
+		sf->cu_ranges_built = 1;
+		if (dwarf_getaranges(dw, &ar, &nar) == 0 && nar > 0)
+			return NULL;
+		while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+			Dwarf_Die die;
+			Dwarf_Addr base, b, e;
+			ptrdiff_t o = 0;
+
+			if (dwarf_offdie(dw, off + hsize, &die))
+				while ((o = dwarf_ranges(&die, o, &base, &b, &e)) > 0)
+					if (e > b && !ARRAY_GROW(sf->cu_ranges, sf->acu_ranges, sf->ncu_ranges + 1))
+						sf->cu_ranges[sf->ncu_ranges++] =
+							(struct cu_range){ b, e, off + hsize };
+			off = next;
+		}
+		if (sf->ncu_ranges)
+			qsort(sf->cu_ranges, sf->ncu_ranges, sizeof(*sf->cu_ranges), cu_range_cmp);
+	}
+	/* the last range starting at or below the address */
+	a = addr - *bias;
+	hi = sf->ncu_ranges;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sf->cu_ranges[mid].lo <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || a >= sf->cu_ranges[lo - 1].hi)
+		return NULL;
+	return dwarf_offdie(dw, sf->cu_ranges[lo - 1].die, out);
+}
+
 /* The inline chain at addr: frames for each DW_TAG_inlined_subroutine
  * (innermost first), then the containing function. sym_name is the ELF
  * symbol's name for the outermost frame. */
@@ -980,6 +1055,7 @@ static void resolve_dwarf(struct symbolizer *s, struct sym_file *sf, Dwfl_Module
 {
 	Dwarf_Addr cubias = 0;
 	Dwarf_Die *cudie = dwfl_module_addrdie(mod, addr, &cubias);
+	Dwarf_Die cubuf;
 	Dwarf_Die *scopes = NULL;
 	int nscopes = 0;
 	struct sym_frame f;
@@ -990,7 +1066,23 @@ static void resolve_dwarf(struct symbolizer *s, struct sym_file *sf, Dwfl_Module
 	size_t nfiles = 0;
 	const char *comp_dir = NULL;
 
+	if (!cudie)
+		cudie = cu_by_ranges(sf, mod, addr, &cubias, &cubuf);
 	line = dwfl_module_getsrc(mod, addr);
+	if (!line && cudie) {
+		/* found by cu_by_ranges: libdwfl cannot find the line either */
+		Dwarf_Line *dl = dwarf_getsrc_die(cudie, addr - cubias);
+		Dwarf_Addr laddr = 0;
+		Dwarf_Attribute attr;
+		const char *src = dl ? dwarf_linesrc(dl, NULL, NULL) : NULL;
+
+		if (src && !dwarf_lineaddr(dl, &laddr) && laddr + cubias >= func_start &&
+		    !dwarf_lineno(dl, &lineno))
+			file = intern_src(s, dwarf_attr(cudie, DW_AT_comp_dir, &attr) ?
+					  dwarf_formstring(&attr) : NULL, src);
+		else
+			lineno = 0;
+	}
 	if (line) {
 		Dwarf_Addr laddr = 0;
 		const char *src = dwfl_lineinfo(line, &laddr, &lineno, NULL, NULL, NULL);

@@ -445,9 +445,12 @@ static void finish_thread(struct traceprof *tp, struct thr *t)
 		t->tick0 = pr->tick0;
 		t->mono0 = pr->mono0;
 	}
+	/* truncated, not rounded: a function's cumtime (one outermost node's
+	 * total) stays at least its tottime (the sum of every node's self),
+	 * however many nodes deep recursion makes */
 	for (uint32_t i = 0; i < t->n; i++) {
-		t->nodes[i].self = (uint64_t)((double)t->nodes[i].self * t->ns_per_tick + 0.5);
-		t->nodes[i].total = (uint64_t)((double)t->nodes[i].total * t->ns_per_tick + 0.5);
+		t->nodes[i].self = (uint64_t)((double)t->nodes[i].self * t->ns_per_tick);
+		t->nodes[i].total = (uint64_t)((double)t->nodes[i].total * t->ns_per_tick);
 	}
 	t->func = calloc(t->n ? t->n : 1, sizeof(*t->func));
 	if (!t->func)
@@ -777,6 +780,7 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 {
 	struct cframe **stacks;
 	size_t *depth;
+	uint64_t *last;
 	struct strbuf sb = STRBUF_INIT;
 	struct rec rec;
 	long n = 0;
@@ -785,9 +789,11 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 		return -ENODATA;
 	stacks = calloc(tp->n_thr + 1, sizeof(*stacks));
 	depth = calloc(tp->n_thr + 1, sizeof(*depth));
-	if (!stacks || !depth) {
+	last = calloc(tp->n_thr + 1, sizeof(*last));
+	if (!stacks || !depth || !last) {
 		free(stacks);
 		free(depth);
+		free(last);
 		return -ENOMEM;
 	}
 	fprintf(out, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
@@ -824,6 +830,7 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 				if (trw_get(&p, end, &dt))
 					break;
 				tick += dt;
+				last[ti] = tick;
 				if (depth[ti] < (1u << 16)) {
 					stacks[ti][depth[ti]].fn = fn;
 					stacks[ti][depth[ti]].t0 = tick;
@@ -832,6 +839,7 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 				continue;
 			}
 			tick += v >> 2;
+			last[ti] = tick;
 			do {
 				if (!depth[ti])
 					break;
@@ -842,6 +850,14 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 			} while ((v & 3) == TRW_EV_END);
 		}
 	}
+	/* a recording cut short: the calls open at a thread's last event
+	 * end there, marked open (as in the table) */
+	for (size_t ti = 0; ti < tp->n_thr; ti++)
+		while (stacks[ti] && depth[ti]) {
+			depth[ti]--;
+			if (depth[ti] < (1u << 16))
+				chrome_event(tp, &tp->thr[ti], &stacks[ti][depth[ti]], last[ti], 1, out, &sb, &n);
+		}
 	for (size_t ti = 0; ti < tp->n_thr; ti++) {
 		fprintf(out, "%s\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":\"%s %u\"}}",
 			n || ti ? "," : "", tp->thr[ti].pub.pid, tp->thr[ti].pub.tid,
@@ -851,6 +867,7 @@ long traceprof_chrome(const struct traceprof *tp, struct rec_reader *r, FILE *ou
 	fprintf(out, "\n]}\n");
 	free(stacks);
 	free(depth);
+	free(last);
 	strbuf_release(&sb);
 	return n;
 }

@@ -71,4 +71,6 @@ ok "100000 deep recursion recorded" test -s deep.json
 rec=$(jq -r "$(printf '[.functions[] | select(.function == "deep")][0].ncalls')" deep.json)
 dropped=$(jq -r '.threads[0].dropped' deep.json)
 is "$((rec + dropped))" "100001" "deep: recorded + dropped calls = 100001"
+is "$(jq -r '[.functions[] | .cumtime_ns >= .tottime_ns] | all' deep.json)" "true" \
+	"deep: cumtime >= tottime (65536 nested calls' own times do not add up to more than the outermost)"
 done_testing

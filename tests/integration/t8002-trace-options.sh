@@ -16,6 +16,12 @@ trace_json glob.json --filter 'is_*' -- "$TC" mutual
 is "$(names glob.json)" "is_even,is_odd" "--filter with a glob"
 trace_json excl.json --exclude mid -- "$TC" fanout
 is "$(names excl.json)" "main,root" "--exclude mid: mid and its callees left out"
+trace_json both.json --filter 'spin*' --exclude spin -- "$TC" busy
+is "$(names both.json)" "spin_a,spin_b" "--filter 'spin*' --exclude spin: the exclusion wins for spin"
+is "$(jq -r '.kept' both.json)" "--filter spin* --exclude spin" "the report says what was kept"
+"$PINCH" trace -o none.rec --min-time 10s -- "$TC" fanout >none.txt 2>&1
+ok "--min-time longer than every call: the report says no call was recorded" grep -q '^notes: *no call was recorded' none.txt
+ok "and shows what was kept" grep -q '^kept: *--min-time 10' none.txt
 trace_json depth.json --depth 2 -- "$TC" fanout
 is "$(names depth.json)" "main,root" "--depth 2: two levels"
 is "$(jq -r '.threads[0].dropped' depth.json)" "15" "--depth 2: 15 calls not recorded"
@@ -27,6 +33,8 @@ is "$(calls min.json spin_b)" "200/200" "--min-time keeps the long calls, all of
 
 # the table
 "$PINCH" trace -o fan.rec -- "$TC" fanout >fan.txt 2>fan.err
+(umask 000; "$PINCH" trace -q -o um.rec -- "$TC" fanout 2>/dev/null; "$PINCH" trace -q --counts-only -o umc.rec -- "$TC" fanout 2>/dev/null)
+is "$(stat -c %a um.rec) $(stat -c %a umc.rec)" "600 600" "recordings are mode 0600 whatever the umask"
 ok "table has the pstats header" grep -q 'ncalls    tottime    percall    cumtime    percall filename:lineno(function)' fan.txt
 ok "leaf row: 12 calls, file:line(function)" grep -Eq '^ +12 .* trace-calls\.c:[0-9]+\(leaf\)$' fan.txt
 "$PINCH" trace report fan.rec --sort ncalls >s.txt
@@ -57,11 +65,18 @@ exit_status 2 "uninstrumented binary: exit 2" "$PINCH" trace -- "$W/trace-plain"
 cp "$TMP/.out" plain.out
 ok "says how to rebuild" grep -q -- "-finstrument-functions" plain.out
 ok "and nothing was written" test -z "$(ls pinch-trace-*.rec 2>/dev/null)"
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$TC" >wrapper.sh
+chmod +x wrapper.sh
+exit_status 2 "a script: exit 2" "$PINCH" trace -- ./wrapper.sh fanout
+cp "$TMP/.out" script.out
+ok "says it is a script" grep -q "'./wrapper.sh': a script" script.out
+ok "and to run the program itself" grep -q "hint: run the instrumented program itself" script.out
 exit_status 2 "no command" "$PINCH" trace
 exit_status 2 "missing program" "$PINCH" trace -- ./no-such-program
 exit_status 2 "bad --sort" "$PINCH" trace --sort bogus -- "$TC" fanout
 exit_status 2 "--min-time with --counts-only" "$PINCH" trace --counts-only --min-time 1ms -- "$TC" fanout
 exit_status 2 "--filter matching nothing" "$PINCH" trace --filter no_such_fn -- "$TC" fanout
+exit_status 2 "--depth 0 (not a depth; leave it out for no limit)" "$PINCH" trace --depth 0 -- "$TC" fanout
 exit_status 2 "bad --clock" "$PINCH" trace --clock sundial -- "$TC" fanout
 "$PINCH" trace -q --counts-only -o cnt.rec -- "$TC" fanout 2>/dev/null
 exit_status 1 "--chrome of a counts-only recording" "$PINCH" trace report cnt.rec --chrome x.json
@@ -76,6 +91,14 @@ cp "$TMP/.out" cut.out
 is "$(jq -r '.truncated' cut.out)" "true" "and says it is cut short"
 n=$(jq -r '[.functions[] | select(.function == "fib")][0].ncalls' cut.out)
 ok "with some but fewer fib calls than the whole run (0 < $n < 242785)" test "$n" -gt 0 -a "$n" -lt 242785
+exit_status 0 "--chrome of the cut-short recording" "$PINCH" trace report cut.rec --chrome cut.json
+is "$(jq '[.traceEvents[] | select(.args.open)] | length' cut.json)" "$(jq '[.functions[].open] | add' cut.out)" \
+	"Chrome trace: the calls open at the cut are there, marked open, as many as in the table"
+is "$(jq '[.traceEvents[] | select(.ph == "X")] | length' cut.json)" "$(jq '.calls' cut.out)" \
+	"Chrome trace: one event per call of the cut-short recording"
+is "$(jq '[.traceEvents[] | select(.ph == "X") | (.ts | type) == "number" and .ts >= 0 and .dur >= 0 and
+	(.name | type) == "string" and (.pid | type) == "number" and (.tid | type) == "number"] | all' cut.json)" "true" \
+	"Chrome trace: every event has a name, pid, tid and non-negative numeric ts and dur"
 head -c 100 big.rec >cut2.rec
 exit_status 0 "cut inside the first record" "$PINCH" trace report cut2.rec
 done_testing

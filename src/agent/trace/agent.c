@@ -44,6 +44,7 @@ enum { R_SUPP = 1, R_INSIDE = 2, R_REC = 4 };
 struct frame {
 	uint64_t fn;
 	uintptr_t sp;		/* the caller's stack pointer at the hook call */
+	uintptr_t site;		/* the hook's call_site: where the function returns to */
 	uint64_t t0;
 	uint64_t child;		/* ticks of recorded callees (counts mode) */
 	uint32_t pnode;		/* CCT node to return to */
@@ -245,7 +246,7 @@ NOINSTR static void emit_pending(struct tstate *t, uint32_t upto)
 		t->emitted = upto;
 }
 
-NOINSTR static void slow_push(struct tstate *t, uint64_t fn, uintptr_t sp, uint64_t now)
+NOINSTR static void slow_push(struct tstate *t, uint64_t fn, uintptr_t sp, uintptr_t site, uint64_t now)
 {
 	struct frame *f = &t->stack[t->depth];
 	const struct frame *up = t->depth ? &t->stack[t->depth - 1] : NULL;
@@ -253,6 +254,7 @@ NOINSTR static void slow_push(struct tstate *t, uint64_t fn, uintptr_t sp, uint6
 
 	f->fn = fn;
 	f->sp = sp;
+	f->site = site;
 	f->t0 = now;
 	f->child = 0;
 	f->prec = -1;
@@ -286,7 +288,7 @@ NOINSTR static void slow_push(struct tstate *t, uint64_t fn, uintptr_t sp, uint6
 }
 
 /* --counts-only without filters: one call path node per call. */
-NOINSTR static inline void count_push(struct tstate *t, uint64_t fn, uintptr_t sp, uint64_t now)
+NOINSTR static inline void count_push(struct tstate *t, uint64_t fn, uintptr_t sp, uintptr_t site, uint64_t now)
 {
 	struct frame *f = &t->stack[t->depth++];
 	uint32_t parent = t->cur_node;
@@ -295,6 +297,7 @@ NOINSTR static inline void count_push(struct tstate *t, uint64_t fn, uintptr_t s
 
 	f->fn = fn;
 	f->sp = sp;
+	f->site = site;
 	f->t0 = now;
 	f->child = 0;
 	f->pnode = parent;
@@ -456,21 +459,33 @@ NOINSTR static void thread_end(void *p)
 
 /* ---- the hooks ---------------------------------------------------------- */
 
+/* A live caller's frame is never below a callee's (sp, the caller's stack
+ * pointer at the hook call, is strictly lower in a real callee), and a
+ * function inlined into it shares its stack pointer and its call site
+ * (__builtin_return_address(0) of the host). */
+NOINSTR static inline int dead_frame(const struct frame *f, uintptr_t sp, uintptr_t site)
+{
+	return f->sp < sp || (f->sp == sp && f->site != site);
+}
+
 EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 {
 	struct tstate *t = &t_st;
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *);
+	uintptr_t s = (uintptr_t)site;
 	uint64_t now;
 
-	(void)site;
 	if (unlikely(t->state != 1) && !(t->state == 0 && thread_start(t)))
 		return;
 	if (unlikely(t->busy))
 		return;
 	t->busy = 1;
 	now = tick();
-	/* frames at or below this one are dead: left by longjmp */
-	while (unlikely(t->depth && t->stack[t->depth - 1].sp <= sp))
+	/* frames below this one are dead: left by longjmp. A frame at the
+	 * same stack pointer is dead too unless it has the same call site:
+	 * a function inlined into another calls the hooks from its host's
+	 * frame with its host's return address. */
+	while (unlikely(t->depth && dead_frame(&t->stack[t->depth - 1], sp, s)))
 		pop(t, TRW_EV_UNWOUND, now);
 	if (unlikely(t->depth >= STACK_CAP || t->overflow)) {
 		t->overflow++;
@@ -480,11 +495,12 @@ EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 
 		f->fn = (uint64_t)(uintptr_t)fn;
 		f->sp = sp;
+		f->site = s;
 		put_enter(t, (uint64_t)(uintptr_t)fn, now);
 	} else if (g_fastcount) {
-		count_push(t, (uint64_t)(uintptr_t)fn, sp, now);
+		count_push(t, (uint64_t)(uintptr_t)fn, sp, s, now);
 	} else {
-		slow_push(t, (uint64_t)(uintptr_t)fn, sp, now);
+		slow_push(t, (uint64_t)(uintptr_t)fn, sp, s, now);
 	}
 	t->busy = 0;
 }
