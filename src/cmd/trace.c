@@ -727,7 +727,7 @@ int cmd_trace(int argc, char **argv)
 	struct strbuf filter = STRBUF_INIT, cmdline = STRBUF_INIT, kept = STRBUF_INIT;
 	char path[4096], agent[4096], outbuf[256], dir[4200], err[512];
 	const char *out;
-	int n, rc, procs;
+	int n, rc, procs, status;
 
 	if (argc >= 2 && !strcmp(argv[1], "report"))
 		return cmd_trace_report(argc - 1, argv + 1);
@@ -851,8 +851,12 @@ int cmd_trace(int argc, char **argv)
 	else if (res.exit_status)
 		fprintf(stderr, ", the command exited with %d", res.exit_status);
 	fprintf(stderr, ")\n");
+	/* Like time(1) and pinch record: the command's status, or 128 + the
+	 * signal that ended it, once the recording is written. */
+	status = res.term_signal ? 128 + res.term_signal : res.exit_status > 0 ? res.exit_status : EXIT_OK;
 	if (o.quiet)
-		return EXIT_OK;
+		return status;
 	fflush(stderr);
-	return report_file(out, &o);
+	rc = report_file(out, &o);
+	return rc != EXIT_OK ? rc : status;
 }

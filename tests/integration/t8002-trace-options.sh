@@ -71,6 +71,10 @@ exit_status 2 "a script: exit 2" "$PINCH" trace -- ./wrapper.sh fanout
 cp "$TMP/.out" script.out
 ok "says it is a script" grep -q "'./wrapper.sh': a script" script.out
 ok "and to run the program itself" grep -q "hint: run the instrumented program itself" script.out
+# like time(1) and pinch record: the command's status, 128 + its signal
+exit_status 2 "the command's exit status (its usage error, 2)" "$PINCH" trace -q -o st.rec -- "$TC" bogus
+exit_status 139 "a command killed by SIGSEGV (stack overflow): 128 + 11" "$PINCH" trace -q -o segv.rec -- "$TC" deep 1000000
+exit_status 0 "... its recording reports" "$PINCH" trace report segv.rec
 exit_status 2 "no command" "$PINCH" trace
 exit_status 2 "missing program" "$PINCH" trace -- ./no-such-program
 exit_status 2 "bad --sort" "$PINCH" trace --sort bogus -- "$TC" fanout
