@@ -18,6 +18,8 @@
  *                            INSERTs each (prepared once per thread)
  *   db-client bench-sqlite N N x "SELECT ?+1" on a prepared statement
  *   db-client bench-pg CONNINFO N   N x PQexec("SELECT 1")
+ *   db-client bench-pg-null N       N x PQexec(NULL, "SELECT 1"): the
+ *                            agent's own cost per libpq call, no round trip
  */
 #include <arpa/inet.h>
 #include <libpq-fe.h>
@@ -267,6 +269,24 @@ static int bench_pg(const char *conninfo, long n)
 	return 0;
 }
 
+/* What the agent adds around a libpq call, without the round trip and
+ * its noise: PQexec on no connection returns NULL at once (traced, each
+ * call is booked as a failed statement: normalized and interned, timed,
+ * counted). */
+static int bench_pg_null(long n)
+{
+	double t0, c0;
+	long i, nulls = 0;
+
+	t0 = now();
+	c0 = cpu();
+	for (i = 0; i < n; i++)
+		nulls += PQexec(NULL, "SELECT 1") == NULL;
+	printf("ns/statement %.1f cpu %.1f (%ld NULL results)\n", (now() - t0) * 1e9 / (double)n,
+	       (cpu() - c0) * 1e9 / (double)n, nulls);
+	return nulls == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "sqlite"))
@@ -279,6 +299,8 @@ int main(int argc, char **argv)
 		return bench_sqlite(atol(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "bench-pg"))
 		return bench_pg(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: db-client sqlite | sqlite-threads | pg CONNINFO | bench-sqlite N | bench-pg CONNINFO N\n");
+	if (argc >= 3 && !strcmp(argv[1], "bench-pg-null"))
+		return bench_pg_null(atol(argv[2]));
+	fprintf(stderr, "usage: db-client sqlite | sqlite-threads | pg CONNINFO | bench-sqlite N | bench-pg CONNINFO N | bench-pg-null N\n");
 	return 2;
 }
