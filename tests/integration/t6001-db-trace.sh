@@ -90,8 +90,20 @@ PY
 	is "$(jq "$SL | length" py.json)" 1 "python: the planted pg_sleep is in the slow log"
 	is "$(jq -r "$SL"' | [.[0].stack[] | select(.python) | "\(.function):\(.line)"] | join(" ")' py.json)" \
 		"report_query:9 <module>:11" "python: the slow statement's Python frames and lines"
+	# three slow statements from one line: the text report prints the
+	# stack once, and says how many --limit left out
+	cat >same.py <<PY
+import psycopg2
+cur = psycopg2.connect("$DSN").cursor()
+for i in range(3):
+    cur.execute("SELECT pg_sleep(0.3)")
+PY
+	ok "same stack: trace runs" sh -c '"$PINCH" db trace --slow 250ms --limit 2 -- /usr/bin/python3.11 same.py >same.out 2>same.err'
+	is "$(grep -c '^      (the same stack as above)$' same.out)" 1 "same stack: the second slow entry shown refers to the first"
+	is "$(grep -c '^      at <module> (.*same.py:4)$' same.out)" 1 "same stack: the stack printed once"
+	ok "same stack: the third is counted" grep -qx '... 1 more slow statements (--limit 0 shows all)' same.out
 else
-	for i in 1 2 3 4 5 6 7 8 9 10; do skip "python" "python3-psycopg2 is not installed"; done
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do skip "python" "python3-psycopg2 is not installed"; done
 fi
 
 # no database calls at all; a command that does not exist
