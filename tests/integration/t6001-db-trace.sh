@@ -90,6 +90,43 @@ PY
 	is "$(jq "$SL | length" py.json)" 1 "python: the planted pg_sleep is in the slow log"
 	is "$(jq -r "$SL"' | [.[0].stack[] | select(.python) | "\(.function):\(.line)"] | join(" ")' py.json)" \
 		"report_query:9 <module>:11" "python: the slow statement's Python frames and lines"
+	# psycopg2's other paths: executemany, a server-side cursor, a
+	# transaction that fails and is rolled back, a bytea parameter
+	cat >tx.py <<PY
+import psycopg2
+c = psycopg2.connect("$DSN")
+cur = c.cursor()
+cur.execute("CREATE TABLE tx (id int, v text)")
+c.commit()
+cur.executemany("INSERT INTO tx VALUES (%s, %s)", [(i, "v%d" % i) for i in range(25)])
+c.commit()
+nc = c.cursor(name="big")
+nc.itersize = 10
+nc.execute("SELECT id FROM tx ORDER BY id")
+print("named cursor rows", sum(1 for _ in nc))
+nc.close()
+c.commit()
+try:
+    cur.execute("INSERT INTO tx VALUES (99, 'x')")
+    cur.execute("SELECT 1/0")
+except psycopg2.Error as e:
+    print("error", e.pgcode)
+    c.rollback()
+cur.execute("SELECT length(%s)", (psycopg2.Binary(bytes(range(256)) * 4),))
+print("bytea", cur.fetchone()[0])
+c.rollback()
+cur.execute("SELECT count(*) FROM tx")
+print("kept", cur.fetchone()[0])
+PY
+	ok "psycopg2 transactions: trace runs" sh -c '"$PINCH" db trace --json -o tx.json -- /usr/bin/python3.11 tx.py >tx.out 2>tx.err'
+	is "$(tr '\n' ' ' <tx.out)" "named cursor rows 25 error 22012 bytea 1024 kept 25 " "psycopg2 transactions: the program's results unchanged"
+	is "$(st tx.json 'INSERT INTO tx VALUES (?, ?)' calls)/$(st tx.json 'INSERT INTO tx VALUES (?, ?)' rows)" "26/26" "executemany: 25 INSERTs, and the one rolled back"
+	is "$(st tx.json 'FETCH FORWARD ? FROM "big"' calls)/$(st tx.json 'FETCH FORWARD ? FROM "big"' rows)" "4/25" "server-side cursor: 4 FETCHes of 10, 10, 5, 0 rows"
+	is "$(st tx.json 'DECLARE "big" CURSOR WITHOUT HOLD FOR SELECT id FROM tx ORDER BY id' calls)/$(st tx.json 'CLOSE "big"' calls)" "1/1" "server-side cursor: DECLARE and CLOSE"
+	is "$(st tx.json 'SELECT ?/?' calls)/$(st tx.json 'SELECT ?/?' errors)" "1/1" "the division by zero is an error of its statement"
+	is "$(st tx.json 'BEGIN' calls)/$(st tx.json 'COMMIT' calls)/$(st tx.json 'ROLLBACK' calls)" "6/3/2" "6 transactions: 3 committed, 2 rolled back, 1 left open"
+	is "$(st tx.json 'SELECT length(?::bytea)' calls)" 1 "a bytea parameter, normalized"
+	is "$(jq '[.statements[].calls] | add' tx.json)/$(jq '.statements | length' tx.json)/$(jq '[.statements[].errors] | add' tx.json)" "47/11/1" "47 statements in all (11 distinct), 1 error"
 	# three slow statements from one line: the text report prints the
 	# stack once, and says how many --limit left out
 	cat >same.py <<PY
@@ -103,7 +140,7 @@ PY
 	is "$(grep -c '^      at <module> (.*same.py:4)$' same.out)" 1 "same stack: the stack printed once"
 	ok "same stack: the third is counted" grep -qx '... 1 more slow statements (--limit 0 shows all)' same.out
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do skip "python" "python3-psycopg2 is not installed"; done
+	for i in $(seq 23); do skip "python" "python3-psycopg2 is not installed"; done
 fi
 
 # no database calls at all; a command that does not exist
