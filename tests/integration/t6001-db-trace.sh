@@ -54,6 +54,16 @@ ok "pg: the slow statement took >= 300ms" test "$(jq -r "$SL | .[0].ns" pg.json)
 is "$(jq -r "$SL"' | [.[0].stack[].function] | .[0:3] | join(" ")' pg.json)" "slow_query run_pg main" "pg: its stack: slow_query <- run_pg <- main"
 is "$(jq -r "$SL | .[0].stack[0].line" pg.json)" "$(grep -n 'PQexec(c, "SELECT pg_sleep(0.3)")' "$PINCH_SRCDIR/tests/workloads/db-client.c" | cut -d: -f1)" "pg: at the line that issued it"
 
+# C, libpq's asynchronous paths and 3 threads
+ok "pg-async: trace runs" sh -c '"$PINCH" db trace --json -o pa.json -- "$W/db-client" pg-async "$DSN" >pa.out 2>pa.err'
+ok "pg-async: the program's results unchanged" grep -qx "pg-async ok 1 rows 7" pa.out
+is "$(st pa.json 'SELECT ?::text || ?' calls)/$(st pa.json 'SELECT ?::text || ?' rows)" "4/4" "PQsendQueryPrepared: 4, named by their PQsendPrepare text (the prepare itself no statement)"
+is "$(st pa.json 'SELECT ?; SELECT ?, ?' calls)/$(st pa.json 'SELECT ?; SELECT ?, ?' rows)" "1/2" "two statements in one PQsendQuery: one execution, both results' rows"
+is "$(st pa.json 'SELECT * FROM no_such_table' errors)" 1 "a failing PQsendQuery: an error"
+is "$(st pa.json 'SELECT ? / ?::int' calls)/$(st pa.json 'SELECT ? / ?::int' rows)/$(st pa.json 'SELECT ? / ?::int' errors)" "3/1/2" "pipeline: 3 queries, 1 row, the failed one and the aborted one errors"
+is "$(st pa.json 'SELECT ? AS n' calls)/$(st pa.json 'SELECT ? AS n' rows)" "300/300" "3 threads x 100 PQexec, none lost"
+is "$(jq '.statements | length' pa.json)" 5 "pg-async: 5 distinct statements, nothing else"
+
 # Python: psycopg2 (dlopen'ed libpq) and sqlite3 (dlopen'ed libsqlite3)
 if /usr/bin/python3.11 -c 'import psycopg2' 2>/dev/null; then
 	cat >client.py <<PY
