@@ -27,7 +27,7 @@
 
 static const char *const db_usage[] = {
 	"usage: pinch db trace [--slow DUR] [--json] [-o FILE] -- CMD [ARGS...]",
-	"   or: pinch db explain [--commit] [--json] DSN 'SQL' | --plan FILE",
+	"   or: pinch db explain [--commit] [--json] DSN 'SQL'|- | --plan FILE",
 	"   or: pinch db top [--limit N] [--json] DSN",
 	"",
 	"Database profiling. trace runs CMD with an agent that times every",
@@ -337,7 +337,7 @@ static int cmd_db_trace(int argc, char **argv)
 			argv[0]);
 		ret = EXIT_FAIL;
 	} else if (!t.n_stmts && !t.n_slows) {
-		fprintf(stderr, "pinch db: no statements were seen: %s did not call libpq or libsqlite3%s\n",
+		fprintf(stderr, "pinch db: no statements were seen: %s ran none through libpq or libsqlite3%s\n",
 			argv[0], WIFSIGNALED(status) ? " before it was killed" : "");
 	}
 	if (output && !(f = fopen_private(output))) {
