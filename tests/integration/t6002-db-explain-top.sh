@@ -38,6 +38,15 @@ is "$(jq -r '.nodes[0].index' idx.json)" items_item_id_idx "indexed table: its i
 x "SELECT * FROM pairs WHERE a = 1 AND b = 1" >pairs.json
 is "$(jq -r '.nodes[0].plan_rows' pairs.json)/$(jq -r '.nodes[0].rows' pairs.json)" "2/200" "correlated columns: 2 rows planned, 200 found"
 is "$(jq -r '[.findings[].kind] | join(" ")' pairs.json)" "seq_scan_filter misestimate" "correlated columns: the misestimate (100x), after the scan that filtered"
+# work_mem at its 64 kB minimum: sorting or hashing 20000 rows spills
+"$PINCH" db explain --json "$DSN options='-c work_mem=64kB'" "SELECT * FROM orders ORDER BY amount, id" >sort.json
+is "$(jq -r '[.findings[] | select(.kind == "spill")] | length' sort.json)" 1 "work_mem 64kB: the sort spilled to disk"
+ok "... said with its method" jq -e '.findings[] | select(.kind == "spill") | .text | test("Sort spilled to disk \\(external")' sort.json
+"$PINCH" db explain --json "$DSN options='-c work_mem=64kB -c enable_mergejoin=off -c enable_nestloop=off'" \
+	"SELECT o.id, i.qty FROM orders o JOIN items i ON i.id = o.id" >hash.json
+is "$(jq -r '[.findings[] | select(.kind == "spill") | .text | test("Hash used [0-9]+ batches")] | length' hash.json)" 1 "work_mem 64kB: the hash used several batches"
+"$PINCH" db explain --json "$DSN" "SELECT * FROM orders ORDER BY amount, id" >sortmem.json
+is "$(jq -r '[.findings[] | select(.kind == "spill")] | length' sortmem.json)" 0 "default work_mem: the same sort in memory, no finding"
 x "SELECT * FROM orders LIMIT 10" >limit.json
 is "$(jq '.findings | length' limit.json)" 0 "LIMIT stopping a scan early is not a misestimate"
 is "$(jq -r '.nodes[1].plan_rows' limit.json)/$(jq -r '.nodes[1].rows' limit.json)" "20000/10" "... though 20000 were planned and 10 read"
