@@ -56,6 +56,10 @@ is "$(jq -r '.nodes[1].plan_rows' limit.json)/$(jq -r '.nodes[1].rows' limit.jso
 	"SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.customer_id <= 500" >memo.json
 is "$(jq -c '[.nodes[] | select(.depth >= 2) | .loops]' memo.json)" "[1,10000,500]" "memoize: 10000 outer rows, 500 index scans"
 is "$(jq -r '[.findings[] | select(.kind == "nested_loops")] | length' memo.json)" 0 "memoize: 500 misses of 10000 loops is no nested-loop finding"
+"$PINCH" db explain --json "$DSN options='-c enable_hashjoin=off -c enable_mergejoin=off -c enable_memoize=off'" \
+	"SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.customer_id <= 500" >nl.json
+is "$(jq -r '.findings[] | select(.kind == "nested_loops") | .text | capture("ran its inner side \\((?<n>[^)]*)\\) (?<k>[0-9]+) times") | "\(.n) \(.k)"' nl.json)" \
+	"Index Only Scan on customers 10000" "without Memoize: the inner index scan ran once per outer row, 10000 times"
 x "DELETE FROM customers WHERE id > 1000" >fk.json
 is "$(jq -r '[.findings[] | select(.kind == "trigger")] | length' fk.json)" 1 "unindexed foreign key: the trigger time is reported"
 is "$(jq -r '.findings[] | select(.kind == "trigger") | .sql' fk.json)" "CREATE INDEX ON orders (customer_id);" "... with the index the checks need"
