@@ -490,10 +490,13 @@ static uint32_t intern(const char *sql, size_t len, uint32_t api)
 	{
 		uint32_t id = intern_slow(sql, len, api);
 
-		if (id) {
+		if (id) {	/* a signal handler in between sees an empty slot */
+			c->len_api = 0;
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
 			c->hash = h;
-			c->len_api = key;
 			c->id = id;
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			c->len_api = key;
 		}
 		return id;
 	}
