@@ -7,6 +7,11 @@
 #   PostgreSQL:       N x PQexec("SELECT 1") over a Unix socket to a
 #                     cluster this script starts (client and server pinned
 #                     to the same CPU: see shared/reference/db-facts.md)
+#   libpq, no server: N_PG x 50 x PQexec(NULL, "SELECT 1") (NULL at once):
+#                     what the agent adds around a libpq call (normalize
+#                     or find in its cache, time, count) without the
+#                     round trip, whose run-to-run noise on a shared
+#                     machine is larger than that
 # The per-statement figures are measured inside the program (tests/
 # workloads/db-client.c bench-*), so start-up and the report are not in
 # them: wall time, and the client's CPU time (what the agent adds is
@@ -47,22 +52,36 @@ one() {	# one plain|traced ARGS...: "wall cpu" ns per statement
 		taskset -c 1 "$PINCH" db trace -o /dev/null -- "$C" "$@" | awk '/ns\/statement/ { print $2, $4 }'
 	fi
 }
-for kind in sqlite pg; do
+for kind in sqlite pg pgnull; do
 	: >"$out/$kind.plain"; : >"$out/$kind.traced"
 	for i in $(seq "$RUNS"); do
 		for mode in plain traced; do
-			if [ $kind = sqlite ]; then one $mode bench-sqlite "$NS"; else one $mode bench-pg "$DSN" "$NP"; fi >>"$out/$kind.$mode"
+			case $kind in
+			sqlite) one $mode bench-sqlite "$NS" ;;
+			pg) one $mode bench-pg "$DSN" "$NP" ;;
+			pgnull) one $mode bench-pg-null $((NP * 50)) ;;
+			esac >>"$out/$kind.$mode"
 		done
 	done
 done
 col() { awk -v c="$1" '{ print $c }'; }
-printf '| loop | statements per run | plain wall ns/stmt | traced wall ns/stmt | plain CPU ns/stmt | traced CPU ns/stmt | added CPU ns/stmt | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|\n'
-for kind in sqlite pg; do
+# the runs are paired (plain, then traced, back to back): the median of
+# the pairs' CPU differences, with its quartiles, is less sensitive to a
+# machine whose load changes during the benchmark than the difference of
+# the medians
+paired() {	# paired KIND: "median (q1..q3)" of traced - plain CPU ns per pair
+	paste -d' ' <(col 2 <"$out/$1.plain") <(col 2 <"$out/$1.traced") |
+		awk '{ printf "%.1f\n", $2 - $1 }' | sort -n |
+		awk '{ v[NR] = $1 } END { printf "%s (%s..%s)", v[int((NR + 1) / 2)], v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'
+}
+printf '| loop | statements per run | plain wall ns/stmt | traced wall ns/stmt | plain CPU ns/stmt | traced CPU ns/stmt | added CPU ns/stmt | added CPU, paired: median (q1..q3) | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+for kind in sqlite pg pgnull; do
 	pw=$(col 1 <"$out/$kind.plain" | med); tw=$(col 1 <"$out/$kind.traced" | med)
 	pc=$(col 2 <"$out/$kind.plain" | med); tc=$(col 2 <"$out/$kind.traced" | med)
 	n=$NS; name="SQLite in memory, SELECT ?+1 (prepared)"
 	[ $kind = pg ] && { n=$NP; name="PostgreSQL socket, PQexec SELECT 1"; }
-	printf '| %s | %s | %s | %s | %s | %s | %.1f | %s |\n' "$name" "$n" "$pw" "$tw" "$pc" "$tc" "$(echo "$tc - $pc" | bc -l)" "$RUNS"
+	[ $kind = pgnull ] && { n=$((NP * 50)); name="libpq without a server, PQexec(NULL, SELECT 1)"; }
+	printf '| %s | %s | %s | %s | %s | %s | %.1f | %s | %s |\n' "$name" "$n" "$pw" "$tw" "$pc" "$tc" "$(echo "$tc - $pc" | bc -l)" "$(paired $kind)" "$RUNS"
 	echo "  $kind plain (wall cpu): $(tr '\n' ' ' <"$out/$kind.plain")" >&2
 	echo "  $kind traced (wall cpu): $(tr '\n' ' ' <"$out/$kind.traced")" >&2
 done

@@ -27,7 +27,7 @@
 
 static const char *const db_usage[] = {
 	"usage: pinch db trace [--slow DUR] [--json] [-o FILE] -- CMD [ARGS...]",
-	"   or: pinch db explain [--commit] [--json] DSN 'SQL' | --plan FILE",
+	"   or: pinch db explain [--commit] [--json] DSN 'SQL'|- | --plan FILE",
 	"   or: pinch db top [--limit N] [--json] DSN",
 	"",
 	"Database profiling. trace runs CMD with an agent that times every",
@@ -96,6 +96,24 @@ static int run_traced(char **argv, const char *agent, const char *dir, uint64_t 
 	return 0;
 }
 
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Two slow entries issued from the same code path (symbolized frames). */
+static int same_stack(const struct dbtrace_slow *a, const struct dbtrace_slow *b)
+{
+	if (a->n_frames != b->n_frames || a->pid != b->pid)
+		return 0;
+	for (size_t k = 0; k < a->n_frames; k++)
+		if (!same_str(a->frames[k].function, b->frames[k].function) ||
+		    !same_str(a->frames[k].file, b->frames[k].file) ||
+		    a->frames[k].line != b->frames[k].line)
+			return 0;
+	return 1;
+}
+
 static void print_text(FILE *f, const struct dbtrace *t, uint64_t slow_ns, size_t limit)
 {
 	struct strbuf a = STRBUF_INIT;
@@ -156,6 +174,10 @@ static void print_text(FILE *f, const struct dbtrace *t, uint64_t slow_ns, size_
 		       s->text);
 		if (!s->n_frames)
 			fprintf(f, "      (no stack)\n");
+		else if (i && same_stack(s, &t->slows[i - 1])) {
+			fprintf(f, "      (the same stack as above)\n");
+			continue;
+		}
 		for (k = 0; k < s->n_frames; k++) {
 			const struct dbtrace_frame *fr = &s->frames[k];
 
@@ -165,6 +187,8 @@ static void print_text(FILE *f, const struct dbtrace *t, uint64_t slow_ns, size_
 				fprintf(f, "      at %s\n", fr->function);
 		}
 	}
+	if (limit && t->n_slows > limit)
+		fprintf(f, "\n... %zu more slow statements (--limit 0 shows all)\n", t->n_slows - limit);
 	strbuf_release(&a);
 }
 
@@ -313,7 +337,7 @@ static int cmd_db_trace(int argc, char **argv)
 			argv[0]);
 		ret = EXIT_FAIL;
 	} else if (!t.n_stmts && !t.n_slows) {
-		fprintf(stderr, "pinch db: no statements were seen: %s did not call libpq or libsqlite3%s\n",
+		fprintf(stderr, "pinch db: no statements were seen: %s ran none through libpq or libsqlite3%s\n",
 			argv[0], WIFSIGNALED(status) ? " before it was killed" : "");
 	}
 	if (output && !(f = fopen_private(output))) {

@@ -94,6 +94,7 @@ static const char *const explain_usage[] = {
 	"--commit, or EXPLAIN QUERY PLAN on SQLite (DSN: sqlite:PATH), and prints",
 	"the plan tree with each node's time, rows, loops, buffers and share, then",
 	"findings in plain words, costliest first. --plan reads a saved JSON plan.",
+	"SQL '-' reads the statement from stdin.",
 	NULL
 };
 
@@ -109,6 +110,10 @@ static void ms(struct strbuf *sb, double v)
 {
 	strbuf_add_duration(sb, v * 1e6);
 }
+
+/* A condition in the tree: the first 300 bytes of a long one (an IN-list
+ * of 100,000 values). For printf("%.*s%s"). */
+#define CLIP(s) (strlen(s) > 300 ? 300 : (int)strlen(s)), (s), (strlen(s) > 300 ? "..." : "")
 
 static void print_plan(const struct pgplan *p)
 {
@@ -142,9 +147,9 @@ static void print_plan(const struct pgplan *p)
 		if (n->index)
 			printf(" using %s", n->index);
 		if (n->cond)
-			printf("  [%s]", n->cond);
+			printf("  [%.*s%s]", CLIP(n->cond));
 		if (n->filter)
-			printf("  filter %s", n->filter);
+			printf("  filter %.*s%s", CLIP(n->filter));
 		if (n->removed > 0)
 			printf(", removed %.0f", n->removed);
 		if (n->sort_method)
@@ -270,6 +275,17 @@ static void fk_suggestions(PGconn *c, struct pgplan *p)
 	}
 }
 
+/* The statement in a report's first line: the start of a long one. */
+static void print_head(const char *what, const char *sql, const char *end)
+{
+	size_t len = strlen(sql);
+
+	if (len > 500)
+		printf("%s%.400s... (%zu bytes)%s", what, sql, len, end);
+	else
+		printf("%s%s%s", what, sql, end);
+}
+
 static int explain_pg(const char *dsn, const char *sql, int commit, int json)
 {
 	struct strbuf q = STRBUF_INIT, plan = STRBUF_INIT;
@@ -287,11 +303,22 @@ static int explain_pg(const char *dsn, const char *sql, int commit, int json)
 		PQfinish(c);
 		return EXIT_FAIL;
 	}
-	PQclear(PQexec(c, "BEGIN"));
-	strbuf_addf(&q, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) %s", sql);
-	r = PQexec(c, q.buf);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+	r = PQexec(c, "BEGIN");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "pinch db explain: the server said: %s", PQresultErrorMessage(r));
+		goto out;
+	}
+	PQclear(r);
+	strbuf_addf(&q, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) %s", sql);
+	/* the extended protocol takes one statement: a "; COMMIT; DELETE ..."
+	 * after it can neither escape the rollback nor run unexplained */
+	r = PQexecParams(c, q.buf, 0, NULL, NULL, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		const char *m = PQresultErrorMessage(r);
+
+		fprintf(stderr, "pinch db explain: the server said: %s", m);
+		if (strstr(m, "multiple commands"))
+			fprintf(stderr, "hint: pinch db explain takes one SQL statement\n");
 		goto out;
 	}
 	for (int i = 0; i < PQntuples(r); i++)
@@ -304,7 +331,7 @@ static int explain_pg(const char *dsn, const char *sql, int commit, int json)
 	if (json) {
 		print_plan_json(&p);
 	} else {
-		printf("pinch db explain: %s\n", sql);
+		print_head("pinch db explain: ", sql, "\n");
 		printf("(run inside a transaction that was %s)\n", commit ? "committed" : "rolled back");
 		print_plan(&p);
 	}
@@ -346,7 +373,7 @@ static int explain_sqlite(const char *path, const char *sql, int json)
 	json_key(&w, "nodes");
 	json_arr_begin(&w);
 	if (!json)
-		printf("pinch db explain (SQLite query plan): %s\n\n", sql);
+		print_head("pinch db explain (SQLite query plan): ", sql, "\n\n");
 	{
 		/* rows come parent first: depth from the parent ids seen */
 		int ids[256], depths[256], nids = 0, s;
@@ -466,6 +493,21 @@ int cmd_db_explain(int argc, char **argv)
 		fprintf(stderr, "pinch db explain: a DSN and one SQL statement are needed\n");
 		fprintf(stderr, "hint: pinch db explain 'host=/run/postgresql dbname=app' 'SELECT ...'\n");
 		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-")) {	/* a statement too long for the command line */
+		struct strbuf sql = STRBUF_INIT;
+
+		if (strbuf_read_file(&sql, "/dev/stdin", 1u << 30) < 0) {
+			fprintf(stderr, "pinch db explain: cannot read the SQL from stdin: %s\n",
+				strerror(errno));
+			strbuf_release(&sql);
+			return EXIT_FAIL;
+		}
+		strbuf_addch(&sql, 0);	/* buf is NUL-terminated even when empty */
+		rc = !strncmp(argv[0], "sqlite:", 7) ? explain_sqlite(argv[0] + 7, sql.buf, json)
+						     : explain_pg(argv[0], sql.buf, commit, json);
+		strbuf_release(&sql);
+		return rc;
 	}
 	if (!strncmp(argv[0], "sqlite:", 7))
 		return explain_sqlite(argv[0] + 7, argv[1], json);

@@ -118,6 +118,11 @@ static int add_node(struct pgplan *p, json_t *o, int depth, size_t parent, int u
 			child_ms += p->nodes[ci].time_ms;
 		}
 		n = &p->nodes[me];	/* the array may have moved */
+		/* a Memoize answering from its cache in less than 0.0005 ms a
+		 * loop prints 0: it took at least what its subtree did on the
+		 * misses */
+		if (!strcmp(n->type, "Memoize") && n->time_ms < child_ms)
+			n->time_ms = child_ms;
 		n->self_ms = n->time_ms - child_ms > 0 ? n->time_ms - child_ms : 0;
 	}
 	return 0;
@@ -322,14 +327,20 @@ static int judge(struct pgplan *p)
 			for (k = i + 1; k < p->n_nodes && p->nodes[k].depth > n->depth; k++) {
 				if (p->nodes[k].parent != i || ++seen != 2)
 					continue;
+				/* behind a Memoize the inner side runs only on a cache
+				 * miss: count its subtree's loops */
+				if (!strcmp(p->nodes[k].type, "Memoize") && k + 1 < p->n_nodes &&
+				    p->nodes[k + 1].parent == k)
+					k++;
 				if (p->nodes[k].loops >= 1000) {
 					char inner[300];
 
 					node_name(&p->nodes[k], inner, sizeof(inner));
 					rc = add_finding(p, PGF_NESTED_LOOPS, i, n->time_ms, NULL,
-							 "Nested Loop ran its inner side (%s) %.0f times, %.3f ms in all: "
+							 "Nested Loop ran its inner side (%s%s) %.0f times, %.3f ms in all: "
 							 "a hash or merge join, or an index for the inner side, may be cheaper",
-							 inner, p->nodes[k].loops, p->nodes[k].time_ms);
+							 inner, p->nodes[k].parent != i ? ", on Memoize cache misses" : "",
+							 p->nodes[k].loops, p->nodes[k].time_ms);
 				}
 				break;
 			}

@@ -54,6 +54,16 @@ ok "pg: the slow statement took >= 300ms" test "$(jq -r "$SL | .[0].ns" pg.json)
 is "$(jq -r "$SL"' | [.[0].stack[].function] | .[0:3] | join(" ")' pg.json)" "slow_query run_pg main" "pg: its stack: slow_query <- run_pg <- main"
 is "$(jq -r "$SL | .[0].stack[0].line" pg.json)" "$(grep -n 'PQexec(c, "SELECT pg_sleep(0.3)")' "$PINCH_SRCDIR/tests/workloads/db-client.c" | cut -d: -f1)" "pg: at the line that issued it"
 
+# C, libpq's asynchronous paths and 3 threads
+ok "pg-async: trace runs" sh -c '"$PINCH" db trace --json -o pa.json -- "$W/db-client" pg-async "$DSN" >pa.out 2>pa.err'
+ok "pg-async: the program's results unchanged" grep -qx "pg-async ok 1 rows 7" pa.out
+is "$(st pa.json 'SELECT ?::text || ?' calls)/$(st pa.json 'SELECT ?::text || ?' rows)" "4/4" "PQsendQueryPrepared: 4, named by their PQsendPrepare text (the prepare itself no statement)"
+is "$(st pa.json 'SELECT ?; SELECT ?, ?' calls)/$(st pa.json 'SELECT ?; SELECT ?, ?' rows)" "1/2" "two statements in one PQsendQuery: one execution, both results' rows"
+is "$(st pa.json 'SELECT * FROM no_such_table' errors)" 1 "a failing PQsendQuery: an error"
+is "$(st pa.json 'SELECT ? / ?::int' calls)/$(st pa.json 'SELECT ? / ?::int' rows)/$(st pa.json 'SELECT ? / ?::int' errors)" "3/1/2" "pipeline: 3 queries, 1 row, the failed one and the aborted one errors"
+is "$(st pa.json 'SELECT ? AS n' calls)/$(st pa.json 'SELECT ? AS n' rows)" "300/300" "3 threads x 100 PQexec, none lost"
+is "$(jq '.statements | length' pa.json)" 5 "pg-async: 5 distinct statements, nothing else"
+
 # Python: psycopg2 (dlopen'ed libpq) and sqlite3 (dlopen'ed libsqlite3)
 if /usr/bin/python3.11 -c 'import psycopg2' 2>/dev/null; then
 	cat >client.py <<PY
@@ -90,8 +100,57 @@ PY
 	is "$(jq "$SL | length" py.json)" 1 "python: the planted pg_sleep is in the slow log"
 	is "$(jq -r "$SL"' | [.[0].stack[] | select(.python) | "\(.function):\(.line)"] | join(" ")' py.json)" \
 		"report_query:9 <module>:11" "python: the slow statement's Python frames and lines"
+	# psycopg2's other paths: executemany, a server-side cursor, a
+	# transaction that fails and is rolled back, a bytea parameter
+	cat >tx.py <<PY
+import psycopg2
+c = psycopg2.connect("$DSN")
+cur = c.cursor()
+cur.execute("CREATE TABLE tx (id int, v text)")
+c.commit()
+cur.executemany("INSERT INTO tx VALUES (%s, %s)", [(i, "v%d" % i) for i in range(25)])
+c.commit()
+nc = c.cursor(name="big")
+nc.itersize = 10
+nc.execute("SELECT id FROM tx ORDER BY id")
+print("named cursor rows", sum(1 for _ in nc))
+nc.close()
+c.commit()
+try:
+    cur.execute("INSERT INTO tx VALUES (99, 'x')")
+    cur.execute("SELECT 1/0")
+except psycopg2.Error as e:
+    print("error", e.pgcode)
+    c.rollback()
+cur.execute("SELECT length(%s)", (psycopg2.Binary(bytes(range(256)) * 4),))
+print("bytea", cur.fetchone()[0])
+c.rollback()
+cur.execute("SELECT count(*) FROM tx")
+print("kept", cur.fetchone()[0])
+PY
+	ok "psycopg2 transactions: trace runs" sh -c '"$PINCH" db trace --json -o tx.json -- /usr/bin/python3.11 tx.py >tx.out 2>tx.err'
+	is "$(tr '\n' ' ' <tx.out)" "named cursor rows 25 error 22012 bytea 1024 kept 25 " "psycopg2 transactions: the program's results unchanged"
+	is "$(st tx.json 'INSERT INTO tx VALUES (?, ?)' calls)/$(st tx.json 'INSERT INTO tx VALUES (?, ?)' rows)" "26/26" "executemany: 25 INSERTs, and the one rolled back"
+	is "$(st tx.json 'FETCH FORWARD ? FROM "big"' calls)/$(st tx.json 'FETCH FORWARD ? FROM "big"' rows)" "4/25" "server-side cursor: 4 FETCHes of 10, 10, 5, 0 rows"
+	is "$(st tx.json 'DECLARE "big" CURSOR WITHOUT HOLD FOR SELECT id FROM tx ORDER BY id' calls)/$(st tx.json 'CLOSE "big"' calls)" "1/1" "server-side cursor: DECLARE and CLOSE"
+	is "$(st tx.json 'SELECT ?/?' calls)/$(st tx.json 'SELECT ?/?' errors)" "1/1" "the division by zero is an error of its statement"
+	is "$(st tx.json 'BEGIN' calls)/$(st tx.json 'COMMIT' calls)/$(st tx.json 'ROLLBACK' calls)" "6/3/2" "6 transactions: 3 committed, 2 rolled back, 1 left open"
+	is "$(st tx.json 'SELECT length(?::bytea)' calls)" 1 "a bytea parameter, normalized"
+	is "$(jq '[.statements[].calls] | add' tx.json)/$(jq '.statements | length' tx.json)/$(jq '[.statements[].errors] | add' tx.json)" "47/11/1" "47 statements in all (11 distinct), 1 error"
+	# three slow statements from one line: the text report prints the
+	# stack once, and says how many --limit left out
+	cat >same.py <<PY
+import psycopg2
+cur = psycopg2.connect("$DSN").cursor()
+for i in range(3):
+    cur.execute("SELECT pg_sleep(0.3)")
+PY
+	ok "same stack: trace runs" sh -c '"$PINCH" db trace --slow 250ms --limit 2 -- /usr/bin/python3.11 same.py >same.out 2>same.err'
+	is "$(grep -c '^      (the same stack as above)$' same.out)" 1 "same stack: the second slow entry shown refers to the first"
+	is "$(grep -c '^      at <module> (.*same.py:4)$' same.out)" 1 "same stack: the stack printed once"
+	ok "same stack: the third is counted" grep -qx '... 1 more slow statements (--limit 0 shows all)' same.out
 else
-	for i in 1 2 3 4 5 6 7 8 9 10; do skip "python" "python3-psycopg2 is not installed"; done
+	for i in $(seq 23); do skip "python" "python3-psycopg2 is not installed"; done
 fi
 
 # no database calls at all; a command that does not exist

@@ -53,6 +53,27 @@ int main(void)
 	is_str(p.findings[0].sql, "CREATE INDEX ON o (c);", "the index");
 	pgplan_release(&p);
 
+	/* a Nested Loop over a Memoize: 5000 loops, 250 cache misses */
+#define NL_MEMO(MISSES) \
+	"[{\"Plan\": {\"Node Type\": \"Nested Loop\", \"Plan Rows\": 5000, \"Actual Rows\": 5000, " \
+	"\"Actual Loops\": 1, \"Actual Total Time\": 10.9, \"Plans\": [" \
+	"{\"Node Type\": \"Seq Scan\", \"Relation Name\": \"o\", \"Plan Rows\": 5000, " \
+	"\"Actual Rows\": 5000, \"Actual Loops\": 1, \"Actual Total Time\": 9.5}, " \
+	"{\"Node Type\": \"Memoize\", \"Plan Rows\": 1, \"Actual Rows\": 1, \"Actual Loops\": 5000, " \
+	"\"Actual Total Time\": 0, \"Cache Misses\": " #MISSES ", \"Plans\": [" \
+	"{\"Node Type\": \"Index Only Scan\", \"Relation Name\": \"c\", \"Index Name\": \"c_pkey\", " \
+	"\"Plan Rows\": 1, \"Actual Rows\": 1, \"Actual Loops\": " #MISSES ", " \
+	"\"Actual Total Time\": 0.001}]}]}, \"Execution Time\": 11.2}]"
+	ok(parse(&p, NL_MEMO(250)) == 0, "nested loop over a memoize");
+	is_uint(p.n_findings, 0, "250 misses of 5000 loops: the inner index scan ran 250 times, no finding");
+	is_uint((uint64_t)(p.nodes[2].time_ms * 1000 + 0.5), 250, "the memoize took at least its subtree's 0.25 ms (it printed 0)");
+	pgplan_release(&p);
+	ok(parse(&p, NL_MEMO(2000)) == 0, "nested loop over a memoize, 2000 misses");
+	is_uint(p.n_findings, 1, "2000 misses: the nested loop finding");
+	ok(strstr(p.findings[0].text, "2000 times") && strstr(p.findings[0].text, "cache misses"),
+	   "counted on the cache misses");
+	pgplan_release(&p);
+
 	ok(pgplan_parse(&p, "[{\"Plan\": 3}]", 13, err, sizeof(err)) < 0, "a plan that is not an object");
 	ok(pgplan_parse(&p, "nothing", 7, err, sizeof(err)) < 0, "no JSON");
 	ok(strstr(err, "no JSON plan") != NULL, "says no JSON plan");

@@ -14,10 +14,17 @@
  *                            then 5 queries in pipeline mode (PQsendQueryParams,
  *                            one PQpipelineSync), a 2 MiB statement and a
  *                            binary-format parameter
+ *   db-client pg-async CONNINFO  PQsendPrepare + 4 x PQsendQueryPrepared,
+ *                            one PQsendQuery of two statements (2 results),
+ *                            one failing PQsendQuery, a pipeline of 3 whose
+ *                            second fails (the third is aborted), then 3
+ *                            threads x 100 PQexec "SELECT n AS n"
  *   db-client sqlite-threads 4 threads, each its own connection, 1000
  *                            INSERTs each (prepared once per thread)
  *   db-client bench-sqlite N N x "SELECT ?+1" on a prepared statement
  *   db-client bench-pg CONNINFO N   N x PQexec("SELECT 1")
+ *   db-client bench-pg-null N       N x PQexec(NULL, "SELECT 1"): the
+ *                            agent's own cost per libpq call, no round trip
  */
 #include <arpa/inet.h>
 #include <libpq-fe.h>
@@ -222,6 +229,89 @@ static int run_pg(const char *conninfo)
 	return ok ? 0 : 1;
 }
 
+static int drain(PGconn *c, int *rows)
+{
+	PGresult *r;
+	int n = 0;
+
+	while ((r = PQgetResult(c))) {
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			*rows += PQntuples(r);
+		PQclear(r);
+		n++;
+	}
+	return n;
+}
+
+static void *pg_thread(void *arg)
+{
+	PGconn *c = PQconnectdb(arg);
+	char q[64];
+	int i, ok = PQstatus(c) == CONNECTION_OK;
+
+	for (i = 0; ok && i < 100; i++) {
+		snprintf(q, sizeof(q), "SELECT %d AS n", i);
+		ok &= check(PQexec(c, q), PGRES_TUPLES_OK);
+	}
+	PQfinish(c);
+	return ok ? arg : NULL;
+}
+
+static int run_pg_async(const char *conninfo)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	pthread_t th[3];
+	int i, ok = 1, rows = 0;
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "db-client: %s", PQerrorMessage(c));
+		return 1;
+	}
+	/* an asynchronous prepare (no statement of its own) and 4 executions */
+	ok &= PQsendPrepare(c, "cat", "SELECT $1::text || 'x'", 1, NULL);
+	ok &= drain(c, &rows) == 1;
+	for (i = 0; i < 4; i++) {
+		const char *v[1] = { "a" };
+
+		ok &= PQsendQueryPrepared(c, "cat", 1, v, NULL, NULL, 0);
+		ok &= drain(c, &rows) == 1;
+	}
+	/* two statements in one text: one execution, two results */
+	ok &= PQsendQuery(c, "SELECT 1; SELECT 2, 3");
+	ok &= drain(c, &rows) == 2;
+	ok &= PQsendQuery(c, "SELECT * FROM no_such_table");
+	ok &= drain(c, &rows) == 1;
+	/* a pipeline whose second query fails: the third is aborted */
+	ok &= PQenterPipelineMode(c);
+	for (i = 0; i < 3; i++) {
+		const char *v[1] = { i == 1 ? "0" : "1" };
+
+		ok &= PQsendQueryParams(c, "SELECT 10 / $1::int", 1, NULL, v, NULL, NULL, 0);
+	}
+	ok &= PQpipelineSync(c);
+	for (i = 0; i < 3; i++)
+		ok &= drain(c, &rows) == 1;
+	{
+		PGresult *r = PQgetResult(c);
+
+		ok &= r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+	}
+	ok &= PQexitPipelineMode(c);
+	PQfinish(c);
+	/* 3 threads, a connection each, 100 statements each */
+	for (i = 0; i < 3; i++)
+		ok &= pthread_create(&th[i], NULL, pg_thread, (void *)conninfo) == 0;
+	for (i = 0; i < 3; i++) {
+		void *r;
+
+		pthread_join(th[i], &r);
+		ok &= r != NULL;
+	}
+	printf("pg-async ok %d rows %d\n", ok, rows);
+	return ok ? 0 : 1;
+}
+
 static int bench_sqlite(long n)
 {
 	sqlite3 *db;
@@ -267,6 +357,24 @@ static int bench_pg(const char *conninfo, long n)
 	return 0;
 }
 
+/* What the agent adds around a libpq call, without the round trip and
+ * its noise: PQexec on no connection returns NULL at once (traced, each
+ * call is booked as a failed statement: normalized and interned, timed,
+ * counted). */
+static int bench_pg_null(long n)
+{
+	double t0, c0;
+	long i, nulls = 0;
+
+	t0 = now();
+	c0 = cpu();
+	for (i = 0; i < n; i++)
+		nulls += PQexec(NULL, "SELECT 1") == NULL;
+	printf("ns/statement %.1f cpu %.1f (%ld NULL results)\n", (now() - t0) * 1e9 / (double)n,
+	       (cpu() - c0) * 1e9 / (double)n, nulls);
+	return nulls == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "sqlite"))
@@ -275,10 +383,14 @@ int main(int argc, char **argv)
 		return run_sqlite_threads();
 	if (argc >= 3 && !strcmp(argv[1], "pg"))
 		return run_pg(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "pg-async"))
+		return run_pg_async(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "bench-sqlite"))
 		return bench_sqlite(atol(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "bench-pg"))
 		return bench_pg(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: db-client sqlite | sqlite-threads | pg CONNINFO | bench-sqlite N | bench-pg CONNINFO N\n");
+	if (argc >= 3 && !strcmp(argv[1], "bench-pg-null"))
+		return bench_pg_null(atol(argv[2]));
+	fprintf(stderr, "usage: db-client sqlite | sqlite-threads | pg CONNINFO | pg-async CONNINFO | bench-sqlite N | bench-pg CONNINFO N | bench-pg-null N\n");
 	return 2;
 }

@@ -415,16 +415,91 @@ static uint32_t intern_locked(const char *t, size_t len, uint32_t api)
 	}
 }
 
-static uint32_t intern(const char *sql, size_t len, uint32_t api)
+/*
+ * A hash of a raw statement text, 8 bytes a step (each step a bijection
+ * of the state for a given word, so two texts of one length that differ
+ * in a single word never collide).
+ */
+static inline uint64_t raw_hash(const char *s, size_t len)
+{
+	uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ull, w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	if (i < len) {
+		w = 0;
+		for (size_t k = 0; i + k < len; k++)
+			w |= (uint64_t)(unsigned char)s[i + k] << (8 * k);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+		h ^= h >> 32;
+	}
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 29);
+}
+
+/*
+ * Per thread, raw text -> statement id: a program sends the same few
+ * texts again and again (psycopg2 a new copy each time), so the
+ * normalizer and the spinlock run only on a miss. Keyed by the text's
+ * length and 64-bit hash (and the API), whatever its address; an id once
+ * given never changes (entries are never removed, a fork child keeps
+ * them), so the cache needs no invalidation. Id 0 (the table full, or
+ * out of memory) is not cached.
+ */
+#define TCACHE_BITS 7
+struct tcache {
+	uint64_t hash;
+	uint32_t len_api;	/* length << 1 | api bit; 0: empty */
+	uint32_t id;
+};
+static TLS struct tcache t_cache[1u << TCACHE_BITS];
+
+static uint32_t intern_slow(const char *sql, size_t len, uint32_t api)
 {
 	char norm[DBW_TEXT_MAX];
-	size_t n = sqlnorm(sql ? sql : "", sql ? len : 0, norm, sizeof(norm));
+	size_t n = sqlnorm(sql, len, norm, sizeof(norm));
 	uint32_t id;
 
 	lock();
 	id = intern_locked(norm, n, api);
 	unlock();
 	return id;
+}
+
+static uint32_t intern(const char *sql, size_t len, uint32_t api)
+{
+	uint64_t h;
+	uint32_t key;
+	struct tcache *c;
+
+	if (!sql) {
+		sql = "";
+		len = 0;
+	}
+	if (UNLIKELY(len >= (1u << 30)))
+		return intern_slow(sql, len, api);
+	h = raw_hash(sql, len);
+	key = (uint32_t)len << 1 | (api == DBW_API_SQLITE) | 0x80000000u;
+	c = &t_cache[(h >> 40) & ((1u << TCACHE_BITS) - 1)];
+	if (LIKELY(c->hash == h && c->len_api == key))
+		return c->id;
+	{
+		uint32_t id = intern_slow(sql, len, api);
+
+		if (id) {	/* a signal handler in between sees an empty slot */
+			c->len_api = 0;
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			c->hash = h;
+			c->id = id;
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			c->len_api = key;
+		}
+		return id;
+	}
 }
 
 /* ---- stacks and Python frames ------------------------------------------- */
@@ -766,7 +841,7 @@ static int pq_error(const PGresult *r)
 
 static void pq_done(uint32_t id, uint64_t t0, const PGresult *r, const char *text, void **fp)
 {
-	uint64_t ns = now_ns() - t0, rows = pq_rows(r);
+	uint64_t ns = ticks_to_ns(ticks() - t0), rows = pq_rows(r);
 	int err = pq_error(r);
 
 	book(id, ns, rows, err);
@@ -924,7 +999,7 @@ static void pq_result(const PGconn *conn, const PGresult *r, void **fp)
 	}
 	unlock();
 	if (done && p.id != UINT32_MAX) {
-		uint64_t ns = now_ns() - p.t0;
+		uint64_t ns = ticks_to_ns(ticks() - p.t0);
 
 		book(p.id, ns, p.rows, p.err);
 		if (ns >= g_slow_ns)
@@ -944,7 +1019,7 @@ EXPORT PGresult *PQexec(PGconn *conn, const char *query)
 		return CALL(PQexec, conn, query);
 	id = intern(query, query ? strlen(query) : 0, DBW_API_PQ);
 	t_depth++;
-	t0 = now_ns();
+	t0 = ticks();
 	r = CALL(PQexec, conn, query);
 	pq_done(id, t0, r, query, __builtin_frame_address(0));
 	t_depth--;
@@ -964,7 +1039,7 @@ EXPORT PGresult *PQexecParams(PGconn *conn, const char *command, int nParams, co
 			    paramLengths, paramFormats, resultFormat);
 	id = intern(command, command ? strlen(command) : 0, DBW_API_PQ);
 	t_depth++;
-	t0 = now_ns();
+	t0 = ticks();
 	r = CALL(PQexecParams, conn, command, nParams, paramTypes, paramValues, paramLengths,
 		 paramFormats, resultFormat);
 	pq_done(id, t0, r, command, __builtin_frame_address(0));
@@ -1000,7 +1075,7 @@ EXPORT PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
 			    paramFormats, resultFormat);
 	id = prep_get(conn, stmtName);
 	t_depth++;
-	t0 = now_ns();
+	t0 = ticks();
 	r = CALL(PQexecPrepared, conn, stmtName, nParams, paramValues, paramLengths, paramFormats,
 		 resultFormat);
 	pq_done(id, t0, r, id ? g_text + g_ent[id].text_off : NULL, __builtin_frame_address(0));
@@ -1018,12 +1093,12 @@ EXPORT int PQsendQuery(PGconn *conn, const char *query)
 		return CALL(PQsendQuery, conn, query);
 	id = intern(query, query ? strlen(query) : 0, DBW_API_PQ);
 	t_depth++;
-	t0 = now_ns();
+	t0 = ticks();
 	ok = CALL(PQsendQuery, conn, query);
 	if (ok)
 		pq_queue(conn, id, t0);
 	else
-		book(id, now_ns() - t0, 0, 1);
+		book(id, ticks_to_ns(ticks() - t0), 0, 1);
 	t_depth--;
 	return ok;
 }
@@ -1041,13 +1116,13 @@ EXPORT int PQsendQueryParams(PGconn *conn, const char *command, int nParams, con
 			    paramLengths, paramFormats, resultFormat);
 	id = intern(command, command ? strlen(command) : 0, DBW_API_PQ);
 	t_depth++;
-	t0 = now_ns();
+	t0 = ticks();
 	ok = CALL(PQsendQueryParams, conn, command, nParams, paramTypes, paramValues, paramLengths,
 		  paramFormats, resultFormat);
 	if (ok)
 		pq_queue(conn, id, t0);
 	else
-		book(id, now_ns() - t0, 0, 1);
+		book(id, ticks_to_ns(ticks() - t0), 0, 1);
 	t_depth--;
 	return ok;
 }
@@ -1063,7 +1138,7 @@ EXPORT int PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, 
 	ok = CALL(PQsendPrepare, conn, stmtName, query, nParams, paramTypes);
 	if (ok) {
 		prep_put(conn, stmtName, intern(query, query ? strlen(query) : 0, DBW_API_PQ));
-		pq_queue(conn, UINT32_MAX, now_ns());	/* the prepare's result: no statement */
+		pq_queue(conn, UINT32_MAX, ticks());	/* the prepare's result: no statement */
 	}
 	t_depth--;
 	return ok;
@@ -1082,13 +1157,13 @@ EXPORT int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams,
 			    paramFormats, resultFormat);
 	id = prep_get(conn, stmtName);
 	t_depth++;
-	t0 = now_ns();
+	t0 = ticks();
 	ok = CALL(PQsendQueryPrepared, conn, stmtName, nParams, paramValues, paramLengths,
 		  paramFormats, resultFormat);
 	if (ok)
 		pq_queue(conn, id, t0);
 	else
-		book(id, now_ns() - t0, 0, 1);
+		book(id, ticks_to_ns(ticks() - t0), 0, 1);
 	t_depth--;
 	return ok;
 }
@@ -1344,9 +1419,9 @@ EXPORT int sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, cha
 		return CALL(sqlite3_exec, db, sql, cb, arg, errmsg);
 	id = intern(sql, sql ? strlen(sql) : 0, DBW_API_SQLITE);
 	t_depth++;
-	t0 = now_ns();
+	t0 = ticks();
 	rc = CALL(sqlite3_exec, db, sql, cb ? exec_tramp : NULL, cb ? (void *)&x : arg, errmsg);
-	ns = now_ns() - t0;
+	ns = ticks_to_ns(ticks() - t0);
 	t_depth--;
 	book(id, ns, x.rows, rc != SQLITE_OK);
 	if (ns >= g_slow_ns)
