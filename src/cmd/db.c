@@ -355,6 +355,10 @@ static int cmd_db_trace(int argc, char **argv)
 		ret = EXIT_FAIL;
 	}
 	dbtrace_release(&t);
+	/* like time(1) and pinch record: the command's status, or 128 + the
+	 * signal that ended it, when pinch itself had nothing to complain of */
+	if (ret == EXIT_OK)
+		ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 	return ret;
 }
 

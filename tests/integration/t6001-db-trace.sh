@@ -156,6 +156,7 @@ fi
 # no database calls at all; a command that does not exist
 ok "no statements: runs" sh -c '"$PINCH" db trace -- /bin/true >none.out 2>none.err'
 ok "no statements: says so" grep -q "no statements were seen" none.err
+exit_status 3 "the command's exit status, like pinch record" "$PINCH" db trace -- /bin/sh -c 'exit 3'
 exit_status 2 "missing command: usage error" "$PINCH" db trace -- ./no-such-program
 exit_status 2 "no command" "$PINCH" db trace
 exit_status 2 "unknown subcommand" "$PINCH" db frobnicate
