@@ -658,7 +658,7 @@ int cmd_mem(int argc, char **argv)
 	struct rec_writer *w = NULL;
 	char path[4096], agent[4096], outbuf[256], dir[4200], err[512];
 	const char *out;
-	int n, rc, sig = 0, images, status;
+	int n, rc, sig = 0, images, status, cmd_status;
 
 	if (argc >= 2 && !strcmp(argv[1], "report"))
 		return cmd_mem_report(argc - 1, argv + 1, 0);
@@ -787,9 +787,12 @@ int cmd_mem(int argc, char **argv)
 		fprintf(stderr, "pinch mem: %s was killed by signal %d (%s); the recording holds everything up to then\n",
 			path, res.term_signal, strsignal(res.term_signal));
 	fprintf(stderr, "pinch mem: recorded %d process%s into %s\n", images, images == 1 ? "" : "es", out);
+	/* like time(1) and pinch record: the command's status, or 128 + the
+	 * signal that ended it, once the recording is written */
+	cmd_status = res.term_signal ? 128 + res.term_signal : res.exit_status > 0 ? res.exit_status : EXIT_OK;
 	if (o.quiet)
-		return EXIT_OK;
+		return cmd_status;
 	fflush(stdout);
 	status = report_file("mem", out, &o, 0);
-	return status;
+	return status != EXIT_OK ? status : cmd_status;
 }

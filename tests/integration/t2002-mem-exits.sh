@@ -15,6 +15,10 @@ is "$(jqv kill.json '"\(.peak_bytes) \(.peak_blocks)"')" "1102672 502" "SIGKILL:
 is "$(jqv kill.json '"\(.leaked_bytes) \(.leaked_blocks)"')" "1098576 501" "SIGKILL: in use at death"
 is "$(jqv kill.json '.leaks[0] | "\(.bytes) \(.stack[0].function)"')" "1048576 hold_big" "SIGKILL: biggest holder"
 ok "SIGKILL is reported" grep -q "killed by signal 9" kill.err
+# like time(1) and pinch record: the command's status, 128 + its signal
+exit_status 137 "SIGKILL: pinch mem exits 128 + 9" "$PINCH" mem -q -o kill2.rec -- "$W/mem-kill"
+exit_status 0 "_exit(0): pinch mem exits 0" "$PINCH" mem -q -o exit2.rec -- "$W/mem-exit"
+exit_status 3 "exit 3: pinch mem exits 3" "$PINCH" mem -q -o three.rec -- /bin/sh -c 'exit 3'
 
 if command -v valgrind >/dev/null; then
 	is "$(massif_peak "$W/mem-exit")" 68108864 "massif agrees on the _exit peak"
