@@ -110,7 +110,8 @@ static int add(struct sampler *s, pid_t pid, int pending, uint64_t now)
 	if (s->cfg->python) {
 		struct py_sampler_config pc = { .pid = pid, .freq = s->cfg->freq,
 						.idle = s->cfg->idle,
-						.next_string_id = &s->py_string_id };
+						.next_string_id = &s->py_string_id,
+						.probe_cache = s->py_cache };
 
 		if (py_sampler_start(&p->py, &pc) < 0)
 			p->py = NULL;

@@ -61,6 +61,7 @@ struct sampler {
 	struct recunwind *uw;	/* --call-graph cfi: unwinds samples as they are written */
 	struct cpu_follow *follow;	/* the target's descendants (cpu_follow.c), or NULL */
 	uint32_t py_string_id;	/* REC_STRING ids given out by all Python samplers */
+	struct py_probe_cache *py_cache;	/* their probes' ELF symbols, or NULL */
 };
 
 /* Threads with events opened (attach mode). */

@@ -286,7 +286,7 @@ static int sweep(struct py_sampler *ps)
 static int probe(struct py_sampler *ps)
 {
 	char err[256] = "", ver[32];
-	int ret = py_probe(ps->cfg.pid, 0, &ps->t, err, sizeof(err));
+	int ret = py_probe_cached(ps->cfg.pid, 0, ps->cfg.probe_cache, &ps->t, err, sizeof(err));
 	uint64_t now = clock_mono_ns();
 
 	if (ret == 0)
