@@ -423,6 +423,26 @@ out:
 	return ret;
 }
 
+/* 1 when pid is gone, a zombie or on its way out (PF_EXITING): what made
+ * a read of it fail is then its exit (its mappings are already empty, a
+ * ptrace of a zombie is refused with EPERM). */
+static int process_ended(long pid)
+{
+	char path[64];
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+	char state = 0;
+	unsigned flags = 0;
+	int ended = 1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if (strbuf_read_file(&sb, path, 4096) == 0 && (p = strrchr(sb.buf, ')')) &&
+	    sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u", &state, &flags) == 2)
+		ended = state == 'Z' || state == 'X' || (flags & 0x4u);	/* PF_EXITING */
+	strbuf_release(&sb);
+	return ended;
+}
+
 /* Dumps one process into o: as text, or as a JSON object when w is set.
  * Returns an exit status. */
 static int dump_one(long pid, int native, int locals, struct json_writer *jw, struct strbuf *o)
@@ -496,7 +516,10 @@ static int dump_one(long pid, int native, int locals, struct json_writer *jw, st
 
 		sym = symbolizer_new();
 		if (!sym || symbolizer_load_proc_maps(sym, (uint32_t)pid) < 0) {
-			fprintf(stderr, "pinch dump: cannot read the mappings of %ld\n", pid);
+			if (sym && process_ended(pid))
+				fprintf(stderr, "pinch dump: process %ld exited during the dump\n", pid);
+			else
+				fprintf(stderr, "pinch dump: cannot read the mappings of %ld\n", pid);
 			status = EXIT_FAIL;
 			goto out;
 		}
@@ -504,6 +527,12 @@ static int dump_one(long pid, int native, int locals, struct json_writer *jw, st
 			tasks[i].native_err = native_stack(sym, (pid_t)pid, &tasks[i]);
 			done += tasks[i].npcs > 0;
 			denied += tasks[i].native_err == -EPERM;
+		}
+		if (!python && !done && process_ended(pid)) {
+			/* Python's runtime was not found because it was going away. */
+			fprintf(stderr, "pinch dump: process %ld exited during the dump\n", pid);
+			status = EXIT_FAIL;
+			goto out;
 		}
 		if (!python && !done) {
 			fprintf(stderr, "pinch dump: cannot read the native stacks of %ld: %s\n", pid,

@@ -1,6 +1,7 @@
 /*
  * cpu_follow.c - the descendants of the recorded process (collect layer,
  * see cpu_sampler.h): found every 100 ms from /proc/PID/task/TID/children,
+ * and at once when perf reports a fork,
  * each given a Python stack reader and a "cmdline.PID" meta entry, and,
  * when attached, perf events of its own unless perf already inherited
  * it. Whether perf inherited a new process is known from its FORK record:
@@ -109,7 +110,8 @@ static int add(struct sampler *s, pid_t pid, int pending, uint64_t now)
 	if (s->cfg->python) {
 		struct py_sampler_config pc = { .pid = pid, .freq = s->cfg->freq,
 						.idle = s->cfg->idle,
-						.next_string_id = &s->py_string_id };
+						.next_string_id = &s->py_string_id,
+						.probe_cache = s->py_cache };
 
 		if (py_sampler_start(&p->py, &pc) < 0)
 			p->py = NULL;
@@ -146,7 +148,13 @@ void cpu_follow_forked(struct sampler *s, pid_t pid)
 {
 	struct cpu_follow *f = s->follow;
 
-	if (!f || !f->attach)
+	if (!f)
+		return;
+	/* Look for it in this round, not up to FOLLOW_NS later: its Python
+	 * reader starts at once, so that few of its samples go without
+	 * Python frames. */
+	f->next = 0;
+	if (!f->attach)
 		return;
 	if (f->nforked == f->forkcap) {
 		size_t nc = f->forkcap ? f->forkcap * 2 : 64;

@@ -25,6 +25,7 @@
 #include "agent/cpu/wire.h"
 #include "buildid.h"
 #include "collect/ksyms.h"
+#include "collect/python/pyreader.h"
 #include "collect/python/pysampler.h"
 #include "core/clock.h"
 #include "core/array.h"
@@ -549,7 +550,8 @@ int cpu_py_emit(void *ctx, uint32_t type, uint64_t time, const void *data, size_
 void cpu_py_start(struct sampler *s, pid_t pid)
 {
 	struct py_sampler_config pc = { .pid = pid, .freq = s->cfg->freq, .idle = s->cfg->idle,
-					.next_string_id = &s->py_string_id };
+					.next_string_id = &s->py_string_id,
+					.probe_cache = s->py_cache };
 
 	if (s->cfg->python && !s->py && py_sampler_start(&s->py, &pc) < 0)
 		s->py = NULL;
@@ -610,6 +612,8 @@ void cpu_sampler_release(struct sampler *s)
 	s->py = NULL;
 	cpu_follow_free(s->follow);
 	s->follow = NULL;
+	py_probe_cache_free(s->py_cache);	/* after the samplers that use it */
+	s->py_cache = NULL;
 	cpu_queue_release(&s->q);
 	buildid_cache_free(s->bids);
 	ksyms_free(s->ksyms);
@@ -651,6 +655,7 @@ int cpu_sampler_init(struct sampler *s, const struct cpu_record_config *cfg)
 	if (s->uw)
 		recunwind_set_offcpu_copy(s->uw, s->switch_stack);
 	s->ksyms = s->kernel ? ksyms_new() : NULL;
+	s->py_cache = cfg->python ? py_probe_cache_new() : NULL;	/* NULL: probes uncached */
 	if (!s->rings || !s->tmp || !s->bids || (s->kernel && !s->ksyms)) {
 		cpu_sampler_release(s);
 		return -ENOMEM;

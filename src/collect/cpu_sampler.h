@@ -61,6 +61,7 @@ struct sampler {
 	struct recunwind *uw;	/* --call-graph cfi: unwinds samples as they are written */
 	struct cpu_follow *follow;	/* the target's descendants (cpu_follow.c), or NULL */
 	uint32_t py_string_id;	/* REC_STRING ids given out by all Python samplers */
+	struct py_probe_cache *py_cache;	/* their probes' ELF symbols, or NULL */
 };
 
 /* Threads with events opened (attach mode). */
@@ -123,7 +124,8 @@ int cpu_record_attach(struct sampler *s, struct cpu_record_result *res, char *er
 		      size_t errlen);
 int cpu_attach_threads(struct sampler *s, pid_t pid, struct tidset *ts, uint64_t now);
 
-/* cpu_follow.c: the descendants of the target, polled every 100 ms. Each
+/* cpu_follow.c: the descendants of the target, polled every 100 ms and
+ * in the round where perf reports a fork (cpu_follow_forked). Each
  * gets a Python reader (cfg->python) and a "cmdline.PID" meta entry (the
  * root too, once it has a child). Attached (attach != 0), a descendant
  * perf did not inherit (it existed before, or was forked by a process

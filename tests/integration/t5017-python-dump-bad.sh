@@ -1,7 +1,4 @@
 #!/usr/bin/env bash
-# NOT REGISTERED in meson.build yet: it failed once in a fresh-clone
-# sanitizer run (which assertion was not kept); to be found before it is
-# registered again (issue 21).
 # t5017-python-dump-bad: `pinch dump` on processes that go away or cannot
 # be read; never a crash, always a clear message:
 # - a zombie (exited, not reaped): says it has exited, exit 1;

@@ -2,7 +2,8 @@
  * recdump.c - a test-only tool (not a pinch command): summarizes a
  * recording as JSON: record counts by type, samples per pid and tid,
  * thread names, meta pairs, REC_FINISH, time order and the truncation
- * flag. The record integration tests assert on its output.
+ * flag, the time of the first and last REC_PYGIL. The record integration
+ * tests assert on its output.
  *
  * usage: recdump FILE
  */
@@ -108,7 +109,7 @@ int main(int argc, char **argv)
 	int have_finish = 0, ordered = 1, bad_samples = 0, truncated;
 	uint64_t bytes_read;
 	uint64_t last_time = 0, samples = 0, lost = 0, agent = 0, with_regs = 0, with_stack = 0, unwound = 0, kernel_only = 0;
-	uint64_t first_sample = 0, last_sample = 0, mmaps_buildid = 0;
+	uint64_t first_sample = 0, last_sample = 0, mmaps_buildid = 0, first_pygil = 0, last_pygil = 0;
 	char err[256];
 	int rc;
 
@@ -170,6 +171,14 @@ int main(int argc, char **argv)
 			if (rec.size >= sizeof(struct rec_task))
 				t = ((const struct rec_task *)rec.data)->time_ns;
 			break;
+		case REC_PYGIL:
+			if (rec.size >= sizeof(struct rec_pygil)) {
+				t = ((const struct rec_pygil *)rec.data)->time_ns;
+				if (!first_pygil)
+					first_pygil = t;
+				last_pygil = t;
+			}
+			break;
 		case REC_LOST:
 			if (rec.size >= sizeof(struct rec_lost))
 				lost += ((const struct rec_lost *)rec.data)->lost;
@@ -209,6 +218,9 @@ int main(int argc, char **argv)
 	json_kuint(&j, "mmaps_with_build_id", mmaps_buildid);
 	json_kdouble(&j, "sample_span_s", (double)(last_sample - first_sample) / 1e9);
 	json_kuint(&j, "lost", lost);
+	/* the window the Python GIL was read over (CLOCK_MONOTONIC; 0: never) */
+	json_kuint(&j, "pygil_first_ns", first_pygil);
+	json_kuint(&j, "pygil_last_ns", last_pygil);
 	put_counter(&j, "pids", &pids);
 	put_counter(&j, "tids", &tids);
 	put_counter(&j, "tids_with_callers", &chained);

@@ -4,7 +4,9 @@
  * the records, and rebuilds a wall-clock Python profile from the
  * REC_SYMSTACK changes (each stack holds until its thread's next one).
  * The 60/30/10 shares must come out within 10 points (wall clock); threads.py must
- * show both burners and, with idle on, idle samples of the sleeper.
+ * show both burners and, with idle on, idle samples of the sleeper. A
+ * probe through a probe cache finds in a second process exactly what an
+ * uncached probe finds (its own load bias).
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "collect/python/pyreader.h"
 #include "collect/python/pysampler.h"
 #include "core/clock.h"
 #include "model/recfile.h"
@@ -189,6 +192,43 @@ static void run_threads(const char *py, const char *dir)
 	free(c);
 }
 
+/* Probes pid until python is mapped (a second at most). */
+static int probe_live(pid_t pid, struct py_probe_cache *cache, struct py_target *t)
+{
+	char err[256];
+	int ret = -ENOENT;
+
+	for (int i = 0; i < 100 && ret == -ENOENT; i++) {
+		ret = py_probe_cached(pid, 0, cache, t, err, sizeof(err));
+		if (ret == -ENOENT)
+			usleep(10000);
+	}
+	return ret;
+}
+
+static void run_probe_cache(const char *py, const char *dir)
+{
+	char script[1024];
+	struct py_probe_cache *cache = py_probe_cache_new();
+	struct py_target a, b, b_cached;
+	pid_t p1, p2;
+	int status;
+
+	snprintf(script, sizeof(script), "%s/threads.py", dir);
+	p1 = spawn(py, script, "1");
+	p2 = spawn(py, script, "1");
+	ok(cache != NULL, "%s: a probe cache", py);
+	is_int(probe_live(p1, cache, &a), 0, "%s: the first process probed through the cache", py);
+	is_int(probe_live(p2, NULL, &b), 0, "%s: the second probed without it", py);
+	is_int(probe_live(p2, cache, &b_cached), 0, "%s: ... and through it", py);
+	ok(!memcmp(&b, &b_cached, sizeof(b)) && b.runtime != 0,
+	   "%s: the cached probe finds what the uncached one does (_PyRuntime at %#llx; %#llx in the first)",
+	   py, (unsigned long long)b_cached.runtime, (unsigned long long)a.runtime);
+	waitpid(p1, &status, 0);
+	waitpid(p2, &status, 0);
+	py_probe_cache_free(cache);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/workloads/python";
@@ -206,6 +246,7 @@ int main(int argc, char **argv)
 		}
 		run_shares(pythons[i], dir);
 		run_threads(pythons[i], dir);
+		run_probe_cache(pythons[i], dir);
 	}
 	return done_testing();
 }

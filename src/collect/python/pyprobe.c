@@ -3,16 +3,20 @@
  * for the python executable or libpython, reads their ELF symbols
  * (.dynsym/.symtab: _PyRuntime, Py_Version, PyCode_Type...) with libelf,
  * computes the load bias, and reads Py_Version from the target. Feeds
- * pyreader.c.
+ * pyreader.c. A probe cache keeps each file's symbols, so that the
+ * children of a recorded process (forked or exec'd into the same python)
+ * are probed without reading them again.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -134,6 +138,82 @@ out:
 	return ret;
 }
 
+#define CACHE_MAX 16	/* files remembered (pythons and libpythons) */
+
+struct cache_entry {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime_ns;
+	unsigned flags;
+	struct elf_syms s;
+};
+
+struct py_probe_cache {
+	pthread_mutex_t lock;
+	struct cache_entry v[CACHE_MAX];
+	size_t n, next;		/* next: the slot replaced when full */
+};
+
+struct py_probe_cache *py_probe_cache_new(void)
+{
+	struct py_probe_cache *c = calloc(1, sizeof(*c));
+
+	if (c)
+		pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+void py_probe_cache_free(struct py_probe_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* elf_scan through the cache: a file is known by its device, inode, size
+ * and modification time (a python rebuilt in place is read again). */
+static int elf_scan_cached(struct py_probe_cache *c, const char *path, unsigned flags,
+			   struct elf_syms *s)
+{
+	struct stat st;
+	int64_t mtime;
+	int ret;
+
+	if (!c || stat(path, &st) < 0)
+		return elf_scan(path, flags, s);
+	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct cache_entry *e = &c->v[i];
+
+		if (e->dev == st.st_dev && e->ino == st.st_ino && e->size == st.st_size &&
+		    e->mtime_ns == mtime && e->flags == flags) {
+			*s = e->s;
+			pthread_mutex_unlock(&c->lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	ret = elf_scan(path, flags, s);
+	if (ret < 0)
+		return ret;
+	pthread_mutex_lock(&c->lock);
+	{
+		struct cache_entry *e = &c->v[c->n < CACHE_MAX ? c->n++ : c->next++ % CACHE_MAX];
+
+		e->dev = st.st_dev;
+		e->ino = st.st_ino;
+		e->size = st.st_size;
+		e->mtime_ns = mtime;
+		e->flags = flags;
+		e->s = *s;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
 /* "python3.11" / "libpython3.11.so.1.0" -> 0x030b0000, or 0. */
 static uint32_t version_from_name(const char *path)
 {
@@ -167,6 +247,12 @@ static int is_python_path(const char *path)
 }
 
 int py_probe(pid_t pid, unsigned flags, struct py_target *t, char *err, size_t errlen)
+{
+	return py_probe_cached(pid, flags, NULL, t, err, errlen);
+}
+
+int py_probe_cached(pid_t pid, unsigned flags, struct py_probe_cache *cache, struct py_target *t,
+		    char *err, size_t errlen)
 {
 	char mpath[64], line[1024];
 	FILE *f;
@@ -204,7 +290,8 @@ int py_probe(pid_t pid, unsigned flags, struct py_target *t, char *err, size_t e
 		snprintf(last, sizeof(last), "%s", path);
 		saw_python |= is_python_path(path);
 		snprintf(alt, sizeof(alt), "/proc/%d/root%s", (int)pid, path);
-		if (elf_scan(alt, flags, &s) < 0 && elf_scan(path, flags, &s) < 0)
+		if (elf_scan_cached(cache, alt, flags, &s) < 0 &&
+		    elf_scan_cached(cache, path, flags, &s) < 0)
 			continue;
 		runtime = s.runtime ? s.runtime : s.runtime_section;
 		if (!runtime || !s.have_load)

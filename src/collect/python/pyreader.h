@@ -48,6 +48,17 @@ enum py_probe_flags {
  */
 int py_probe(pid_t pid, unsigned flags, struct py_target *t, char *err, size_t errlen);
 
+/* The ELF symbols of the python files probed, kept for the next probe of
+ * another process that maps the same file (a forked child, or a process
+ * exec'd into the same python): its probe then reads only its mappings
+ * and Py_Version. Thread-safe. NULL on allocation failure. */
+struct py_probe_cache;
+struct py_probe_cache *py_probe_cache_new(void);
+void py_probe_cache_free(struct py_probe_cache *c);
+/* py_probe through cache (NULL: none). */
+int py_probe_cached(pid_t pid, unsigned flags, struct py_probe_cache *cache, struct py_target *t,
+		    char *err, size_t errlen);
+
 /* Reads len bytes at addr into dst; 0 or -errno (-EFAULT, -ESRCH). */
 typedef int (*py_read_fn)(void *ctx, uint64_t addr, void *dst, size_t len);
 

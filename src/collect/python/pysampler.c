@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 #include "collect/python/pyobjects.h"
 #include "collect/python/pyreader.h"
@@ -284,7 +286,7 @@ static int sweep(struct py_sampler *ps)
 static int probe(struct py_sampler *ps)
 {
 	char err[256] = "", ver[32];
-	int ret = py_probe(ps->cfg.pid, 0, &ps->t, err, sizeof(err));
+	int ret = py_probe_cached(ps->cfg.pid, 0, ps->cfg.probe_cache, &ps->t, err, sizeof(err));
 	uint64_t now = clock_mono_ns();
 
 	if (ret == 0)
@@ -335,6 +337,33 @@ static int should_stop(struct py_sampler *ps)
 	return s;
 }
 
+/* Asks the scheduler for a short slice for this thread (Linux 6.12+,
+ * EEVDF: sched_runtime of SCHED_OTHER; no privilege needed): a short
+ * slice lets its wake-ups preempt the running task at once instead of at
+ * the next scheduler tick (4 ms at HZ=250). Without it, on a loaded
+ * machine, the reads after a thread starts running Python come late,
+ * and its GIL time is credited to the previous holder. Best effort. */
+static void short_slice(void)
+{
+	struct {	/* linux/sched/types.h's struct sched_attr (it clashes with sched.h) */
+		uint32_t size, sched_policy;
+		uint64_t sched_flags;
+		int32_t sched_nice;
+		uint32_t sched_priority;
+		uint64_t sched_runtime, sched_deadline, sched_period;
+	} a;
+
+	/* Its nice value and policy stay; a real-time or batch thread is left
+	 * alone. Older kernels ignore sched_runtime here. */
+	memset(&a, 0, sizeof(a));
+	if (syscall(SYS_sched_getattr, 0, &a, sizeof(a), 0) < 0 || a.sched_policy != SCHED_OTHER)
+		return;
+	a.size = sizeof(a);
+	a.sched_flags = 0;
+	a.sched_runtime = 100000;	/* ns: the kernel's minimum */
+	(void)syscall(SYS_sched_setattr, 0, &a, 0);
+}
+
 static void *run(void *arg)
 {
 	struct py_sampler *ps = arg;
@@ -344,6 +373,7 @@ static void *run(void *arg)
 	uint32_t last_tid = 0;
 	struct timespec ts;
 
+	short_slice();
 	while (!should_stop(ps)) {
 		uint64_t now, t0;
 		int ret = 0;

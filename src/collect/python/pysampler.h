@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct py_probe_cache;
+
 struct py_sampler_config {
 	pid_t pid;
 	unsigned freq;		/* reads of the GIL holder per second */
@@ -28,6 +30,9 @@ struct py_sampler_config {
 	/* REC_STRING ids handed out (atomically) when several samplers write
 	 * into one recording; NULL: the sampler's own count. */
 	uint32_t *next_string_id;
+	/* shared by the samplers of one recording (pyreader.h); NULL: none.
+	 * It must outlive the sampler. */
+	struct py_probe_cache *probe_cache;
 };
 
 enum py_sampler_state {
