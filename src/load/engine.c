@@ -24,13 +24,11 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "core/clock.h"
 #include "core/strbuf.h"
 #include "http.h"
+#include "ossl.h"
 #include "scenario.h"
 #include "url.h"
 #include "core/banned.h"
@@ -223,7 +221,11 @@ void load_counts_add(struct load_counts *dst, const struct load_counts *src)
 
 static SSL_CTX *tls_ctx_new(const struct load_config *cfg, char *err, size_t errlen)
 {
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX *ctx;
+
+	if (ossl_load(err, errlen))
+		return NULL;
+	ctx = SSL_CTX_new(TLS_client_method());
 
 	if (!ctx) {
 		snprintf(err, errlen, "cannot create a TLS context: %s",

@@ -13,12 +13,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 #include <zlib.h>
 
 #include "core/strbuf.h"
 #include "engine.h"
 #include "model/hist.h"
+#include "ossl.h"
 #include "core/banned.h"
 
 #define V2_COOKIE 0x1c849313u		/* V2 encoding, word size byte 0x10 */
@@ -132,7 +132,7 @@ int load_hdr_encode(const struct hist *h, struct strbuf *b64)
 		out.buf[4 + i] = (char)((uint32_t)zlen >> (24 - 8 * i));
 	}
 	strbuf_setlen(&out, 8 + zlen);
-	if (strbuf_grow(b64, 4 * ((out.len + 2) / 3) + 1))
+	if (ossl_load(NULL, 0) || strbuf_grow(b64, 4 * ((out.len + 2) / 3) + 1))
 		goto out;
 	strbuf_setlen(b64, b64->len + (size_t)EVP_EncodeBlock((unsigned char *)b64->buf + b64->len,
 							       (const unsigned char *)out.buf, (int)out.len));
@@ -169,6 +169,8 @@ int load_hdr_decode(struct hist *h, const char *b64, size_t len, char *err, size
 	}
 	if (b64[len - 1] == '=')
 		pad = 1 + (b64[len - 2] == '=');
+	if (ossl_load(err, errlen))
+		return -ENOSYS;
 	if (strbuf_grow(&bin, len / 4 * 3 + 1))
 		goto nomem;
 	n = EVP_DecodeBlock((unsigned char *)bin.buf, (const unsigned char *)b64, (int)len);
@@ -539,6 +541,10 @@ int load_hdrlog_merge(struct load_result *acc, const char *name, const char *tex
 			if (blen && line.buf[line.len - 1] == '=')
 				pad = 1 + (blen > 1 && line.buf[line.len - 2] == '=');
 			strbuf_reset(&raw);
+			if (ossl_load(err, errlen)) {
+				rc = -ENOSYS;
+				break;
+			}
 			if (strbuf_grow(&raw, blen / 4 * 3 + 1)) {
 				rc = -ENOMEM;
 				break;
