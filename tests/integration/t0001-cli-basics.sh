@@ -23,4 +23,8 @@ fi
 # Start-up: libpq (and the ~20 libraries it needs: Kerberos, LDAP, GnuTLS)
 # is loaded by the db commands that use it, not by every pinch command.
 ok "pinch does not link libpq (loaded when used)" sh -c "! readelf -d '$PINCH' | grep -q 'libpq'"
+# ... nor OpenSSL (pinch load's TLS and log base64) nor libstdc++ (the C++
+# demangler): 1.5 ms of start-up between them
+ok "pinch does not link libssl, libcrypto or libstdc++ (loaded when used)" sh -c \
+	"! readelf -d '$PINCH' | grep -E 'NEEDED.*(libssl|libcrypto|libstdc)'"
 done_testing
