@@ -5,8 +5,9 @@
 #       N/100 open/close + 10 failed open) plain, under pinch syscalls -m
 #       bpf, -m ptrace, strace -c -f and perf trace -s; the added wall time
 #       divided by the number of syscalls the run makes;
-#   (b) pinch stat and /usr/bin/time -v against a plain run of a CPU-bound
-#       workload (tests/workloads/cpu-603010-fp) and of sys-work fork.
+#   (b) pinch stat (with and without its perf counters) and /usr/bin/time
+#       -v against a plain run of a CPU-bound workload
+#       (tests/workloads/cpu-603010-fp) and of sys-work fork.
 # Wall-clock medians of RUNS runs. Needs root for BPF and perf trace.
 # Usage: bench/sys.sh [BUILD_DIR] [RUNS] [N]   (default build, 5, 300000)
 # PARTS="a b" (the default) picks the parts; TOOLS the tools of part (a)
@@ -84,12 +85,14 @@ if [[ " $PARTS " == *" b "* ]]; then
 echo
 echo "pinch stat vs /usr/bin/time -v (wall-clock medians)"
 for w in "cpu-603010-fp" "sys-work fork 4 100000 16"; do
-	: >"$TMP/sp"; : >"$TMP/ss"; : >"$TMP/st"
+	: >"$TMP/sp"; : >"$TMP/ss"; : >"$TMP/sn"; : >"$TMP/st"
 	for i in $(seq "$RUNS"); do
 		# shellcheck disable=SC2086
 		wall "$WL"/$w >>"$TMP/sp"
 		# shellcheck disable=SC2086
 		wall "$PINCH" stat -- "$WL"/$w >>"$TMP/ss"
+		# shellcheck disable=SC2086
+		wall "$PINCH" stat --no-perf -- "$WL"/$w >>"$TMP/sn"
 		# shellcheck disable=SC2086
 		wall /usr/bin/time -v "$WL"/$w >>"$TMP/st"
 	done
@@ -98,8 +101,11 @@ for w in "cpu-603010-fp" "sys-work fork 4 100000 16"; do
 	# the paired ratios (steadier than a ratio of medians on a busy machine)
 	ps=$(paste "$TMP/sp" "$TMP/ss" | awk '{print ($2 / $1 - 1) * 100}' | median)
 	pt=$(paste "$TMP/sp" "$TMP/st" | awk '{print ($2 / $1 - 1) * 100}' | median)
-	printf '%-28s plain %7.3f s | pinch stat %7.3f s %+6.2f %% (paired %+6.2f %%) | time -v %7.3f s %+6.2f %% (paired %+6.2f %%)\n' "$w" "$p" \
+	n=$(median <"$TMP/sn")
+	pn=$(paste "$TMP/sp" "$TMP/sn" | awk '{print ($2 / $1 - 1) * 100}' | median)
+	printf '%-28s plain %7.3f s | pinch stat %7.3f s %+6.2f %% (paired %+6.2f %%) | --no-perf %7.3f s %+6.2f %% (paired %+6.2f %%) | time -v %7.3f s %+6.2f %% (paired %+6.2f %%)\n' "$w" "$p" \
 		"$s" "$(awk -v a="$s" -v b="$p" 'BEGIN {print (a / b - 1) * 100}')" "$ps" \
+		"$n" "$(awk -v a="$n" -v b="$p" 'BEGIN {print (a / b - 1) * 100}')" "$pn" \
 		"$t" "$(awk -v a="$t" -v b="$p" 'BEGIN {print (a / b - 1) * 100}')" "$pt"
 done
 fi
