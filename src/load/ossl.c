@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/banned.h"
+
 struct ossl_api ossl_api;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
