@@ -137,6 +137,8 @@ enum import_format import_detect(const char *buf, size_t len)
 		return IMPORT_PPROF;
 	if (len >= 2 && buf[0] == 0x0a && memchr(buf, 0, len < 4096 ? len : 4096))
 		return IMPORT_PPROF;	/* raw profile.proto: sample_type first, binary */
+	if (memchr(buf, 0, len < 4096 ? len : 4096))
+		return IMPORT_UNKNOWN;	/* binary: not one of the text formats */
 	while (next_line(&l, &s, &n) && seen < 20) {
 		const char *sp;
 

@@ -550,7 +550,18 @@
 			p.setInverted(false);
 			r.normal_root_y = p.rects.filter(function (x) { return x.node === 0; })[0].y;
 			if (p.data.bins) {
-				var b = p.data.bins, half = Math.floor(b.n / 2);
+				/* split where half the samples are behind (the strip spans the
+				 * recording, which can outlast the samples) */
+				var b = p.data.bins, half = 1, cum = 0, all = 0, i;
+				for (i = 0; i < b.n; i++)
+					all += b.c[i];
+				for (i = 0; i < b.n - 1; i++) {
+					cum += b.c[i];
+					if (2 * cum >= all) {
+						half = i + 1;
+						break;
+					}
+				}
 				p.selectRange(0, half - 1);
 				var t1 = p.cur.total[0];
 				p.selectRange(half, b.n - 1);

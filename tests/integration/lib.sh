@@ -41,6 +41,7 @@ within() {	# within GOT WANT TOL "name": |GOT-WANT| <= TOL (decimals allowed)
 		echo "not ok $TAP_N - $4"
 		echo "#   got $1, want $2 +- $3"
 		TAP_FAILED=$((TAP_FAILED + 1))
+		return 1
 	fi
 }
 
