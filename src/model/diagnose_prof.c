@@ -196,6 +196,14 @@ static void cpu_facts_release(struct cpu_facts *c)
 		free(c->off[i].a);
 }
 
+/* "[off: REASON]" -> REASON (at most 15 bytes) */
+static void off_reason(const char *leaf_fn, char reason[16])
+{
+	size_t len = strcspn(leaf_fn + 6, "]");
+
+	snprintf(reason, 16, "%.*s", (int)(len < 15 ? len : 15), leaf_fn + 6);
+}
+
 static int off_slot(struct cpu_facts *c, const char *reason)
 {
 	int i;
@@ -248,8 +256,7 @@ static void read_profile(const struct profile *p, struct doc_evidence *e, struct
 
 				/* the recording has off-CPU samples (the reason's
 				 * own time stays without the statements') */
-				snprintf(reason, sizeof(reason), "%.*s", (int)strcspn(leaf_fn + 6, "]") < 15 ?
-					 (int)strcspn(leaf_fn + 6, "]") : 15, leaf_fn + 6);
+				off_reason(leaf_fn, reason);
 				off_slot(c, reason);
 				e->off_cpu_ns += v;
 				e->sql_off_ns += v;
@@ -281,10 +288,9 @@ static void read_profile(const struct profile *p, struct doc_evidence *e, struct
 		}
 		if (!strncmp(leaf_fn, "[off: ", 6)) {
 			char reason[16];
-			size_t len = strcspn(leaf_fn + 6, "]");
 			int slot;
 
-			snprintf(reason, sizeof(reason), "%.*s", (int)(len < 15 ? len : 15), leaf_fn + 6);
+			off_reason(leaf_fn, reason);
 			slot = off_slot(c, reason);
 			if (slot < 0)
 				continue;
